@@ -1,0 +1,134 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CollectorTables, TripwireTables } from '@tripwire/schema';
+import { createError } from './errors.js';
+
+export interface ClickHouseConfig {
+  /** `http(s)://host:port` of a ClickHouse server; absent = embedded chdb in `dataDir`. */
+  url?: string;
+  user: string;
+  password: string;
+  database: string;
+  /** Directory of the embedded engine's data (ignored when `url` is set). */
+  dataDir: string;
+}
+
+export interface IngestConfig {
+  /** Largest accepted request body, after decompression (OTLP recommends 64 MiB). */
+  maxBodyBytes: number;
+  /** Rows buffered before a flush to ClickHouse. */
+  batchRows: number;
+  /** Longest a row waits before a flush. */
+  flushIntervalMs: number;
+  /** Bound of the in-memory queue, in rows; past it requests get 503 + Retry-After. */
+  maxQueueRows: number;
+}
+
+export type TableNames = { [K in keyof typeof CollectorTables]: string } & {
+  [K in keyof typeof TripwireTables]: string;
+};
+
+export interface Config {
+  host: string;
+  apiPort: number;
+  otlpPort: number;
+  logLevel: string;
+  clickhouse: ClickHouseConfig;
+  tables: TableNames;
+  ingest: IngestConfig;
+  /** Seconds between guardian checks. */
+  guardianIntervalSeconds: number;
+  /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
+  publicUrl: string;
+}
+
+/** One row per setting: flag name, environment variable, default. README's table mirrors it. */
+export const settings = {
+  host: { env: 'TRIPWIRE_HOST', default: '127.0.0.1' },
+  'api-port': { env: 'TRIPWIRE_API_PORT', default: '8080' },
+  'otlp-port': { env: 'TRIPWIRE_OTLP_PORT', default: '4318' },
+  'log-level': { env: 'TRIPWIRE_LOG_LEVEL', default: 'info' },
+  'data-dir': { env: 'TRIPWIRE_DATA_DIR', default: '.tripwire-data' },
+  'clickhouse-url': { env: 'CLICKHOUSE_URL', default: '' },
+  'clickhouse-user': { env: 'CLICKHOUSE_USER', default: 'default' },
+  'clickhouse-password': { env: 'CLICKHOUSE_PASSWORD', default: '' },
+  'clickhouse-database': { env: 'CLICKHOUSE_DATABASE', default: 'default' },
+  'max-body-bytes': { env: 'TRIPWIRE_MAX_BODY_BYTES', default: String(64 * 1024 * 1024) },
+  'batch-rows': { env: 'TRIPWIRE_BATCH_ROWS', default: '50000' },
+  'flush-interval-ms': { env: 'TRIPWIRE_FLUSH_INTERVAL_MS', default: '200' },
+  'max-queue-rows': { env: 'TRIPWIRE_MAX_QUEUE_ROWS', default: '500000' },
+  'guardian-interval': { env: 'TRIPWIRE_GUARDIAN_INTERVAL_SECONDS', default: '10' },
+  'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
+  'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
+} as const;
+type SettingName = keyof typeof settings;
+
+/** Reads flags first, then environment variables, then defaults. Throws on invalid values. */
+export function loadConfig(
+  argv: readonly string[] = [],
+  env: NodeJS.ProcessEnv = process.env,
+): Config {
+  const options = Object.fromEntries(
+    Object.keys(settings).map((name) => [name, { type: 'string' as const }]),
+  );
+  const { values } = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true });
+  const read = (name: SettingName): string =>
+    values[name] ?? env[settings[name].env] ?? settings[name].default;
+  const int = (name: SettingName, min: number): number => {
+    const text = read(name);
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min) {
+      throw createError(
+        'TRIPWIRE_ERR_CONFIG',
+        `--${name} (${settings[name].env}) must be an integer >= ${min}, got "${text}"`,
+      );
+    }
+    return value;
+  };
+  const host = read('host');
+  const apiPort = int('api-port', 0);
+  const url = read('clickhouse-url');
+  const clickhouse: ClickHouseConfig = {
+    user: read('clickhouse-user'),
+    password: read('clickhouse-password'),
+    database: checkIdentifier(read('clickhouse-database'), 'clickhouse-database'),
+    dataDir: resolve(read('data-dir')),
+    ...(url ? { url } : {}),
+  };
+  return {
+    host,
+    apiPort,
+    otlpPort: int('otlp-port', 0),
+    logLevel: read('log-level'),
+    clickhouse,
+    tables: tableNames(read('table-prefix')),
+    ingest: {
+      maxBodyBytes: int('max-body-bytes', 1024),
+      batchRows: int('batch-rows', 1),
+      flushIntervalMs: int('flush-interval-ms', 1),
+      maxQueueRows: int('max-queue-rows', 1),
+    },
+    guardianIntervalSeconds: int('guardian-interval', 1),
+    publicUrl: read('public-url') || `http://${host}:${apiPort}`,
+  };
+}
+
+/** Table names, optionally prefixed (e.g. to share one database between deployments). */
+export function tableNames(prefix = ''): TableNames {
+  checkIdentifier(`${prefix}x`, 'table-prefix');
+  const names = { ...CollectorTables, ...TripwireTables };
+  return Object.fromEntries(
+    Object.entries(names).map(([key, name]) => [key, prefix + name]),
+  ) as TableNames;
+}
+
+/** Identifiers are spliced into SQL (values never are), so they are held to a strict pattern. */
+export function checkIdentifier(name: string, what: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,127}$/.test(name)) {
+    throw createError(
+      'TRIPWIRE_ERR_CONFIG',
+      `${what} must match [A-Za-z_][A-Za-z0-9_]*, got "${name}"`,
+    );
+  }
+  return name;
+}

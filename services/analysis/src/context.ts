@@ -1,0 +1,22 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config, TableNames } from './config.js';
+import type { ClickHouseClient } from './storage/clickhouse.js';
+
+/** A named readiness check; `/readyz` is ready when every check passes. */
+export type ReadinessCheck = () => boolean | Promise<boolean>;
+
+/**
+ * What every feature plugin receives: configuration, the one ClickHouse client and the table
+ * names. Features register readiness checks and clean up in their app's `onClose` hook.
+ */
+export interface AppContext {
+  config: Config;
+  clickhouse: ClickHouseClient;
+  tables: TableNames;
+  log: FastifyBaseLogger;
+  readiness: Map<string, ReadinessCheck>;
+}
+
+export interface ContextPluginOptions {
+  context: AppContext;
+}

@@ -24,9 +24,14 @@ export interface IngestConfig {
   maxQueueRows: number;
 }
 
+/** Tables owned by this service alone (not part of the shared telemetry contract). */
+export const ServiceTables = {
+  ramps: 'tripwire_ramps',
+} as const;
+
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {
   [K in keyof typeof TripwireTables]: string;
-};
+} & { [K in keyof typeof ServiceTables]: string };
 
 export interface Config {
   host: string;
@@ -40,6 +45,19 @@ export interface Config {
   guardianIntervalSeconds: number;
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
+  alerts: AlertsConfig;
+}
+
+/** Where the guardian sends alerts; an empty URL disables that target. */
+export interface AlertsConfig {
+  alertmanagerUrl: string;
+  webhookUrl: string;
+  grafanaUrl: string;
+  grafanaToken: string;
+  /** Attempts per delivery (first try included), with exponential backoff between them. */
+  maxAttempts: number;
+  /** First backoff delay; doubles per attempt, with jitter. */
+  backoffMs: number;
 }
 
 /** One row per setting: flag name, environment variable, default. README's table mirrors it. */
@@ -60,6 +78,12 @@ export const settings = {
   'guardian-interval': { env: 'TRIPWIRE_GUARDIAN_INTERVAL_SECONDS', default: '10' },
   'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
   'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
+  'alertmanager-url': { env: 'TRIPWIRE_ALERTMANAGER_URL', default: '' },
+  'alert-webhook-url': { env: 'TRIPWIRE_ALERT_WEBHOOK_URL', default: '' },
+  'grafana-url': { env: 'TRIPWIRE_GRAFANA_URL', default: '' },
+  'grafana-token': { env: 'TRIPWIRE_GRAFANA_TOKEN', default: '' },
+  'alert-max-attempts': { env: 'TRIPWIRE_ALERT_MAX_ATTEMPTS', default: '5' },
+  'alert-backoff-ms': { env: 'TRIPWIRE_ALERT_BACKOFF_MS', default: '500' },
 } as const;
 type SettingName = keyof typeof settings;
 
@@ -110,13 +134,21 @@ export function loadConfig(
     },
     guardianIntervalSeconds: int('guardian-interval', 1),
     publicUrl: read('public-url') || `http://${host}:${apiPort}`,
+    alerts: {
+      alertmanagerUrl: read('alertmanager-url'),
+      webhookUrl: read('alert-webhook-url'),
+      grafanaUrl: read('grafana-url'),
+      grafanaToken: read('grafana-token'),
+      maxAttempts: int('alert-max-attempts', 1),
+      backoffMs: int('alert-backoff-ms', 1),
+    },
   };
 }
 
 /** Table names, optionally prefixed (e.g. to share one database between deployments). */
 export function tableNames(prefix = ''): TableNames {
   checkIdentifier(`${prefix}x`, 'table-prefix');
-  const names = { ...CollectorTables, ...TripwireTables };
+  const names = { ...CollectorTables, ...TripwireTables, ...ServiceTables };
   return Object.fromEntries(
     Object.entries(names).map(([key, name]) => [key, prefix + name]),
   ) as TableNames;

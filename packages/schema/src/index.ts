@@ -1,4 +1,3 @@
-export const SCHEMA_VERSION = 1;
 export {
   FlagAttributes,
   DeprecatedFlagAttributes,
@@ -13,3 +12,79 @@ export {
 } from './telemetry.js';
 export type { EvaluationReason, EvaluationErrorCode } from './telemetry.js';
 export { CollectorTables, TripwireTables } from './tables.js';
+
+export { FLAG_KEY_PATTERN } from './keys.js';
+export { SEMVER_PATTERN } from './semver-pattern.js';
+export {
+  ConditionOperators,
+  ConditionSchema,
+  ConditionDefinition,
+  SCHEMA_ID_BASE,
+} from './condition.js';
+export type {
+  Condition,
+  ConditionOperator,
+  ConditionValue,
+  AttributeCondition,
+  AllCondition,
+  AnyCondition,
+  NotCondition,
+  SegmentCondition,
+} from './condition.js';
+export {
+  FlagKinds,
+  FlagValueTypes,
+  DEFAULT_UNIT_ATTRIBUTE,
+  COVERAGE_FULL,
+  DEFAULT_GUARDRAIL_ALPHA,
+  GuardrailMetrics,
+  GuardrailDirections,
+  GuardrailActions,
+  VariantSchema,
+  RolloutSchema,
+  ServeSchema,
+  RuleSchema,
+  EnvironmentStateSchema,
+  GuardrailSchema,
+  PrerequisiteSchema,
+  FlagMetadataSchema,
+  FlagSchema,
+} from './flag.js';
+export type {
+  FlagKind,
+  FlagValueType,
+  JsonValue,
+  Variant,
+  Rollout,
+  Serve,
+  Rule,
+  EnvironmentState,
+  GuardrailMetric,
+  GuardrailDirection,
+  GuardrailAction,
+  Guardrail,
+  Prerequisite,
+  FlagMetadata,
+  Flag,
+} from './flag.js';
+export { SegmentSchema } from './segment.js';
+export type { Segment } from './segment.js';
+export {
+  SCHEMA_VERSION,
+  ConfigSnapshotSchema,
+  ConfigPatchSchema,
+  SdkPaths,
+  SdkStreamEvents,
+  SDK_STREAM_HEARTBEAT_MS,
+  applyConfigPatch,
+} from './config.js';
+export type { ConfigSnapshot, ConfigPatch, SdkStreamEvent } from './config.js';
+export type { EvaluationResult, EvaluationContext } from './evaluation-result.js';
+export { MAX_CONDITION_DEPTH } from './check-condition.js';
+export {
+  validateFlag,
+  validateSegment,
+  validateConfigSnapshot,
+  validateConfigPatch,
+} from './validate.js';
+export type { ValidationIssue, ValidationResult } from './validation-issue.js';

@@ -1,1 +1,69 @@
-export {};
+export { StatsError } from './stats-error.js';
+export type { StatsErrorCode } from './stats-error.js';
+export type {
+  Alternative,
+  Interval,
+  SampleMoments,
+  MeanStats,
+  RatioStats,
+  QuantileStats,
+  MetricStats,
+  ArmEstimate,
+  TestResult,
+  LiftEstimate,
+  LiftResult,
+  Guardrail,
+  GuardrailMetric,
+  GuardrailDirection,
+  GuardrailState,
+  GuardrailEvidence,
+  GuardrailDecision,
+} from './types.js';
+export {
+  normalCdf,
+  normalSurvival,
+  normalQuantile,
+  normalDensity,
+  studentTCdf,
+  studentTSurvival,
+  studentTQuantile,
+  chiSquareCdf,
+  chiSquareSurvival,
+  chiSquareQuantile,
+} from './distributions.js';
+export {
+  summarizeMean,
+  summarizeRatio,
+  summarizeQuantile,
+  summarizeMetric,
+  quantileSketchLevels,
+} from './summarize-metric.js';
+export { estimateLift, computeRelativeVariance } from './estimate-lift.js';
+export type { EstimateLiftOptions } from './estimate-lift.js';
+export { welchTest } from './welch-test.js';
+export type { WelchTestOptions } from './welch-test.js';
+export { twoProportionTest } from './two-proportion-test.js';
+export type { ProportionCounts, TwoProportionTestOptions } from './two-proportion-test.js';
+export { confidenceSequence, alwaysValidPValue, computeMixingRho } from './confidence-sequence.js';
+export type {
+  ConfidenceSequenceOptions,
+  ConfidenceSequenceResult,
+  AlwaysValidPValueOptions,
+} from './confidence-sequence.js';
+export { msprtPValue } from './msprt-p-value.js';
+export type { MsprtOptions, MsprtResult } from './msprt-p-value.js';
+export { sampleRatioMismatch } from './sample-ratio-mismatch.js';
+export type {
+  SampleRatioMismatchOptions,
+  SampleRatioMismatchResult,
+} from './sample-ratio-mismatch.js';
+export { mannWhitneyU } from './mann-whitney-u.js';
+export type { MannWhitneyOptions, MannWhitneyResult } from './mann-whitney-u.js';
+export { adjustPValues } from './adjust-p-values.js';
+export type { PValueAdjustment } from './adjust-p-values.js';
+export { compareBayesian } from './compare-bayesian.js';
+export type { CompareBayesianOptions, CompareBayesianResult } from './compare-bayesian.js';
+export { adjustWithCuped } from './adjust-with-cuped.js';
+export type { CovariateStats, CupedResult } from './adjust-with-cuped.js';
+export { decideGuardrail, DEFAULT_GUARDRAIL_TARGET_UNITS } from './decide-guardrail.js';
+export type { DecideGuardrailOptions } from './decide-guardrail.js';

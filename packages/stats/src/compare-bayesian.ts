@@ -1,0 +1,75 @@
+import { normalCdf, normalDensity } from './distributions.js';
+import { requireFinite, requireOneOf } from './internal/validate-input.js';
+import { StatsError } from './stats-error.js';
+import type { ArmEstimate } from './types.js';
+import { computeRelativeVariance } from './estimate-lift.js';
+
+export interface CompareBayesianOptions {
+  readonly control: ArmEstimate;
+  readonly treatment: ArmEstimate;
+  /** Scale of the effect δ: 'relative' (T/C − 1, default) or 'absolute' (T − C). */
+  readonly scale?: 'relative' | 'absolute';
+  /** Gaussian prior N(mean, variance) on δ; default flat (improper). */
+  readonly prior?: { readonly mean: number; readonly variance: number };
+  /** Default 'increase_is_good'. */
+  readonly direction?: 'increase_is_good' | 'decrease_is_good';
+}
+
+export interface CompareBayesianResult {
+  /** Posterior of δ under the Gaussian approximation. */
+  readonly posterior: { readonly mean: number; readonly variance: number };
+  /** P(treatment better than control | data). */
+  readonly chanceToBeatControl: number;
+  /** E[loss] of shipping each arm: E[max(δ_bad, 0)] on the scale of δ. */
+  readonly expectedLoss: { readonly control: number; readonly treatment: number };
+}
+
+/**
+ * Gaussian-approximation Bayesian comparison (as GrowthBook's engine): δ̂ ~ N(δ, V) with V the
+ * delta-method variance, posterior N((δ̂/V + μ0/τ0²)/(1/V + 1/τ0²), 1/(1/V + 1/τ0²)).
+ * With D = ±δ oriented so positive is good, m = E[D], s = sd(D):
+ * chance = Φ(m/s); loss(treatment) = E[max(−D, 0)] = s·φ(m/s) − m·Φ(−m/s);
+ * loss(control) = E[max(D, 0)] = s·φ(m/s) + m·Φ(m/s).
+ */
+export function compareBayesian(options: CompareBayesianOptions): CompareBayesianResult {
+  const scale = requireOneOf(options.scale ?? 'relative', ['relative', 'absolute'], 'scale');
+  const direction = requireOneOf(
+    options.direction ?? 'increase_is_good',
+    ['increase_is_good', 'decrease_is_good'],
+    'direction',
+  );
+  const { control, treatment } = options;
+  if (scale === 'relative' && control.mean === 0) {
+    throw new StatsError('insufficient_data', 'control.mean is 0: relative scale undefined');
+  }
+  const estimate =
+    scale === 'relative' ? treatment.mean / control.mean - 1 : treatment.mean - control.mean;
+  const likelihoodVariance =
+    scale === 'relative'
+      ? computeRelativeVariance(control, treatment)
+      : control.variance + treatment.variance;
+  requireFinite(estimate, 'estimate');
+  if (!(likelihoodVariance > 0) || !Number.isFinite(likelihoodVariance)) {
+    throw new StatsError('insufficient_data', 'the variance of the effect must be finite and > 0');
+  }
+  let precision = 1 / likelihoodVariance;
+  let weighted = estimate / likelihoodVariance;
+  if (options.prior !== undefined) {
+    const priorVariance = requireFinite(options.prior.variance, 'prior.variance');
+    if (!(priorVariance > 0)) throw new StatsError('invalid_option', 'prior.variance must be > 0');
+    precision += 1 / priorVariance;
+    weighted += requireFinite(options.prior.mean, 'prior.mean') / priorVariance;
+  }
+  const posterior = { mean: weighted / precision, variance: 1 / precision };
+  const m = direction === 'increase_is_good' ? posterior.mean : -posterior.mean;
+  const s = Math.sqrt(posterior.variance);
+  const ratio = m / s;
+  return {
+    posterior,
+    chanceToBeatControl: normalCdf(ratio),
+    expectedLoss: {
+      treatment: s * normalDensity(ratio) - m * normalCdf(-ratio),
+      control: s * normalDensity(ratio) + m * normalCdf(ratio),
+    },
+  };
+}

@@ -1,0 +1,182 @@
+import { alwaysValidPValue, confidenceSequence } from './confidence-sequence.js';
+import { computeRelativeVariance } from './estimate-lift.js';
+import {
+  requireCount,
+  requireFinite,
+  requireOneOf,
+  requireOpenProbability,
+} from './internal/validate-input.js';
+import { StatsError } from './stats-error.js';
+import { summarizeMetric } from './summarize-metric.js';
+import type {
+  ArmEstimate,
+  Guardrail,
+  GuardrailDecision,
+  GuardrailEvidence,
+  GuardrailMetric,
+  GuardrailState,
+  MetricStats,
+} from './types.js';
+
+/** Default t* (both arms' units together) at which the guardrail's confidence sequence is tightest. */
+export const DEFAULT_GUARDRAIL_TARGET_UNITS = 10_000;
+
+const METRIC_KINDS: Record<GuardrailMetric, { kind: MetricStats['kind']; probability?: number }> = {
+  error_rate: { kind: 'ratio' },
+  latency_mean: { kind: 'ratio' },
+  conversion: { kind: 'mean' },
+  latency_p50: { kind: 'quantile', probability: 0.5 },
+  latency_p95: { kind: 'quantile', probability: 0.95 },
+  latency_p99: { kind: 'quantile', probability: 0.99 },
+};
+
+export interface DecideGuardrailOptions {
+  readonly guardrail: Guardrail;
+  readonly control: MetricStats;
+  readonly treatment: MetricStats;
+  /** t* of the confidence sequence, in units of both arms together; default 10,000. */
+  readonly targetUnits?: number;
+}
+
+function validateGuardrail(guardrail: Guardrail): void {
+  requireOneOf(
+    guardrail.metric,
+    Object.keys(METRIC_KINDS) as GuardrailMetric[],
+    'guardrail.metric',
+  );
+  requireOneOf(guardrail.direction, ['increase_is_bad', 'decrease_is_bad'], 'guardrail.direction');
+  if (!(requireFinite(guardrail.margin, 'guardrail.margin') >= 0)) {
+    throw new StatsError('invalid_option', `guardrail.margin must be ≥ 0, got ${guardrail.margin}`);
+  }
+  requireOpenProbability(guardrail.alpha, 'guardrail.alpha');
+  requireCount(guardrail.minimumUnits, 'guardrail.minimumUnits');
+}
+
+function requireMatchingKind(guardrail: Guardrail, stats: MetricStats, where: string): void {
+  const expected = METRIC_KINDS[guardrail.metric];
+  const probabilityOk =
+    stats.kind !== 'quantile' ||
+    Math.abs(stats.probability - (expected.probability ?? NaN)) < 1e-12;
+  if (stats.kind !== expected.kind || !probabilityOk) {
+    throw new StatsError(
+      'metric_mismatch',
+      `${where} must be '${expected.kind}' statistics${expected.probability === undefined ? '' : ` at probability ${expected.probability}`} for guardrail metric '${guardrail.metric}', got '${stats.kind}'`,
+    );
+  }
+}
+
+/** True when an arm has no unit or nothing to measure (no requests for a ratio or quantile). */
+function hasNoTraffic(stats: MetricStats): boolean {
+  if (stats.units === 0) return true;
+  if (stats.kind === 'ratio') return stats.sumDenominator === 0;
+  if (stats.kind === 'quantile') return stats.sumRequests === 0;
+  return false;
+}
+
+const EMPTY_ARM: ArmEstimate = { mean: NaN, variance: NaN, units: 0 };
+
+/**
+ * Guardrail decision for one treatment arm against control, safe to call at every look: a
+ * one-sided always-valid test (asymptotic confidence sequence) of the harm h = ±(T/C − 1) against
+ * the non-inferiority margin m. `breached` when the sequence's lower bound of h exceeds m
+ * (P(ever breached | h ≤ m) ≤ alpha), `healthy` when its upper bound is below m, else
+ * `inconclusive`; `no_traffic` when an arm has nothing to measure, `collecting` below
+ * `minimumUnits` per arm. If the control value is 0 the absolute difference is tested against 0.
+ */
+export function decideGuardrail(options: DecideGuardrailOptions): GuardrailDecision {
+  const { guardrail, control, treatment } = options;
+  validateGuardrail(guardrail);
+  requireMatchingKind(guardrail, control, 'control');
+  requireMatchingKind(guardrail, treatment, 'treatment');
+  requireCount(control.units, 'control.units');
+  requireCount(treatment.units, 'treatment.units');
+  const targetUnits = options.targetUnits ?? DEFAULT_GUARDRAIL_TARGET_UNITS;
+  const nPerArm = { control: control.units, treatment: treatment.units };
+  const base = { nPerArm, alpha: guardrail.alpha, test: 'none' as const };
+  if (hasNoTraffic(control) || hasNoTraffic(treatment)) {
+    return {
+      state: 'no_traffic',
+      evidence: {
+        ...base,
+        estimate: NaN,
+        interval: [-Infinity, Infinity],
+        scale: 'relative',
+        margin: guardrail.margin,
+        control: hasNoTraffic(control) ? EMPTY_ARM : summarizeMetric(control, { where: 'control' }),
+        treatment: hasNoTraffic(treatment)
+          ? EMPTY_ARM
+          : summarizeMetric(treatment, { where: 'treatment' }),
+      },
+    };
+  }
+  const armControl = summarizeMetric(control, { alpha: guardrail.alpha, where: 'control' });
+  const armTreatment = summarizeMetric(treatment, { alpha: guardrail.alpha, where: 'treatment' });
+  const evidence = buildEvidence(guardrail, armControl, armTreatment, targetUnits);
+  if (Math.min(control.units, treatment.units) < guardrail.minimumUnits) {
+    return { state: 'collecting', evidence: { ...evidence, test: 'none' } };
+  }
+  return { state: classifyEvidence(guardrail, evidence), evidence };
+}
+
+function classifyEvidence(guardrail: Guardrail, evidence: GuardrailEvidence): GuardrailState {
+  const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
+  const [lower, upper] = evidence.interval;
+  const lowerHarm = sign === 1 ? lower : -upper;
+  const upperHarm = sign === 1 ? upper : -lower;
+  if (lowerHarm > evidence.margin) return 'breached';
+  if (upperHarm < evidence.margin) return 'healthy';
+  return 'inconclusive';
+}
+
+function buildEvidence(
+  guardrail: Guardrail,
+  control: ArmEstimate,
+  treatment: ArmEstimate,
+  targetUnits: number,
+): GuardrailEvidence {
+  const estimate = treatment.mean - control.mean;
+  const isRelative = control.mean !== 0;
+  const theta = isRelative ? treatment.mean / control.mean - 1 : estimate;
+  const rawVariance = isRelative
+    ? computeRelativeVariance(control, treatment)
+    : control.variance + treatment.variance;
+  const variance = Number.isFinite(rawVariance) ? rawVariance : Infinity;
+  const margin = isRelative ? guardrail.margin : 0;
+  const units = control.units + treatment.units;
+  const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
+  const isUsable = Number.isFinite(variance);
+  const radius = isUsable
+    ? confidenceSequence({
+        estimate: theta,
+        variance,
+        units,
+        alpha: guardrail.alpha,
+        alternative: 'greater',
+        targetUnits,
+      }).radius
+    : Infinity;
+  const pValue = isUsable
+    ? alwaysValidPValue({
+        estimate: sign * theta,
+        variance,
+        units,
+        nullValue: margin,
+        alternative: 'greater',
+        targetUnits,
+        tuningAlpha: guardrail.alpha,
+      })
+    : 1;
+  return {
+    estimate,
+    ...(isRelative ? { relativeEstimate: theta } : {}),
+    interval: [theta - radius, theta + radius],
+    scale: isRelative ? 'relative' : 'absolute',
+    nPerArm: { control: control.units, treatment: treatment.units },
+    test: 'asymptotic-confidence-sequence',
+    alpha: guardrail.alpha,
+    margin,
+    pValue,
+    control,
+    treatment,
+  };
+}

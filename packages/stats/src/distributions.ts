@@ -1,0 +1,63 @@
+/**
+ * Distribution functions from stdlib (https://stdlib.io), accurate to ~1e-15 relative;
+ * simple-statistics' 4-decimal normal table is never used for inference.
+ * Upper tails are computed directly (not as 1 − CDF) so tiny p-values keep their digits.
+ */
+import gammainc from '@stdlib/math-base-special-gammainc';
+import chisquareCdfBase from '@stdlib/stats-base-dists-chisquare-cdf';
+import chisquareQuantileBase from '@stdlib/stats-base-dists-chisquare-quantile';
+import normalCdfBase from '@stdlib/stats-base-dists-normal-cdf';
+import normalQuantileBase from '@stdlib/stats-base-dists-normal-quantile';
+import tCdfBase from '@stdlib/stats-base-dists-t-cdf';
+import tQuantileBase from '@stdlib/stats-base-dists-t-quantile';
+
+/** Standard normal CDF Φ(x). */
+export function normalCdf(x: number): number {
+  return normalCdfBase(x, 0, 1);
+}
+
+/** Standard normal upper tail 1 − Φ(x), computed as Φ(−x). */
+export function normalSurvival(x: number): number {
+  return normalCdfBase(-x, 0, 1);
+}
+
+/** Standard normal quantile Φ⁻¹(p). */
+export function normalQuantile(p: number): number {
+  return normalQuantileBase(p, 0, 1);
+}
+
+/** Standard normal density φ(x). */
+export function normalDensity(x: number): number {
+  return Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+}
+
+/** Student t CDF with `degreesOfFreedom` (> 0, may be fractional). */
+export function studentTCdf(x: number, degreesOfFreedom: number): number {
+  return tCdfBase(x, degreesOfFreedom);
+}
+
+/** Student t upper tail P(T > x), computed as F(−x) by symmetry. */
+export function studentTSurvival(x: number, degreesOfFreedom: number): number {
+  return tCdfBase(-x, degreesOfFreedom);
+}
+
+/** Student t quantile. */
+export function studentTQuantile(p: number, degreesOfFreedom: number): number {
+  return tQuantileBase(p, degreesOfFreedom);
+}
+
+/** χ² CDF with k degrees of freedom. */
+export function chiSquareCdf(x: number, degreesOfFreedom: number): number {
+  return chisquareCdfBase(x, degreesOfFreedom);
+}
+
+/** χ² upper tail P(X > x) = Q(k/2, x/2), the regularized upper incomplete gamma function. */
+export function chiSquareSurvival(x: number, degreesOfFreedom: number): number {
+  if (x <= 0) return 1;
+  return gammainc(x / 2, degreesOfFreedom / 2, true, true);
+}
+
+/** χ² quantile. */
+export function chiSquareQuantile(p: number, degreesOfFreedom: number): number {
+  return chisquareQuantileBase(p, degreesOfFreedom);
+}

@@ -1,0 +1,175 @@
+/**
+ * Point estimates and their variances from per-arm sufficient statistics.
+ * Mean: sample variance with n − 1. Ratio: delta method (Deng, Knoblich & Lu 2018, §3).
+ * Quantile: delta method for clustered quantiles with the outer-CI (Woodruff-type) inversion,
+ * Deng, Knoblich & Lu 2018, §4.2.
+ */
+import { normalQuantile } from './distributions.js';
+import {
+  requireCount,
+  requireFinite,
+  requireNonNegative,
+  requireOpenProbability,
+} from './internal/validate-input.js';
+import { StatsError } from './stats-error.js';
+import type {
+  ArmEstimate,
+  MeanStats,
+  MetricStats,
+  QuantileStats,
+  RatioStats,
+  SampleMoments,
+} from './types.js';
+
+/** Unbiased sample covariance of (a, b) from n, Σa, Σb, Σab; 0 when the cancellation undershoots. */
+function computeCovariance(n: number, sumA: number, sumB: number, sumAB: number): number {
+  if (n < 2) return Infinity;
+  return (sumAB - (sumA * sumB) / n) / (n - 1);
+}
+
+function requireUnits(units: number, where: string): number {
+  requireCount(units, `${where}.units`);
+  if (units === 0) {
+    throw new StatsError('insufficient_data', `${where}.units is 0: no unit to estimate from`);
+  }
+  return units;
+}
+
+/** Mean per unit ȳ = Σy/n with Var(ȳ) = s²/n, s² the (n − 1) sample variance; Infinity if n = 1. */
+export function summarizeMean(stats: SampleMoments, where = 'stats'): ArmEstimate {
+  const n = requireUnits(stats.units, where);
+  requireFinite(stats.sum, `${where}.sum`);
+  requireNonNegative(stats.sumSquares, `${where}.sumSquares`);
+  const variance = Math.max(0, computeCovariance(n, stats.sum, stats.sum, stats.sumSquares));
+  return { mean: stats.sum / n, variance: variance / n, units: n };
+}
+
+/**
+ * Ratio R = Σy/Σx with the delta-method variance
+ * Var(R̂) = (s_yy − 2R·s_xy + R²·s_xx) / (n·x̄²), sample (co)variances with n − 1.
+ */
+export function summarizeRatio(stats: Omit<RatioStats, 'kind'>, where = 'stats'): ArmEstimate {
+  const n = requireUnits(stats.units, where);
+  const sy = requireFinite(stats.sumNumerator, `${where}.sumNumerator`);
+  const sx = requireNonNegative(stats.sumDenominator, `${where}.sumDenominator`);
+  const syy = requireNonNegative(stats.sumNumeratorSquares, `${where}.sumNumeratorSquares`);
+  const sxx = requireNonNegative(stats.sumDenominatorSquares, `${where}.sumDenominatorSquares`);
+  const sxy = requireFinite(stats.sumCrossProducts, `${where}.sumCrossProducts`);
+  if (sx === 0) {
+    throw new StatsError('insufficient_data', `${where}.sumDenominator is 0: ratio undefined`);
+  }
+  const ratio = sy / sx;
+  const xBar = sx / n;
+  const numerator =
+    computeCovariance(n, sy, sy, syy) -
+    2 * ratio * computeCovariance(n, sy, sx, sxy) +
+    ratio * ratio * computeCovariance(n, sx, sx, sxx);
+  const variance = n < 2 ? Infinity : Math.max(0, numerator) / (n * xBar * xBar);
+  return { mean: ratio, variance, units: n };
+}
+
+/** Linear interpolation of the sampled quantile function; NaN outside the sampled range. */
+function interpolateQuantile(levels: readonly number[], values: readonly number[], p: number) {
+  const last = levels.length - 1;
+  if (!(p >= (levels[0] ?? NaN) && p <= (levels[last] ?? NaN))) return NaN;
+  let hi = 1;
+  while (hi < last && (levels[hi] ?? 1) < p) hi += 1;
+  const p0 = levels[hi - 1] ?? 0;
+  const p1 = levels[hi] ?? 1;
+  const q0 = values[hi - 1] ?? 0;
+  const q1 = values[hi] ?? 0;
+  return p1 === p0 ? q0 : q0 + ((q1 - q0) * (p - p0)) / (p1 - p0);
+}
+
+function validateQuantileGrid(stats: QuantileStats, where: string): number {
+  const p = requireOpenProbability(stats.probability, `${where}.probability`);
+  const { levels, values } = stats;
+  if (levels.length !== values.length || levels.length < 3) {
+    throw new StatsError(
+      'length_mismatch',
+      `${where}.levels and ${where}.values must have the same length ≥ 3 (got ${levels.length} and ${values.length})`,
+    );
+  }
+  let index = -1;
+  levels.forEach((level, i) => {
+    requireOpenProbability(level, `${where}.levels[${i}]`);
+    requireFinite(values[i] ?? NaN, `${where}.values[${i}]`);
+    if (i > 0 && !(level > (levels[i - 1] ?? 1) && (values[i] ?? 0) >= (values[i - 1] ?? 0))) {
+      throw new StatsError(
+        'invalid_option',
+        `${where}.levels must increase and ${where}.values must not decrease (at index ${i})`,
+      );
+    }
+    if (Math.abs(level - p) < 1e-12) index = i;
+  });
+  if (index < 0) {
+    throw new StatsError('invalid_option', `${where}.levels must contain probability ${p}`);
+  }
+  return index;
+}
+
+/**
+ * Quantile Q̂_p with clustered requests (Deng, Knoblich & Lu 2018, §4.2): σ² = Var(F̂(Q̂)) is the
+ * delta-method variance of the ratio Σb_i/Σn_i; the 1 − alpha interval for Q_p is
+ * [Q̂(p − z·σ), Q̂(p + z·σ)] (z = Φ⁻¹(1 − alpha/2)) and SE(Q̂) = (U − L)/(2z).
+ * Variance is Infinity when p ± z·σ leaves the sampled levels.
+ */
+export function summarizeQuantile(
+  stats: QuantileStats,
+  options: { alpha?: number; where?: string } = {},
+): ArmEstimate {
+  const where = options.where ?? 'stats';
+  const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
+  const index = validateQuantileGrid(stats, where);
+  const p = stats.probability;
+  const below = summarizeRatio(
+    {
+      units: stats.units,
+      sumNumerator: stats.sumBelow,
+      sumDenominator: stats.sumRequests,
+      sumNumeratorSquares: stats.sumBelowSquares,
+      sumDenominatorSquares: stats.sumRequestsSquares,
+      sumCrossProducts: stats.sumBelowRequests,
+    },
+    where,
+  );
+  const z = normalQuantile(1 - alpha / 2);
+  const halfWidth = z * Math.sqrt(below.variance);
+  const lower = interpolateQuantile(stats.levels, stats.values, p - halfWidth);
+  const upper = interpolateQuantile(stats.levels, stats.values, p + halfWidth);
+  const se = (upper - lower) / (2 * z);
+  const variance = Number.isFinite(se) ? se * se : Infinity;
+  return { mean: stats.values[index] ?? NaN, variance, units: stats.units };
+}
+
+/** Dispatches on `stats.kind`. */
+export function summarizeMetric(
+  stats: MetricStats,
+  options: { alpha?: number; where?: string } = {},
+): ArmEstimate {
+  const where = options.where ?? 'stats';
+  switch (stats.kind) {
+    case 'mean':
+      return summarizeMean(stats satisfies MeanStats, where);
+    case 'ratio':
+      return summarizeRatio(stats, where);
+    case 'quantile':
+      return summarizeQuantile(stats, options);
+  }
+}
+
+/**
+ * The probability levels the caller asks ClickHouse for (`quantilesTDigest(...levels)`): 161
+ * levels evenly spaced on the logit scale, logit(p) ± k·0.025 for k ≤ 80, rounded to 1e-7,
+ * containing p exactly. They cover p ± z·σ for any arm with a few thousand requests.
+ */
+export function quantileSketchLevels(probability: number): number[] {
+  const p = requireOpenProbability(probability, 'probability');
+  const center = Math.log(p / (1 - p));
+  const levels = new Set<number>();
+  for (let k = -80; k <= 80; k += 1) {
+    const level = k === 0 ? p : Math.round(1e7 / (1 + Math.exp(-(center + k * 0.025)))) / 1e7;
+    if (level > 0 && level < 1) levels.add(level);
+  }
+  return [...levels].sort((a, b) => a - b);
+}

@@ -1,0 +1,116 @@
+import type {
+  EvaluationErrorCode,
+  EvaluationReason,
+  EvaluationResult,
+  FlagKind,
+  FlagValueType,
+  JsonValue,
+} from '@tripwire/schema';
+import type { Allocation } from './bucket.js';
+import type { Matcher } from './compile-condition.js';
+import type { HashPrefix } from './murmur3.js';
+
+/** A shared, frozen result for one (variant, reason); returned as is on the hot path. */
+export type SharedResult = Readonly<EvaluationResult<JsonValue>> & { readonly variant: string };
+
+/** Why a flag could not be resolved; shared where the cause is static. */
+export class ResolutionFailure {
+  readonly code: EvaluationErrorCode;
+  readonly message: string;
+  constructor(code: EvaluationErrorCode, message: string) {
+    this.code = code;
+    this.message = message;
+  }
+}
+
+export interface CompiledRollout {
+  readonly prefix: HashPrefix;
+  readonly unitAttribute: string;
+  readonly allocation: Allocation;
+  /** Result per weight entry (reason `split`). */
+  readonly results: readonly SharedResult[];
+  /** Served outside coverage: the flag's defaultVariant, reason `default`. */
+  readonly outside: SharedResult;
+  readonly missingUnit: ResolutionFailure;
+}
+
+/** Exactly one of `result` (a fixed variant) or `rollout` is set. */
+export interface CompiledServe {
+  readonly result: SharedResult | undefined;
+  readonly rollout: CompiledRollout | undefined;
+}
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly match: Matcher;
+  readonly serve: CompiledServe;
+}
+
+export interface CompiledPrerequisite {
+  readonly flag: CompiledFlag;
+  readonly variants: ReadonlySet<string>;
+}
+
+/** What callers may read about a flag (telemetry needs `unit`, `version`, `kind`). */
+export interface FlagInfo {
+  readonly key: string;
+  readonly kind: FlagKind;
+  readonly type: FlagValueType;
+  /** The randomization unit attribute (default `targetingKey`). */
+  readonly unit: string;
+  readonly version: number;
+  readonly defaultVariant: string;
+  readonly variants: readonly string[];
+  readonly owner: string;
+  readonly expiresAt: string | undefined;
+}
+
+/** A flag prepared for evaluation in one environment. Mutable only while compiling. */
+export interface CompiledFlag extends FlagInfo {
+  enabled: boolean;
+  rules: CompiledRule[];
+  fallthrough: CompiledServe;
+  /** Served when disabled, archived, absent from the environment, or a prerequisite fails. */
+  off: SharedResult;
+  prerequisites: CompiledPrerequisite[];
+  /** Set when the flag cannot be evaluated; every evaluation returns this error. */
+  broken: ResolutionFailure | undefined;
+}
+
+export function isCompatibleDefault(type: FlagValueType, value: unknown): boolean {
+  switch (type) {
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'string':
+      return typeof value === 'string';
+    case 'number':
+      return typeof value === 'number';
+    case 'json':
+      return typeof value === 'object';
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Creates the frozen result shared by every evaluation that lands on this variant and reason. */
+export function createSharedResult(options: {
+  value: JsonValue;
+  variant: string;
+  reason: EvaluationReason;
+  flagVersion: number;
+}): SharedResult {
+  const value =
+    typeof options.value === 'object' ? deepFreeze(structuredClone(options.value)) : options.value;
+  return Object.freeze({
+    value,
+    variant: options.variant,
+    reason: options.reason,
+    flagVersion: options.flagVersion,
+  });
+}

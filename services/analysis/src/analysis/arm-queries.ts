@@ -1,0 +1,207 @@
+/**
+ * The analysis SQL. Identifiers (table names) come from validated configuration; every value is
+ * a typed `{name:Type}` parameter, so the text of each query is fixed per table set and can be
+ * shown in a kill report as is. Aggregation happens in ClickHouse: per unit first, then the
+ * moments across units, so only sufficient statistics per variant leave the database.
+ */
+import type { TableNames } from '../config.js';
+
+/** Values of the parameters every scoped query takes (see `buildScopeParams`). */
+export interface ScopeParams {
+  flagKey: string;
+  /** '' = every environment. */
+  environment: string;
+  /** '' = every service. */
+  service: string;
+  /** '' = server spans (either SpanKind spelling); otherwise exactly this span name, any kind. */
+  spanName: string;
+  sinceMs: number;
+  untilMs: number;
+  [key: string]: string | number | readonly string[] | readonly number[];
+}
+
+export interface ArmScope {
+  flagKey: string;
+  environment?: string | undefined;
+  service?: string | undefined;
+  spanName?: string | undefined;
+  /** Telemetry at or after this instant (minute resolution for requests). */
+  since?: Date | undefined;
+  /** Telemetry before this instant. */
+  until?: Date | undefined;
+}
+
+const FAR_FUTURE_MS = Date.UTC(2200, 0, 1);
+
+export function buildScopeParams(scope: ArmScope): ScopeParams {
+  return {
+    flagKey: scope.flagKey,
+    environment: scope.environment ?? '',
+    service: scope.service ?? '',
+    spanName: scope.spanName ?? '',
+    sinceMs: scope.since?.getTime() ?? 0,
+    untilMs: scope.until?.getTime() ?? FAR_FUTURE_MS,
+  };
+}
+
+/**
+ * Units exposed to exactly one variant of the flag (in the environment, when given), with their
+ * first exposure. Units seen in more than one variant are left out here and counted elsewhere.
+ */
+export function buildValidUnitsCte(tables: TableNames): string {
+  return `valid_units AS (
+    SELECT unit_id, any(variant) AS arm, min(first_seen) AS first_exposure
+    FROM ${tables.exposures}
+    WHERE flag_key = {flagKey:String}
+      AND ({environment:String} = '' OR environment = {environment:String})
+    GROUP BY unit_id
+    HAVING uniqExact(variant) = 1
+  )`;
+}
+
+/** The request rows in scope: the flag, the service/span filter, the time window, valid units. */
+export function buildRequestWhere(): string {
+  return `flag_key = {flagKey:String}
+      AND ({service:String} = '' OR service_name = {service:String})
+      AND (({spanName:String} = '' AND span_kind = 'server') OR span_name = {spanName:String})
+      AND minute >= toStartOfMinute(fromUnixTimestamp64Milli({sinceMs:Int64}))
+      AND minute < fromUnixTimestamp64Milli({untilMs:Int64})
+      AND (unit_id, variant) IN (SELECT unit_id, arm FROM valid_units)`;
+}
+
+/**
+ * Per variant: moments across units of n_i (requests), e_i (errors) and l_i (latency sum, ms),
+ * the inputs of the delta method for error rate (Σe/Σn) and mean latency (Σl/Σn).
+ */
+export function buildRequestMomentsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant,
+  count() AS units,
+  sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq,
+  sum(e) AS sum_errors, sum(e * e) AS sum_errors_sq, sum(e * n) AS sum_errors_requests,
+  sum(l) AS sum_latency, sum(l * l) AS sum_latency_sq, sum(l * n) AS sum_latency_requests
+FROM (
+  SELECT variant, unit_id,
+    toFloat64(sum(requests)) AS n, toFloat64(sum(errors)) AS e, sum(latency_sum_ms) AS l
+  FROM ${tables.variantRequests}
+  WHERE ${buildRequestWhere()}
+  GROUP BY variant, unit_id
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Per variant: the merged latency histogram of every request in scope. */
+export function buildLatencyHistogramSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant, sumMap(latency_histogram) AS histogram
+FROM ${tables.variantRequests}
+WHERE ${buildRequestWhere()}
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/**
+ * Per variant: moments across units of b_i (requests below the arm's quantile: whole buckets
+ * under {buckets} plus {fractions} of that bucket) and n_i, for the clustered-quantile delta
+ * method. {variants}, {buckets}, {fractions} are parallel arrays, one entry per arm.
+ */
+export function buildQuantileMomentsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant,
+  count() AS units,
+  sum(b) AS sum_below, sum(b * b) AS sum_below_sq, sum(b * n) AS sum_below_requests,
+  sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq
+FROM (
+  SELECT variant, unit_id,
+    toFloat64(sum(requests)) AS n,
+    sum(
+      arraySum(mapValues(mapFilter((k, v) -> k < threshold, latency_histogram)))
+      + fraction * latency_histogram[threshold]
+    ) AS b
+  FROM (
+    SELECT *,
+      transform(variant, {variants:Array(String)}, {buckets:Array(UInt16)}, toUInt16(0)) AS threshold,
+      transform(variant, {variants:Array(String)}, {fractions:Array(Float64)}, 0.0) AS fraction
+    FROM ${tables.variantRequests}
+    WHERE ${buildRequestWhere()}
+  )
+  GROUP BY variant, unit_id
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/**
+ * Per variant, over valid units first exposed in the window: y_i = 1 when the unit converted
+ * ({event}, or any event when '') within {windowSeconds} after its first exposure, x_i = the
+ * same over the equally long period before it (the CUPED covariate).
+ */
+export function buildConversionMomentsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant,
+  count() AS units,
+  sum(y) AS sum_converted, sum(x) AS sum_pre, sum(x * x) AS sum_pre_sq, sum(x * y) AS sum_pre_converted,
+  sum(conversions) AS conversions
+FROM (
+  SELECT u.arm AS variant, u.unit_id AS unit_id,
+    countIf(c.timestamp >= u.first_exposure
+      AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
+      AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})) AS conversions,
+    toFloat64(conversions > 0) AS y,
+    toFloat64(countIf(c.timestamp < u.first_exposure
+      AND c.timestamp >= u.first_exposure - toIntervalSecond({windowSeconds:UInt32})) > 0) AS x
+  FROM valid_units AS u
+  LEFT JOIN (
+    SELECT unit_id, timestamp FROM ${tables.conversions}
+    WHERE {event:String} = '' OR event = {event:String}
+  ) AS c ON c.unit_id = u.unit_id
+  WHERE u.first_exposure >= fromUnixTimestamp64Milli({sinceMs:Int64})
+    AND u.first_exposure < fromUnixTimestamp64Milli({untilMs:Int64})
+  GROUP BY u.arm, u.unit_id
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Trace ids of the newest failing request rows per variant (at most {limit} per variant). */
+export function buildErrorExemplarsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant, groupArray(error_trace_id) AS trace_ids
+FROM (
+  SELECT variant, error_trace_id FROM ${tables.variantRequests}
+  WHERE ${buildRequestWhere()} AND errors > 0 AND error_trace_id != ''
+  ORDER BY minute DESC
+  LIMIT {limit:UInt32} BY variant
+)
+GROUP BY variant`;
+}
+
+/** Trace ids of the slowest requests per variant (at most {limit} per variant). */
+export function buildSlowExemplarsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant, groupArray(slowest.2) AS trace_ids
+FROM (
+  SELECT variant, slowest FROM ${tables.variantRequests}
+  WHERE ${buildRequestWhere()} AND slowest.2 != ''
+  ORDER BY slowest.1 DESC
+  LIMIT {limit:UInt32} BY variant
+)
+GROUP BY variant`;
+}
+
+/** Units per variant (valid only); arm '' counts the units excluded as multi-variant. */
+export function buildUnitCountsSql(tables: TableNames): string {
+  return `SELECT if(variants > 1, '', only_variant) AS arm, count() AS units,
+  min(first_seen_ms) AS first_exposure_ms
+FROM (
+  SELECT unit_id, uniqExact(variant) AS variants, any(variant) AS only_variant,
+    toUnixTimestamp64Milli(min(first_seen)) AS first_seen_ms
+  FROM ${tables.exposures}
+  WHERE flag_key = {flagKey:String}
+    AND ({environment:String} = '' OR environment = {environment:String})
+  GROUP BY unit_id
+)
+GROUP BY arm
+ORDER BY arm`;
+}

@@ -1,0 +1,184 @@
+import type { Guardrail } from '@tripwire/schema';
+import type { MetricStats } from '@tripwire/stats';
+import { quantileSketchLevels } from '@tripwire/stats';
+import {
+  buildErrorExemplarsSql,
+  buildScopeParams,
+  buildSlowExemplarsSql,
+  type ScopeParams,
+} from './arm-queries.js';
+import {
+  DEFAULT_CONVERSION_WINDOW_SECONDS,
+  fetchConversionStats,
+} from './fetch-conversion-stats.js';
+import {
+  fetchLatencyHistograms,
+  fetchQuantileStats,
+  fetchRequestMoments,
+} from './fetch-request-stats.js';
+import { queryRows, type AnalysisContext } from './query-rows.js';
+
+export interface FetchArmStatisticsOptions {
+  flagKey: string;
+  /** Exposures in this environment only; default every environment. */
+  environment?: string | undefined;
+  /** metric, and the optional service / spanName / conversionEvent filters. */
+  guardrail: Pick<Guardrail, 'metric'> &
+    Partial<Pick<Guardrail, 'service' | 'spanName' | 'conversionEvent'>>;
+  /** Requests at or after this instant (minute resolution); units first exposed after it (conversion). */
+  since?: Date | undefined;
+  until?: Date | undefined;
+  /** Arms to return even without data (zero statistics), e.g. the flag's variant keys. */
+  variants?: readonly string[] | undefined;
+  /** Conversion attribution window after first exposure; default 7 days. */
+  conversionWindowSeconds?: number | undefined;
+  /** Exemplar trace ids per arm; default 5. */
+  exemplarLimit?: number | undefined;
+}
+
+export interface ArmStatistics {
+  variant: string;
+  /** Input of `decideGuardrail` for this arm: ratio, quantile or mean statistics. */
+  stats: MetricStats;
+  /** Failing (error_rate) or slowest (latency_*) request trace ids of this arm; none for conversion. */
+  exemplarTraceIds: string[];
+}
+
+export interface ArmStatisticsResult {
+  arms: ArmStatistics[];
+  /** The ClickHouse queries used, in order, separated by `;\n\n` (for the kill report). */
+  sql: string;
+  /** Their parameter values. */
+  params: Record<string, string | number>;
+}
+
+const QUANTILE_PROBABILITY = { latency_p50: 0.5, latency_p95: 0.95, latency_p99: 0.99 } as const;
+
+/**
+ * Per variant, the sufficient statistics of one guardrail metric that `decideGuardrail`
+ * takes, plus exemplar trace ids and the SQL used. Units seen in more than one variant are
+ * excluded. Request metrics count spans of kind server (or the guardrail's `spanName`).
+ */
+export async function fetchArmStatistics(
+  context: AnalysisContext,
+  options: FetchArmStatisticsOptions,
+): Promise<ArmStatisticsResult> {
+  const { guardrail } = options;
+  const params = buildScopeParams({
+    flagKey: options.flagKey,
+    environment: options.environment,
+    service: guardrail.service,
+    spanName: guardrail.spanName,
+    since: options.since,
+    until: options.until,
+  });
+  const { byVariant, sql } = await fetchMetricStats(context, { ...options, params });
+  const exemplars = await fetchExemplars(context, {
+    metric: guardrail.metric,
+    params,
+    limit: options.exemplarLimit ?? 5,
+  });
+  const names = new Set([...(options.variants ?? []), ...byVariant.keys()]);
+  const arms = [...names].sort().map((variant) => ({
+    variant,
+    stats: byVariant.get(variant) ?? emptyStats(guardrail.metric),
+    exemplarTraceIds: exemplars.byVariant.get(variant) ?? [],
+  }));
+  const allSql = [...sql, ...(exemplars.sql ? [exemplars.sql] : [])].join(';\n\n');
+  return { arms, sql: allSql, params: { ...params } as Record<string, string | number> };
+}
+
+async function fetchMetricStats(
+  context: AnalysisContext,
+  options: FetchArmStatisticsOptions & { params: ScopeParams },
+): Promise<{ byVariant: Map<string, MetricStats>; sql: string[] }> {
+  const { metric } = options.guardrail;
+  const { params } = options;
+  switch (metric) {
+    case 'error_rate':
+    case 'latency_mean': {
+      const moments = await fetchRequestMoments(context, params);
+      const pick = (m: { errorRate: MetricStats; latencyMean: MetricStats }) =>
+        metric === 'error_rate' ? m.errorRate : m.latencyMean;
+      return {
+        byVariant: new Map([...moments.byVariant].map(([v, m]) => [v, pick(m)])),
+        sql: [moments.sql],
+      };
+    }
+    case 'latency_p50':
+    case 'latency_p95':
+    case 'latency_p99': {
+      const histograms = await fetchLatencyHistograms(context, params);
+      const quantiles = await fetchQuantileStats(context, {
+        params,
+        histograms: histograms.byVariant,
+        probability: QUANTILE_PROBABILITY[metric],
+      });
+      return { byVariant: quantiles.byVariant, sql: [histograms.sql, quantiles.sql] };
+    }
+    case 'conversion': {
+      const conversions = await fetchConversionStats(context, {
+        params,
+        event: options.guardrail.conversionEvent ?? '',
+        windowSeconds: options.conversionWindowSeconds ?? DEFAULT_CONVERSION_WINDOW_SECONDS,
+      });
+      return {
+        byVariant: new Map([...conversions.byVariant].map(([v, arm]) => [v, arm.converted])),
+        sql: [conversions.sql],
+      };
+    }
+  }
+}
+
+async function fetchExemplars(
+  context: AnalysisContext,
+  options: { metric: Guardrail['metric']; params: ScopeParams; limit: number },
+): Promise<{ byVariant: Map<string, string[]>; sql: string }> {
+  if (options.metric === 'conversion') return { byVariant: new Map(), sql: '' };
+  const sql =
+    options.metric === 'error_rate'
+      ? buildErrorExemplarsSql(context.tables)
+      : buildSlowExemplarsSql(context.tables);
+  const rows = await queryRows<{ variant: string; trace_ids: string[] }>(context, sql, {
+    ...options.params,
+    limit: options.limit,
+  });
+  return { byVariant: new Map(rows.map((row) => [row.variant, row.trace_ids])), sql };
+}
+
+/** Statistics of an arm with no data: `decideGuardrail` answers `no_traffic` for it. */
+function emptyStats(metric: Guardrail['metric']): MetricStats {
+  switch (metric) {
+    case 'error_rate':
+    case 'latency_mean':
+      return {
+        kind: 'ratio',
+        units: 0,
+        sumNumerator: 0,
+        sumDenominator: 0,
+        sumNumeratorSquares: 0,
+        sumDenominatorSquares: 0,
+        sumCrossProducts: 0,
+      };
+    case 'conversion':
+      return { kind: 'mean', units: 0, sum: 0, sumSquares: 0 };
+    case 'latency_p50':
+    case 'latency_p95':
+    case 'latency_p99': {
+      const probability = QUANTILE_PROBABILITY[metric];
+      const levels = quantileSketchLevels(probability);
+      return {
+        kind: 'quantile',
+        probability,
+        units: 0,
+        levels,
+        values: levels.map(() => 0),
+        sumBelow: 0,
+        sumRequests: 0,
+        sumBelowSquares: 0,
+        sumRequestsSquares: 0,
+        sumBelowRequests: 0,
+      };
+    }
+  }
+}

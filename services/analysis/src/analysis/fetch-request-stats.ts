@@ -1,0 +1,136 @@
+/**
+ * Per-variant sufficient statistics of request metrics (error rate, mean latency, latency
+ * quantiles), computed in ClickHouse from the variant-requests view.
+ */
+import type { QuantileStats, RatioStats } from '@tripwire/stats';
+import { quantileSketchLevels } from '@tripwire/stats';
+import {
+  buildLatencyHistogramSql,
+  buildQuantileMomentsSql,
+  buildRequestMomentsSql,
+  type ScopeParams,
+} from './arm-queries.js';
+import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
+import { queryRows, type AnalysisContext } from './query-rows.js';
+
+export interface RequestMoments {
+  errorRate: RatioStats;
+  latencyMean: RatioStats;
+}
+
+interface RequestMomentsRow {
+  variant: string;
+  units: string | number;
+  sum_requests: number;
+  sum_requests_sq: number;
+  sum_errors: number;
+  sum_errors_sq: number;
+  sum_errors_requests: number;
+  sum_latency: number;
+  sum_latency_sq: number;
+  sum_latency_requests: number;
+}
+
+/** Error-rate and mean-latency ratio statistics per variant (variants with requests only). */
+export async function fetchRequestMoments(
+  context: AnalysisContext,
+  params: ScopeParams,
+): Promise<{ byVariant: Map<string, RequestMoments>; sql: string }> {
+  const sql = buildRequestMomentsSql(context.tables);
+  const rows = await queryRows<RequestMomentsRow>(context, sql, params);
+  const byVariant = new Map<string, RequestMoments>();
+  for (const row of rows) {
+    const units = Number(row.units);
+    const denominator = {
+      units,
+      sumDenominator: row.sum_requests,
+      sumDenominatorSquares: row.sum_requests_sq,
+    };
+    byVariant.set(row.variant, {
+      errorRate: {
+        kind: 'ratio',
+        ...denominator,
+        sumNumerator: row.sum_errors,
+        sumNumeratorSquares: row.sum_errors_sq,
+        sumCrossProducts: row.sum_errors_requests,
+      },
+      latencyMean: {
+        kind: 'ratio',
+        ...denominator,
+        sumNumerator: row.sum_latency,
+        sumNumeratorSquares: row.sum_latency_sq,
+        sumCrossProducts: row.sum_latency_requests,
+      },
+    });
+  }
+  return { byVariant, sql };
+}
+
+/** Merged latency histogram per variant. */
+export async function fetchLatencyHistograms(
+  context: AnalysisContext,
+  params: ScopeParams,
+): Promise<{ byVariant: Map<string, LatencyHistogram>; sql: string }> {
+  const sql = buildLatencyHistogramSql(context.tables);
+  const rows = await queryRows<{ variant: string; histogram: LatencyHistogram }>(
+    context,
+    sql,
+    params,
+  );
+  return { byVariant: new Map(rows.map((row) => [row.variant, row.histogram])), sql };
+}
+
+interface QuantileMomentsRow {
+  variant: string;
+  units: string | number;
+  sum_below: number;
+  sum_below_sq: number;
+  sum_below_requests: number;
+  sum_requests: number;
+  sum_requests_sq: number;
+}
+
+/**
+ * Clustered-quantile statistics at `probability` per variant: the quantile function sampled at
+ * `quantileSketchLevels(probability)` from the arm's histogram, and the per-unit moments of the
+ * requests below the arm's quantile (Deng, Knoblich & Lu 2018, §4.2).
+ */
+export async function fetchQuantileStats(
+  context: AnalysisContext,
+  options: {
+    params: ScopeParams;
+    histograms: ReadonlyMap<string, LatencyHistogram>;
+    probability: number;
+  },
+): Promise<{ byVariant: Map<string, QuantileStats>; sql: string }> {
+  const { histograms, probability } = options;
+  const variants = [...histograms.keys()];
+  const positions = variants.map((variant) =>
+    locateQuantile(histograms.get(variant) ?? {}, probability),
+  );
+  const sql = buildQuantileMomentsSql(context.tables);
+  const byVariant = new Map<string, QuantileStats>();
+  if (variants.length === 0) return { byVariant, sql };
+  const rows = await queryRows<QuantileMomentsRow>(context, sql, {
+    ...options.params,
+    variants,
+    buckets: positions.map((position) => position.bucket),
+    fractions: positions.map((position) => position.fraction),
+  });
+  const levels = quantileSketchLevels(probability);
+  for (const row of rows) {
+    byVariant.set(row.variant, {
+      kind: 'quantile',
+      probability,
+      units: Number(row.units),
+      levels,
+      values: sampleQuantiles(histograms.get(row.variant) ?? {}, levels),
+      sumBelow: row.sum_below,
+      sumRequests: row.sum_requests,
+      sumBelowSquares: row.sum_below_sq,
+      sumRequestsSquares: row.sum_requests_sq,
+      sumBelowRequests: row.sum_below_requests,
+    });
+  }
+  return { byVariant, sql };
+}

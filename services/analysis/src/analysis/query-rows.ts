@@ -1,0 +1,31 @@
+import type { AppContext } from '../context.js';
+import { createError } from '../errors.js';
+
+/** What the analysis needs from the app: the ClickHouse client and the table names. */
+export type AnalysisContext = Pick<AppContext, 'clickhouse' | 'tables'>;
+
+export type QueryParams = Record<string, string | number | readonly string[] | readonly number[]>;
+
+/** Runs one analysis query (JSONEachRow); storage failures become TRIPWIRE_ERR_STORAGE. */
+export async function queryRows<T>(
+  context: AnalysisContext,
+  sql: string,
+  params: QueryParams,
+): Promise<T[]> {
+  try {
+    const result = await context.clickhouse.query({
+      query: sql,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    return await result.json<T>();
+  } catch (cause) {
+    throw createError(
+      'TRIPWIRE_ERR_STORAGE',
+      `analysis query failed: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import Type from 'typebox';
+
+/**
+ * The response of `GET /api/v1/experiments/{key}/results` (and `/api/v1/flags/{key}/results`).
+ * Every number is finite or `null` (JSON has no Infinity/NaN): `null` means "not estimable
+ * with the data so far" (e.g. one unit in an arm, no requests, control value 0).
+ */
+const Num = Type.Union([Type.Number(), Type.Null()]);
+const IntervalSchema = Type.Tuple([Num, Num], { description: '[lower, upper]' });
+
+/** One scale (absolute or relative) of a treatment-vs-control comparison. */
+export const LiftSchema = Type.Object({
+  estimate: Num,
+  standardError: Num,
+  /** Fixed-horizon (Wald) two-sided 1 − alpha interval. */
+  interval: IntervalSchema,
+  /** Fixed-horizon two-sided p-value of H0: lift = 0. */
+  pValue: Num,
+  /** Always-valid two-sided 1 − alpha interval (confidence sequence): safe to peek at. */
+  alwaysValidInterval: IntervalSchema,
+  /** Always-valid two-sided p-value of H0: lift = 0. */
+  alwaysValidPValue: Num,
+});
+export type Lift = Type.Static<typeof LiftSchema>;
+
+export const ComparisonSchema = Type.Object({
+  absolute: LiftSchema,
+  /** Absent when the control value is 0. */
+  relative: Type.Optional(LiftSchema),
+  /** CUPED-adjusted absolute lift, when a pre-exposure covariate exists (conversions). */
+  cuped: Type.Optional(
+    Type.Object({
+      absolute: LiftSchema,
+      theta: Num,
+      varianceReduction: Num,
+    }),
+  ),
+});
+export type Comparison = Type.Static<typeof ComparisonSchema>;
+
+export const MetricIds = [
+  'error_rate',
+  'latency_mean',
+  'latency_p50',
+  'latency_p95',
+  'latency_p99',
+  'conversion',
+] as const;
+export type MetricId = (typeof MetricIds)[number];
+
+/** One metric of one variant, with the comparison against control (absent for the control). */
+export const MetricResultSchema = Type.Object({
+  metric: Type.Union(MetricIds.map((m) => Type.Literal(m))),
+  /** Conversion event name (conversion metrics only). */
+  event: Type.Optional(Type.String()),
+  /** Error rate and conversion as fractions, latency in milliseconds. */
+  value: Num,
+  standardError: Num,
+  /** Units behind the value (for request metrics: units with at least one request). */
+  units: Type.Integer(),
+  /** Requests (request metrics) or conversions (conversion metrics) behind the value. */
+  count: Type.Number(),
+  comparison: Type.Optional(ComparisonSchema),
+});
+export type MetricResult = Type.Static<typeof MetricResultSchema>;
+
+export const VariantResultSchema = Type.Object({
+  variant: Type.String(),
+  isControl: Type.Boolean(),
+  /** Exposed units assigned to this variant only (multi-variant units excluded). */
+  units: Type.Integer(),
+  /** Configured allocation weight in the rollout (null when the flag has no rollout). */
+  weight: Num,
+  firstExposure: Type.Union([Type.String(), Type.Null()]),
+  metrics: Type.Array(MetricResultSchema),
+});
+export type VariantResult = Type.Static<typeof VariantResultSchema>;
+
+export const SrmSchema = Type.Object({
+  /** Pearson χ² of observed units per variant against the rollout weights. */
+  statistic: Type.Number(),
+  degreesOfFreedom: Type.Integer(),
+  pValue: Type.Number(),
+  /** p-value below the SRM threshold (0.001): the split is broken, results are suspect. */
+  mismatch: Type.Boolean(),
+  threshold: Type.Number(),
+  observed: Type.Record(Type.String(), Type.Integer()),
+  expected: Type.Record(Type.String(), Type.Number()),
+});
+export type Srm = Type.Static<typeof SrmSchema>;
+
+/** Cumulative per-variant values at the end of each bucket (for charts; no intervals). */
+export const TimeseriesPointSchema = Type.Object({
+  time: Type.String({ description: 'end of the bucket, ISO 8601' }),
+  units: Type.Integer(),
+  requests: Type.Number(),
+  errorRate: Num,
+  latencyMeanMs: Num,
+});
+export const TimeseriesSchema = Type.Object({
+  bucketSeconds: Type.Integer(),
+  variants: Type.Record(Type.String(), Type.Array(TimeseriesPointSchema)),
+});
+export type Timeseries = Type.Static<typeof TimeseriesSchema>;
+
+export const BreakdownDimensions = ['service', 'span_name', 'region', 'service_version'] as const;
+export type BreakdownDimension = (typeof BreakdownDimensions)[number];
+
+/** One segment (e.g. service = checkout) of one metric for one treatment variant vs control. */
+export const BreakdownRowSchema = Type.Object({
+  dimension: Type.Union(BreakdownDimensions.map((d) => Type.Literal(d))),
+  segment: Type.String(),
+  metric: Type.Union([Type.Literal('error_rate'), Type.Literal('latency_mean')]),
+  variant: Type.String(),
+  controlValue: Num,
+  treatmentValue: Num,
+  controlUnits: Type.Integer(),
+  treatmentUnits: Type.Integer(),
+  absoluteLift: Num,
+  relativeLift: Num,
+  pValue: Num,
+  /** Benjamini–Hochberg adjusted over every row of the breakdown (one family). */
+  adjustedPValue: Num,
+  /** adjustedPValue < alpha. */
+  significant: Type.Boolean(),
+});
+export type BreakdownRow = Type.Static<typeof BreakdownRowSchema>;
+
+export const ResultsResponseSchema = Type.Object({
+  flagKey: Type.String(),
+  environment: Type.Union([Type.String(), Type.Null()]),
+  control: Type.String(),
+  alpha: Type.Number(),
+  generatedAt: Type.String(),
+  conversionWindowSeconds: Type.Integer(),
+  /** Exposed units (all variants, valid only) and units excluded for seeing more than one variant. */
+  units: Type.Object({ total: Type.Integer(), excludedMultiVariant: Type.Integer() }),
+  srm: Type.Union([SrmSchema, Type.Null()]),
+  variants: Type.Array(VariantResultSchema),
+  timeseries: TimeseriesSchema,
+  /** Sorted by adjusted p-value, most significant first. */
+  breakdowns: Type.Array(BreakdownRowSchema),
+});
+export type ResultsResponse = Type.Static<typeof ResultsResponseSchema>;
+
+/** Query string of the results endpoint. */
+export const ResultsQuerySchema = Type.Object(
+  {
+    environment: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' })),
+    alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 0.5 })),
+    conversionWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+  },
+  { additionalProperties: false },
+);
+export type ResultsQuery = Type.Static<typeof ResultsQuerySchema>;

@@ -1,15 +1,19 @@
 /**
- * Asymptotic confidence sequences with the normal-mixture boundary: Waudby-Smith, Arnold, Wu,
- * McAuliffe & Ramdas (2023), "Time-uniform central limit theory and asymptotic confidence
- * sequences", Ann. Statist. (Thm 2.2 and §2.3 for ρ); boundary of Howard, Ramdas, McAuliffe &
- * Sekhon (2021), "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann.
- * Statist., eq. (14) two-sided and the one-sided half-normal mixture bound.
+ * Asymptotic confidence sequences with normal-mixture boundaries.
+ * Validity under the CLT with an estimated variance: Waudby-Smith, Arbour, Sinha, Kennedy &
+ * Ramdas (2024), "Time-uniform central limit theory and asymptotic confidence sequences",
+ * Ann. Statist. (arXiv:2103.06476). Boundaries: Howard, Ramdas, McAuliffe & Sekhon (2021),
+ * "Time-uniform, nonparametric, nonasymptotic confidence sequences", Ann. Statist., §3 (normal
+ * mixture), with the tuning of their reference implementation `confseq` (best_rho).
  *
- * With s² = Var(θ̂_t) (so σ̂² = t·s²), a = t·ρ² and ρ² = (−2 ln α + ln(1 − 2 ln α)) / t*:
- *   two-sided radius  s·√(2(1 + 1/a)·ln(√(1 + a)/α))
- *   one-sided radius  s·√(2(1 + 1/a)·ln(√(1 + a)/(2α) + 1))
- * The radius is tightest near t = t* (`targetUnits`), and valid at every t simultaneously.
+ * Standardised sum S_t = (θ̂_t − θ)·√t / s_t (s_t² = Var(θ̂_t), so σ̂² = t·s_t²), intrinsic time
+ * v = t (units), mixing variance ρ = t* / (2 ln(1/α') + ln(1 + 2 ln(1/α'))) with α' = α two-sided
+ * and α' = 2α one-sided.
+ *   two-sided mixture  ln M = ½ln(ρ/(v + ρ)) + S²/(2(v + ρ));  boundary √((v + ρ)(ln(1 + v/ρ) + 2 ln(1/α)))
+ *   one-sided mixture  ln M = ½ln(4ρ/(v + ρ)) + S²/(2(v + ρ)) + ln Φ(S/√(v + ρ));  boundary by root
+ * Radius on the θ scale = boundary · s_t / √t. Always-valid p-value = min(1, 1/M) (Ville).
  */
+import { normalCdf, normalDensity } from './distributions.js';
 import {
   requireFinite,
   requireNonNegative,
@@ -37,29 +41,49 @@ export interface ConfidenceSequenceOptions {
 
 export interface ConfidenceSequenceResult {
   readonly interval: Interval;
+  /** Half-width on the θ scale (one-sided: distance to the finite end). */
   readonly radius: number;
-  /** The mixing parameter ρ of the standardized boundary. */
+  /** Mixing variance ρ of the boundary, in units. */
   readonly rho: number;
 }
 
-/** ρ minimising the two-sided boundary at t* (Waudby-Smith et al. 2023, §2.3). */
-export function computeMixingRho(options: { targetUnits: number; alpha?: number }): number {
+/** ρ minimising the boundary at v = t* (confseq's best_rho; one-sided uses 2α). */
+export function computeNormalMixtureRho(options: {
+  targetUnits: number;
+  alpha?: number;
+  alternative?: Alternative;
+}): number {
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const target = requireFinite(options.targetUnits, 'targetUnits');
   if (!(target > 0)) {
     throw new StatsError('invalid_option', `targetUnits must be > 0, got ${target}`);
   }
-  const logTerm = -2 * Math.log(alpha);
-  return Math.sqrt((logTerm + Math.log(1 + logTerm)) / target);
+  const effective = (options.alternative ?? 'two-sided') === 'two-sided' ? alpha : 2 * alpha;
+  const logTerm = 2 * Math.log(1 / effective);
+  return target / (logTerm + Math.log1p(logTerm));
 }
 
-function computeRadiusFactor(units: number, rho: number, alpha: number, alternative: Alternative) {
-  const a = units * rho * rho;
-  const log =
-    alternative === 'two-sided'
-      ? Math.log(Math.sqrt(1 + a) / alpha)
-      : Math.log1p(Math.sqrt(1 + a) / (2 * alpha));
-  return Math.sqrt(2 * (1 + 1 / a) * log);
+/** Solves u²/2 + ln Φ(u) = k for u (increasing in u) by safeguarded Newton steps. */
+function solveOneSidedBoundary(k: number): number {
+  let u = Math.sqrt(2 * Math.max(k, 1e-3));
+  for (let i = 0; i < 50; i += 1) {
+    const cdf = normalCdf(u);
+    const value = 0.5 * u * u + Math.log(cdf) - k;
+    const slope = u + normalDensity(u) / cdf;
+    const step = value / slope;
+    u -= step;
+    if (Math.abs(step) < 1e-13 * Math.max(1, Math.abs(u))) break;
+  }
+  return u;
+}
+
+/** Boundary on the standardised sum S at intrinsic time v. */
+function computeBoundary(v: number, rho: number, alpha: number, alternative: Alternative): number {
+  if (alternative === 'two-sided') {
+    return Math.sqrt((v + rho) * (Math.log1p(v / rho) + 2 * Math.log(1 / alpha)));
+  }
+  const k = Math.log(1 / alpha) - 0.5 * Math.log((4 * rho) / (v + rho));
+  return solveOneSidedBoundary(k) * Math.sqrt(v + rho);
 }
 
 function validateCommon(options: { estimate: number; variance: number; units: number }) {
@@ -75,10 +99,11 @@ export function confidenceSequence(options: ConfidenceSequenceOptions): Confiden
   validateCommon(options);
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
-  const rho = computeMixingRho({ targetUnits: options.targetUnits, alpha });
+  const rho = computeNormalMixtureRho({ targetUnits: options.targetUnits, alpha, alternative });
+  const t = options.units;
   const radius =
-    options.units > 0
-      ? Math.sqrt(options.variance) * computeRadiusFactor(options.units, rho, alpha, alternative)
+    t > 0 && Number.isFinite(options.variance)
+      ? (computeBoundary(t, rho, alpha, alternative) * Math.sqrt(options.variance)) / Math.sqrt(t)
       : Infinity;
   const { estimate } = options;
   const interval: Interval =
@@ -104,26 +129,33 @@ export interface AlwaysValidPValueOptions {
 }
 
 /**
- * The smallest α at which the confidence sequence (with ρ fixed by `tuningAlpha`) excludes θ0,
- * in closed form: L = d²/(2s²(1 + 1/a)), p = √(1 + a)·e^(−L) two-sided and
- * √(1 + a)/(2(e^L − 1)) one-sided (1 when d is on the null side). P(∃t: p_t ≤ α) ≤ α under H0.
+ * Always-valid p-value min(1, 1/M_t) of the normal-mixture martingale at S_t = (θ̂ − θ0)√t/s;
+ * P(∃t: p_t ≤ α) ≤ α under H0, and p_t ≤ α exactly when the confidence sequence of the same
+ * ρ (tuned at α = `tuningAlpha`) excludes θ0.
  */
 export function alwaysValidPValue(options: AlwaysValidPValueOptions): number {
   validateCommon(options);
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
-  const rho = computeMixingRho({
+  const rho = computeNormalMixtureRho({
     targetUnits: options.targetUnits,
     alpha: options.tuningAlpha ?? 0.05,
+    alternative,
   });
   const d = options.estimate - requireFinite(options.nullValue ?? 0, 'nullValue');
+  const t = options.units;
+  if (t === 0 || !Number.isFinite(options.variance)) return 1;
   const signed = alternative === 'less' ? -d : d;
-  if (options.units === 0 || (alternative !== 'two-sided' && signed <= 0)) return 1;
-  if (options.variance === 0) return d === 0 ? 1 : 0;
-  const a = options.units * rho * rho;
-  const exponent = (d * d) / (2 * options.variance * (1 + 1 / a));
-  const p =
+  if (options.variance === 0) {
+    const isAgainstNull = alternative === 'two-sided' ? d !== 0 : signed > 0;
+    return isAgainstNull ? 0 : 1;
+  }
+  const s = (signed * Math.sqrt(t)) / Math.sqrt(options.variance);
+  const quadratic = (s * s) / (2 * (t + rho));
+  const logM =
     alternative === 'two-sided'
-      ? Math.sqrt(1 + a) * Math.exp(-exponent)
-      : Math.sqrt(1 + a) / (2 * Math.expm1(exponent));
-  return Math.min(1, p);
+      ? 0.5 * Math.log(rho / (t + rho)) + quadratic
+      : 0.5 * Math.log((4 * rho) / (t + rho)) +
+        quadratic +
+        Math.log(normalCdf(s / Math.sqrt(t + rho)));
+  return Math.min(1, Math.exp(-logM));
 }

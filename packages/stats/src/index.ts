@@ -44,7 +44,11 @@ export { welchTest } from './welch-test.js';
 export type { WelchTestOptions } from './welch-test.js';
 export { twoProportionTest } from './two-proportion-test.js';
 export type { ProportionCounts, TwoProportionTestOptions } from './two-proportion-test.js';
-export { confidenceSequence, alwaysValidPValue, computeMixingRho } from './confidence-sequence.js';
+export {
+  confidenceSequence,
+  alwaysValidPValue,
+  computeNormalMixtureRho,
+} from './confidence-sequence.js';
 export type {
   ConfidenceSequenceOptions,
   ConfidenceSequenceResult,

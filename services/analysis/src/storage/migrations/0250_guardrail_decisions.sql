@@ -1,6 +1,7 @@
 -- One row per guardian check (kind = 'check') and one per kill it made (kind = 'kill').
 -- A breach row carries a breach_id and is written BEFORE the kill, so a restart between the
 -- two finishes the kill instead of deciding again (see src/guardian/kill-once.ts).
+-- Non-finite numbers (an open interval end, an undefined estimate) are stored as NULL.
 CREATE TABLE IF NOT EXISTS {{guardrailDecisions}} (
   check_id String,
   kind LowCardinality(String),
@@ -19,17 +20,17 @@ CREATE TABLE IF NOT EXISTS {{guardrailDecisions}} (
   breach_id String,
   test LowCardinality(String),
   scale LowCardinality(String),
-  estimate Float64,
+  estimate Nullable(Float64),
   relative_estimate Nullable(Float64),
-  interval_lower Float64,
-  interval_upper Float64,
+  interval_lower Nullable(Float64),
+  interval_upper Nullable(Float64),
   p_value Nullable(Float64),
   alpha Float64,
   margin Float64,
   n_control UInt64,
   n_treatment UInt64,
-  control_mean Float64,
-  treatment_mean Float64,
+  control_mean Nullable(Float64),
+  treatment_mean Nullable(Float64),
   query String,
   exemplar_trace_ids Array(String),
   kill_version Nullable(UInt32),

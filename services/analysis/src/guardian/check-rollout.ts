@@ -1,0 +1,64 @@
+import type { Guardrail } from '@tripwire/schema';
+import { decideNoTraffic } from './evaluate-guardrail.js';
+import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
+
+export interface CheckClock {
+  now: () => Date;
+  newId: () => string;
+}
+
+/**
+ * Checks every guardrail of one rollout for every treatment against the control: one ClickHouse
+ * round trip per guardrail (all variants at once), one decision per treatment. A guardrail whose
+ * facts cannot be read is reported through `onError` and skipped (never a kill).
+ */
+export async function checkRollout(
+  rollout: RunningRollout,
+  sources: Pick<GuardianSources, 'fetchFacts' | 'decide'>,
+  clock: CheckClock & { since?: Date; onError: (guardrail: Guardrail, error: unknown) => void },
+): Promise<CheckOutcome[]> {
+  const outcomes: CheckOutcome[] = [];
+  for (const guardrail of rollout.guardrails) {
+    let facts;
+    try {
+      facts = await sources.fetchFacts({
+        flagKey: rollout.flagKey,
+        environment: rollout.environment,
+        guardrail,
+        variants: [rollout.control, ...rollout.treatments],
+        ...(clock.since === undefined ? {} : { since: clock.since }),
+      });
+    } catch (error) {
+      clock.onError(guardrail, error);
+      continue;
+    }
+    const checkedAt = clock.now();
+    const control = facts.arms.get(rollout.control);
+    for (const variant of rollout.treatments) {
+      const treatment = facts.arms.get(variant);
+      let decision;
+      try {
+        decision =
+          control === undefined || treatment === undefined
+            ? decideNoTraffic(guardrail, {
+                control: control?.units ?? 0,
+                treatment: treatment?.units ?? 0,
+              })
+            : sources.decide({ guardrail, control, treatment });
+      } catch (error) {
+        clock.onError(guardrail, error);
+        continue;
+      }
+      outcomes.push({
+        checkId: clock.newId(),
+        checkedAt,
+        rollout,
+        guardrail,
+        variant,
+        decision,
+        facts,
+      });
+    }
+  }
+  return outcomes;
+}

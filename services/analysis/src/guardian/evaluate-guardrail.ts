@@ -1,0 +1,54 @@
+import type { Guardrail } from '@tripwire/schema';
+import {
+  decideGuardrail,
+  type GuardrailDecision,
+  type Guardrail as StatsGuardrail,
+  type MetricStats,
+} from '@tripwire/stats';
+import { DEFAULT_GUARDRAIL_ALPHA } from '@tripwire/schema';
+
+/** The schema's guardrail (stored in the flag) as the statistics package takes it. */
+export function toStatsGuardrail(guardrail: Guardrail): StatsGuardrail {
+  return {
+    metric: guardrail.metric,
+    direction: guardrail.direction,
+    margin: guardrail.margin,
+    alpha: guardrail.alpha ?? DEFAULT_GUARDRAIL_ALPHA,
+    minimumUnits: guardrail.minSample,
+  };
+}
+
+/** One always-valid, one-sided non-inferiority decision (see `decideGuardrail` in @tripwire/stats). */
+export function evaluateGuardrail(input: {
+  guardrail: Guardrail;
+  control: MetricStats;
+  treatment: MetricStats;
+}): GuardrailDecision {
+  return decideGuardrail({
+    guardrail: toStatsGuardrail(input.guardrail),
+    control: input.control,
+    treatment: input.treatment,
+  });
+}
+
+/** The decision for an arm that has sent nothing yet: never kills, never promotes. */
+export function decideNoTraffic(
+  guardrail: Guardrail,
+  units: { control: number; treatment: number },
+): GuardrailDecision {
+  const empty = { mean: Number.NaN, variance: Number.NaN, units: 0 };
+  return {
+    state: 'no_traffic',
+    evidence: {
+      estimate: Number.NaN,
+      interval: [-Infinity, Infinity],
+      scale: 'relative',
+      nPerArm: units,
+      test: 'none',
+      alpha: guardrail.alpha ?? DEFAULT_GUARDRAIL_ALPHA,
+      margin: guardrail.margin,
+      control: { ...empty, units: units.control },
+      treatment: { ...empty, units: units.treatment },
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { FLAG_KEY_PATTERN } from '@tripwire/schema';
+import { createError } from '../errors.js';
+import type { GuardianRouteOptions } from '../guardian/guardian-plugin.js';
+import { buildKillReport } from '../guardian/kill-report.js';
+
+/** How far before a breach the report's timeline reaches. */
+const TIMELINE_LOOKBACK_MS = 60 * 60 * 1000;
+
+/** Kill reports: why the guardian acted, with the evidence, the query and the timeline. */
+export const killReportRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
+  app,
+  { guardian },
+) => {
+  const tags = ['guardrails'];
+
+  app.get<{ Querystring: { flag?: string; limit: number } }>(
+    '/api/v1/kill-reports',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Kills made by the guardian, newest first',
+        querystring: {
+          type: 'object',
+          properties: {
+            flag: { type: 'string', pattern: FLAG_KEY_PATTERN },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { flag, limit } = request.query;
+      const kills = await guardian.decisions.listKills({
+        limit,
+        ...(flag === undefined ? {} : { flagKey: flag }),
+      });
+      return {
+        killReports: kills.map((kill) => ({
+          breachId: kill.breachId,
+          flagKey: kill.flagKey,
+          environment: kill.environment,
+          metric: kill.metric,
+          variant: kill.variant,
+          killedAt: kill.checkedAt,
+          killVersion: kill.killVersion,
+          url: `/api/v1/kill-reports/${kill.breachId}`,
+        })),
+      };
+    },
+  );
+
+  app.get<{ Params: { breachId: string } }>(
+    '/api/v1/kill-reports/:breachId',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'The kill report of one breach',
+        params: {
+          type: 'object',
+          required: ['breachId'],
+          properties: { breachId: { type: 'string', pattern: '^[0-9a-fA-F-]{1,64}$' } },
+        },
+      },
+    },
+    async (request) => {
+      const rows = await guardian.decisions.listForBreach(request.params.breachId);
+      const breach = rows.find((row) => row.kind === 'check');
+      if (breach === undefined) {
+        throw createError('TRIPWIRE_ERR_NOT_FOUND', `no breach "${request.params.breachId}"`, {
+          pointer: '/breachId',
+        });
+      }
+      const from = new Date(Date.parse(breach.checkedAt) - TIMELINE_LOOKBACK_MS).toISOString();
+      const [checks, history, deliveries] = await Promise.all([
+        guardian.decisions.listWindow({
+          flagKey: breach.flagKey,
+          environment: breach.environment,
+          from,
+          to: breach.checkedAt,
+        }),
+        guardian.flags.history(breach.flagKey),
+        guardian.deliveries.listForBreach(breach.breachId),
+      ]);
+      return buildKillReport({
+        breach,
+        kill: rows.find((row) => row.kind === 'kill'),
+        checks,
+        history: history.filter((change) => change.createdAt >= from),
+        deliveries,
+      });
+    },
+  );
+};

@@ -1,1 +1,37 @@
-export {};
+// Client
+export { createClient } from './client.js';
+export type {
+  TripwireClient,
+  ReadyResult,
+  ClientStatus,
+  TrackOptions,
+  ClientEvents,
+} from './client.js';
+export type { ClientOptions, SourceOptions } from './client-options.js';
+export type { ConfigChange, ConfigProblem } from './config-store.js';
+export type { ConfigOrigin } from './sources/config-source.js';
+export { TripwireError } from './errors.js';
+export type { TripwireErrorCode } from './errors.js';
+
+// Telemetry
+export { TripwireSpanProcessor } from './telemetry/tripwire-span-processor.js';
+export type { TripwireSpanProcessorOptions } from './telemetry/tripwire-span-processor.js';
+export { hashUnit } from './telemetry/hash-unit.js';
+export { PROVIDER_NAME } from './telemetry/exposure-recorder.js';
+export type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
+export { parseAssignments, formatAssignments } from './telemetry/assignment-baggage.js';
+
+// Evaluation core (pure; see src/evaluation)
+export {
+  compileConfig,
+  CompiledConfig,
+  murmur3,
+  bucketUnit,
+  computeBucket,
+  createBucketingPrefix,
+  formatBucketingPrefix,
+  BUCKET_COUNT,
+  parseSemver,
+  compareSemver,
+} from './evaluation/index.js';
+export type { FlagInfo, SemVer } from './evaluation/index.js';

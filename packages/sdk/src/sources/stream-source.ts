@@ -1,3 +1,4 @@
+import { SDK_STREAM_HEARTBEAT_MS } from '@tripwire/schema';
 import { computeBackoffDelay } from '../internal/backoff.js';
 import type { ConfigSink, ConfigSource } from './config-source.js';
 import type { PollingSource } from './polling-source.js';
@@ -17,7 +18,7 @@ export interface StreamSourceOptions {
   readonly fallbackAfterFailures?: number;
   /** Interval of the fallback poller (default 30 s). */
   readonly fallbackPollIntervalMs?: number;
-  /** Reconnect when nothing (not even a heartbeat) arrived for this long (default 90 s). */
+  /** Reconnect when nothing (not even a heartbeat) arrived for this long (default 3 heartbeats, 45 s). */
   readonly idleTimeoutMs?: number;
   /** Source of jitter in [0, 1) (default Math.random). */
   readonly random?: () => number;
@@ -85,7 +86,7 @@ class StreamSource implements ConfigSource {
   async #runConnection(): Promise<void> {
     const connection = new AbortController();
     const signal = AbortSignal.any([this.#closed.signal, connection.signal]);
-    const idleMs = this.#options.idleTimeoutMs ?? 90_000;
+    const idleMs = this.#options.idleTimeoutMs ?? 3 * SDK_STREAM_HEARTBEAT_MS;
     let idle = setTimeout(() => connection.abort(), idleMs);
     try {
       const response = await fetch(this.#options.url, { headers: this.#headers(), signal });

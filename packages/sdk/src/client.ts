@@ -1,0 +1,442 @@
+import type { Attributes, Context } from '@opentelemetry/api';
+import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
+import type {
+  ConfigSnapshot,
+  EvaluationContext,
+  EvaluationReason,
+  EvaluationResult,
+  JsonValue,
+} from '@tripwire/schema';
+import {
+  BaggageKeys,
+  DEFAULT_UNIT_ATTRIBUTE,
+  FLAG_EVALUATION_EVENT,
+  FlagAttributes,
+  SpanNames,
+  TripwireAttributes,
+} from '@tripwire/schema';
+import type { ClientOptions } from './client-options.js';
+import {
+  checkClientOptions,
+  createSource,
+  DEFAULT_EXPOSURE_REASONS,
+  DEFAULT_UNIT_CACHE_SIZE,
+} from './client-options.js';
+import type { ConfigChange, ConfigProblem } from './config-store.js';
+import { ConfigStore } from './config-store.js';
+import type { CompiledConfig, FlagInfo } from './evaluation/index.js';
+import { compileConfig } from './evaluation/index.js';
+import type { ConfigOrigin, ConfigSource } from './sources/config-source.js';
+import { isUnitId } from './telemetry/assignment-baggage.js';
+import { createAssignmentContext, stampAssignment } from './telemetry/attribution.js';
+import type {
+  EvaluationEventLogger,
+  ExposureRecorderOptions,
+} from './telemetry/exposure-recorder.js';
+import { PROVIDER_NAME, recordExposure } from './telemetry/exposure-recorder.js';
+import { FlagCounters } from './telemetry/flag-counters.js';
+import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
+import { UnitCache } from './telemetry/unit-cache.js';
+import { getVariantAttribute } from './telemetry/variant-attribute.js';
+
+/** What `ready()` resolves with: where the config came from, or that none arrived in time. */
+export interface ReadyResult {
+  /** True when a config (from the source, or the bootstrap) is applied. */
+  readonly ready: boolean;
+  readonly origin: ConfigOrigin | undefined;
+  readonly version: number | undefined;
+  /** True when the timeout passed before the source delivered a config. */
+  readonly timedOut: boolean;
+  /** The most recent problem, if any (why the source has not delivered). */
+  readonly lastProblem: ConfigProblem | undefined;
+}
+
+export interface ClientStatus {
+  readonly origin: ConfigOrigin | undefined;
+  readonly version: number | undefined;
+  /** `generatedAt` of the applied config. */
+  readonly generatedAt: string | undefined;
+  /** True when the source's most recent attempt failed (the applied config may be out of date). */
+  readonly stale: boolean;
+  readonly lastProblem: ConfigProblem | undefined;
+  readonly closed: boolean;
+}
+
+export interface TrackOptions {
+  /** The converting unit's context (`targetingKey` is hashed). */
+  readonly context?: EvaluationContext;
+  /** The converting unit's key, when no context is at hand. */
+  readonly unitKey?: string;
+  /** Numeric value of the conversion (revenue, items…); non-finite values are dropped. */
+  readonly value?: number;
+}
+
+export interface ClientEvents {
+  change: ConfigChange;
+  error: ConfigProblem;
+}
+
+/** The assignment client. Evaluation and tracking never throw. */
+export interface TripwireClient {
+  readonly environment: string;
+  /** Resolves (never rejects) once the source delivered a config, or after `timeoutMs` (default 5000). */
+  ready(options?: { timeoutMs?: number }): Promise<ReadyResult>;
+  /** Evaluates a flag, records the evaluation, the exposure and the attribution. */
+  assign<T extends JsonValue>(
+    flagKey: string,
+    ctx: EvaluationContext,
+    defaultValue: T,
+  ): EvaluationResult<T>;
+  getBooleanValue(flagKey: string, ctx: EvaluationContext, defaultValue: boolean): boolean;
+  getStringValue(flagKey: string, ctx: EvaluationContext, defaultValue: string): string;
+  getNumberValue(flagKey: string, ctx: EvaluationContext, defaultValue: number): number;
+  getJsonValue<T extends JsonValue>(flagKey: string, ctx: EvaluationContext, defaultValue: T): T;
+  /** Records a conversion span attributed to the unit. */
+  track(eventName: string, options?: TrackOptions): void;
+  /** Runs `fn` in a scope whose baggage carries assignments made inside it (see README). */
+  withAssignments<T>(fn: () => T): T;
+  /** The same scope as a Context derived from `ctx`, for frameworks that take a context. */
+  withAssignments(ctx: Context): Context;
+  /** The keyed hash under which `unitKey` appears in telemetry (cached). */
+  hashUnit(unitKey: string): string;
+  /** Information about a flag in the applied config (for the OpenFeature provider and tools). */
+  getFlagInfo(flagKey: string): FlagInfo | undefined;
+  status(): ClientStatus;
+  on<E extends keyof ClientEvents>(
+    event: E,
+    listener: (payload: ClientEvents[E]) => void,
+  ): () => void;
+  /** Releases timers, sockets, watchers and metric callbacks. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Creates a client. Throws `TripwireError` (code `TRIPWIRE_INVALID_OPTIONS`) on invalid options only. */
+export function createClient(options: ClientOptions): TripwireClient {
+  checkClientOptions(options);
+  return new Client(options, createSource(options));
+}
+
+/** Internal: a client over an explicit source (used by `createTestClient`). */
+export function createClientWithSource(
+  options: ClientOptions,
+  source: ConfigSource,
+): TripwireClient {
+  checkClientOptions(options);
+  return new Client(options, source);
+}
+
+/** The unit key as the evaluation core reads it: a non-empty string or a finite number. */
+function readUnitKey(ctx: EvaluationContext, attribute: string): string | undefined {
+  const value = ctx[attribute];
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+function errorResult<T>(
+  defaultValue: T,
+  errorCode: 'provider_not_ready' | 'general',
+  message: string,
+): EvaluationResult<T> {
+  return { value: defaultValue, reason: 'error', errorCode, errorMessage: message };
+}
+
+class Client implements TripwireClient {
+  readonly environment: string;
+  readonly #store: ConfigStore<CompiledConfig>;
+  readonly #source: ConfigSource;
+  readonly #units: UnitCache;
+  readonly #evaluations = new FlagCounters();
+  readonly #exposureOptions: ExposureRecorderOptions;
+  readonly #exposureReasons: ReadonlySet<EvaluationReason>;
+  readonly #eventsOnEveryEvaluation: boolean;
+  readonly #eventLogger: EvaluationEventLogger | undefined;
+  readonly #listeners: { [E in keyof ClientEvents]: Set<(payload: ClientEvents[E]) => void> } = {
+    change: new Set(),
+    error: new Set(),
+  };
+  readonly #readyWaiters = new Set<() => void>();
+  readonly #unregisterMetrics: () => void;
+  readonly #logger: { warn(message: string): void } | null;
+  #sourceDelivered = false;
+  #stale = false;
+  #lastProblem: ConfigProblem | undefined;
+  #lastLogged: string | undefined;
+  #closed = false;
+
+  constructor(options: ClientOptions, source: ConfigSource) {
+    this.environment = options.environment;
+    this.#source = source;
+    this.#logger = options.logger === undefined ? console : options.logger;
+    this.#units = new UnitCache({
+      hashKey: options.hashKey,
+      capacity: options.unitCacheSize ?? DEFAULT_UNIT_CACHE_SIZE,
+    });
+    this.#exposureReasons = new Set(options.exposureReasons ?? DEFAULT_EXPOSURE_REASONS);
+    this.#eventsOnEveryEvaluation = options.evaluationEvents?.emit === 'all';
+    this.#exposureOptions = {
+      tracer: options.tracer ?? trace.getTracer('@tripwire/sdk'),
+      environment: options.environment,
+      counters: new FlagCounters(),
+      eventLogger: this.#eventsOnEveryEvaluation ? undefined : options.evaluationEvents?.logger,
+    };
+    this.#eventLogger = options.evaluationEvents?.logger;
+    this.#store = new ConfigStore<CompiledConfig>({
+      environment: options.environment,
+      buildEngine: compileConfig,
+      onChange: (change) => this.#onChange(change),
+      onProblem: (problem) => this.#onProblem(problem),
+    });
+    const now = options.now ?? Date.now;
+    this.#unregisterMetrics = registerSdkMetrics(
+      options.meter ?? metrics.getMeter('@tripwire/sdk'),
+      {
+        evaluations: this.#evaluations,
+        exposures: this.#exposureOptions.counters,
+        environment: options.environment,
+        now,
+        appliedConfig: () => {
+          const snapshot = this.#store.applied?.snapshot;
+          return (
+            snapshot && {
+              version: snapshot.version,
+              generatedAtMs: Date.parse(snapshot.generatedAt),
+            }
+          );
+        },
+      },
+    );
+    if (options.bootstrap !== undefined) this.#store.put(options.bootstrap, 'bootstrap');
+    source.start(this.#store);
+  }
+
+  assign<T extends JsonValue>(
+    flagKey: string,
+    ctx: EvaluationContext,
+    defaultValue: T,
+  ): EvaluationResult<T> {
+    try {
+      const engine = this.#store.applied?.engine;
+      if (engine === undefined)
+        return errorResult(defaultValue, 'provider_not_ready', 'no config applied yet');
+      const result = engine.evaluate(flagKey, ctx, defaultValue);
+      const variant = result.variant;
+      this.#evaluations.increment(flagKey, variant ?? '', result.reason);
+      if (variant !== undefined && this.#exposureReasons.has(result.reason)) {
+        this.#expose(engine, flagKey, ctx, result as EvaluationResult<T> & { variant: string });
+      }
+      if (this.#eventsOnEveryEvaluation) this.#emitEvaluationEvent(flagKey, ctx, result);
+      return result;
+    } catch (error) {
+      return errorResult(defaultValue, 'general', `evaluation failed: ${String(error)}`);
+    }
+  }
+
+  getBooleanValue(flagKey: string, ctx: EvaluationContext, defaultValue: boolean): boolean {
+    const { value } = this.assign(flagKey, ctx, defaultValue);
+    return typeof value === 'boolean' ? value : defaultValue;
+  }
+
+  getStringValue(flagKey: string, ctx: EvaluationContext, defaultValue: string): string {
+    const { value } = this.assign(flagKey, ctx, defaultValue);
+    return typeof value === 'string' ? value : defaultValue;
+  }
+
+  getNumberValue(flagKey: string, ctx: EvaluationContext, defaultValue: number): number {
+    const { value } = this.assign(flagKey, ctx, defaultValue);
+    return typeof value === 'number' ? value : defaultValue;
+  }
+
+  getJsonValue<T extends JsonValue>(flagKey: string, ctx: EvaluationContext, defaultValue: T): T {
+    return this.assign(flagKey, ctx, defaultValue).value;
+  }
+
+  /** Exposure path: attribution on every call, span + counter only on a unit's first exposure. */
+  #expose<T>(
+    engine: CompiledConfig,
+    flagKey: string,
+    ctx: EvaluationContext,
+    result: EvaluationResult<T> & { variant: string },
+  ): void {
+    const unitKind = engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE;
+    const unitKey = readUnitKey(ctx, unitKind);
+    if (unitKey === undefined) return;
+    const unit = this.#units.entryFor(unitKey);
+    const active = context.active();
+    stampAssignment(active, { unitId: unit.id, flagKey, variant: result.variant });
+    if (unit.exposures.get(flagKey) === result.variant) return;
+    recordExposure(
+      this.#exposureOptions,
+      {
+        flagKey,
+        variant: result.variant,
+        reason: result.reason,
+        flagVersion: result.flagVersion,
+        unit,
+        unitKind,
+      },
+      active,
+    );
+  }
+
+  /** The semconv event on every evaluation (`evaluationEvents.emit: 'all'`). */
+  #emitEvaluationEvent<T>(
+    flagKey: string,
+    ctx: EvaluationContext,
+    result: EvaluationResult<T>,
+  ): void {
+    const unitKey = ctx.targetingKey;
+    const attributes: Attributes = {
+      [FlagAttributes.key]: flagKey,
+      [FlagAttributes.reason]: result.reason,
+      [FlagAttributes.providerName]: PROVIDER_NAME,
+      [FlagAttributes.setId]: this.environment,
+    };
+    if (result.variant !== undefined) attributes[FlagAttributes.variant] = result.variant;
+    if (result.flagVersion !== undefined)
+      attributes[FlagAttributes.version] = String(result.flagVersion);
+    if (typeof unitKey === 'string') attributes[FlagAttributes.contextId] = this.hashUnit(unitKey);
+    if (result.errorCode !== undefined) attributes[FlagAttributes.errorType] = result.errorCode;
+    this.#eventLogger?.emit({
+      eventName: FLAG_EVALUATION_EVENT,
+      attributes,
+      context: context.active(),
+    });
+  }
+
+  track(eventName: string, options: TrackOptions = {}): void {
+    try {
+      const active = context.active();
+      const attributes: Attributes = {
+        [TripwireAttributes.conversionEvent]: String(eventName),
+        [FlagAttributes.setId]: this.environment,
+      };
+      if (typeof options.value === 'number' && Number.isFinite(options.value)) {
+        attributes[TripwireAttributes.conversionValue] = options.value;
+      }
+      const unitKey = options.unitKey ?? options.context?.targetingKey;
+      if (typeof unitKey === 'string' && unitKey !== '') {
+        const unit = this.#units.entryFor(unitKey);
+        attributes[TripwireAttributes.unitId] = unit.id;
+        // Variants this process exposed the unit to, so the conversion is attributable without baggage.
+        for (const [flagKey, variant] of unit.exposures)
+          attributes[getVariantAttribute(flagKey)] = variant;
+      } else {
+        const fromBaggage = propagation.getBaggage(active)?.getEntry(BaggageKeys.unit)?.value;
+        if (fromBaggage !== undefined && isUnitId(fromBaggage))
+          attributes[TripwireAttributes.unitId] = fromBaggage;
+      }
+      this.#exposureOptions.tracer
+        .startSpan(SpanNames.conversion, { kind: SpanKind.INTERNAL, attributes }, active)
+        .end();
+    } catch {
+      // Tracking must never break the caller; a failing tracer only loses this conversion.
+    }
+  }
+
+  withAssignments<T>(fn: () => T): T;
+  withAssignments(ctx: Context): Context;
+  withAssignments<T>(target: Context | (() => T)): Context | T {
+    if (typeof target === 'function')
+      return context.with(createAssignmentContext(context.active()), target);
+    return createAssignmentContext(target);
+  }
+
+  hashUnit(unitKey: string): string {
+    return this.#units.entryFor(unitKey).id;
+  }
+
+  getFlagInfo(flagKey: string): FlagInfo | undefined {
+    return this.#store.applied?.engine.getFlag(flagKey);
+  }
+
+  status(): ClientStatus {
+    const applied = this.#store.applied;
+    return {
+      origin: applied?.origin,
+      version: applied?.snapshot.version,
+      generatedAt: applied?.snapshot.generatedAt,
+      stale: this.#stale,
+      lastProblem: this.#lastProblem,
+      closed: this.#closed,
+    };
+  }
+
+  on<E extends keyof ClientEvents>(
+    event: E,
+    listener: (payload: ClientEvents[E]) => void,
+  ): () => void {
+    const listeners = this.#listeners[event] as Set<(payload: ClientEvents[E]) => void>;
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  async ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
+    if (!this.#sourceDelivered && !this.#closed) {
+      let timer: NodeJS.Timeout | undefined;
+      let wake: (() => void) | undefined;
+      const timedOut = await new Promise<boolean>((resolve) => {
+        wake = () => resolve(false);
+        this.#readyWaiters.add(wake);
+        timer = setTimeout(() => resolve(true), options.timeoutMs ?? 5000);
+      });
+      clearTimeout(timer);
+      if (wake !== undefined) this.#readyWaiters.delete(wake);
+      if (timedOut) return this.#readyResult(true);
+    }
+    return this.#readyResult(false);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#unregisterMetrics();
+    for (const wake of this.#readyWaiters) wake();
+    this.#readyWaiters.clear();
+    await this.#source.close();
+    this.#listeners.change.clear();
+    this.#listeners.error.clear();
+  }
+
+  #readyResult(timedOut: boolean): ReadyResult {
+    const applied = this.#store.applied;
+    return {
+      ready: applied !== undefined,
+      origin: applied?.origin,
+      version: applied?.snapshot.version,
+      timedOut,
+      lastProblem: this.#lastProblem,
+    };
+  }
+
+  #onChange(change: ConfigChange): void {
+    if (change.origin !== 'bootstrap') {
+      this.#sourceDelivered = true;
+      this.#stale = false;
+      for (const wake of this.#readyWaiters) wake();
+      this.#readyWaiters.clear();
+    }
+    this.#lastLogged = undefined;
+    for (const listener of this.#listeners.change) this.#callSafely(() => listener(change));
+  }
+
+  #onProblem(problem: ConfigProblem): void {
+    if (this.#closed) return;
+    this.#lastProblem = problem;
+    if (problem.code === 'TRIPWIRE_SOURCE_FAILED') this.#stale = true;
+    // One log line per distinct problem until a config is applied again: outages do not flood logs.
+    if (problem.message !== this.#lastLogged) {
+      this.#lastLogged = problem.message;
+      this.#logger?.warn(`[tripwire] ${problem.code}: ${problem.message}`);
+    }
+    for (const listener of this.#listeners.error) this.#callSafely(() => listener(problem));
+  }
+
+  #callSafely(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.#logger?.warn(`[tripwire] a listener threw: ${String(error)}`);
+    }
+  }
+}

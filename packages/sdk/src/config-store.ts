@@ -1,0 +1,153 @@
+import type { ConfigPatch, ConfigSnapshot, ValidationIssue } from '@tripwire/schema';
+import { applyConfigPatch, validateConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
+import type { ConfigOrigin, ConfigSink } from './sources/config-source.js';
+
+/** A config the client could not use, or a source that failed; the applied config is kept. */
+export interface ConfigProblem {
+  readonly code: 'TRIPWIRE_INVALID_CONFIG' | 'TRIPWIRE_SOURCE_FAILED';
+  readonly origin: ConfigOrigin;
+  readonly message: string;
+  /** For invalid configs: where (JSON pointer) and what. */
+  readonly issues?: readonly ValidationIssue[];
+}
+
+/** A config that was applied. */
+export interface ConfigChange {
+  readonly origin: ConfigOrigin;
+  readonly version: number;
+  readonly previousVersion: number | undefined;
+  /** Keys of flags added, removed or whose version changed. */
+  readonly changedFlags: readonly string[];
+}
+
+export interface AppliedConfig<E> {
+  readonly snapshot: ConfigSnapshot;
+  readonly origin: ConfigOrigin;
+  /** What the client evaluates against, built once per applied config. */
+  readonly engine: E;
+}
+
+export interface ConfigStoreOptions<E> {
+  readonly environment: string;
+  readonly buildEngine: (snapshot: ConfigSnapshot) => E;
+  readonly onChange: (change: ConfigChange) => void;
+  readonly onProblem: (problem: ConfigProblem) => void;
+}
+
+const MAX_REPORTED_ISSUES = 5;
+
+/**
+ * Holds the last known good config. Validates every payload with the schema's validators and
+ * ignores (and reports) anything invalid, for another environment, or older than what it has
+ * from the network; a local file is the operator's truth and may go back in version.
+ */
+export class ConfigStore<E> implements ConfigSink {
+  readonly #options: ConfigStoreOptions<E>;
+  #applied: AppliedConfig<E> | undefined;
+
+  constructor(options: ConfigStoreOptions<E>) {
+    this.#options = options;
+  }
+
+  get applied(): AppliedConfig<E> | undefined {
+    return this.#applied;
+  }
+
+  appliedVersion(): number | undefined {
+    return this.#applied?.snapshot.version;
+  }
+
+  put(payload: unknown, origin: ConfigOrigin): boolean {
+    const result = validateConfigSnapshot(payload);
+    if (!result.ok) return this.#reject(origin, 'config snapshot is invalid', result.errors);
+    const snapshot = result.value;
+    if (snapshot.environment !== this.#options.environment) {
+      return this.#reject(
+        origin,
+        `config is for environment '${snapshot.environment}', this client evaluates '${this.#options.environment}'`,
+      );
+    }
+    const current = this.#applied?.snapshot.version;
+    const isNetwork = origin === 'polling' || origin === 'stream';
+    if (current !== undefined && isNetwork && snapshot.version < current) {
+      return this.#reject(
+        origin,
+        `config version ${snapshot.version} is older than the applied ${current}`,
+      );
+    }
+    if (current === snapshot.version && isNetwork && this.#applied?.origin !== 'bootstrap')
+      return true;
+    return this.#apply(snapshot, origin);
+  }
+
+  patch(payload: unknown, origin: ConfigOrigin): boolean {
+    const result = validateConfigPatch(payload);
+    if (!result.ok) return this.#reject(origin, 'config patch is invalid', result.errors);
+    const applied = this.#applied;
+    if (applied === undefined) return false;
+    const patch: ConfigPatch = result.value;
+    if (patch.version <= applied.snapshot.version) return true;
+    const next = validateConfigSnapshot(applyConfigPatch(applied.snapshot, patch));
+    if (!next.ok) {
+      return this.#reject(
+        origin,
+        `config patch ${patch.version} leaves an invalid config`,
+        next.errors,
+      );
+    }
+    return this.#apply(next.value, origin);
+  }
+
+  fail(error: Error, origin: ConfigOrigin): void {
+    this.#options.onProblem({ code: 'TRIPWIRE_SOURCE_FAILED', origin, message: error.message });
+  }
+
+  #apply(snapshot: ConfigSnapshot, origin: ConfigOrigin): boolean {
+    let engine: E;
+    try {
+      engine = this.#options.buildEngine(snapshot);
+    } catch (cause) {
+      return this.#reject(
+        origin,
+        `config ${snapshot.version} cannot be compiled: ${String(cause)}`,
+      );
+    }
+    const previous = this.#applied?.snapshot;
+    this.#applied = { snapshot, origin, engine };
+    this.#options.onChange({
+      origin,
+      version: snapshot.version,
+      previousVersion: previous?.version,
+      changedFlags: diffFlagVersions(previous, snapshot),
+    });
+    return true;
+  }
+
+  #reject(origin: ConfigOrigin, message: string, issues?: readonly ValidationIssue[]): false {
+    const shown = issues?.slice(0, MAX_REPORTED_ISSUES) ?? [];
+    const detail = shown.map((i) => `${i.instancePath || '/'}: ${i.message}`).join('; ');
+    const more =
+      issues !== undefined && issues.length > shown.length
+        ? ` (+${issues.length - shown.length} more)`
+        : '';
+    this.#options.onProblem({
+      code: 'TRIPWIRE_INVALID_CONFIG',
+      origin,
+      message: `${message} (from ${origin}); keeping the applied config${detail === '' ? '' : `: ${detail}${more}`}`,
+      ...(issues === undefined ? {} : { issues }),
+    });
+    return false;
+  }
+}
+
+/** Flag keys added, removed, or whose version differs between two snapshots. */
+export function diffFlagVersions(
+  before: ConfigSnapshot | undefined,
+  after: ConfigSnapshot,
+): string[] {
+  const old = new Map(before?.flags.map((f) => [f.key, f.version]) ?? []);
+  const changed = after.flags.filter((f) => old.get(f.key) !== f.version).map((f) => f.key);
+  const present = new Set(after.flags.map((f) => f.key));
+  for (const key of old.keys()) if (!present.has(key)) changed.push(key);
+  return changed;
+}

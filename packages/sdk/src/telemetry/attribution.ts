@@ -1,0 +1,46 @@
+import type { Context } from '@opentelemetry/api';
+import { createContextKey, propagation, trace } from '@opentelemetry/api';
+import { TripwireAttributes } from '@tripwire/schema';
+import { AssignmentBaggage, AssignmentCollector } from './assignment-baggage.js';
+import { getLocalRootRegistry } from './local-root-registry.js';
+import { getVariantAttribute } from './variant-attribute.js';
+
+const COLLECTOR_KEY = createContextKey('@tripwire/sdk.assignment-collector');
+
+/**
+ * A context whose baggage carries, live, every assignment made while it is active (see
+ * `AssignmentBaggage`), on top of the baggage `ctx` already had. Spans started in it and
+ * requests sent from it carry `tripwire.unit` / `tripwire.assignments`.
+ */
+export function createAssignmentContext(ctx: Context): Context {
+  const collector = new AssignmentCollector();
+  const baggage = new AssignmentBaggage(propagation.getBaggage(ctx), collector);
+  return propagation.setBaggage(ctx, baggage).setValue(COLLECTOR_KEY, collector);
+}
+
+/**
+ * Records one assignment for attribution in `ctx`: into the scope's baggage (when inside
+ * `withAssignments`), and as `tripwire.variant.<flagKey>` + `tripwire.unit.id` on the active
+ * span and on the open local root span of its trace (the server span, when a
+ * `TripwireSpanProcessor` is installed).
+ */
+export function stampAssignment(
+  ctx: Context,
+  assignment: { unitId: string; flagKey: string; variant: string },
+): void {
+  const { unitId, flagKey, variant } = assignment;
+  (ctx.getValue(COLLECTOR_KEY) as AssignmentCollector | undefined)?.record(
+    unitId,
+    flagKey,
+    variant,
+  );
+  const span = trace.getSpan(ctx);
+  if (span === undefined || !span.isRecording()) return;
+  const attribute = getVariantAttribute(flagKey);
+  span.setAttribute(attribute, variant);
+  span.setAttribute(TripwireAttributes.unitId, unitId);
+  const root = getLocalRootRegistry().get(span.spanContext().traceId);
+  if (root === undefined || root === span) return;
+  root.setAttribute(attribute, variant);
+  root.setAttribute(TripwireAttributes.unitId, unitId);
+}

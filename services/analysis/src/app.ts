@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { handleApiError } from './error-handler.js';
+import { otlpReceiver } from './ingest/otlp-receiver.js';
 import { healthRoutes } from './routes/health.js';
 import { describeClickHouse, openClickHouse } from './storage/clickhouse.js';
 import { runMigrations } from './storage/migrations.js';
@@ -55,6 +56,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   otlp.setErrorHandler(handleApiError);
   await otlp.register(healthRoutes, { context });
+  await otlp.register(otlpReceiver, { context });
 
   await Promise.all([api.ready(), otlp.ready()]);
   return {

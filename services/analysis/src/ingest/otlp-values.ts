@@ -1,0 +1,175 @@
+/**
+ * Readers for OTLP field values that arrive in two shapes: protobufjs messages (ids as bytes,
+ * 64-bit integers as Long) and parsed OTLP/JSON (ids as hex, 64-bit integers as strings or
+ * numbers). Each reader validates its input and formats it as the collector's ClickHouse
+ * exporter writes it (REFERENCE §2, §3.5). Wrong types throw `OtlpInputError` with a JSON pointer.
+ */
+
+/** A malformed request body: the whole request is answered 400. `pointer` says where. */
+export class OtlpInputError extends Error {
+  override readonly name = 'OtlpInputError';
+  pointer: string;
+  constructor(message: string, pointer = '') {
+    super(message);
+    this.pointer = pointer;
+  }
+}
+
+/** Re-throws `error` with `prefix` prepended to its pointer (callers add their index on the way out). */
+export function rethrowAt(error: unknown, prefix: string): never {
+  if (error instanceof OtlpInputError) error.pointer = prefix + error.pointer;
+  throw error;
+}
+
+/** The Long shape protobufjs decodes 64-bit fields into (`long` package). */
+interface LongLike {
+  low: number;
+  high: number;
+  unsigned: boolean;
+  toString(): string;
+  toNumber(): number;
+}
+
+const EMPTY: readonly unknown[] = Object.freeze([]);
+
+function isLong(value: unknown): value is LongLike {
+  return typeof value === 'object' && value !== null && 'low' in value && 'high' in value;
+}
+
+function fail(key: string, what: string, value: unknown): never {
+  const got = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value;
+  throw new OtlpInputError(`${key} must be ${what}, got ${got}`, `/${key}`);
+}
+
+export function readArray(value: unknown, key: string): readonly unknown[] {
+  if (value === undefined || value === null) return EMPTY;
+  if (Array.isArray(value)) return value;
+  return fail(key, 'an array', value);
+}
+
+export function readObject(value: unknown, key: string): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  return fail(key, 'an object', value);
+}
+
+export function readString(value: unknown, key: string): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  return fail(key, 'a string', value);
+}
+
+/** Enums and 32-bit integers: numbers only (OTLP/JSON forbids enum names). */
+export function readInt(value: unknown, key: string): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number' && Number.isInteger(value)) return value;
+  return fail(key, 'an integer (OTLP/JSON enums are integers, not names)', value);
+}
+
+export function readBool(value: unknown, key: string): boolean {
+  if (value === undefined || value === null) return false;
+  if (typeof value === 'boolean') return value;
+  return fail(key, 'a boolean', value);
+}
+
+/** Doubles: JSON numbers, or the proto3 JSON strings "NaN", "Infinity", "-Infinity". */
+export function readDouble(value: unknown, key: string): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value === 'number') return value;
+  if (value === 'NaN' || value === 'Infinity' || value === '-Infinity') return Number(value);
+  if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) {
+    return Number(value);
+  }
+  return fail(key, 'a number', value);
+}
+
+const HEX = /^[0-9a-fA-F]*$/;
+
+/**
+ * A trace or span id as lowercase hex: '' when absent, `undefined` when present with the wrong
+ * length (the item is then rejected, not the request). Bytes from protobuf, hex from JSON.
+ */
+export function readId(value: unknown, key: string, bytes: 8 | 16): string | undefined {
+  if (value === undefined || value === null) return '';
+  if (value instanceof Uint8Array) {
+    if (value.length === 0) return '';
+    if (value.length !== bytes) return undefined;
+    return Buffer.from(value.buffer, value.byteOffset, value.length).toString('hex');
+  }
+  if (typeof value === 'string') {
+    if (value.length === 0) return '';
+    if (value.length !== bytes * 2 || !HEX.test(value)) return undefined;
+    return value.toLowerCase();
+  }
+  // protobufjs leaves an absent bytes field as its prototype default, an empty array.
+  if (Array.isArray(value) && value.length === 0) return '';
+  return fail(key, 'a hex string', value);
+}
+
+/** A point in time split exactly into whole seconds and nanoseconds (ns times exceed 2^53). */
+export interface Nanos {
+  sec: number;
+  ns: number;
+}
+
+const ZERO_TIME: Nanos = Object.freeze({ sec: 0, ns: 0 });
+const DIGITS = /^\d{1,20}$/;
+
+/** Reads a fixed64 `*UnixNano` field: a Long (protobuf), a decimal string or a number (JSON). */
+export function readNanos(value: unknown, key: string): Nanos {
+  if (value === undefined || value === null || value === 0) return ZERO_TIME;
+  if (isLong(value)) return splitBits(value.high >>> 0, value.low >>> 0);
+  if (typeof value === 'string' && DIGITS.test(value)) {
+    if (value.length <= 9) return { sec: 0, ns: Number(value) };
+    return { sec: Number(value.slice(0, -9)), ns: Number(value.slice(-9)) };
+  }
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) {
+    return readNanos(BigInt(value).toString(), key);
+  }
+  return fail(key, 'a decimal string of nanoseconds', value);
+}
+
+/** Divides hi·2^32 + lo by 1e9 exactly: float estimate, then an exact 32-bit correction. */
+function splitBits(hi: number, lo: number): Nanos {
+  let sec = Math.floor((hi * 4294967296 + lo) / 1e9);
+  // The true remainder is within ±2^31 of the estimate's, so its low 32 bits determine it.
+  let ns = (lo - Math.imul(sec, 1000000000)) | 0;
+  while (ns < 0) {
+    sec -= 1;
+    ns += 1e9;
+  }
+  while (ns >= 1e9) {
+    sec += 1;
+    ns -= 1e9;
+  }
+  return { sec, ns };
+}
+
+/** `DateTime64(9)` input text: unix seconds with nine fractional digits. */
+export function formatDateTime64(time: Nanos): string {
+  const frac = String(time.ns);
+  return `${time.sec}.${'000000000'.slice(frac.length)}${frac}`;
+}
+
+/** end − start in nanoseconds (0 when end precedes start), exact below 2^53 ns (104 days). */
+export function durationNanos(start: Nanos, end: Nanos): number {
+  const duration = (end.sec - start.sec) * 1e9 + (end.ns - start.ns);
+  return duration > 0 ? duration : 0;
+}
+
+/** A 64-bit integer as decimal text: Long (protobuf), string or number (JSON). */
+export function readInt64Text(value: unknown, key: string): string {
+  if (value === undefined || value === null) return '0';
+  if (isLong(value))
+    return value.high === 0 && value.low >= 0 ? String(value.low) : value.toString();
+  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
+  return fail(key, 'a 64-bit integer (decimal string or number)', value);
+}
+
+/** A 64-bit integer as a double (metric values and counts are stored as Float64/UInt64). */
+export function readInt64Number(value: unknown, key: string): number {
+  if (value === undefined || value === null) return 0;
+  if (isLong(value)) return value.toNumber();
+  return Number(readInt64Text(value, key));
+}

@@ -46,6 +46,17 @@ export interface Config {
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
   alerts: AlertsConfig;
+  controlPlane: ControlPlaneConfig;
+}
+
+/** The flag control plane: one writer; readers follow the changelog. */
+export interface ControlPlaneConfig {
+  /** `writer` accepts writes; `reader` serves reads and SDK streams from the followed changelog. */
+  role: 'writer' | 'reader';
+  /** How often a reader polls the changelog for new versions. */
+  followIntervalMs: number;
+  /** Admin token registered on start (empty: one is generated and printed when none exists). */
+  adminToken: string;
 }
 
 /** Where the guardian sends alerts; an empty URL disables that target. */
@@ -84,6 +95,9 @@ export const settings = {
   'grafana-token': { env: 'TRIPWIRE_GRAFANA_TOKEN', default: '' },
   'alert-max-attempts': { env: 'TRIPWIRE_ALERT_MAX_ATTEMPTS', default: '5' },
   'alert-backoff-ms': { env: 'TRIPWIRE_ALERT_BACKOFF_MS', default: '500' },
+  'control-plane-role': { env: 'TRIPWIRE_CONTROL_PLANE_ROLE', default: 'writer' },
+  'follow-interval-ms': { env: 'TRIPWIRE_FOLLOW_INTERVAL_MS', default: '50' },
+  'admin-token': { env: 'TRIPWIRE_ADMIN_TOKEN', default: '' },
 } as const;
 type SettingName = keyof typeof settings;
 
@@ -142,6 +156,11 @@ export function loadConfig(
       maxAttempts: int('alert-max-attempts', 1),
       backoffMs: int('alert-backoff-ms', 1),
     },
+    controlPlane: {
+      role: checkControlPlaneRole(read('control-plane-role')),
+      followIntervalMs: int('follow-interval-ms', 1),
+      adminToken: read('admin-token'),
+    },
   };
 }
 
@@ -163,4 +182,14 @@ export function checkIdentifier(name: string, what: string): string {
     );
   }
   return name;
+}
+
+function checkControlPlaneRole(role: string): ControlPlaneConfig['role'] {
+  if (role !== 'writer' && role !== 'reader') {
+    throw createError(
+      'TRIPWIRE_ERR_CONFIG',
+      `--control-plane-role (TRIPWIRE_CONTROL_PLANE_ROLE) must be "writer" or "reader", got "${role}"`,
+    );
+  }
+  return role;
 }

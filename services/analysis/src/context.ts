@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config, TableNames } from './config.js';
+import type { FlagStore } from './control-plane/flag-store.js';
+import type { TokenStore } from './control-plane/token-store.js';
 import type { ClickHouseClient } from './storage/clickhouse.js';
 
 /** A named readiness check; `/readyz` is ready when every check passes. */
@@ -15,6 +17,10 @@ export interface AppContext {
   tables: TableNames;
   log: FastifyBaseLogger;
   readiness: Map<string, ReadinessCheck>;
+  /** The flags' source of truth (control plane): read, kill, restore, update, history. */
+  flags: FlagStore;
+  /** API tokens and SDK keys (control plane). */
+  tokens: TokenStore;
 }
 
 export interface ContextPluginOptions {

@@ -1,0 +1,24 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ContextPluginOptions } from '../context.js';
+import { DeliveryHub } from '../delivery/delivery-hub.js';
+import { flagRoutes } from '../routes/flags.js';
+import { sdkConfigRoutes } from '../routes/sdk-config.js';
+import { sdkStreamRoutes } from '../routes/sdk-stream.js';
+import { tokenRoutes } from '../routes/tokens.js';
+
+/**
+ * Every control-plane route: admin API (flags, tokens), SDK delivery (config, SSE). One
+ * delivery hub is shared by the SDK routes; open streams end when the app closes.
+ */
+export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = async (
+  app,
+  { context },
+) => {
+  const hub = new DeliveryHub({ store: context.flags });
+  app.addHook('preClose', async () => hub.close());
+  context.readiness.set('control-plane', () => true);
+  await app.register(flagRoutes, { context });
+  await app.register(tokenRoutes, { context });
+  await app.register(sdkConfigRoutes, { context, hub });
+  await app.register(sdkStreamRoutes, { context, hub });
+};

@@ -1,0 +1,336 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { FLAG_KEY_PATTERN } from '@tripwire/schema';
+import type { Flag } from '@tripwire/schema';
+import type { ContextPluginOptions } from '../context.js';
+import { assertScope, describeActor, isInScope } from '../control-plane/auth.js';
+import { diffDocuments } from '../control-plane/document-diff.js';
+import {
+  describeFlag,
+  listChangedEnvironments,
+  withPointerPrefix,
+} from '../control-plane/flag-resource.js';
+import type { FlagStore } from '../control-plane/flag-store.js';
+import { createError } from '../errors.js';
+
+const key = { type: 'string', pattern: FLAG_KEY_PATTERN } as const;
+const reason = { type: 'string', maxLength: 4096 } as const;
+const version = { type: 'integer', minimum: 0 } as const;
+const flagDocument = {
+  type: 'object',
+  description:
+    'a Flag document (https://tripwire.dev/schema/v1/flag.json); `version` is set by the service',
+} as const;
+const keyParams = { type: 'object', required: ['key'], properties: { key } } as const;
+const environmentBody = {
+  type: 'object',
+  required: ['environment', 'reason'],
+  additionalProperties: false,
+  properties: { environment: key, reason: { ...reason, minLength: 1 }, expectedVersion: version },
+} as const;
+
+interface KeyParams {
+  key: string;
+}
+interface EnvironmentBody {
+  environment: string;
+  reason: string;
+  expectedVersion?: number;
+}
+
+/** The flag admin API: CRUD, per-environment on/off, kill/restore, archive, history, rollback. */
+export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
+  const store = context.flags;
+  const tags = ['flags'];
+
+  app.get<{ Querystring: { project?: string; archived?: boolean } }>(
+    '/api/v1/flags',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'List flags the token may see',
+        querystring: {
+          type: 'object',
+          properties: { project: key, archived: { type: 'boolean', default: false } },
+        },
+      },
+    },
+    async (request) => {
+      const { project, archived } = request.query;
+      const flags = store
+        .list()
+        .filter((flag) => archived === true || flag.archived !== true)
+        .filter((flag) => project === undefined || store.projectOf(flag.key) === project)
+        .filter((flag) => isInScope(request.principal!, { project: store.projectOf(flag.key) }))
+        .map((flag) => describeFlag(store, flag));
+      return { version: store.version(), flags };
+    },
+  );
+
+  app.post<{ Body: { flag: Flag; project?: string; reason?: string } }>(
+    '/api/v1/flags',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        summary: 'Create a flag (version 1)',
+        body: {
+          type: 'object',
+          required: ['flag'],
+          additionalProperties: false,
+          properties: { flag: flagDocument, project: key, reason },
+        },
+      },
+    },
+    async (request, reply) => {
+      const project = request.body.project ?? 'default';
+      assertScope(request, { project });
+      const flag = fillCreateDefaults(request.body.flag);
+      for (const environment of Object.keys(flag.environments ?? {})) {
+        assertScope(request, { environment });
+      }
+      const created = await withPointerPrefix('/flag', () =>
+        store.create({ flag, project, ...author(request, request.body.reason) }),
+      );
+      return reply.code(201).send(describeFlag(store, created));
+    },
+  );
+
+  app.get<{ Params: KeyParams }>(
+    '/api/v1/flags/:key',
+    { config: { role: 'viewer' }, schema: { tags, summary: 'Read a flag', params: keyParams } },
+    async (request) => describeFlag(store, readFlag(store, request)),
+  );
+
+  app.put<{ Params: KeyParams; Body: { flag: Flag; expectedVersion: number; reason?: string } }>(
+    '/api/v1/flags/:key',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        summary: 'Replace a flag document (409 unless expectedVersion is current)',
+        params: keyParams,
+        body: {
+          type: 'object',
+          required: ['flag', 'expectedVersion'],
+          additionalProperties: false,
+          properties: { flag: flagDocument, expectedVersion: version, reason },
+        },
+      },
+    },
+    async (request) => {
+      const current = readFlag(store, request);
+      const next = { ...request.body.flag, version: current.version };
+      for (const environment of listChangedEnvironments(current, next)) {
+        assertScope(request, { environment });
+      }
+      const flag = await withPointerPrefix('/flag', () =>
+        store.update({
+          key: current.key,
+          flag: next,
+          expectedVersion: request.body.expectedVersion,
+          ...author(request, request.body.reason),
+        }),
+      );
+      return describeFlag(store, flag);
+    },
+  );
+
+  app.post<{
+    Params: KeyParams & { environment: string };
+    Body: { enabled: boolean; expectedVersion?: number; reason?: string };
+  }>(
+    '/api/v1/flags/:key/environments/:environment',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        summary: 'Turn a flag on or off in one environment',
+        params: {
+          type: 'object',
+          required: ['key', 'environment'],
+          properties: { key, environment: key },
+        },
+        body: {
+          type: 'object',
+          required: ['enabled'],
+          additionalProperties: false,
+          properties: { enabled: { type: 'boolean' }, expectedVersion: version, reason },
+        },
+      },
+    },
+    async (request) => {
+      const current = readFlag(store, request);
+      const { environment } = request.params;
+      assertScope(request, { environment });
+      const flag = await store.setEnabled({
+        key: current.key,
+        environment,
+        enabled: request.body.enabled,
+        ...optionalVersion(request.body.expectedVersion),
+        ...author(request, request.body.reason),
+      });
+      return describeFlag(store, flag);
+    },
+  );
+
+  for (const action of ['kill', 'restore'] as const) {
+    app.post<{ Params: KeyParams; Body: EnvironmentBody }>(
+      `/api/v1/flags/:key/${action}`,
+      {
+        config: { role: 'editor' },
+        schema: {
+          tags,
+          summary:
+            action === 'kill'
+              ? 'Kill: serve defaultVariant (the control) to everyone in the environment'
+              : 'Restore: undo the environment’s kill',
+          params: keyParams,
+          body: environmentBody,
+        },
+      },
+      async (request) => {
+        const current = readFlag(store, request);
+        const { environment, expectedVersion } = request.body;
+        assertScope(request, { environment });
+        const input = {
+          key: current.key,
+          environment,
+          ...optionalVersion(expectedVersion),
+          ...author(request, request.body.reason),
+        };
+        const flag = action === 'kill' ? await store.kill(input) : await store.restore(input);
+        return describeFlag(store, flag);
+      },
+    );
+  }
+
+  app.post<{
+    Params: KeyParams;
+    Body: { archived?: boolean; expectedVersion?: number; reason?: string };
+  }>(
+    '/api/v1/flags/:key/archive',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        summary: 'Archive (or with archived:false unarchive) a flag; SDKs stop receiving it',
+        params: keyParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            archived: { type: 'boolean', default: true },
+            expectedVersion: version,
+            reason,
+          },
+        },
+      },
+    },
+    async (request) => {
+      const current = readFlag(store, request);
+      const flag = await store.archive({
+        key: current.key,
+        archived: request.body.archived ?? true,
+        ...optionalVersion(request.body.expectedVersion),
+        ...author(request, request.body.reason),
+      });
+      return describeFlag(store, flag);
+    },
+  );
+
+  app.post<{
+    Params: KeyParams;
+    Body: { toVersion: number; expectedVersion: number; reason?: string };
+  }>(
+    '/api/v1/flags/:key/rollback',
+    {
+      config: { role: 'editor' },
+      schema: {
+        tags,
+        summary: 'Roll back: a new version whose document equals an earlier one',
+        params: keyParams,
+        body: {
+          type: 'object',
+          required: ['toVersion', 'expectedVersion'],
+          additionalProperties: false,
+          properties: {
+            toVersion: { type: 'integer', minimum: 1 },
+            expectedVersion: version,
+            reason,
+          },
+        },
+      },
+    },
+    async (request) => {
+      const current = readFlag(store, request);
+      assertScope(request, { environment: '*' });
+      const flag = await withPointerPrefix('', () =>
+        store.rollback({
+          key: current.key,
+          toVersion: request.body.toVersion,
+          expectedVersion: request.body.expectedVersion,
+          ...author(request, request.body.reason),
+        }),
+      );
+      return describeFlag(store, flag);
+    },
+  );
+
+  app.get<{ Params: KeyParams }>(
+    '/api/v1/flags/:key/history',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Every version, oldest first, with the diff from the previous version',
+        params: keyParams,
+      },
+    },
+    async (request) => {
+      const current = readFlag(store, request);
+      const entries = await store.history(current.key);
+      return {
+        key: current.key,
+        entries: entries.map((entry, index) => ({
+          ...entry,
+          diff: diffDocuments(entries[index - 1]?.document, entry.document),
+        })),
+      };
+    },
+  );
+};
+
+/** The flag named in the path, if it exists and the token's project scope covers it. */
+function readFlag(store: FlagStore, request: FastifyRequest<{ Params: KeyParams }>): Flag {
+  const flag = store.get(request.params.key);
+  if (flag === undefined) {
+    throw createError('TRIPWIRE_ERR_NOT_FOUND', `no flag "${request.params.key}"`, {
+      pointer: '/key',
+    });
+  }
+  assertScope(request, { project: store.projectOf(flag.key) });
+  return flag;
+}
+
+function author(request: FastifyRequest, reason: string | undefined) {
+  return { actor: describeActor(request), reason: reason ?? '' };
+}
+
+function optionalVersion(expectedVersion: number | undefined): { expectedVersion?: number } {
+  return expectedVersion === undefined ? {} : { expectedVersion };
+}
+
+/** Lets a create omit what the service can fill: version, salt (= key), metadata.createdAt. */
+function fillCreateDefaults(flag: Flag): Flag {
+  const metadata = (flag.metadata ?? {}) as Partial<Flag['metadata']>;
+  return {
+    ...flag,
+    version: 0,
+    salt: flag.salt ?? flag.key,
+    metadata: {
+      ...metadata,
+      createdAt: metadata.createdAt ?? new Date().toISOString(),
+    } as Flag['metadata'],
+  };
+}

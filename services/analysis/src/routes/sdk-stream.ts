@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { SdkPaths } from '@tripwire/schema';
+import type { StreamClient } from '../delivery/delivery-hub.js';
+import type { DeliveryPluginOptions } from '../delivery/delivery-plugin-options.js';
+import { resolveChannel } from '../delivery/sdk-channel.js';
+
+/**
+ * `GET /sdk/v1/stream`: Server-Sent Events. `put` (full snapshot) on connect, `patch` per
+ * change, `id:` = config version, `: ping` heartbeats; `Last-Event-ID` resumes.
+ */
+export const sdkStreamRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app, { hub }) => {
+  app.get(
+    SdkPaths.stream,
+    {
+      config: { role: 'sdk' },
+      schema: {
+        tags: ['sdk'],
+        summary: 'SSE stream of the SDK key’s environment: put, then patches; heartbeats',
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const channel = resolveChannel(request);
+      const lastEventId = request.headers['last-event-id'];
+      const raw = reply.raw;
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.socket?.setNoDelay(true);
+      raw.write('retry: 1000\n\n');
+      const client: StreamClient = {
+        write: (frame) => raw.write(frame),
+        get bufferedBytes() {
+          return raw.writableLength;
+        },
+        close: () => raw.end(),
+      };
+      const unsubscribe = hub.connect(
+        channel,
+        client,
+        typeof lastEventId === 'string' ? lastEventId : undefined,
+      );
+      request.raw.once('close', unsubscribe);
+    },
+  );
+};

@@ -1,0 +1,165 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Flag, Guardrail } from '@tripwire/schema';
+import type { RatioStats } from '@tripwire/stats';
+import { loadConfig } from '../../src/config.js';
+import type {
+  FlagChange,
+  GuardianFlags,
+  GuardrailFacts,
+} from '../../src/guardian/guardian-types.js';
+import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
+import { runMigrations } from '../../src/storage/migrations.js';
+
+/** A fresh embedded ClickHouse with every migration applied (or a unique database on a server). */
+export async function openTestStorage(): Promise<{
+  client: ClickHouseClient;
+  tables: ReturnType<typeof loadConfig>['tables'];
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
+  const database = `tripwire_guardian_${process.pid}_${Date.now()}`;
+  const config = loadConfig(['--data-dir', dataDir, '--clickhouse-database', database], {
+    ...(process.env.CLICKHOUSE_URL === undefined
+      ? {}
+      : { CLICKHOUSE_URL: process.env.CLICKHOUSE_URL }),
+  });
+  const client = await openClickHouse(config.clickhouse);
+  await runMigrations(client, config.tables);
+  return { client, tables: config.tables };
+}
+
+/** A flag whose `production` fallthrough splits 50/50 between control and treatment. */
+export function makeFlag(key: string, guardrails?: Guardrail[]): Flag {
+  return {
+    key,
+    kind: 'release',
+    type: 'boolean',
+    variants: [
+      { key: 'control', value: false },
+      { key: 'treatment', value: true },
+    ],
+    defaultVariant: 'control',
+    salt: key,
+    metadata: { owner: 'test', createdAt: '2026-01-01T00:00:00.000Z' },
+    environments: {
+      production: {
+        enabled: true,
+        rules: [],
+        fallthrough: {
+          rollout: {
+            coverage: 10_000,
+            weights: [
+              { variant: 'control', weight: 1 },
+              { variant: 'treatment', weight: 1 },
+            ],
+          },
+        },
+      },
+    },
+    ...(guardrails === undefined ? {} : { guardrails }),
+    version: 1,
+  };
+}
+
+/** The control plane in memory: kill disables the environment and appends to the history. */
+export function createMemoryFlags(
+  flags: Flag[],
+): GuardianFlags & { kills: number; changes: FlagChange[] } {
+  const byKey = new Map(flags.map((flag) => [flag.key, flag]));
+  const changes: FlagChange[] = [];
+  const memory = {
+    kills: 0,
+    changes,
+    list: async () => [...byKey.values()],
+    get: async (key: string) => byKey.get(key),
+    history: async (_key: string) => [...changes],
+    async kill(key: string, request: { environment: string; actor: string; reason: string }) {
+      const flag = byKey.get(key)!;
+      const state = flag.environments[request.environment]!;
+      const next = {
+        ...flag,
+        version: flag.version + 1,
+        environments: { ...flag.environments, [request.environment]: { ...state, enabled: false } },
+      };
+      byKey.set(key, next);
+      memory.kills++;
+      changes.push({
+        version: next.version,
+        action: 'kill',
+        environment: request.environment,
+        actor: request.actor,
+        reason: request.reason,
+        createdAt: new Date().toISOString(),
+      });
+      return next.version;
+    },
+    async update(flag: Flag, request: { actor: string; reason: string; expectedVersion: number }) {
+      const current = byKey.get(flag.key)!;
+      if (current.version !== request.expectedVersion) throw new Error('version conflict');
+      const next = { ...flag, version: current.version + 1 };
+      byKey.set(flag.key, next);
+      changes.push({
+        version: next.version,
+        action: 'update',
+        environment: null,
+        actor: request.actor,
+        reason: request.reason,
+        createdAt: new Date().toISOString(),
+      });
+      return next.version;
+    },
+  };
+  return memory;
+}
+
+/** A seeded generator (mulberry32), so simulated arms are reproducible. */
+export function createRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Error-rate statistics of `units` units making `requests` requests each, failing with `rate`. */
+export function simulateErrorRate(
+  rng: () => number,
+  input: { units: number; requests: number; rate: number },
+): RatioStats {
+  let sumNumerator = 0;
+  let sumNumeratorSquares = 0;
+  let sumCrossProducts = 0;
+  for (let unit = 0; unit < input.units; unit++) {
+    let errors = 0;
+    for (let r = 0; r < input.requests; r++) if (rng() < input.rate) errors++;
+    sumNumerator += errors;
+    sumNumeratorSquares += errors * errors;
+    sumCrossProducts += errors * input.requests;
+  }
+  return {
+    kind: 'ratio',
+    units: input.units,
+    sumNumerator,
+    sumDenominator: input.units * input.requests,
+    sumNumeratorSquares,
+    sumDenominatorSquares: input.units * input.requests * input.requests,
+    sumCrossProducts,
+  };
+}
+
+/** Facts with error-rate statistics per variant. */
+export function errorRateFacts(arms: Record<string, RatioStats>): GuardrailFacts {
+  return {
+    arms: new Map(Object.entries(arms)),
+    exemplarTraceIds: new Map(
+      Object.keys(arms).map((variant) => [variant, [`trace-${variant}-1`]]),
+    ),
+    query: 'SELECT variant, … FROM tripwire_variant_requests',
+  };
+}
+
+export const silentLog = { info: () => {}, warn: () => {}, error: () => {} };

@@ -9,6 +9,7 @@ import { otlpReceiver } from './ingest/otlp-receiver.js';
 import { flagSummaryRoutes } from './routes/flag-summary.js';
 import { healthRoutes } from './routes/health.js';
 import { registerOpenApi } from './routes/openapi.js';
+import { resultsRoutes } from './routes/results.js';
 import { webRoutes } from './routes/web.js';
 import { describeClickHouse, openClickHouse } from './storage/clickhouse.js';
 import { runMigrations } from './storage/migrations.js';
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await api.register(healthRoutes, { context });
   await api.register(flagSummaryRoutes, { context });
   await api.register(controlPlaneRoutes, { context });
+  await api.register(resultsRoutes, { context });
   await api.register(webRoutes, { context });
 
   otlp.setErrorHandler(handleApiError);

@@ -50,7 +50,14 @@ export type MetricId = (typeof MetricIds)[number];
 
 /** One metric of one variant, with the comparison against control (absent for the control). */
 export const MetricResultSchema = Type.Object({
-  metric: Type.Union(MetricIds.map((m) => Type.Literal(m))),
+  metric: Type.Union([
+    Type.Literal('error_rate'),
+    Type.Literal('latency_mean'),
+    Type.Literal('latency_p50'),
+    Type.Literal('latency_p95'),
+    Type.Literal('latency_p99'),
+    Type.Literal('conversion'),
+  ]),
   /** Conversion event name (conversion metrics only). */
   event: Type.Optional(Type.String()),
   /** Error rate and conversion as fractions, latency in milliseconds. */
@@ -108,7 +115,12 @@ export type BreakdownDimension = (typeof BreakdownDimensions)[number];
 
 /** One segment (e.g. service = checkout) of one metric for one treatment variant vs control. */
 export const BreakdownRowSchema = Type.Object({
-  dimension: Type.Union(BreakdownDimensions.map((d) => Type.Literal(d))),
+  dimension: Type.Union([
+    Type.Literal('service'),
+    Type.Literal('span_name'),
+    Type.Literal('region'),
+    Type.Literal('service_version'),
+  ]),
   segment: Type.String(),
   metric: Type.Union([Type.Literal('error_rate'), Type.Literal('latency_mean')]),
   variant: Type.String(),

@@ -1,0 +1,277 @@
+/**
+ * Pure core of the results endpoint: fetched sufficient statistics in, the response out.
+ * Time comes in as an argument (`now`), nothing is read from the clock or storage here.
+ */
+import type { Flag } from '@tripwire/schema';
+import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
+import { compareArms, toFinite, trySummarize } from './compare-arms.js';
+import type { ResultsData, SeriesRow } from './fetch-results-data.js';
+import { QUANTILE_METRICS, type QuantileMetric } from './fetch-results-data.js';
+import type {
+  BreakdownRow,
+  Comparison,
+  MetricResult,
+  ResultsResponse,
+  Srm,
+  Timeseries,
+  VariantResult,
+} from './results-schema.js';
+
+/** p-value under which the split is reported as a sample ratio mismatch. */
+export const SRM_THRESHOLD = 0.001;
+
+export interface ComputeResultsOptions {
+  flag: Pick<Flag, 'key' | 'defaultVariant' | 'variants' | 'environments'>;
+  environment?: string | undefined;
+  alpha: number;
+  conversionWindowSeconds: number;
+  now: Date;
+  data: ResultsData;
+}
+
+export function computeResults(options: ComputeResultsOptions): ResultsResponse {
+  const { flag, data, alpha } = options;
+  const control = flag.defaultVariant;
+  const weights = findRolloutWeights(flag, options.environment);
+  const names = [
+    ...new Set([control, ...flag.variants.map((v) => v.key), ...data.units.map((u) => u.variant)]),
+  ];
+  const variants = names.map((variant) =>
+    buildVariant({ variant, control, weight: weights?.get(variant), data, alpha }),
+  );
+  return {
+    flagKey: flag.key,
+    environment: options.environment ?? null,
+    control,
+    alpha,
+    generatedAt: options.now.toISOString(),
+    conversionWindowSeconds: options.conversionWindowSeconds,
+    units: {
+      total: data.units.reduce((sum, row) => sum + row.units, 0),
+      excludedMultiVariant: data.excludedMultiVariant,
+    },
+    srm: computeSrm(data, weights),
+    variants,
+    timeseries: buildTimeseries(data.series),
+    breakdowns: buildBreakdowns({ data, control, alpha }),
+  };
+}
+
+/**
+ * Allocation weights of the flag's rollout in the environment (or the first environment that
+ * has one): the fallthrough rollout, else the first rule serving a rollout.
+ */
+export function findRolloutWeights(
+  flag: Pick<Flag, 'environments'>,
+  environment: string | undefined,
+): Map<string, number> | undefined {
+  const states =
+    environment === undefined
+      ? Object.values(flag.environments)
+      : [flag.environments[environment]].filter((state) => state !== undefined);
+  for (const state of states) {
+    const serves = [state.fallthrough, ...state.rules.map((rule) => rule.serve)];
+    for (const serve of serves) {
+      if ('rollout' in serve) {
+        return new Map(serve.rollout.weights.map((w) => [w.variant, w.weight]));
+      }
+    }
+  }
+  return undefined;
+}
+
+function computeSrm(data: ResultsData, weights: Map<string, number> | undefined): Srm | null {
+  if (weights === undefined) return null;
+  const arms = [...weights].filter(([, weight]) => weight > 0);
+  const observed = arms.map(
+    ([variant]) => data.units.find((u) => u.variant === variant)?.units ?? 0,
+  );
+  if (arms.length < 2 || observed.every((count) => count === 0)) return null;
+  const result = sampleRatioMismatch({ counts: observed, weights: arms.map(([, w]) => w) });
+  return {
+    statistic: result.statistic,
+    degreesOfFreedom: result.degreesOfFreedom,
+    pValue: result.pValue,
+    mismatch: result.pValue < SRM_THRESHOLD,
+    threshold: SRM_THRESHOLD,
+    observed: Object.fromEntries(arms.map(([variant], i) => [variant, observed[i] ?? 0])),
+    expected: Object.fromEntries(arms.map(([variant], i) => [variant, result.expected[i] ?? 0])),
+  };
+}
+
+function buildVariant(input: {
+  variant: string;
+  control: string;
+  weight: number | undefined;
+  data: ResultsData;
+  alpha: number;
+}): VariantResult {
+  const { variant, control, data, alpha } = input;
+  const isControl = variant === control;
+  const unitRow = data.units.find((u) => u.variant === variant);
+  const metric = (
+    id: MetricResult['metric'],
+    pick: (name: string) => Parameters<typeof trySummarize>[0],
+    count: (name: string) => number,
+  ): MetricResult => {
+    const arm = trySummarize(pick(variant), alpha);
+    const comparison = isControl
+      ? undefined
+      : compareArms(trySummarize(pick(control), alpha), arm, alpha);
+    return {
+      metric: id,
+      value: toFinite(arm?.mean),
+      standardError: toFinite(arm === undefined ? undefined : Math.sqrt(arm.variance)),
+      units: pick(variant)?.units ?? 0,
+      count: count(variant),
+      ...(comparison === undefined ? {} : { comparison }),
+    };
+  };
+  const requests = (name: string) => data.requests.get(name)?.errorRate.sumDenominator ?? 0;
+  const metrics: MetricResult[] = [
+    metric('error_rate', (name) => data.requests.get(name)?.errorRate, requests),
+    metric('latency_mean', (name) => data.requests.get(name)?.latencyMean, requests),
+    ...(Object.keys(QUANTILE_METRICS) as QuantileMetric[]).map((id) =>
+      metric(id, (name) => data.quantiles[id].get(name), requests),
+    ),
+    ...data.conversions.map((conversion) =>
+      buildConversionMetric({ conversion, variant, control, alpha }),
+    ),
+  ];
+  return {
+    variant,
+    isControl,
+    units: unitRow?.units ?? 0,
+    weight: input.weight ?? null,
+    firstExposure: unitRow === undefined ? null : new Date(unitRow.firstExposureMs).toISOString(),
+    metrics,
+  };
+}
+
+function buildConversionMetric(input: {
+  conversion: ResultsData['conversions'][number];
+  variant: string;
+  control: string;
+  alpha: number;
+}): MetricResult {
+  const { conversion, variant, control, alpha } = input;
+  const arm = conversion.byVariant.get(variant);
+  const controlArm = conversion.byVariant.get(control);
+  const estimate = trySummarize(arm?.converted, alpha);
+  let comparison: Comparison | undefined;
+  if (variant !== control) {
+    comparison = compareArms(trySummarize(controlArm?.converted, alpha), estimate, alpha);
+    const cuped = computeCuped(controlArm, arm, alpha);
+    if (comparison !== undefined && cuped !== undefined) comparison = { ...comparison, cuped };
+  }
+  return {
+    metric: 'conversion',
+    event: conversion.event,
+    value: toFinite(estimate?.mean),
+    standardError: toFinite(estimate === undefined ? undefined : Math.sqrt(estimate.variance)),
+    units: arm?.converted.units ?? 0,
+    count: arm?.conversions ?? 0,
+    ...(comparison === undefined ? {} : { comparison }),
+  };
+}
+
+type ConversionArm =
+  ResultsData['conversions'][number]['byVariant'] extends Map<string, infer A> ? A : never;
+
+/** CUPED on the pre-exposure conversion covariate, only when some unit converted before. */
+function computeCuped(
+  control: ConversionArm | undefined,
+  treatment: ConversionArm | undefined,
+  alpha: number,
+): Comparison['cuped'] {
+  if (control === undefined || treatment === undefined) return undefined;
+  if (control.preConverted + treatment.preConverted === 0) return undefined;
+  if (control.covariate.units < 2 || treatment.covariate.units < 2) return undefined;
+  const adjusted = adjustWithCuped({ control: control.covariate, treatment: treatment.covariate });
+  const comparison = compareArms(adjusted.control, adjusted.treatment, alpha);
+  if (comparison === undefined) return undefined;
+  return {
+    absolute: comparison.absolute,
+    theta: toFinite(adjusted.theta),
+    varianceReduction: toFinite(adjusted.varianceReduction),
+  };
+}
+
+/** Cumulative per-variant series (units by first exposure; requests, errors, latency). */
+export function buildTimeseries(series: ResultsData['series']): Timeseries {
+  const buckets = [...new Set(series.rows.map((row) => row.bucket))].sort((a, b) => a - b);
+  const byVariant = new Map<string, SeriesRow[]>();
+  for (const row of series.rows) {
+    byVariant.set(row.variant, [...(byVariant.get(row.variant) ?? []), row]);
+  }
+  const variants: Timeseries['variants'] = {};
+  for (const [variant, rows] of byVariant) {
+    const total = { units: 0, requests: 0, errors: 0, latency: 0 };
+    variants[variant] = buckets.map((bucket) => {
+      for (const row of rows.filter((r) => r.bucket === bucket)) {
+        total.units += row.units ?? 0;
+        total.requests += Number(row.requests ?? 0);
+        total.errors += Number(row.errors ?? 0);
+        total.latency += Number(row.latency ?? 0);
+      }
+      return {
+        time: new Date((bucket + series.bucketSeconds) * 1000).toISOString(),
+        units: total.units,
+        requests: total.requests,
+        errorRate: total.requests > 0 ? total.errors / total.requests : null,
+        latencyMeanMs: total.requests > 0 ? total.latency / total.requests : null,
+      };
+    });
+  }
+  return { bucketSeconds: series.bucketSeconds, variants };
+}
+
+/**
+ * Error rate and mean latency per segment, each treatment vs control, with the
+ * Benjamini–Hochberg adjustment over all rows (one family), most significant first.
+ */
+export function buildBreakdowns(input: {
+  data: ResultsData;
+  control: string;
+  alpha: number;
+}): BreakdownRow[] {
+  const { data, control, alpha } = input;
+  const rows: Omit<BreakdownRow, 'adjustedPValue' | 'significant'>[] = [];
+  for (const cell of data.breakdown) {
+    if (cell.variant === control) continue;
+    const base = data.breakdown.find(
+      (c) => c.variant === control && c.dimension === cell.dimension && c.segment === cell.segment,
+    );
+    if (base === undefined) continue;
+    for (const metric of ['error_rate', 'latency_mean'] as const) {
+      const pick = metric === 'error_rate' ? 'errorRate' : 'latencyMean';
+      const c = trySummarize(base.moments[pick], alpha);
+      const t = trySummarize(cell.moments[pick], alpha);
+      if (c === undefined || t === undefined) continue;
+      if (!Number.isFinite(c.variance) || !Number.isFinite(t.variance)) continue;
+      const lift = estimateLift({ control: c, treatment: t, alpha });
+      rows.push({
+        dimension: cell.dimension as BreakdownRow['dimension'],
+        segment: cell.segment,
+        metric,
+        variant: cell.variant,
+        controlValue: toFinite(c.mean),
+        treatmentValue: toFinite(t.mean),
+        controlUnits: c.units,
+        treatmentUnits: t.units,
+        absoluteLift: toFinite(lift.absolute.estimate),
+        relativeLift: toFinite(lift.relative?.estimate),
+        pValue: toFinite(lift.absolute.pValue),
+      });
+    }
+  }
+  const pValues = rows.map((row) => row.pValue ?? 1);
+  const adjusted =
+    pValues.length === 0 ? [] : adjustPValues({ pValues, method: 'benjamini-hochberg' });
+  return rows
+    .map((row, i) => {
+      const adjustedPValue = adjusted[i] ?? 1;
+      return { ...row, adjustedPValue, significant: adjustedPValue < alpha };
+    })
+    .sort((a, b) => a.adjustedPValue - b.adjustedPValue || (a.pValue ?? 1) - (b.pValue ?? 1));
+}

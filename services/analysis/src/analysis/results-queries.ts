@@ -1,0 +1,77 @@
+/**
+ * Results-only SQL (breakdowns, time series, conversion events). Same rules as
+ * `arm-queries.ts`: fixed text, typed parameters, aggregation per unit inside ClickHouse.
+ */
+import type { TableNames } from '../config.js';
+import { buildRequestWhere, buildValidUnitsCte } from './arm-queries.js';
+
+/**
+ * Per dimension (service, span name, region, service version), segment and variant: the
+ * per-unit moments of requests, errors and latency (delta method per segment). Empty
+ * segments (attribute absent) are left out.
+ */
+export function buildBreakdownSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT dimension, segment, variant,
+  count() AS units,
+  sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq,
+  sum(e) AS sum_errors, sum(e * e) AS sum_errors_sq, sum(e * n) AS sum_errors_requests,
+  sum(l) AS sum_latency, sum(l * l) AS sum_latency_sq, sum(l * n) AS sum_latency_requests
+FROM (
+  SELECT dim.1 AS dimension, dim.2 AS segment, variant, unit_id,
+    toFloat64(sum(requests)) AS n, toFloat64(sum(errors)) AS e, sum(latency_sum_ms) AS l
+  FROM ${tables.variantRequests}
+  ARRAY JOIN [
+    ('service', toString(service_name)),
+    ('span_name', toString(span_name)),
+    ('region', toString(region)),
+    ('service_version', toString(service_version))
+  ] AS dim
+  WHERE ${buildRequestWhere()} AND dim.2 != ''
+  GROUP BY dimension, segment, variant, unit_id
+)
+GROUP BY dimension, segment, variant
+ORDER BY dimension, segment, variant`;
+}
+
+/** First and last request minute of the flag (to size the time-series buckets). */
+export function buildTimeRangeSql(tables: TableNames): string {
+  return `SELECT toUnixTimestamp(min(minute)) AS first_minute, toUnixTimestamp(max(minute)) AS last_minute,
+  count() AS rows
+FROM ${tables.variantRequests}
+WHERE flag_key = {flagKey:String}`;
+}
+
+/** Per variant and time bucket: requests, errors and latency sum of valid units' requests. */
+export function buildRequestSeriesSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant,
+  toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
+  toFloat64(sum(requests)) AS requests, toFloat64(sum(errors)) AS errors, sum(latency_sum_ms) AS latency
+FROM ${tables.variantRequests}
+WHERE ${buildRequestWhere()}
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/** Per variant and time bucket: valid units first exposed in that bucket. */
+export function buildExposureSeriesSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT arm AS variant,
+  toUnixTimestamp(toStartOfInterval(first_exposure, toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
+  count() AS units
+FROM valid_units
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/** Conversion events of the flag's valid units (at most 20, most frequent first). */
+export function buildConversionEventsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT event, count() AS conversions
+FROM ${tables.conversions}
+WHERE unit_id IN (SELECT unit_id FROM valid_units)
+GROUP BY event
+ORDER BY conversions DESC, event
+LIMIT 20`;
+}

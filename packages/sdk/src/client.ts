@@ -1,7 +1,6 @@
 import type { Attributes, Context } from '@opentelemetry/api';
 import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
 import type {
-  ConfigSnapshot,
   EvaluationContext,
   EvaluationReason,
   EvaluationResult,

@@ -1,0 +1,2 @@
+export { TripwireProvider } from './tripwire-provider.js';
+export type { TripwireProviderOptions } from './tripwire-provider.js';

@@ -6,6 +6,10 @@ export interface SeededRandom {
   normal(): number;
   /** Binomial(n, p) by normal approximation with continuity when n·p·(1 − p) > 30, else exact. */
   binomial(n: number, p: number): number;
+  /** Poisson(λ) by inversion with one uniform (small λ only). */
+  poisson(lambda: number): number;
+  /** χ²(k) by the Wilson–Hilferty cube (relative error < 1e-3 in distribution for k ≥ 10). */
+  chiSquare(k: number): number;
 }
 
 function splitmix32(seed: number): () => number {
@@ -21,24 +25,21 @@ function splitmix32(seed: number): () => number {
 
 export function createSeededRandom(seed: number): SeededRandom {
   const init = splitmix32(seed);
-  const s = [init(), init(), init(), init()];
-  const nextUint32 = (): number => {
-    const [s0 = 0, s1 = 0, s2 = 0, s3 = 0] = s;
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    let n2 = (s2 ^ s0) >>> 0;
-    let n3 = (s3 ^ s1) >>> 0;
-    const n1 = (s1 ^ n2) >>> 0;
-    const n0 = (s0 ^ n3) >>> 0;
-    n2 = (n2 ^ t) >>> 0;
-    n3 = rotl(n3, 11);
-    s[0] = n0;
-    s[1] = n1;
-    s[2] = n2;
-    s[3] = n3;
-    return result;
+  let s0 = init();
+  let s1 = init();
+  let s2 = init();
+  let s3 = init();
+  const next = (): number => {
+    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = rotl(s3, 11);
+    return (result + 0.5) / 4294967296;
   };
-  const next = (): number => (nextUint32() + 0.5) / 4294967296;
   let spare: number | undefined;
   const normal = (): number => {
     if (spare !== undefined) {
@@ -57,15 +58,41 @@ export function createSeededRandom(seed: number): SeededRandom {
       const draw = Math.round(n * p + Math.sqrt(variance) * normal());
       return Math.min(n, Math.max(0, draw));
     }
-    let count = 0;
-    for (let i = 0; i < n; i += 1) if (next() < p) count += 1;
-    return count;
+    // Inversion with one uniform: walk the pmf from k = 0.
+    const u = next();
+    const odds = p / (1 - p);
+    let probability = (1 - p) ** n;
+    let cumulative = probability;
+    let k = 0;
+    while (u > cumulative && k < n) {
+      probability *= (odds * (n - k)) / (k + 1);
+      k += 1;
+      cumulative += probability;
+    }
+    return k;
   };
-  return { next, normal, binomial };
+  const poisson = (lambda: number): number => {
+    const u = next();
+    let probability = Math.exp(-lambda);
+    let cumulative = probability;
+    let k = 0;
+    while (u > cumulative && k < 1000) {
+      k += 1;
+      probability *= lambda / k;
+      cumulative += probability;
+    }
+    return k;
+  };
+  const chiSquare = (k: number): number => {
+    const c = 2 / (9 * k);
+    const cube = 1 - c + Math.sqrt(c) * normal();
+    return k * Math.max(0, cube) ** 3;
+  };
+  return { next, normal, binomial, poisson, chiSquare };
 }
 
 function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
+  return (x << k) | (x >>> (32 - k));
 }
 
 /** Asserts |actual − expected| ≤ tolerance·|expected| (absolute when expected is 0). */

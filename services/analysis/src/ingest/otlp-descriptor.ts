@@ -15,6 +15,20 @@ const descriptor = {
     otlp: {
       nested: {
         AnyValue: {
+          // A oneof, so protobufjs keeps presence: `boolValue: false` and `intValue: 0` survive.
+          oneofs: {
+            value: {
+              oneof: [
+                'stringValue',
+                'boolValue',
+                'intValue',
+                'doubleValue',
+                'arrayValue',
+                'kvlistValue',
+                'bytesValue',
+              ],
+            },
+          },
           fields: {
             stringValue: f('string', 1),
             boolValue: f('bool', 2),
@@ -142,6 +156,9 @@ const descriptor = {
           },
         },
         Metric: {
+          oneofs: {
+            data: { oneof: ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'] },
+          },
           fields: {
             name: f('string', 1),
             description: f('string', 2),
@@ -176,6 +193,7 @@ const descriptor = {
         },
         Summary: { fields: { dataPoints: many('SummaryDataPoint', 1) } },
         NumberDataPoint: {
+          oneofs: { value: { oneof: ['asDouble', 'asInt'] } },
           fields: {
             attributes: many('KeyValue', 7),
             startTimeUnixNano: f('fixed64', 2),
@@ -233,6 +251,7 @@ const descriptor = {
         },
         ValueAtQuantile: { fields: { quantile: f('double', 1), value: f('double', 2) } },
         Exemplar: {
+          oneofs: { value: { oneof: ['asDouble', 'asInt'] } },
           fields: {
             filteredAttributes: many('KeyValue', 7),
             timeUnixNano: f('fixed64', 2),

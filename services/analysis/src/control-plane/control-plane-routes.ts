@@ -2,12 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ContextPluginOptions } from '../context.js';
 import { DeliveryHub } from '../delivery/delivery-hub.js';
 import { flagRoutes } from '../routes/flags.js';
+import { ofrepRoutes } from '../routes/ofrep.js';
 import { sdkConfigRoutes } from '../routes/sdk-config.js';
 import { sdkStreamRoutes } from '../routes/sdk-stream.js';
 import { tokenRoutes } from '../routes/tokens.js';
 
 /**
- * Every control-plane route: admin API (flags, tokens), SDK delivery (config, SSE). One
+ * Every control-plane route: admin API (flags, tokens), SDK delivery (config, SSE), OFREP. One
  * delivery hub is shared by the SDK routes; open streams end when the app closes.
  */
 export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = async (
@@ -21,4 +22,5 @@ export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = asyn
   await app.register(tokenRoutes, { context });
   await app.register(sdkConfigRoutes, { context, hub });
   await app.register(sdkStreamRoutes, { context, hub });
+  await app.register(ofrepRoutes, { context, hub });
 };

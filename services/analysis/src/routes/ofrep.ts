@@ -1,0 +1,95 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { DeliveryPluginOptions } from '../delivery/delivery-plugin-options.js';
+import type { OfrepItem } from '../delivery/ofrep-evaluation.js';
+import {
+  CompiledConfigCache,
+  checkContext,
+  formatBulkEtag,
+  statusOf,
+  toOfrepItem,
+} from '../delivery/ofrep-evaluation.js';
+import { resolveChannel } from '../delivery/sdk-channel.js';
+import { matchesEtag } from './sdk-config.js';
+
+const requestBody = {
+  type: 'object',
+  required: ['context'],
+  properties: {
+    context: {
+      type: 'object',
+      properties: { targetingKey: { type: 'string' } },
+      additionalProperties: true,
+    },
+  },
+} as const;
+
+/**
+ * OFREP (OpenFeature Remote Evaluation Protocol, v0.3.0): server-side evaluation of the SDK
+ * key's environment with the SDK's own pure core, so remote and local evaluation agree.
+ */
+export const ofrepRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app, { hub }) => {
+  const compiled = new CompiledConfigCache();
+  const tags = ['ofrep'];
+
+  const evaluate = (request: FastifyRequest) => {
+    const channel = resolveChannel(request);
+    const cached = hub.snapshot(channel);
+    const config = compiled.get(`${channel.project}\u0000${channel.environment}`, cached.snapshot);
+    const metadata = { environment: channel.environment, flagSetId: channel.project };
+    return { cached, config, metadata };
+  };
+
+  app.post<{ Params: { key: string } }>(
+    '/ofrep/v1/evaluate/flags/:key',
+    {
+      config: { role: 'sdk' },
+      attachValidation: true,
+      schema: {
+        tags,
+        summary: 'OFREP: evaluate one flag for a context',
+        params: { type: 'object', required: ['key'], properties: { key: { type: 'string' } } },
+        body: requestBody,
+      },
+    },
+    async (request, reply) => {
+      const key = request.params.key;
+      const checked = checkContext(request.body);
+      if ('error' in checked) {
+        return sendItem(reply, { key, errorCode: 'INVALID_CONTEXT', errorDetails: checked.error });
+      }
+      const { config, metadata } = evaluate(request);
+      return sendItem(reply, toOfrepItem(key, config.resolve(key, checked.context), metadata));
+    },
+  );
+
+  app.post(
+    '/ofrep/v1/evaluate/flags',
+    {
+      config: { role: 'sdk' },
+      attachValidation: true,
+      schema: {
+        tags,
+        summary: 'OFREP: evaluate every flag for a static context (ETag / If-None-Match → 304)',
+        body: requestBody,
+      },
+    },
+    async (request, reply) => {
+      const checked = checkContext(request.body);
+      if ('error' in checked) {
+        return reply.code(400).send({ errorCode: 'INVALID_CONTEXT', errorDetails: checked.error });
+      }
+      const { cached, config, metadata } = evaluate(request);
+      const etag = formatBulkEtag(cached.etag, checked.context);
+      void reply.header('etag', etag);
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+      const flags = config
+        .listFlagKeys()
+        .map((key) => toOfrepItem(key, config.resolve(key, checked.context), metadata));
+      return reply.send({ flags, metadata: { ...metadata, version: cached.version } });
+    },
+  );
+};
+
+function sendItem(reply: FastifyReply, item: OfrepItem): FastifyReply {
+  return reply.code(statusOf(item)).send(item);
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { BatchQueue } from '../../src/ingest/batch-queue.js';
+import { TripwireHttpError } from '../../src/errors.js';
+
+/** An insert whose commits the test releases by hand. */
+function controlledInsert() {
+  const calls: { table: string; rows: readonly string[]; commit(): void; fail(e: Error): void }[] =
+    [];
+  const insert = (table: string, rows: readonly string[]) =>
+    new Promise<void>((resolve, reject) => {
+      calls.push({ table, rows, commit: resolve, fail: reject });
+    });
+  return { calls, insert };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+function settled(promise: Promise<unknown>): { done: boolean; error?: unknown } {
+  const state: { done: boolean; error?: unknown } = { done: false };
+  promise.then(
+    () => (state.done = true),
+    (error: unknown) => {
+      state.done = true;
+      state.error = error;
+    },
+  );
+  return state;
+}
+
+describe('BatchQueue', () => {
+  it('acknowledges a request only after its insert is committed', async () => {
+    const { calls, insert } = controlledInsert();
+    const queue = new BatchQueue({
+      insert,
+      batchRows: 2,
+      flushIntervalMs: 1000,
+      maxQueueRows: 100,
+    });
+    const request = settled(queue.enqueue([{ table: 't', rows: ['a', 'b'] }]));
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(request.done).toBe(false);
+    calls[0]!.commit();
+    await tick();
+    expect(request).toEqual({ done: true });
+    expect(queue.queuedRows).toBe(0);
+  });
+
+  it('batches requests that arrive while an insert runs into the next insert', async () => {
+    const { calls, insert } = controlledInsert();
+    const queue = new BatchQueue({ insert, batchRows: 3, flushIntervalMs: 1, maxQueueRows: 100 });
+    const first = settled(queue.enqueue([{ table: 't', rows: ['a', 'b', 'c'] }]));
+    const second = settled(queue.enqueue([{ table: 't', rows: ['d'] }]));
+    const third = settled(queue.enqueue([{ table: 't', rows: ['e'] }]));
+    await tick();
+    expect(calls.map((call) => call.rows)).toEqual([['a', 'b', 'c']]);
+    calls[0]!.commit();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(first.done).toBe(true);
+    expect(calls.map((call) => call.rows)).toEqual([
+      ['a', 'b', 'c'],
+      ['d', 'e'],
+    ]);
+    expect(second.done || third.done).toBe(false);
+    calls[1]!.commit();
+    await tick();
+    expect(second.done && third.done).toBe(true);
+  });
+
+  it('refuses a request past the bound with a 503 carrying Retry-After', async () => {
+    const { insert } = controlledInsert();
+    const queue = new BatchQueue({ insert, batchRows: 10, flushIntervalMs: 1000, maxQueueRows: 3 });
+    void queue.enqueue([{ table: 't', rows: ['a', 'b'] }]);
+    let error: unknown;
+    try {
+      await queue.enqueue([{ table: 't', rows: ['c', 'd'] }]);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TripwireHttpError);
+    expect(error).toMatchObject({
+      code: 'TRIPWIRE_ERR_OVERLOADED',
+      statusCode: 503,
+      retryAfter: 1,
+    });
+  });
+
+  it('fails every request of a failed insert with a retryable 503', async () => {
+    const { calls, insert } = controlledInsert();
+    const queue = new BatchQueue({ insert, batchRows: 1, flushIntervalMs: 1000, maxQueueRows: 10 });
+    const request = settled(queue.enqueue([{ table: 't', rows: ['a'] }]));
+    await tick();
+    calls[0]!.fail(new Error('disk full'));
+    await tick();
+    expect(request.error).toMatchObject({
+      code: 'TRIPWIRE_ERR_STORAGE_UNAVAILABLE',
+      statusCode: 503,
+    });
+    expect((request.error as Error).message).toMatch(/disk full/);
+    expect(queue.queuedRows).toBe(0);
+  });
+
+  it('waits for every table of a multi-table request', async () => {
+    const { calls, insert } = controlledInsert();
+    const queue = new BatchQueue({ insert, batchRows: 1, flushIntervalMs: 1000, maxQueueRows: 10 });
+    const request = settled(
+      queue.enqueue([
+        { table: 'sum', rows: ['a'] },
+        { table: 'gauge', rows: ['b'] },
+        { table: 'empty', rows: [] },
+      ]),
+    );
+    await tick();
+    expect(calls.map((call) => call.table).sort()).toEqual(['gauge', 'sum']);
+    calls[0]!.commit();
+    await tick();
+    expect(request.done).toBe(false);
+    calls[1]!.commit();
+    await tick();
+    expect(request.done).toBe(true);
+  });
+
+  it('flushes everything accepted on close, then refuses new rows', async () => {
+    const { calls, insert } = controlledInsert();
+    const queue = new BatchQueue({
+      insert,
+      batchRows: 100,
+      flushIntervalMs: 60_000,
+      maxQueueRows: 1000,
+    });
+    const request = settled(queue.enqueue([{ table: 't', rows: ['a'] }]));
+    const closed = settled(queue.close());
+    await tick();
+    expect(calls).toHaveLength(1);
+    expect(closed.done).toBe(false);
+    calls[0]!.commit();
+    await tick();
+    expect(request.done && closed.done).toBe(true);
+    expect(() => queue.enqueue([{ table: 't', rows: ['b'] }])).toThrow(/shutting down/);
+  });
+});

@@ -6,7 +6,7 @@ import Type from 'typebox';
  * with the data so far" (e.g. one unit in an arm, no requests, control value 0).
  */
 const Num = Type.Union([Type.Number(), Type.Null()]);
-const IntervalSchema = Type.Tuple([Num, Num], { description: '[lower, upper]' });
+const IntervalSchema = Type.Array(Num, { minItems: 2, maxItems: 2, description: '[lower, upper]' });
 
 /** One scale (absolute or relative) of a treatment-vs-control comparison. */
 export const LiftSchema = Type.Object({

@@ -1,0 +1,318 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultsResponse, MetricResult } from '../../src/analysis/results-schema.js';
+import {
+  ADMIN_TOKEN,
+  makeExperiment,
+  startAnalysisHarness,
+  type AnalysisHarness,
+} from './analysis-harness.js';
+import { createRng, makeExposureSpan, makeSpan, type SpanRow } from './telemetry-rows.js';
+
+const FLAG = 'checkout-redesign';
+const SKEWED = 'skewed-split';
+const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
+const HOUR = 3_600_000;
+const SERVICES = ['api', 'payments', 'search'] as const;
+/** Error probability per request: control 1% everywhere; treatment 4% in payments only (2% overall). */
+const ERROR_PROBABILITY = {
+  control: { api: 0.01, payments: 0.01, search: 0.01 },
+  treatment: { api: 0.01, payments: 0.04, search: 0.01 },
+} as const;
+
+interface UnitTruth {
+  variant: 'control' | 'treatment';
+  requests: number;
+  errors: number;
+  latencies: number[];
+  converted: boolean;
+}
+
+/** What the test knows about the telemetry it generated, to compute expectations independently. */
+const truth = new Map<string, UnitTruth>();
+const rows: SpanRow[] = [];
+
+function generateMainExperiment(): void {
+  const rng = createRng(42);
+  for (let u = 0; u < 4000; u += 1) {
+    const variant = u % 2 === 0 ? 'control' : 'treatment';
+    const unitId = `unit${u.toString(16).padStart(8, '0')}`;
+    const exposedAt = T0 + u * 500;
+    // Odd units use the older exporter spellings; both must count.
+    const legacy = u % 4 >= 2;
+    rows.push(makeExposureSpan({ flagKey: FLAG, variant, unitId, timeMs: exposedAt }));
+    const unit: UnitTruth = { variant, requests: 0, errors: 0, latencies: [], converted: false };
+    for (let r = 0; r < 6; r += 1) {
+      const service = SERVICES[r % 3] ?? 'api';
+      const isError = rng() < ERROR_PROBABILITY[variant][service];
+      const latencyMs =
+        20 *
+        Math.exp(0.5 * Math.sqrt(-2 * Math.log(rng() || 1e-12)) * Math.cos(2 * Math.PI * rng()));
+      const durationNs = Math.max(1000, Math.round(latencyMs * 1e6));
+      unit.requests += 1;
+      unit.errors += isError ? 1 : 0;
+      unit.latencies.push(durationNs / 1e6);
+      rows.push(
+        makeSpan({
+          timeMs: exposedAt + 1000 + r * 20_000,
+          ServiceName: service,
+          SpanName: `GET /${service}`,
+          SpanKind: legacy ? 'SPAN_KIND_SERVER' : 'Server',
+          StatusCode: isError
+            ? legacy
+              ? 'STATUS_CODE_ERROR'
+              : 'Error'
+            : legacy
+              ? 'STATUS_CODE_UNSET'
+              : 'Unset',
+          Duration: String(durationNs),
+          ResourceAttributes: {
+            'service.name': service,
+            'cloud.region': u % 3 === 0 ? 'eu' : 'us',
+          },
+          SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
+        }),
+      );
+      // A client span of the same request is not a request of its own.
+      rows.push(
+        makeSpan({
+          timeMs: exposedAt + 1000 + r * 20_000,
+          ServiceName: service,
+          SpanName: 'SELECT db',
+          SpanKind: 'Client',
+          StatusCode: 'Error',
+          SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
+        }),
+      );
+    }
+    generateConversions({ rng, unit, unitId, exposedAt });
+    truth.set(unitId, unit);
+  }
+}
+
+/** Conversions: within the window (counted), before exposure (CUPED pre-period), 8 days later (not). */
+function generateConversions(input: {
+  rng: () => number;
+  unit: UnitTruth;
+  unitId: string;
+  exposedAt: number;
+}): void {
+  const { rng, unit, unitId, exposedAt } = input;
+  const conversion = (timeMs: number) =>
+    makeSpan({
+      timeMs,
+      SpanName: 'tripwire.conversion',
+      SpanKind: 'Internal',
+      SpanAttributes: {
+        'tripwire.unit.id': unitId,
+        'tripwire.conversion.event': 'purchase',
+        'tripwire.conversion.value': '12.5',
+      },
+    });
+  const buyer = rng() < 0.3;
+  if (buyer) rows.push(conversion(exposedAt - 2 * HOUR));
+  if (rng() < (unit.variant === 'control' ? 0.1 : 0.12) + (buyer ? 0.2 : 0)) {
+    rows.push(conversion(exposedAt + 3 * HOUR));
+    unit.converted = true;
+  }
+  if (rng() < 0.2) rows.push(conversion(exposedAt + 8 * 24 * HOUR));
+}
+
+/** 40 units exposed to both variants: counted, excluded everywhere. */
+function generateMultiVariantUnits(): void {
+  for (let u = 0; u < 40; u += 1) {
+    const unitId = `both${u}`;
+    for (const variant of ['control', 'treatment']) {
+      rows.push(makeExposureSpan({ flagKey: FLAG, variant, unitId, timeMs: T0 + u * 1000 }));
+      rows.push(
+        makeSpan({
+          timeMs: T0 + u * 1000 + 5000,
+          StatusCode: 'Error',
+          Duration: String(9e9),
+          SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
+        }),
+      );
+    }
+  }
+}
+
+/** A 50/50 flag whose exposures came out 1000 : 800. */
+function generateSkewedSplit(): void {
+  for (let u = 0; u < 1800; u += 1) {
+    const variant = u < 1000 ? 'control' : 'treatment';
+    rows.push(
+      makeExposureSpan({ flagKey: SKEWED, variant, unitId: `skew${u}`, timeMs: T0 + u * 100 }),
+    );
+  }
+}
+
+interface ArmTruth {
+  units: number;
+  errorRate: number;
+  errorRateSe: number;
+  p95: number;
+  conversionRate: number;
+}
+
+/** Error rate with its delta-method SE, Σ(y − R·x)² / ((n − 1)·n·x̄²), straight from the units. */
+function computeArmTruth(variant: string): ArmTruth {
+  const units = [...truth.values()].filter((unit) => unit.variant === variant);
+  const n = units.length;
+  const sumY = units.reduce((s, unit) => s + unit.errors, 0);
+  const sumX = units.reduce((s, unit) => s + unit.requests, 0);
+  const ratio = sumY / sumX;
+  const residual = units.reduce((s, unit) => s + (unit.errors - ratio * unit.requests) ** 2, 0);
+  const xBar = sumX / n;
+  const latencies = units.flatMap((unit) => unit.latencies).sort((a, b) => a - b);
+  return {
+    units: n,
+    errorRate: ratio,
+    errorRateSe: Math.sqrt(residual / ((n - 1) * n * xBar * xBar)),
+    p95: latencies[Math.ceil(0.95 * latencies.length) - 1] ?? NaN,
+    conversionRate: units.filter((unit) => unit.converted).length / n,
+  };
+}
+
+let harness: AnalysisHarness;
+let results: ResultsResponse;
+
+async function getResults(key: string, query = ''): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${harness.url}/api/v1/experiments/${key}/results${query}`, {
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+function metricOf(variant: string, metric: MetricResult['metric']): MetricResult {
+  const found = results.variants
+    .find((v) => v.variant === variant)
+    ?.metrics.find((m) => m.metric === metric);
+  if (found === undefined) throw new Error(`no ${metric} for ${variant}`);
+  return found;
+}
+
+beforeAll(async () => {
+  harness = await startAnalysisHarness();
+  const { flags, clickhouse, tables } = harness.app.context;
+  for (const flag of [
+    makeExperiment(FLAG, { control: 50, treatment: 50 }),
+    makeExperiment(SKEWED, { control: 50, treatment: 50 }),
+  ]) {
+    await flags.create({ actor: 'test', reason: 'fixture', flag });
+  }
+  generateMainExperiment();
+  generateMultiVariantUnits();
+  generateSkewedSplit();
+  await clickhouse.insert({ table: tables.traces, values: rows, format: 'JSONEachRow' });
+  const response = await getResults(FLAG);
+  expect(response.body).toMatchObject({ flagKey: FLAG });
+  results = response.body as ResultsResponse;
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+describe('GET /api/v1/experiments/:key/results', () => {
+  it('counts valid units per variant and excludes units seen in both variants', () => {
+    const control = computeArmTruth('control');
+    const treatment = computeArmTruth('treatment');
+    expect(results.control).toBe('control');
+    expect(results.units).toEqual({
+      total: control.units + treatment.units,
+      excludedMultiVariant: 40,
+    });
+    expect(results.variants.map((v) => [v.variant, v.units])).toEqual([
+      ['control', control.units],
+      ['treatment', treatment.units],
+    ]);
+  });
+
+  it('returns error rates and delta-method errors computed from both span kind and status spellings', () => {
+    for (const variant of ['control', 'treatment']) {
+      const expected = computeArmTruth(variant);
+      const metric = metricOf(variant, 'error_rate');
+      expect(metric.value).toBeCloseTo(expected.errorRate, 12);
+      expect(metric.standardError).toBeCloseTo(expected.errorRateSe, 10);
+      expect(metric.units).toBe(expected.units);
+    }
+  });
+
+  it('detects the doubled error rate with fixed-horizon and always-valid p-values', () => {
+    const control = computeArmTruth('control');
+    const treatment = computeArmTruth('treatment');
+    const comparison = metricOf('treatment', 'error_rate').comparison;
+    expect(comparison?.absolute.estimate).toBeCloseTo(treatment.errorRate - control.errorRate, 12);
+    expect(comparison?.relative?.estimate).toBeCloseTo(
+      treatment.errorRate / control.errorRate - 1,
+      10,
+    );
+    const se = Math.hypot(control.errorRateSe, treatment.errorRateSe);
+    expect(comparison?.absolute.standardError).toBeCloseTo(se, 10);
+    expect(comparison?.absolute.pValue).toBeLessThan(0.001);
+    expect(comparison?.absolute.alwaysValidPValue).toBeLessThan(0.05);
+    // The always-valid interval is wider than the fixed-horizon one.
+    const [avLow, avHigh] = comparison?.absolute.alwaysValidInterval ?? [null, null];
+    const [low, high] = comparison?.absolute.interval ?? [null, null];
+    expect(avLow!).toBeLessThan(low!);
+    expect(avHigh!).toBeGreaterThan(high!);
+    expect(metricOf('control', 'error_rate').comparison).toBeUndefined();
+  });
+
+  it('estimates p95 latency within the histogram resolution of the exact quantile', () => {
+    for (const variant of ['control', 'treatment']) {
+      const expected = computeArmTruth(variant).p95;
+      const value = metricOf(variant, 'latency_p95').value!;
+      expect(Math.abs(value / expected - 1)).toBeLessThan(0.025);
+    }
+    expect(metricOf('treatment', 'latency_p95').comparison?.absolute.interval).toHaveLength(2);
+  });
+
+  it('counts conversions after first exposure within the window only, with CUPED', () => {
+    for (const variant of ['control', 'treatment']) {
+      const metric = metricOf(variant, 'conversion');
+      expect(metric.event).toBe('purchase');
+      expect(metric.value).toBeCloseTo(computeArmTruth(variant).conversionRate, 12);
+    }
+    const cuped = metricOf('treatment', 'conversion').comparison?.cuped;
+    expect(cuped?.varianceReduction).toBeGreaterThan(0);
+  });
+
+  it('reports no sample ratio mismatch for an even split and one for a skewed split', async () => {
+    expect(results.srm?.mismatch).toBe(false);
+    const skewed = (await getResults(SKEWED)).body as ResultsResponse;
+    const expectedChiSquare = (2 * (1000 - 900) ** 2) / 900;
+    expect(skewed.srm?.statistic).toBeCloseTo(expectedChiSquare, 9);
+    expect(skewed.srm?.observed).toEqual({ control: 1000, treatment: 800 });
+    expect(skewed.srm?.mismatch).toBe(true);
+  });
+
+  it('pinpoints the one regressed service in the breakdown', () => {
+    const significant = results.breakdowns.filter(
+      (row) => row.significant && row.metric === 'error_rate' && row.dimension === 'service',
+    );
+    expect(significant.map((row) => row.segment)).toEqual(['payments']);
+    expect(results.breakdowns[0]?.adjustedPValue).toBeLessThanOrEqual(
+      results.breakdowns.at(-1)?.adjustedPValue ?? 1,
+    );
+  });
+
+  it('returns cumulative series that end at the totals', () => {
+    const series = results.timeseries.variants.treatment ?? [];
+    const last = series.at(-1);
+    expect(last?.units).toBe(computeArmTruth('treatment').units);
+    expect(last?.errorRate).toBeCloseTo(computeArmTruth('treatment').errorRate, 12);
+    expect(series.every((point, i) => i === 0 || point.units >= (series[i - 1]?.units ?? 0))).toBe(
+      true,
+    );
+  });
+
+  it('answers 404 with a pointer for an unknown flag and 401 without a token', async () => {
+    const missing = await getResults('no-such-flag');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ code: 'TRIPWIRE_ERR_NOT_FOUND', pointer: '/params/key' });
+    const anonymous = await fetch(`${harness.url}/api/v1/experiments/${FLAG}/results`);
+    expect(anonymous.status).toBe(401);
+    const badAlpha = await getResults(FLAG, '?alpha=2');
+    expect(badAlpha.status).toBe(400);
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * Span rows in the OpenTelemetry Collector ClickHouse exporter's value format (REFERENCE §3.5),
+ * for inserting known telemetry straight into otel_traces.
+ */
+export interface SpanRow {
+  Timestamp: string;
+  TraceId: string;
+  SpanId: string;
+  ParentSpanId: string;
+  TraceState: string;
+  SpanName: string;
+  SpanKind: string;
+  ServiceName: string;
+  ResourceAttributes: Record<string, string>;
+  ScopeName: string;
+  ScopeVersion: string;
+  SpanAttributes: Record<string, string>;
+  Duration: string;
+  StatusCode: string;
+  StatusMessage: string;
+}
+
+/** `YYYY-MM-DD hh:mm:ss.nnnnnnnnn` (UTC) for a DateTime64(9) column. */
+export function formatTimestamp(ms: number): string {
+  return `${new Date(ms).toISOString().replace('T', ' ').replace('Z', '')}000000`;
+}
+
+let spanCounter = 0;
+
+export function makeSpan(fields: Partial<SpanRow> & { timeMs: number }): SpanRow {
+  spanCounter += 1;
+  const { timeMs, ...rest } = fields;
+  return {
+    Timestamp: formatTimestamp(timeMs),
+    TraceId: `trace${spanCounter.toString(16).padStart(27, '0')}`,
+    SpanId: spanCounter.toString(16).padStart(16, '0'),
+    ParentSpanId: '',
+    TraceState: '',
+    SpanName: 'GET /',
+    SpanKind: 'Server',
+    ServiceName: 'api',
+    ResourceAttributes: {},
+    ScopeName: 'test',
+    ScopeVersion: '',
+    SpanAttributes: {},
+    Duration: '1000000',
+    StatusCode: 'Unset',
+    StatusMessage: '',
+    ...rest,
+  };
+}
+
+export function makeExposureSpan(input: {
+  flagKey: string;
+  variant: string;
+  unitId: string;
+  timeMs: number;
+  environment?: string;
+}): SpanRow {
+  return makeSpan({
+    timeMs: input.timeMs,
+    SpanName: 'tripwire.exposure',
+    SpanKind: 'Internal',
+    SpanAttributes: {
+      'feature_flag.key': input.flagKey,
+      'feature_flag.result.variant': input.variant,
+      'feature_flag.context.id': input.unitId,
+      'tripwire.unit.id': input.unitId,
+      ...(input.environment ? { 'tripwire.environment': input.environment } : {}),
+    },
+  });
+}
+
+/** Mulberry32: a small seeded generator, so every fixture is reproducible. */
+export function createRng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -214,21 +214,37 @@ class Client implements TripwireClient {
     ctx: EvaluationContext,
     defaultValue: T,
   ): EvaluationResult<T> {
+    const engine = this.#store.applied?.engine;
+    if (engine === undefined) {
+      return errorResult(defaultValue, 'provider_not_ready', 'no config applied yet');
+    }
+    let result: EvaluationResult<T>;
     try {
-      const engine = this.#store.applied?.engine;
-      if (engine === undefined)
-        return errorResult(defaultValue, 'provider_not_ready', 'no config applied yet');
-      const result = engine.evaluate(flagKey, ctx, defaultValue);
-      const variant = result.variant;
-      this.#evaluations.increment(flagKey, variant ?? '', result.reason);
-      if (variant !== undefined && this.#exposureReasons.has(result.reason)) {
-        this.#expose(engine, flagKey, ctx, result as EvaluationResult<T> & { variant: string });
-      }
-      if (this.#eventsOnEveryEvaluation) this.#emitEvaluationEvent(flagKey, ctx, result);
-      return result;
+      // The core never throws; this guards against a hostile context object only.
+      result = engine.evaluate(flagKey, ctx, defaultValue);
     } catch (error) {
       return errorResult(defaultValue, 'general', `evaluation failed: ${String(error)}`);
     }
+    try {
+      this.#recordEvaluation(engine, flagKey, ctx, result);
+    } catch {
+      // Telemetry never changes a flag's value: a failing tracer or logger only loses its record.
+    }
+    return result;
+  }
+
+  #recordEvaluation<T>(
+    engine: CompiledConfig,
+    flagKey: string,
+    ctx: EvaluationContext,
+    result: EvaluationResult<T>,
+  ): void {
+    const variant = result.variant;
+    this.#evaluations.increment(flagKey, variant ?? '', result.reason);
+    if (variant !== undefined && this.#exposureReasons.has(result.reason)) {
+      this.#expose(engine, flagKey, ctx, result as EvaluationResult<T> & { variant: string });
+    }
+    if (this.#eventsOnEveryEvaluation) this.#emitEvaluationEvent(flagKey, ctx, result);
   }
 
   getBooleanValue(flagKey: string, ctx: EvaluationContext, defaultValue: boolean): boolean {

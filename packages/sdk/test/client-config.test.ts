@@ -25,13 +25,24 @@ afterEach(async () => {
   await server.close();
 });
 
-function start(source: Parameters<typeof createClient>[0]['source'], extra: { bootstrap?: ReturnType<typeof makeSnapshot> } = {}) {
-  client = createClient({ environment: 'production', hashKey: HASH_KEY, sdkKey: 'sdk-key', source, logger: null, ...extra });
+function start(
+  source: Parameters<typeof createClient>[0]['source'],
+  extra: { bootstrap?: ReturnType<typeof makeSnapshot> } = {},
+) {
+  client = createClient({
+    environment: 'production',
+    hashKey: HASH_KEY,
+    sdkKey: 'sdk-key',
+    source,
+    logger: null,
+    ...extra,
+  });
   client.on('error', (problem) => problems.push(problem));
   return client;
 }
 
-const navFor = (c: TripwireClient) => c.getBooleanValue('new-nav', { targetingKey: 'u', beta: true }, false);
+const navFor = (c: TripwireClient) =>
+  c.getBooleanValue('new-nav', { targetingKey: 'u', beta: true }, false);
 
 /** new-nav switched off (a kill) in a new config version. */
 function killedNav(version: number) {
@@ -61,7 +72,9 @@ describe('client over HTTP polling', () => {
     server.config = { version: 2, body: broken };
     await waitFor(() => problems.length > 0);
     expect(problems[0]?.code).toBe('TRIPWIRE_INVALID_CONFIG');
-    expect(problems[0]?.message).toMatch(/config snapshot is invalid \(from polling\); keeping the applied config: \/flags\/1/);
+    expect(problems[0]?.message).toMatch(
+      /config snapshot is invalid \(from polling\); keeping the applied config: \/flags\/1/,
+    );
     expect(c.status().version).toBe(1);
     expect(navFor(c)).toBe(true);
   });
@@ -98,14 +111,17 @@ describe('client over the SSE stream', () => {
     c.on('change', (change) => changes.push(change.version));
     const flag = makeReleaseFlag({ version: 9 });
     flag.environments.production!.enabled = false;
-    server.broadcast(formatSse('patch', { version: 6, flags: [flag], segments: [], removedFlags: [] }, 6));
+    server.broadcast(
+      formatSse('patch', { version: 6, flags: [flag], segments: [], removedFlags: [] }, 6),
+    );
     await waitFor(() => changes.length === 1);
     expect(navFor(c)).toBe(false);
   });
 
   it('resumes with Last-Event-ID after a drop', async () => {
     server.onStream((res, req) => {
-      if (req.headers['last-event-id'] === undefined) res.write(formatSse('put', makeSnapshot({ version: 5 }), 5));
+      if (req.headers['last-event-id'] === undefined)
+        res.write(formatSse('put', makeSnapshot({ version: 5 }), 5));
       else res.write(': ping\n\n');
     });
     const c = start({ type: 'stream', baseUrl: base, backoff: { baseMs: 5, maxMs: 20 } });
@@ -129,7 +145,10 @@ describe('client over the SSE stream', () => {
 describe('bootstrap and file sources', () => {
   it('evaluates the bootstrap until the source answers, and reports it on timeout', async () => {
     server.failWith = 503;
-    const c = start({ type: 'polling', baseUrl: base, intervalMs: 10 }, { bootstrap: makeSnapshot() });
+    const c = start(
+      { type: 'polling', baseUrl: base, intervalMs: 10 },
+      { bootstrap: makeSnapshot() },
+    );
     expect(navFor(c)).toBe(true);
     const ready = await c.ready({ timeoutMs: 100 });
     expect(ready).toMatchObject({ ready: true, origin: 'bootstrap', timedOut: true });

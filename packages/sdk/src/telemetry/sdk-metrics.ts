@@ -44,12 +44,14 @@ export function registerSdkMetrics(meter: Meter, sources: SdkMetricsSources): ()
       [exposures, sources.exposures],
     ] as const) {
       for (const { flagKey, variant, reason, count } of counters.entries()) {
-        result.observe(instrument, count, {
+        const attributes: Attributes = {
           ...setId,
           [FlagAttributes.key]: flagKey,
-          [FlagAttributes.variant]: variant,
           [FlagAttributes.reason]: reason,
-        });
+        };
+        // Errors may have no variant: the attribute is left out rather than set to ''.
+        if (variant !== '') attributes[FlagAttributes.variant] = variant;
+        result.observe(instrument, count, attributes);
       }
     }
     const applied = sources.appliedConfig();

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { handleApiError } from './error-handler.js';
 import { otlpReceiver } from './ingest/otlp-receiver.js';
+import { flagSummaryRoutes } from './routes/flag-summary.js';
 import { healthRoutes } from './routes/health.js';
 import { webRoutes } from './routes/web.js';
 import { describeClickHouse, openClickHouse } from './storage/clickhouse.js';
@@ -54,6 +55,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   api.setErrorHandler(handleApiError);
   await api.register(healthRoutes, { context });
+  await api.register(flagSummaryRoutes, { context });
   await api.register(webRoutes, { context });
 
   otlp.setErrorHandler(handleApiError);

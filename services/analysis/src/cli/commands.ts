@@ -1,3 +1,4 @@
+import { resultsCommand } from './results.js';
 import { serveCommand } from './serve.js';
 
 export interface Command {
@@ -9,6 +10,7 @@ export interface Command {
 /** Every `tripwire` subcommand, one file each in this folder. */
 export const commands: Record<string, Command> = {
   serve: serveCommand,
+  results: resultsCommand,
 };
 
 export function printUsage(out: NodeJS.WritableStream): void {

@@ -1,0 +1,97 @@
+import type { MetricResult, ResultsResponse } from './results-schema.js';
+
+const LATENCY = new Set(['latency_mean', 'latency_p50', 'latency_p95', 'latency_p99']);
+
+function formatValue(metric: MetricResult['metric'], value: number | null): string {
+  if (value === null) return '–';
+  if (LATENCY.has(metric)) return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
+  return `${(value * 100).toFixed(2)}%`;
+}
+
+function formatSigned(value: number | null, percent: boolean): string {
+  if (value === null) return '–';
+  const text = percent ? `${(value * 100).toFixed(1)}%` : value.toPrecision(3);
+  return value > 0 ? `+${text}` : text;
+}
+
+function formatInterval(interval: readonly (number | null)[] | undefined): string {
+  if (interval === undefined) return '';
+  return `[${formatSigned(interval[0] ?? null, true)}, ${formatSigned(interval[1] ?? null, true)}]`;
+}
+
+function formatP(p: number | null | undefined): string {
+  if (p === null || p === undefined) return '–';
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+function renderTable(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) =>
+    Math.max(...rows.map((row) => (row[column] ?? '').length)),
+  );
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths?.[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The results as terminal text: header, SRM, one row per metric and variant, breakdown. */
+export function formatResultsTable(results: ResultsResponse): string {
+  const alphaPct = `${Math.round((1 - results.alpha) * 100)}%`;
+  const lines = [
+    `${results.flagKey}  control: ${results.control}  environment: ${results.environment ?? 'all'}`,
+    `units: ${results.variants.map((v) => `${v.variant} ${v.units}`).join(', ')}; excluded (seen in more than one variant): ${results.units.excludedMultiVariant}`,
+    results.srm === null
+      ? 'SRM: no rollout weights to check against'
+      : `SRM: χ² = ${results.srm.statistic.toFixed(2)}, p = ${formatP(results.srm.pValue)}${results.srm.mismatch ? '  MISMATCH: the split is broken, do not trust these results' : '  ok'}`,
+    '',
+  ];
+  const rows: string[][] = [
+    [
+      'metric',
+      'variant',
+      'value',
+      'abs lift',
+      'rel lift',
+      `${alphaPct} CI (rel)`,
+      'p',
+      'always-valid p',
+    ],
+  ];
+  const metricIds = [
+    ...new Set(
+      results.variants.flatMap((v) => v.metrics.map((m) => `${m.metric}|${m.event ?? ''}`)),
+    ),
+  ];
+  for (const id of metricIds) {
+    for (const variant of results.variants) {
+      const metric = variant.metrics.find((m) => `${m.metric}|${m.event ?? ''}` === id);
+      if (metric === undefined) continue;
+      const comparison = metric.comparison;
+      const scale = comparison?.relative ?? comparison?.absolute;
+      rows.push([
+        metric.event === undefined ? metric.metric : `${metric.metric}:${metric.event}`,
+        variant.variant,
+        formatValue(metric.metric, metric.value),
+        comparison === undefined ? '' : formatSigned(comparison.absolute.estimate, false),
+        comparison?.relative === undefined ? '' : formatSigned(comparison.relative.estimate, true),
+        comparison?.relative === undefined ? '' : formatInterval(comparison.relative.interval),
+        comparison === undefined ? '' : formatP(scale?.pValue),
+        comparison === undefined ? '' : formatP(scale?.alwaysValidPValue),
+      ]);
+    }
+  }
+  lines.push(renderTable(rows));
+  const significant = results.breakdowns.filter((row) => row.significant);
+  lines.push('', `breakdown (Benjamini–Hochberg, alpha ${results.alpha}):`);
+  if (significant.length === 0) lines.push('  no segment differs significantly');
+  for (const row of significant.slice(0, 10)) {
+    lines.push(
+      `  ${row.dimension}=${row.segment}  ${row.metric}  ${row.variant}: ${formatValue(row.metric, row.controlValue)} → ${formatValue(row.metric, row.treatmentValue)} (${formatSigned(row.relativeLift, true)}, adjusted p ${formatP(row.adjustedPValue)})`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,10 +1,16 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
+import { installAuth } from './control-plane/auth.js';
+import { openControlPlane } from './control-plane/control-plane.js';
+import { controlPlaneRoutes } from './control-plane/control-plane-routes.js';
 import { handleApiError } from './error-handler.js';
+import { guardianPlugin } from './guardian/guardian-plugin.js';
 import { otlpReceiver } from './ingest/otlp-receiver.js';
 import { flagSummaryRoutes } from './routes/flag-summary.js';
 import { healthRoutes } from './routes/health.js';
+import { registerOpenApi } from './routes/openapi.js';
+import { resultsRoutes } from './routes/results.js';
 import { webRoutes } from './routes/web.js';
 import { describeClickHouse, openClickHouse } from './storage/clickhouse.js';
 import { runMigrations } from './storage/migrations.js';
@@ -33,6 +39,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         ? { logger: false }
         : { loggerInstance: options.logger }),
     forceCloseConnections: 'idle',
+    // Unknown properties are a 400 with a pointer, not silently dropped (fastify's default).
+    ajv: { customOptions: { removeAdditional: false } },
   });
   const log = api.log;
   const clickhouse = await openClickHouse(config.clickhouse);
@@ -40,12 +48,16 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const applied = await runMigrations(clickhouse, config.tables);
   if (applied.length > 0) log.info(`storage: applied migrations ${applied.join(', ')}`);
 
+  const controlPlane = await openControlPlane({ config, clickhouse, log });
+
   const context: AppContext = {
     config,
     clickhouse,
     tables: config.tables,
     log,
     readiness: new Map(),
+    flags: controlPlane.flags,
+    tokens: controlPlane.tokens,
   };
   const otlp = Fastify({
     loggerInstance: log.child({ server: 'otlp' }),
@@ -54,9 +66,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   api.setErrorHandler(handleApiError);
+  // Before any route: auth covers every /api/v1, /sdk/v1 and /ofrep/v1 route; OpenAPI sees them all.
+  installAuth(api, controlPlane.tokens);
+  await registerOpenApi(api);
   await api.register(healthRoutes, { context });
   await api.register(flagSummaryRoutes, { context });
+  await api.register(controlPlaneRoutes, { context });
+  await api.register(resultsRoutes, { context });
   await api.register(webRoutes, { context });
+  await api.register(guardianPlugin, { context });
 
   otlp.setErrorHandler(handleApiError);
   await otlp.register(healthRoutes, { context });
@@ -70,6 +88,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     async close() {
       await otlp.close();
       await api.close();
+      await controlPlane.close();
       await clickhouse.close();
     },
   };

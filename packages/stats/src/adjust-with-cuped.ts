@@ -27,13 +27,13 @@ export interface CupedResult {
 }
 
 function validate(stats: CovariateStats, where: string): void {
-  requireCount(stats.units, `${where}.units`);
+  requireCount(stats.units, where, 'units');
   if (stats.units < 2) throw new StatsError('insufficient_data', `${where}.units must be ≥ 2`);
-  requireFinite(stats.sum, `${where}.sum`);
-  requireNonNegative(stats.sumSquares, `${where}.sumSquares`);
-  requireFinite(stats.covariateSum, `${where}.covariateSum`);
-  requireNonNegative(stats.covariateSumSquares, `${where}.covariateSumSquares`);
-  requireFinite(stats.sumCrossProducts, `${where}.sumCrossProducts`);
+  requireFinite(stats.sum, where, 'sum');
+  requireNonNegative(stats.sumSquares, where, 'sumSquares');
+  requireFinite(stats.covariateSum, where, 'covariateSum');
+  requireNonNegative(stats.covariateSumSquares, where, 'covariateSumSquares');
+  requireFinite(stats.sumCrossProducts, where, 'sumCrossProducts');
 }
 
 function covariance(n: number, sumA: number, sumB: number, sumAB: number): number {

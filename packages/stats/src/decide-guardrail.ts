@@ -3,6 +3,7 @@ import { computeRelativeVariance } from './estimate-lift.js';
 import {
   requireCount,
   requireFinite,
+  requireNonNegative,
   requireOneOf,
   requireOpenProbability,
 } from './internal/validate-input.js';
@@ -30,6 +31,8 @@ const METRIC_KINDS: Record<GuardrailMetric, { kind: MetricStats['kind']; probabi
   latency_p99: { kind: 'quantile', probability: 0.99 },
 };
 
+const GUARDRAIL_METRICS = Object.keys(METRIC_KINDS) as GuardrailMetric[];
+
 export interface DecideGuardrailOptions {
   readonly guardrail: Guardrail;
   readonly control: MetricStats;
@@ -39,11 +42,7 @@ export interface DecideGuardrailOptions {
 }
 
 function validateGuardrail(guardrail: Guardrail): void {
-  requireOneOf(
-    guardrail.metric,
-    Object.keys(METRIC_KINDS) as GuardrailMetric[],
-    'guardrail.metric',
-  );
+  requireOneOf(guardrail.metric, GUARDRAIL_METRICS, 'guardrail.metric');
   requireOneOf(guardrail.direction, ['increase_is_bad', 'decrease_is_bad'], 'guardrail.direction');
   if (!(requireFinite(guardrail.margin, 'guardrail.margin') >= 0)) {
     throw new StatsError('invalid_option', `guardrail.margin must be ≥ 0, got ${guardrail.margin}`);
@@ -62,6 +61,36 @@ function requireMatchingKind(guardrail: Guardrail, stats: MetricStats, where: st
       'metric_mismatch',
       `${where} must be '${expected.kind}' statistics${expected.probability === undefined ? '' : ` at probability ${expected.probability}`} for guardrail metric '${guardrail.metric}', got '${stats.kind}'`,
     );
+  }
+}
+
+const NON_NEGATIVE_FIELDS: Record<MetricStats['kind'], readonly string[]> = {
+  mean: ['units', 'sum', 'sumSquares'],
+  ratio: [
+    'units',
+    'sumNumerator',
+    'sumDenominator',
+    'sumNumeratorSquares',
+    'sumDenominatorSquares',
+    'sumCrossProducts',
+  ],
+  quantile: [
+    'units',
+    'sumBelow',
+    'sumRequests',
+    'sumBelowSquares',
+    'sumRequestsSquares',
+    'sumBelowRequests',
+  ],
+};
+
+/** Guardrail metrics count errors, requests, latency or conversions: every sum is ≥ 0. */
+function requireNonNegativeSums(stats: MetricStats, where: string): void {
+  const record = stats as unknown as Record<string, number>;
+  for (const field of NON_NEGATIVE_FIELDS[stats.kind]) {
+    const value = record[field] ?? NaN;
+    if (field === 'units') requireCount(value, where, 'units');
+    else requireNonNegative(value, where, field);
   }
 }
 
@@ -88,8 +117,8 @@ export function decideGuardrail(options: DecideGuardrailOptions): GuardrailDecis
   validateGuardrail(guardrail);
   requireMatchingKind(guardrail, control, 'control');
   requireMatchingKind(guardrail, treatment, 'treatment');
-  requireCount(control.units, 'control.units');
-  requireCount(treatment.units, 'treatment.units');
+  requireNonNegativeSums(control, 'control');
+  requireNonNegativeSums(treatment, 'treatment');
   const targetUnits = options.targetUnits ?? DEFAULT_GUARDRAIL_TARGET_UNITS;
   const nPerArm = { control: control.units, treatment: treatment.units };
   const base = { nPerArm, alpha: guardrail.alpha, test: 'none' as const };

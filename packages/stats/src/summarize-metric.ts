@@ -28,7 +28,7 @@ function computeCovariance(n: number, sumA: number, sumB: number, sumAB: number)
 }
 
 function requireUnits(units: number, where: string): number {
-  requireCount(units, `${where}.units`);
+  requireCount(units, where, 'units');
   if (units === 0) {
     throw new StatsError('insufficient_data', `${where}.units is 0: no unit to estimate from`);
   }
@@ -38,8 +38,8 @@ function requireUnits(units: number, where: string): number {
 /** Mean per unit ȳ = Σy/n with Var(ȳ) = s²/n, s² the (n − 1) sample variance; Infinity if n = 1. */
 export function summarizeMean(stats: SampleMoments, where = 'stats'): ArmEstimate {
   const n = requireUnits(stats.units, where);
-  requireFinite(stats.sum, `${where}.sum`);
-  requireNonNegative(stats.sumSquares, `${where}.sumSquares`);
+  requireFinite(stats.sum, where, 'sum');
+  requireNonNegative(stats.sumSquares, where, 'sumSquares');
   const variance = Math.max(0, computeCovariance(n, stats.sum, stats.sum, stats.sumSquares));
   return { mean: stats.sum / n, variance: variance / n, units: n };
 }
@@ -50,11 +50,11 @@ export function summarizeMean(stats: SampleMoments, where = 'stats'): ArmEstimat
  */
 export function summarizeRatio(stats: Omit<RatioStats, 'kind'>, where = 'stats'): ArmEstimate {
   const n = requireUnits(stats.units, where);
-  const sy = requireFinite(stats.sumNumerator, `${where}.sumNumerator`);
-  const sx = requireNonNegative(stats.sumDenominator, `${where}.sumDenominator`);
-  const syy = requireNonNegative(stats.sumNumeratorSquares, `${where}.sumNumeratorSquares`);
-  const sxx = requireNonNegative(stats.sumDenominatorSquares, `${where}.sumDenominatorSquares`);
-  const sxy = requireFinite(stats.sumCrossProducts, `${where}.sumCrossProducts`);
+  const sy = requireFinite(stats.sumNumerator, where, 'sumNumerator');
+  const sx = requireNonNegative(stats.sumDenominator, where, 'sumDenominator');
+  const syy = requireNonNegative(stats.sumNumeratorSquares, where, 'sumNumeratorSquares');
+  const sxx = requireNonNegative(stats.sumDenominatorSquares, where, 'sumDenominatorSquares');
+  const sxy = requireFinite(stats.sumCrossProducts, where, 'sumCrossProducts');
   if (sx === 0) {
     throw new StatsError('insufficient_data', `${where}.sumDenominator is 0: ratio undefined`);
   }
@@ -82,7 +82,7 @@ function interpolateQuantile(levels: readonly number[], values: readonly number[
 }
 
 function validateQuantileGrid(stats: QuantileStats, where: string): number {
-  const p = requireOpenProbability(stats.probability, `${where}.probability`);
+  const p = requireOpenProbability(stats.probability, where, 'probability');
   const { levels, values } = stats;
   if (levels.length !== values.length || levels.length < 3) {
     throw new StatsError(
@@ -91,17 +91,22 @@ function validateQuantileGrid(stats: QuantileStats, where: string): number {
     );
   }
   let index = -1;
-  levels.forEach((level, i) => {
-    requireOpenProbability(level, `${where}.levels[${i}]`);
-    requireFinite(values[i] ?? NaN, `${where}.values[${i}]`);
-    if (i > 0 && !(level > (levels[i - 1] ?? 1) && (values[i] ?? 0) >= (values[i - 1] ?? 0))) {
+  // A plain loop that formats a message only on failure: this runs on every guardrail check.
+  for (let i = 0; i < levels.length; i += 1) {
+    const level = levels[i] ?? NaN;
+    const value = values[i] ?? NaN;
+    if (!(level > 0 && level < 1) || !Number.isFinite(value)) {
+      requireOpenProbability(level, `${where}.levels[${i}]`);
+      requireFinite(value, `${where}.values[${i}]`);
+    }
+    if (i > 0 && !(level > (levels[i - 1] ?? 1) && value >= (values[i - 1] ?? 0))) {
       throw new StatsError(
         'invalid_option',
         `${where}.levels must increase and ${where}.values must not decrease (at index ${i})`,
       );
     }
     if (Math.abs(level - p) < 1e-12) index = i;
-  });
+  }
   if (index < 0) {
     throw new StatsError('invalid_option', `${where}.levels must contain probability ${p}`);
   }

@@ -22,8 +22,8 @@ export interface TwoProportionTestOptions {
 }
 
 function validateCounts(counts: ProportionCounts, where: string): ProportionCounts {
-  requireCount(counts.units, `${where}.units`);
-  requireCount(counts.successes, `${where}.successes`);
+  requireCount(counts.units, where, 'units');
+  requireCount(counts.successes, where, 'successes');
   if (counts.units === 0) {
     throw new StatsError('insufficient_data', `${where}.units is 0`);
   }

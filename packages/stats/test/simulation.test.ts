@@ -5,6 +5,7 @@ const SLOW = { timeout: 120_000 };
 import {
   confidenceSequence,
   decideGuardrail,
+  msprtPValue,
   estimateLift,
   normalQuantile,
   summarizeMean,
@@ -18,9 +19,9 @@ import {
   addErrorRateUnits,
   addLatencyUnits,
   buildQuantileStats,
+  createLatencyArm,
   createRatioStats,
 } from './traffic-model.js';
-import type { LatencyArm } from './traffic-model.js';
 
 const Z975 = normalQuantile(0.975);
 const Z95 = normalQuantile(0.95);
@@ -55,15 +56,17 @@ function addNormalBatch(
 
 describe('A/A under continuous monitoring', () => {
   it(
-    'keeps the confidence sequence false-positive rate ≤ α over 200 looks × 2000 runs, while naive peeking exceeds it',
+    'keeps the confidence sequence false-positive rate ≤ α over 200 looks × 2000 runs, as does the mSPRT, while naive peeking exceeds it',
     SLOW,
     () => {
       const rng = createSeededRandom(20240601);
       const runs = 2000;
       const alpha = 0.05;
       let alwaysValidAlarms = 0;
+      let msprtAlarms = 0;
       let naiveAlarms = 0;
       for (let run = 0; run < runs; run += 1) {
+        let msprt = 1;
         let control: SampleMoments = { units: 0, sum: 0, sumSquares: 0 };
         let treatment: SampleMoments = { units: 0, sum: 0, sumSquares: 0 };
         let alwaysValid = false;
@@ -83,15 +86,24 @@ describe('A/A under continuous monitoring', () => {
             targetUnits: 5000,
           }).interval;
           alwaysValid ||= lower > 0 || upper < 0;
+          msprt = msprtPValue({
+            estimate,
+            variance,
+            mixingVariance: 0.01,
+            previousPValue: msprt,
+          }).pValue;
           naive ||= Math.abs(estimate / Math.sqrt(variance)) > Z975;
         }
         if (alwaysValid) alwaysValidAlarms += 1;
+        if (msprt <= alpha) msprtAlarms += 1;
         if (naive) naiveAlarms += 1;
       }
       const alwaysValidRate = alwaysValidAlarms / runs;
+      const msprtRate = msprtAlarms / runs;
       const naiveRate = naiveAlarms / runs;
-      report('A/A mean metric', { alwaysValidRate, naiveRate });
+      report('A/A mean metric', { alwaysValidRate, msprtRate, naiveRate });
       expect(alwaysValidRate).toBeLessThanOrEqual(alpha + monteCarloSlack(alpha, runs));
+      expect(msprtRate).toBeLessThanOrEqual(alpha + monteCarloSlack(alpha, runs));
       expect(naiveRate).toBeGreaterThan(alpha + monteCarloSlack(alpha, runs));
     },
   );
@@ -139,6 +151,40 @@ describe('A/A under continuous monitoring', () => {
       expect(naiveRate).toBeGreaterThan(0.05 + monteCarloSlack(0.05, runs));
     },
   );
+});
+
+describe('A/A on a clustered p95 latency guardrail', () => {
+  it('keeps the false-breach rate ≤ α over 10 looks × 300 runs', SLOW, () => {
+    const rng = createSeededRandom(5150);
+    const runs = 300;
+    let breaches = 0;
+    for (let run = 0; run < runs; run += 1) {
+      const control = createLatencyArm();
+      const treatment = createLatencyArm();
+      for (let look = 0; look < 10; look += 1) {
+        addLatencyUnits(control, rng, { units: 100, scale: 100, extraRequests: 4 });
+        addLatencyUnits(treatment, rng, { units: 100, scale: 100, extraRequests: 4 });
+        const { state } = decideGuardrail({
+          guardrail: {
+            metric: 'latency_p95',
+            direction: 'increase_is_bad',
+            margin: 0,
+            alpha: 0.05,
+            minimumUnits: 100,
+          },
+          control: buildQuantileStats(control, 0.95),
+          treatment: buildQuantileStats(treatment, 0.95),
+          targetUnits: 1000,
+        });
+        if (state === 'breached') {
+          breaches += 1;
+          break;
+        }
+      }
+    }
+    report('A/A guardrail p95', { breachRate: breaches / runs });
+    expect(breaches / runs).toBeLessThanOrEqual(0.05 + monteCarloSlack(0.05, runs));
+  });
 });
 
 describe('coverage of 95% intervals', () => {
@@ -195,7 +241,7 @@ describe('coverage of 95% intervals', () => {
       let covered = 0;
       let naiveCovered = 0;
       for (let rep = 0; rep < reps; rep += 1) {
-        const arm: LatencyArm = { values: [], unitOf: [], units: 0 };
+        const arm = createLatencyArm();
         addLatencyUnits(arm, rng, { units: 300, scale: 100, extraRequests: 9 });
         const clustered = summarizeQuantile(buildQuantileStats(arm, 0.95));
         const naive = summarizeQuantile(buildQuantileStats(arm, 0.95, { ignoreUnits: true }));
@@ -256,8 +302,8 @@ describe('power and time to detect (looks every 10 s, 100 new units per arm per 
     const runs = 100;
     const detectedAt: number[] = [];
     for (let run = 0; run < runs; run += 1) {
-      const control: LatencyArm = { values: [], unitOf: [], units: 0 };
-      const treatment: LatencyArm = { values: [], unitOf: [], units: 0 };
+      const control = createLatencyArm();
+      const treatment = createLatencyArm();
       for (let look = 1; look <= 30; look += 1) {
         addLatencyUnits(control, rng, { units: 100, scale: 100, extraRequests: 4 });
         addLatencyUnits(treatment, rng, { units: 100, scale: 120, extraRequests: 4 });

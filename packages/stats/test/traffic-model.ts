@@ -48,6 +48,24 @@ export interface LatencyArm {
   values: number[];
   unitOf: number[];
   units: number;
+  /** All values in ascending order, kept by merging each new batch (cheaper than re-sorting). */
+  sorted?: Float64Array;
+}
+
+export function createLatencyArm(): LatencyArm {
+  return { values: [], unitOf: [], units: 0, sorted: new Float64Array(0) };
+}
+
+function mergeSorted(a: Float64Array, b: Float64Array): Float64Array {
+  const merged = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length)
+    merged[k++] = (a[i] ?? 0) <= (b[j] ?? 0) ? (a[i++] ?? 0) : (b[j++] ?? 0);
+  while (i < a.length) merged[k++] = a[i++] ?? 0;
+  while (j < b.length) merged[k++] = b[j++] ?? 0;
+  return merged;
 }
 
 /**
@@ -59,6 +77,7 @@ export function addLatencyUnits(
   rng: SeededRandom,
   options: { units: number; scale: number; extraRequests: number },
 ): void {
+  const start = arm.values.length;
   for (let i = 0; i < options.units; i += 1) {
     const unit = arm.units;
     arm.units += 1;
@@ -69,6 +88,8 @@ export function addLatencyUnits(
       arm.unitOf.push(unit);
     }
   }
+  const batch = Float64Array.from(arm.values.slice(start)).sort();
+  arm.sorted = mergeSorted(arm.sorted ?? new Float64Array(0), batch);
 }
 
 /**
@@ -81,7 +102,7 @@ export function buildQuantileStats(
   probability: number,
   options: { ignoreUnits?: boolean } = {},
 ): QuantileStats {
-  const sorted = Float64Array.from(arm.values).sort();
+  const sorted = arm.sorted ?? Float64Array.from(arm.values).sort();
   const n = sorted.length;
   const levels = quantileSketchLevels(probability);
   const values = levels.map((level) => sorted[Math.min(n - 1, Math.floor(level * n))] ?? NaN);

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { decideGuardrail } from '@tripwire/stats';
+import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
 import type { ResultsResponse, MetricResult } from '../../src/analysis/results-schema.js';
+import { runResultsCommand } from '../../src/cli/results.js';
 import {
   ADMIN_TOKEN,
   makeExperiment,
@@ -23,6 +27,9 @@ interface UnitTruth {
   variant: 'control' | 'treatment';
   requests: number;
   errors: number;
+  paymentsRequests: number;
+  paymentsErrors: number;
+  errorTraceIds: string[];
   latencies: number[];
   converted: boolean;
 }
@@ -33,14 +40,23 @@ const rows: SpanRow[] = [];
 
 function generateMainExperiment(): void {
   const rng = createRng(42);
-  for (let u = 0; u < 4000; u += 1) {
+  for (let u = 0; u < 3000; u += 1) {
     const variant = u % 2 === 0 ? 'control' : 'treatment';
     const unitId = `unit${u.toString(16).padStart(8, '0')}`;
     const exposedAt = T0 + u * 500;
     // Odd units use the older exporter spellings; both must count.
     const legacy = u % 4 >= 2;
     rows.push(makeExposureSpan({ flagKey: FLAG, variant, unitId, timeMs: exposedAt }));
-    const unit: UnitTruth = { variant, requests: 0, errors: 0, latencies: [], converted: false };
+    const unit: UnitTruth = {
+      variant,
+      requests: 0,
+      errors: 0,
+      paymentsRequests: 0,
+      paymentsErrors: 0,
+      errorTraceIds: [],
+      latencies: [],
+      converted: false,
+    };
     for (let r = 0; r < 6; r += 1) {
       const service = SERVICES[r % 3] ?? 'api';
       const isError = rng() < ERROR_PROBABILITY[variant][service];
@@ -51,39 +67,42 @@ function generateMainExperiment(): void {
       unit.requests += 1;
       unit.errors += isError ? 1 : 0;
       unit.latencies.push(durationNs / 1e6);
-      rows.push(
-        makeSpan({
-          timeMs: exposedAt + 1000 + r * 20_000,
-          ServiceName: service,
-          SpanName: `GET /${service}`,
-          SpanKind: legacy ? 'SPAN_KIND_SERVER' : 'Server',
-          StatusCode: isError
-            ? legacy
-              ? 'STATUS_CODE_ERROR'
-              : 'Error'
-            : legacy
-              ? 'STATUS_CODE_UNSET'
-              : 'Unset',
-          Duration: String(durationNs),
-          ResourceAttributes: {
-            'service.name': service,
-            'cloud.region': u % 3 === 0 ? 'eu' : 'us',
-          },
-          SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
-        }),
-      );
-      // A client span of the same request is not a request of its own.
-      rows.push(
-        makeSpan({
-          timeMs: exposedAt + 1000 + r * 20_000,
-          ServiceName: service,
-          SpanName: 'SELECT db',
-          SpanKind: 'Client',
-          StatusCode: 'Error',
-          SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
-        }),
-      );
+      if (service === 'payments') {
+        unit.paymentsRequests += 1;
+        unit.paymentsErrors += isError ? 1 : 0;
+      }
+      const span = makeSpan({
+        timeMs: exposedAt + 1000 + r * 20_000,
+        ServiceName: service,
+        SpanName: `GET /${service}`,
+        SpanKind: legacy ? 'SPAN_KIND_SERVER' : 'Server',
+        StatusCode: isError
+          ? legacy
+            ? 'STATUS_CODE_ERROR'
+            : 'Error'
+          : legacy
+            ? 'STATUS_CODE_UNSET'
+            : 'Unset',
+        Duration: String(durationNs),
+        ResourceAttributes: {
+          'service.name': service,
+          'cloud.region': u % 3 === 0 ? 'eu' : 'us',
+        },
+        SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
+      });
+      rows.push(span);
+      if (isError) unit.errorTraceIds.push(span.TraceId);
     }
+    // A failing client span is not a request of its own: it must not count.
+    rows.push(
+      makeSpan({
+        timeMs: exposedAt + 2000,
+        SpanName: 'SELECT db',
+        SpanKind: 'Client',
+        StatusCode: 'Error',
+        SpanAttributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
+      }),
+    );
     generateConversions({ rng, unit, unitId, exposedAt });
     truth.set(unitId, unit);
   }
@@ -314,5 +333,117 @@ describe('GET /api/v1/experiments/:key/results', () => {
     expect(anonymous.status).toBe(401);
     const badAlpha = await getResults(FLAG, '?alpha=2');
     expect(badAlpha.status).toBe(400);
+  });
+});
+
+describe('fetchArmStatistics', () => {
+  it('returns the ratio statistics decideGuardrail takes, filtered to one service, with exemplars', async () => {
+    const result = await fetchArmStatistics(harness.app.context, {
+      flagKey: FLAG,
+      guardrail: { metric: 'error_rate', service: 'payments' },
+      variants: ['control', 'treatment', 'unused'],
+    });
+    expect(result.arms.map((arm) => arm.variant)).toEqual(['control', 'treatment', 'unused']);
+    for (const arm of result.arms.slice(0, 2)) {
+      const units = [...truth.values()].filter((unit) => unit.variant === arm.variant);
+      expect(arm.stats).toEqual({
+        kind: 'ratio',
+        units: units.length,
+        sumNumerator: units.reduce((s, unit) => s + unit.paymentsErrors, 0),
+        sumDenominator: units.reduce((s, unit) => s + unit.paymentsRequests, 0),
+        sumNumeratorSquares: units.reduce((s, unit) => s + unit.paymentsErrors ** 2, 0),
+        sumDenominatorSquares: units.reduce((s, unit) => s + unit.paymentsRequests ** 2, 0),
+        sumCrossProducts: units.reduce((s, u) => s + u.paymentsErrors * u.paymentsRequests, 0),
+      });
+    }
+    expect(result.arms[2]?.stats.units).toBe(0);
+    const treatmentErrors = new Set(
+      [...truth.values()]
+        .filter((unit) => unit.variant === 'treatment')
+        .flatMap((unit) => unit.errorTraceIds),
+    );
+    const exemplars = result.arms[1]?.exemplarTraceIds ?? [];
+    expect(exemplars.length).toBeGreaterThan(0);
+    expect(exemplars.every((id) => treatmentErrors.has(id))).toBe(true);
+    expect(result.sql).toContain('{flagKey:String}');
+    expect(result.params).toMatchObject({ flagKey: FLAG, service: 'payments' });
+    const decision = decideGuardrail({
+      guardrail: {
+        metric: 'error_rate',
+        direction: 'increase_is_bad',
+        margin: 0.1,
+        alpha: 0.05,
+        minimumUnits: 100,
+      },
+      control: result.arms[0]!.stats,
+      treatment: result.arms[1]!.stats,
+    });
+    expect(decision.state).toBe('breached');
+  });
+
+  it('returns quantile statistics whose count below the quantile matches its level', async () => {
+    const result = await fetchArmStatistics(harness.app.context, {
+      flagKey: FLAG,
+      guardrail: { metric: 'latency_p95' },
+    });
+    for (const arm of result.arms) {
+      if (arm.stats.kind !== 'quantile') throw new Error('expected quantile statistics');
+      expect(arm.stats.sumBelow / arm.stats.sumRequests).toBeCloseTo(0.95, 9);
+      const index = arm.stats.levels.indexOf(0.95);
+      const exact = computeArmTruth(arm.variant).p95;
+      expect(Math.abs((arm.stats.values[index] ?? 0) / exact - 1)).toBeLessThan(0.025);
+    }
+  });
+
+  it('answers no data for a window after the telemetry', async () => {
+    const result = await fetchArmStatistics(harness.app.context, {
+      flagKey: FLAG,
+      guardrail: { metric: 'latency_mean' },
+      since: new Date(T0 + 30 * 24 * HOUR),
+    });
+    expect(result.arms).toEqual([]);
+  });
+});
+
+describe('tripwire results', () => {
+  function capture(): { stream: Writable; text: () => string } {
+    const chunks: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    return { stream, text: () => chunks.join('') };
+  }
+
+  it('prints a table naming the regressed service, and the API response with --json', async () => {
+    const out = capture();
+    const err = capture();
+    const env = { TRIPWIRE_URL: harness.url, TRIPWIRE_TOKEN: ADMIN_TOKEN };
+    expect(await runResultsCommand([FLAG], { out: out.stream, err: err.stream, env })).toBe(0);
+    expect(out.text()).toMatch(/error_rate\s+treatment\s+\d+\.\d\d%/);
+    expect(out.text()).toContain('service=payments');
+    const json = capture();
+    const code = await runResultsCommand([FLAG, '--json'], {
+      out: json.stream,
+      err: err.stream,
+      env,
+    });
+    expect(code).toBe(0);
+    expect(JSON.parse(json.text())).toMatchObject({ flagKey: FLAG, units: results.units });
+  });
+
+  it('fails with the API error for an unknown flag and asks for a token without one', async () => {
+    const out = capture();
+    const err = capture();
+    const env = { TRIPWIRE_URL: harness.url, TRIPWIRE_TOKEN: ADMIN_TOKEN };
+    expect(await runResultsCommand(['nope'], { out: out.stream, err: err.stream, env })).toBe(1);
+    expect(err.text()).toContain('TRIPWIRE_ERR_NOT_FOUND');
+    const noToken = { TRIPWIRE_URL: harness.url };
+    expect(
+      await runResultsCommand([FLAG], { out: out.stream, err: err.stream, env: noToken }),
+    ).toBe(2);
+    expect(err.text()).toContain('no token');
   });
 });

@@ -5,6 +5,7 @@ import { flagRoutes } from '../routes/flags.js';
 import { ofrepRoutes } from '../routes/ofrep.js';
 import { sdkConfigRoutes } from '../routes/sdk-config.js';
 import { sdkStreamRoutes } from '../routes/sdk-stream.js';
+import { staleRoutes } from '../routes/stale.js';
 import { tokenRoutes } from '../routes/tokens.js';
 
 /**
@@ -20,6 +21,7 @@ export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = asyn
   context.readiness.set('control-plane', () => true);
   await app.register(flagRoutes, { context });
   await app.register(tokenRoutes, { context });
+  await app.register(staleRoutes, { context });
   await app.register(sdkConfigRoutes, { context, hub });
   await app.register(sdkStreamRoutes, { context, hub });
   await app.register(ofrepRoutes, { context, hub });

@@ -48,6 +48,8 @@ export interface FlagStore {
   projectOf(key: string): string | undefined;
   /** Environments of this flag that are killed now, with who killed them and why. */
   killsOf(key: string): KillMarker[];
+  /** When the environment's state of this flag last changed (ISO 8601), from the changelog. */
+  environmentChangedAt(key: string, environment: string): string | undefined;
   listSegments(): Segment[];
   getSegment(key: string): Segment | undefined;
   create(input: ChangeAuthor & { flag: Flag; project?: string }): Promise<Flag>;
@@ -102,6 +104,7 @@ class ChangelogFlagStore implements FlagStore {
   readonly #segments = new Map<string, Segment>();
   readonly #kills = new Map<string, Map<string, KillMarker>>();
   readonly #listeners = new Set<StoreChangeListener>();
+  readonly #environmentChangedAt = new Map<string, string>();
   #seq = 0;
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -116,6 +119,8 @@ class ChangelogFlagStore implements FlagStore {
   get = (key: string): Flag | undefined => this.#flags.get(key)?.flag;
   projectOf = (key: string): string | undefined => this.#flags.get(key)?.project;
   killsOf = (key: string): KillMarker[] => [...(this.#kills.get(key)?.values() ?? [])];
+  environmentChangedAt = (key: string, environment: string): string | undefined =>
+    this.#environmentChangedAt.get(`${key}\u0000${environment}`);
   listSegments = (): Segment[] => [...this.#segments.values()];
   getSegment = (key: string): Segment | undefined => this.#segments.get(key);
 
@@ -326,12 +331,21 @@ class ChangelogFlagStore implements FlagStore {
       before = this.#flags.get(entry.key)?.flag;
       this.#flags.set(entry.key, { flag, project: entry.project });
       this.#trackKills(entry, before, flag);
+      this.#trackEnvironmentChanges(entry, before, flag);
     }
     for (const listener of this.#listeners) {
       try {
         listener({ entry, before });
       } catch {
         // A listener's failure must not undo or block a durable change.
+      }
+    }
+  }
+
+  #trackEnvironmentChanges(entry: ChangelogEntry, before: Flag | undefined, flag: Flag): void {
+    for (const [environment, state] of Object.entries(flag.environments)) {
+      if (JSON.stringify(before?.environments[environment]) !== JSON.stringify(state)) {
+        this.#environmentChangedAt.set(`${entry.key}\u0000${environment}`, entry.createdAt);
       }
     }
   }

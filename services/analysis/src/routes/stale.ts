@@ -1,0 +1,50 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { ContextPluginOptions } from '../context.js';
+import { isInScope } from '../control-plane/auth.js';
+import { DEFAULT_STALE_POLICY } from '../control-plane/stale-flags.js';
+import { buildStaleReport } from '../control-plane/stale-report.js';
+
+interface StaleQuery {
+  unusedDays?: number;
+  singleVariantDays?: number;
+}
+
+/** `GET /api/v1/stale`: flags to clean up (unused, one variant for everyone, expired, past sunset). */
+export const staleRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
+  app.get<{ Querystring: StaleQuery }>(
+    '/api/v1/stale',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['flags'],
+        summary: 'Stale flags with owner, age and reasons',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            unusedDays: { type: 'integer', minimum: 1, maximum: 3650 },
+            singleVariantDays: { type: 'integer', minimum: 1, maximum: 3650 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const report = await buildStaleReport({
+        store: context.flags,
+        client: context.clickhouse,
+        tables: context.tables,
+        now: new Date(),
+        policy: {
+          ...DEFAULT_STALE_POLICY,
+          unusedDays: request.query.unusedDays ?? DEFAULT_STALE_POLICY.unusedDays,
+          singleVariantDays:
+            request.query.singleVariantDays ?? DEFAULT_STALE_POLICY.singleVariantDays,
+        },
+      });
+      const visible = report.flags.filter((flag) =>
+        isInScope(request.principal!, { project: context.flags.projectOf(flag.key) }),
+      );
+      return { ...report, flags: visible };
+    },
+  );
+};

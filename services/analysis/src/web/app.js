@@ -264,7 +264,7 @@ async function renderExperiment(key) {
       ),
     );
   document.title = `Tripwire · ${flag.key}`;
-  main.replaceChildren(
+  const sections = [
     h(
       'nav',
       { 'aria-label': 'Breadcrumb', class: 'crumbs' },
@@ -296,7 +296,8 @@ async function renderExperiment(key) {
     renderGuardrails(flag, data.states),
     renderKillReports(data.kills, (traceId) => `/traces/${traceId}`),
     renderHistory(data.history),
-  );
+  ];
+  main.replaceChildren(...sections.filter((node) => node !== null && node !== undefined));
   const headline = data.results?.variants
     .find((v) => !v.isControl)
     ?.metrics.find((m) => m.metric === 'error_rate')?.comparison?.relative?.estimate;

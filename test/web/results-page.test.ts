@@ -1,0 +1,302 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressOf, buildApp, loadConfig, type TripwireApp } from '@tripwire/analysis';
+import { createDemoTelemetry, createRng } from '../dashboards/demo-telemetry.js';
+import { hasChromium, launchChromium, type HeadlessChromium } from './launch-chromium.js';
+import { toOtlpTraces } from './otlp-json.js';
+
+const FLAG = 'checkout-redesign';
+const ADMIN = 'tw_admin_e2e_web_0123456789abcdef';
+
+interface Lift {
+  estimate: number | null;
+  alwaysValidInterval: [number | null, number | null];
+}
+interface MetricResult {
+  metric: string;
+  event?: string;
+  value: number | null;
+  comparison?: { absolute: Lift; relative?: Lift };
+}
+interface Results {
+  control: string;
+  variants: { variant: string; isControl: boolean; units: number; metrics: MetricResult[] }[];
+}
+
+let app: TripwireApp;
+let dataDir: string;
+let baseUrl: string;
+let browser: HeadlessChromium;
+const secrets = { viewer: '', editor: '' };
+
+async function callApi<T>(method: string, path: string, token: string, body?: unknown): Promise<T> {
+  const response = await fetch(baseUrl + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const json = (await response.json()) as T;
+  if (!response.ok)
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function createFlag(): Promise<void> {
+  await callApi('POST', '/api/v1/flags', ADMIN, {
+    reason: 'launch the redesign experiment',
+    flag: {
+      key: FLAG,
+      kind: 'experiment',
+      type: 'string',
+      variants: [
+        { key: 'control', value: 'classic' },
+        { key: 'treatment', value: 'redesign' },
+      ],
+      defaultVariant: 'control',
+      metadata: { owner: 'team-checkout', description: 'One-page checkout' },
+      environments: {
+        production: {
+          enabled: true,
+          rules: [],
+          fallthrough: {
+            rollout: {
+              coverage: 1000,
+              weights: [
+                { variant: 'control', weight: 50 },
+                { variant: 'treatment', weight: 50 },
+              ],
+            },
+          },
+        },
+      },
+      // alert only: the guardian must not kill during the test; the test kills by hand.
+      guardrails: [
+        {
+          id: 'errors',
+          metric: 'error_rate',
+          direction: 'increase_is_bad',
+          margin: 0.05,
+          minSample: 50,
+          action: 'alert',
+        },
+      ],
+      version: 0,
+    },
+  });
+}
+
+async function sendTelemetry(): Promise<void> {
+  const demo = createDemoTelemetry({
+    flagKey: FLAG,
+    now: new Date(),
+    units: 300,
+    rng: createRng(11),
+  });
+  const response = await fetch(`${addressOf(app.otlp)}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(toOtlpTraces(demo.spans)),
+  });
+  expect(response.status).toBe(200);
+}
+
+async function openAs(token: string, path: string): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.goto(baseUrl + path);
+  await page.locator('#token-input').fill(token);
+  await page.locator('#token-input').press('Enter');
+  await page.locator('main[data-loaded]').waitFor();
+  return page;
+}
+
+/** "3.12%" → 0.0312, "45.3 ms" → 45.3, "+12.0%" → 0.12, "1,234" → 1234. */
+function parseShown(text: string): number {
+  const clean = text.replace(/,/g, '').trim();
+  const number = Number.parseFloat(clean.replace(/[^0-9.+-]/g, ''));
+  return clean.endsWith('%') ? number / 100 : number;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
+  const config = {
+    ...loadConfig([], { TRIPWIRE_ADMIN_TOKEN: ADMIN }),
+    host: '127.0.0.1',
+    apiPort: 0,
+    otlpPort: 0,
+  };
+  config.clickhouse.dataDir = dataDir;
+  app = await buildApp(config, { logger: false });
+  await app.api.listen({ host: '127.0.0.1', port: 0 });
+  await app.otlp.listen({ host: '127.0.0.1', port: 0 });
+  baseUrl = addressOf(app.api);
+  for (const role of ['viewer', 'editor'] as const) {
+    secrets[role] = (
+      await callApi<{ secret: string }>('POST', '/api/v1/tokens', ADMIN, {
+        name: `web-${role}`,
+        role,
+      })
+    ).secret;
+  }
+  await createFlag();
+  await sendTelemetry();
+  if (hasChromium) browser = await launchChromium();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasChromium)(
+  'results page in headless Chromium (needs /usr/bin/chromium)',
+  { timeout: 30_000 },
+  () => {
+    it('shows the variants table with the numbers the results API returns', async () => {
+      const results = await callApi<Results>(
+        'GET',
+        `/api/v1/experiments/${FLAG}/results?environment=production`,
+        secrets.viewer,
+      );
+      expect(results.variants.map((v) => v.units)).toEqual([150, 150]);
+      const page = await openAs(secrets.viewer, `/experiments/${FLAG}?environment=production`);
+      let checked = 0;
+      for (const variant of results.variants) {
+        const row = page.locator(`table.variants tr[data-variant="${variant.variant}"]`);
+        expect(parseShown(await row.locator('[data-metric="units"] .value').innerText())).toBe(
+          variant.units,
+        );
+        for (const m of variant.metrics) {
+          const cell = row.locator(
+            `td[data-metric="${m.event ? `${m.metric}:${m.event}` : m.metric}"]`,
+          );
+          const shown = parseShown(await cell.locator('.value').innerText());
+          const rate = m.metric === 'error_rate' || m.metric === 'conversion';
+          expect(shown, `${variant.variant} ${m.metric}`).toBeCloseTo(m.value!, rate ? 4 : 1);
+          checked++;
+          if (variant.isControl || m.comparison === undefined) continue;
+          const lift = m.comparison.relative ?? m.comparison.absolute;
+          if (m.comparison.relative !== undefined)
+            expect(parseShown(await cell.locator('.lift-estimate').innerText())).toBeCloseTo(
+              lift.estimate!,
+              3,
+            );
+          const [lower, upper] = m.comparison.absolute.alwaysValidInterval;
+          const significant = (lower !== null && lower > 0) || (upper !== null && upper < 0);
+          expect(await cell.locator('.verdict').innerText()).toContain(
+            significant ? 'significant:' : 'not significant',
+          );
+        }
+      }
+      expect(checked).toBeGreaterThanOrEqual(10);
+      const treatmentErrors = results.variants
+        .find((v) => !v.isControl)!
+        .metrics.find((m) => m.metric === 'error_rate')!;
+      expect(treatmentErrors.comparison!.relative!.estimate).toBeGreaterThan(0);
+      await expect(page.locator('svg.chart path.line').count()).resolves.toBeGreaterThanOrEqual(2);
+      await expect(page.locator('svg.chart circle.dot').count()).resolves.toBeGreaterThanOrEqual(8);
+      if (process.env.TRIPWIRE_SCREENSHOT_DIR)
+        await page.screenshot({
+          path: join(process.env.TRIPWIRE_SCREENSHOT_DIR, 'results-page.png'),
+          fullPage: true,
+        });
+      await page.close();
+    });
+
+    it('lists the experiment with its state and owner, and hides editor actions from a viewer', async () => {
+      const page = await openAs(secrets.viewer, '/');
+      const row = page.locator(`tr[data-flag="${FLAG}"]`);
+      await expect(row.locator('[data-state]').innerText()).resolves.toBe('ramping');
+      await expect(row.innerText()).resolves.toContain('team-checkout');
+      await row.locator('a').click();
+      await page.locator('table.variants').waitFor();
+      await expect(page.locator('#kill-button').count()).resolves.toBe(0);
+      await expect(page.locator('#actions-note').innerText()).resolves.toContain('viewer');
+      await page.close();
+    });
+
+    it('lets an editor kill and restore from the keyboard; the history records both', async () => {
+      const page = await openAs(secrets.editor, `/experiments/${FLAG}`);
+      for (
+        let i = 0;
+        i < 60 &&
+        (await page.evaluate<string | undefined>('document.activeElement?.id')) !== 'kill-button';
+        i++
+      )
+        await page.keyboard.press('Tab');
+      expect(await page.evaluate<string | undefined>('document.activeElement?.id')).toBe(
+        'kill-button',
+      );
+      await page.keyboard.press('Enter');
+      await page.locator('#confirm-reason').fill('treatment doubles the error rate');
+      await page.keyboard.press('Enter');
+      await page.locator('#flag-state[data-state="killed"]').waitFor();
+      await expect(page.locator('#killed-banner').innerText()).resolves.toContain(
+        'treatment doubles the error rate',
+      );
+      const flag = await callApi<{ kills: { environment: string }[] }>(
+        'GET',
+        `/api/v1/flags/${FLAG}`,
+        secrets.viewer,
+      );
+      expect(flag.kills.map((k) => k.environment)).toEqual(['production']);
+
+      await page.locator('#restore-button').click();
+      await page.locator('#confirm-reason').fill('fixed in 1.4.3');
+      await page.locator('#confirm-ok').click();
+      await page.locator('#flag-state[data-state="ramping"]').waitFor();
+      const actions = await Promise.all(
+        (await page.locator('.history li').all()).map((li) => li.getAttribute('data-action')),
+      );
+      expect(actions.slice(0, 3)).toEqual(['restore', 'kill', 'create']);
+      await page.close();
+    });
+
+    it('ramps the rollout one stage for an editor', async () => {
+      const page = await openAs(secrets.editor, `/experiments/${FLAG}`);
+      await expect(page.locator('#ramp-button').innerText()).resolves.toBe('Ramp to 25%');
+      await page.locator('#ramp-button').click();
+      await page.locator('#confirm-reason').fill('guardrails healthy at 10%');
+      await page.locator('#confirm-ok').click();
+      await page.locator('#ramp-button:has-text("Ramp to 50%")').waitFor();
+      type FlagBody = {
+        flag: { environments: Record<string, { fallthrough: { rollout: { coverage: number } } }> };
+      };
+      const { flag } = await callApi<FlagBody>('GET', `/api/v1/flags/${FLAG}`, secrets.viewer);
+      expect(flag.environments.production!.fallthrough.rollout.coverage).toBe(2500);
+      await page.close();
+    });
+
+    it('asks again for a token the API rejects, and loads nothing from other origins', async () => {
+      const page = await browser.context.newPage();
+      const origins = new Set<string>();
+      page.on('request', (request) => origins.add(new URL(request.url()).origin));
+      await page.goto(`${baseUrl}/experiments/${FLAG}`);
+      await page.locator('#token-input').fill('tw_not_a_real_token');
+      await page.locator('#token-input').press('Enter');
+      await page.locator('#token-error:not(:empty)').waitFor();
+      await expect(page.locator('#token-error').innerText()).resolves.toMatch(/token/i);
+      expect([...origins].filter((o) => o !== baseUrl && o !== 'null')).toEqual([]);
+      await page.close();
+    });
+
+    it('follows the light and dark colour schemes', async () => {
+      const page = await openAs(secrets.viewer, '/');
+      const background = () =>
+        page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+      await page.emulateMedia({ colorScheme: 'light' });
+      const light = await background();
+      await page.emulateMedia({ colorScheme: 'dark' });
+      const dark = await background();
+      expect(light).toBe('rgb(247, 247, 248)');
+      expect(dark).toBe('rgb(17, 19, 23)');
+      await page.close();
+    });
+  },
+);

@@ -43,6 +43,8 @@ export interface Config {
   ingest: IngestConfig;
   /** Seconds between guardian checks. */
   guardianIntervalSeconds: number;
+  /** Units (both arms) at which the guardian's confidence sequences are tightest (t*). */
+  guardianTargetUnits: number;
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
   alerts: AlertsConfig;
@@ -87,6 +89,7 @@ export const settings = {
   'flush-interval-ms': { env: 'TRIPWIRE_FLUSH_INTERVAL_MS', default: '200' },
   'max-queue-rows': { env: 'TRIPWIRE_MAX_QUEUE_ROWS', default: '500000' },
   'guardian-interval': { env: 'TRIPWIRE_GUARDIAN_INTERVAL_SECONDS', default: '10' },
+  'guardian-target-units': { env: 'TRIPWIRE_GUARDIAN_TARGET_UNITS', default: '10000' },
   'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
   'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
   'alertmanager-url': { env: 'TRIPWIRE_ALERTMANAGER_URL', default: '' },
@@ -147,6 +150,7 @@ export function loadConfig(
       maxQueueRows: int('max-queue-rows', 1),
     },
     guardianIntervalSeconds: int('guardian-interval', 1),
+    guardianTargetUnits: int('guardian-target-units', 2),
     publicUrl: read('public-url') || `http://${host}:${apiPort}`,
     alerts: {
       alertmanagerUrl: read('alertmanager-url'),

@@ -18,16 +18,21 @@ export function toStatsGuardrail(guardrail: Guardrail): StatsGuardrail {
   };
 }
 
-/** One always-valid, one-sided non-inferiority decision (see `decideGuardrail` in @tripwire/stats). */
+/**
+ * One always-valid, one-sided non-inferiority decision (see `decideGuardrail` in @tripwire/stats).
+ * `targetUnits` (t*) only moves where the intervals are tightest; any value keeps the guarantee.
+ */
 export function evaluateGuardrail(input: {
   guardrail: Guardrail;
   control: MetricStats;
   treatment: MetricStats;
+  targetUnits?: number;
 }): GuardrailDecision {
   return decideGuardrail({
     guardrail: toStatsGuardrail(input.guardrail),
     control: input.control,
     treatment: input.treatment,
+    ...(input.targetUnits === undefined ? {} : { targetUnits: input.targetUnits }),
   });
 }
 

@@ -27,8 +27,9 @@ export function adaptFlagStore(store: FlagStore): GuardianFlags {
 
 /** The live sources: flags from the control plane, facts from ClickHouse, decisions from stats. */
 export function createGuardianSources(
-  context: Pick<AppContext, 'clickhouse' | 'tables' | 'flags'>,
+  context: Pick<AppContext, 'clickhouse' | 'tables' | 'flags' | 'config'>,
 ): GuardianSources {
+  const targetUnits = context.config.guardianTargetUnits;
   return {
     flags: adaptFlagStore(context.flags),
     async fetchFacts(request): Promise<GuardrailFacts> {
@@ -45,6 +46,6 @@ export function createGuardianSources(
         query: result.sql,
       };
     },
-    decide: evaluateGuardrail,
+    decide: (input) => evaluateGuardrail({ ...input, targetUnits }),
   };
 }

@@ -57,6 +57,9 @@ export function createGuardian(options: GuardianOptions): Guardian {
   const newId = options.newId ?? randomUUID;
   /** Last state per flag/environment/guardrail/variant: `pause` and `alert` act on transitions. */
   const lastStates = new Map<string, string>();
+  const rolloutStarts = new Map<string, { version: number; start: Date | undefined }>();
+  /** Pending kills are looked for on the first pass (a restart) and after a failed kill. */
+  let shouldReconcile = true;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
@@ -94,6 +97,7 @@ export function createGuardian(options: GuardianOptions): Guardian {
       void alerts.dispatch(toNotice(breach, 'killed', kill.version, reportUrl(breach.breachId)));
       return true;
     } catch (err) {
+      shouldReconcile = true;
       metrics.recordError('kill');
       log.error({ err, breachId: breach.breachId }, 'guardian kill failed; retrying next pass');
       return false;
@@ -127,7 +131,7 @@ export function createGuardian(options: GuardianOptions): Guardian {
   const checkOne = async (
     rollout: RunningRollout,
   ): Promise<{ outcomes: CheckOutcome[]; killed: boolean }> => {
-    const since = await findRolloutStart(sources.flags, rollout);
+    const since = await findRolloutStart(sources.flags, rollout, rolloutStarts);
     const outcomes = await checkRollout(rollout, sources, {
       now,
       newId,
@@ -162,6 +166,8 @@ export function createGuardian(options: GuardianOptions): Guardian {
   };
 
   const reconcile = async (running: RunningRollout[]): Promise<number> => {
+    if (!shouldReconcile) return 0;
+    shouldReconcile = false;
     let kills = 0;
     for (const breach of await decisions.listPendingKills()) {
       const isRunning = running.some(

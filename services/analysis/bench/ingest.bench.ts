@@ -1,0 +1,349 @@
+/**
+ * OTLP ingest benchmark (`npm run bench`): realistic spans (20 attributes, 3 events) over
+ * loopback into `tripwire serve` (embedded ClickHouse) running as a child process, for protobuf
+ * and JSON; then where the time goes (decode, map, insert) measured in this process.
+ * Prints tables; asserts nothing. Options (env): BENCH_SECONDS (default 10), BENCH_CONCURRENCY
+ * (default 8), BENCH_SPANS_PER_REQUEST (default 1000).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { tableNames } from '../src/config.js';
+import { OtlpMessages } from '../src/ingest/otlp-descriptor.js';
+import { createRowInserter } from '../src/ingest/otlp-request.js';
+import { mapTraceRequest, TRACE_COLUMNS } from '../src/ingest/trace-rows.js';
+import { openClickHouse } from '../src/storage/clickhouse.js';
+import { runMigrations } from '../src/storage/migrations.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
+const SPANS_PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 1000);
+const BIN = new URL('../bin/tripwire.js', import.meta.url).pathname;
+
+const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, '0');
+const str = (value: string) => ({ stringValue: value });
+
+/** One ExportTraceServiceRequest (JSON shape) of `count` realistic server spans. */
+function makeRequest(seed: number, count: number): unknown {
+  const t0 = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: count }, (_, i) => {
+    const n = seed * count + i;
+    const start = t0 + BigInt(i) * 1000n;
+    const attributes = [
+      { key: 'http.request.method', value: str('GET') },
+      { key: 'http.route', value: str('/api/checkout/{id}') },
+      { key: 'url.path', value: str(`/api/checkout/${n}`) },
+      { key: 'http.response.status_code', value: { intValue: String(n % 7 === 0 ? 500 : 200) } },
+      { key: 'server.address', value: str('shop.internal') },
+      { key: 'server.port', value: { intValue: '8080' } },
+      { key: 'network.protocol.version', value: str('1.1') },
+      { key: 'user_agent.original', value: str('Mozilla/5.0 (X11; Linux x86_64) bench') },
+      { key: 'client.address', value: str(`10.0.${n % 256}.${(n >> 8) % 256}`) },
+      { key: 'feature_flag.key', value: str('new-checkout') },
+      { key: 'feature_flag.result.variant', value: str(n % 2 === 0 ? 'on' : 'off') },
+      { key: 'feature_flag.provider.name', value: str('tripwire') },
+      { key: 'tripwire.variant.new-checkout', value: str(n % 2 === 0 ? 'on' : 'off') },
+      { key: 'tripwire.unit.id', value: str(hex(n * 7919, 16)) },
+      { key: 'app.cart.items', value: { intValue: String(n % 12) } },
+      { key: 'app.cart.total', value: { doubleValue: (n % 1000) / 7 } },
+      { key: 'app.cache.hit', value: { boolValue: n % 3 === 0 } },
+      { key: 'app.region', value: str('eu-west-1') },
+      { key: 'app.tenant', value: str(`tenant-${n % 50}`) },
+      { key: 'thread.name', value: str('main') },
+    ];
+    const events = ['request.received', 'db.query', 'response.sent'].map((name, e) => ({
+      timeUnixNano: String(start + BigInt(e) * 100_000n),
+      name,
+      attributes: [{ key: 'step', value: { intValue: String(e) } }],
+    }));
+    return {
+      traceId: hex(n + 1, 16),
+      spanId: hex(n + 1, 8),
+      parentSpanId: hex(n + 7, 8),
+      name: 'GET /api/checkout/{id}',
+      kind: 2,
+      startTimeUnixNano: String(start),
+      endTimeUnixNano: String(start + BigInt(1_000_000 + (n % 5000) * 1000)),
+      attributes,
+      events,
+      status: { code: n % 7 === 0 ? 2 : 0 },
+    };
+  });
+  return {
+    resourceSpans: [
+      {
+        resource: {
+          attributes: [
+            { key: 'service.name', value: str('shop') },
+            { key: 'service.version', value: str('1.4.2') },
+            { key: 'deployment.environment.name', value: str('bench') },
+            { key: 'telemetry.sdk.language', value: str('nodejs') },
+          ],
+        },
+        scopeSpans: [
+          { scope: { name: '@opentelemetry/instrumentation-http', version: '0.200.0' }, spans },
+        ],
+      },
+    ],
+  };
+}
+
+/** Converts the JSON shape to protobufjs input (hex ids → bytes) and encodes it. */
+function encodeProtobuf(message: unknown): Buffer {
+  const json = JSON.stringify(message, (key, value: unknown) =>
+    (key === 'traceId' || key === 'spanId' || key === 'parentSpanId') && typeof value === 'string'
+      ? Buffer.from(value, 'hex').toString('base64')
+      : value,
+  );
+  const type = OtlpMessages.traceRequest;
+  return Buffer.from(type.encode(type.fromObject(JSON.parse(json) as object)).finish());
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Peak resident memory (VmHWM) of a process, in MiB (Linux). */
+function peakMemoryMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /VmHWM:\s+(\d+) kB/.exec(status);
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+interface LoadResult {
+  encoding: string;
+  spansPerSecond: number;
+  requests: number;
+  failed: number;
+  p50: number;
+  p99: number;
+  bodyKiB: number;
+}
+
+/** Keeps CONCURRENCY requests in flight for SECONDS; counts only acknowledged (200) spans. */
+async function runLoad(
+  port: number,
+  encoding: string,
+  bodies: Buffer[],
+  headers: Record<string, string>,
+): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const latencies: number[] = [];
+  let spans = 0;
+  let failed = 0;
+  let next = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  const send = (body: Buffer) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/v1/traces',
+          method: 'POST',
+          agent,
+          headers: { ...headers, 'content-length': body.length },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const body = bodies[next++ % bodies.length]!;
+        const t = performance.now();
+        const status = await send(body);
+        latencies.push(performance.now() - t);
+        if (status === 200) spans += SPANS_PER_REQUEST;
+        else {
+          failed += 1;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    encoding,
+    spansPerSecond: spans / elapsed,
+    requests: latencies.length,
+    failed,
+    p50: percentile(latencies, 0.5),
+    p99: percentile(latencies, 0.99),
+    bodyKiB: bodies[0]!.length / 1024,
+  };
+}
+
+async function startServer(
+  dataDir: string,
+): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--otlp-port',
+      String(port),
+      '--api-port',
+      String(await freePort()),
+    ],
+    {
+      env: {
+        ...process.env,
+        TRIPWIRE_LOG_LEVEL: 'warn',
+        TRIPWIRE_ADMIN_TOKEN: 'twk_bench_token_0123456789abcdef',
+        CLICKHOUSE_URL: '',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  for (let i = 0; i < 600; i++) {
+    const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) break;
+    if (child.exitCode !== null) throw new Error('tripwire serve exited during start-up');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    port,
+    pid: child.pid!,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+function time<T>(fn: () => T, repeat: number): { result: T; msPerRun: number } {
+  let result = fn();
+  const t = performance.now();
+  for (let i = 0; i < repeat; i++) result = fn();
+  return { result, msPerRun: (performance.now() - t) / repeat };
+}
+
+/** Decode, map and insert cost per span, in this process, for one request shape. */
+async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void> {
+  const n = SPANS_PER_REQUEST;
+  const decodeProto = time(() => OtlpMessages.traceRequest.decode(protoBody), 20);
+  const decodeJson = time(() => JSON.parse(jsonBody.toString('utf8')) as unknown, 20);
+  const mapProto = time(() => mapTraceRequest(decodeProto.result), 20);
+  const mapJson = time(() => mapTraceRequest(decodeJson.result), 20);
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+  const clickhouse = await openClickHouse({
+    user: 'default',
+    password: '',
+    database: 'default',
+    dataDir,
+  });
+  const tables = tableNames();
+  await runMigrations(clickhouse, tables);
+  const insert = createRowInserter(clickhouse, tables);
+  const batch = Array.from({ length: 50 }, () => mapProto.result.rows).flat();
+  await insert(tables.traces, batch);
+  let t = performance.now();
+  for (let i = 0; i < 3; i++) await insert(tables.traces, batch);
+  const compactMs = (performance.now() - t) / 3;
+  // The same rows as objects through the client's own JSONEachRow encoding.
+  const objects = batch.map((line) => {
+    const values = JSON.parse(line) as unknown[];
+    return Object.fromEntries(TRACE_COLUMNS.map((column, i) => [column, values[i]]));
+  });
+  await clickhouse.insert({ table: tables.traces, values: objects, format: 'JSONEachRow' });
+  t = performance.now();
+  for (let i = 0; i < 3; i++) {
+    await clickhouse.insert({ table: tables.traces, values: objects, format: 'JSONEachRow' });
+  }
+  const eachRowMs = (performance.now() - t) / 3;
+  await clickhouse.close();
+  rmSync(dataDir, { recursive: true, force: true });
+
+  const us = (ms: number, spans: number) => ((ms * 1000) / spans).toFixed(2);
+  console.log(
+    `\nWhere the time goes (µs per span, one core, ${n}-span requests, ${batch.length}-row inserts)`,
+  );
+  console.table([
+    { stage: 'decode protobuf (protobufjs)', 'µs/span': us(decodeProto.msPerRun, n) },
+    { stage: 'decode JSON (JSON.parse)', 'µs/span': us(decodeJson.msPerRun, n) },
+    { stage: 'map protobuf message → rows', 'µs/span': us(mapProto.msPerRun, n) },
+    { stage: 'map JSON message → rows', 'µs/span': us(mapJson.msPerRun, n) },
+    {
+      stage: 'insert JSONCompactEachRow (exec, prebuilt rows)',
+      'µs/span': us(compactMs, batch.length),
+    },
+    {
+      stage: 'insert JSONEachRow (client.insert, objects)',
+      'µs/span': us(eachRowMs, batch.length),
+    },
+  ]);
+}
+
+async function main(): Promise<void> {
+  const requests = Array.from({ length: 8 }, (_, seed) => makeRequest(seed, SPANS_PER_REQUEST));
+  const json = requests.map((message) => Buffer.from(JSON.stringify(message)));
+  const proto = requests.map(encodeProtobuf);
+  console.log(
+    `OTLP ingest: ${SPANS_PER_REQUEST} spans/request (20 attributes, 3 events), ${CONCURRENCY} in flight, ${SECONDS}s per run; server = tripwire serve (child process, embedded chdb)`,
+  );
+  const results: LoadResult[] = [];
+  const memory: number[] = [];
+  for (const [encoding, bodies, headers] of [
+    ['protobuf', proto, { 'content-type': 'application/x-protobuf' }],
+    [
+      'protobuf+gzip',
+      proto.map((b) => gzipSync(b)),
+      { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+    ],
+    ['JSON', json, { 'content-type': 'application/json' }],
+  ] as const) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+    const server = await startServer(dataDir);
+    results.push(await runLoad(server.port, encoding, bodies, headers));
+    memory.push(peakMemoryMiB(server.pid));
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.table(
+    results.map((r, i) => ({
+      encoding: r.encoding,
+      'spans/s': Math.round(r.spansPerSecond),
+      requests: r.requests,
+      'refused (503)': r.failed,
+      'p50 ms': r.p50.toFixed(1),
+      'p99 ms': r.p99.toFixed(1),
+      'body KiB': r.bodyKiB.toFixed(0),
+      'server peak RSS MiB': memory[i]!.toFixed(0),
+    })),
+  );
+  await measureStages(json[0]!, proto[0]!);
+}
+
+await main();

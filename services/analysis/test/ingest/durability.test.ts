@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const BIN = new URL('../../bin/tripwire.js', import.meta.url).pathname;
+const TOKEN = 'twk_test_durability_token_0123456789';
+const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
+const children: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts `tripwire serve` on the shared data dir and resolves once both ports answer. */
+async function startService(): Promise<{ child: ChildProcess; otlp: string; api: string }> {
+  const [otlpPort, apiPort] = [await freePort(), await freePort()];
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--otlp-port',
+      String(otlpPort),
+      '--api-port',
+      String(apiPort),
+    ],
+    {
+      env: {
+        ...process.env,
+        TRIPWIRE_ADMIN_TOKEN: TOKEN,
+        TRIPWIRE_LOG_LEVEL: 'warn',
+        CLICKHOUSE_URL: '',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  children.push(child);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const otlp = `http://127.0.0.1:${otlpPort}`;
+  const api = `http://127.0.0.1:${apiPort}`;
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null) throw new Error(`tripwire serve exited: ${stderr}`);
+    const ready = await fetch(`${api}/healthz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return { child, otlp, api };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`tripwire serve did not start: ${stderr}`);
+}
+
+function batch(offset: number, size: number): string {
+  const start = 1_764_000_000n * 1_000_000_000n;
+  const spans = Array.from({ length: size }, (_, i) => ({
+    traceId: (offset + i + 1).toString(16).padStart(32, '0'),
+    spanId: (offset + i + 1).toString(16).padStart(16, '0'),
+    name: 'GET /durable',
+    kind: 2,
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 1_000_000n),
+    attributes: [{ key: 'tripwire.variant.durable', value: { stringValue: 'on' } }],
+  }));
+  return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+}
+
+describe('durability', () => {
+  it('keeps every acknowledged span when the process is killed with SIGKILL right after the 200', async () => {
+    const first = await startService();
+    let acknowledged = 0;
+    for (const [offset, size] of [
+      [0, 300],
+      [300, 1],
+      [301, 200],
+    ] as const) {
+      const response = await fetch(`${first.otlp}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: batch(offset, size),
+      });
+      expect(response.status).toBe(200);
+      acknowledged += size;
+    }
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+
+    const second = await startService();
+    const response = await fetch(
+      `${second.api}/api/v1/flags/durable/summary?from=2025-11-24T00:00:00Z&to=2025-11-25T00:00:00Z`,
+      { headers: { authorization: `Bearer ${TOKEN}` } },
+    );
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { variants: { variant: string; spans: number }[] };
+    expect(body.variants).toEqual([
+      expect.objectContaining({ variant: 'on', spans: acknowledged }),
+    ]);
+    second.child.kill('SIGTERM');
+    const code = await new Promise((resolve) => second.child.once('exit', resolve));
+    expect(code).toBe(0);
+  }, 120_000);
+});

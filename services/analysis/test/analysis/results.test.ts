@@ -10,10 +10,17 @@ import {
   startAnalysisHarness,
   type AnalysisHarness,
 } from './analysis-harness.js';
-import { createRng, makeExposureSpan, makeSpan, type SpanRow } from './telemetry-rows.js';
+import {
+  createRng,
+  formatTimestamp,
+  makeExposureSpan,
+  makeSpan,
+  type SpanRow,
+} from './telemetry-rows.js';
 
 const FLAG = 'checkout-redesign';
 const SKEWED = 'skewed-split';
+const LOGGED = 'logged-exposures';
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const HOUR = 3_600_000;
 const SERVICES = ['api', 'payments', 'search'] as const;
@@ -164,6 +171,49 @@ function generateSkewedSplit(): void {
   }
 }
 
+/**
+ * Semconv `feature_flag.evaluation` log events (one per evaluation, so repeated per unit):
+ * 60 control units with current names, 50 treatment units with the legacy event name and the
+ * deprecated `feature_flag.variant`, and 10 evaluations that failed (reason error: not exposures).
+ */
+function makeLogExposures(): Record<string, unknown>[] {
+  const event = (input: { name: string; unitId: string; attributes: Record<string, string> }) => ({
+    Timestamp: formatTimestamp(T0),
+    ServiceName: 'api',
+    EventName: input.name,
+    LogAttributes: {
+      'feature_flag.key': LOGGED,
+      'feature_flag.context.id': input.unitId,
+      ...input.attributes,
+    },
+  });
+  const logs = [];
+  for (let u = 0; u < 60; u += 1) {
+    for (let repeat = 0; repeat < 3; repeat += 1) {
+      const attributes = {
+        'feature_flag.result.variant': 'control',
+        'feature_flag.result.reason': 'split',
+      };
+      logs.push(event({ name: 'feature_flag.evaluation', unitId: `log${u}`, attributes }));
+    }
+  }
+  for (let u = 60; u < 110; u += 1) {
+    const attributes = {
+      'feature_flag.variant': 'treatment',
+      'feature_flag.evaluation.reason': 'SPLIT',
+    };
+    logs.push(event({ name: 'feature_flag', unitId: `log${u}`, attributes }));
+  }
+  for (let u = 110; u < 120; u += 1) {
+    const attributes = {
+      'feature_flag.result.variant': 'treatment',
+      'feature_flag.result.reason': 'error',
+    };
+    logs.push(event({ name: 'feature_flag.evaluation', unitId: `log${u}`, attributes }));
+  }
+  return logs;
+}
+
 interface ArmTruth {
   units: number;
   errorRate: number;
@@ -215,6 +265,7 @@ beforeAll(async () => {
   for (const flag of [
     makeExperiment(FLAG, { control: 50, treatment: 50 }),
     makeExperiment(SKEWED, { control: 50, treatment: 50 }),
+    makeExperiment(LOGGED, { control: 50, treatment: 50 }),
   ]) {
     await flags.create({ actor: 'test', reason: 'fixture', flag });
   }
@@ -222,6 +273,11 @@ beforeAll(async () => {
   generateMultiVariantUnits();
   generateSkewedSplit();
   await clickhouse.insert({ table: tables.traces, values: rows, format: 'JSONEachRow' });
+  await clickhouse.insert({
+    table: tables.logs,
+    values: makeLogExposures(),
+    format: 'JSONEachRow',
+  });
   const response = await getResults(FLAG);
   expect(response.body).toMatchObject({ flagKey: FLAG });
   results = response.body as ResultsResponse;
@@ -303,6 +359,14 @@ describe('GET /api/v1/experiments/:key/results', () => {
     expect(skewed.srm?.statistic).toBeCloseTo(expectedChiSquare, 9);
     expect(skewed.srm?.observed).toEqual({ control: 1000, treatment: 800 });
     expect(skewed.srm?.mismatch).toBe(true);
+  });
+
+  it('counts exposures from semconv log events, with legacy event and attribute names', async () => {
+    const logged = (await getResults(LOGGED)).body as ResultsResponse;
+    expect(logged.variants.map((v) => [v.variant, v.units])).toEqual([
+      ['control', 60],
+      ['treatment', 50],
+    ]);
   });
 
   it('pinpoints the one regressed service in the breakdown', () => {

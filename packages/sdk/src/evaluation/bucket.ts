@@ -1,5 +1,5 @@
 import { COVERAGE_FULL } from '@tripwire/schema';
-import { createHashPrefix, hashWithPrefix, type HashPrefix } from './murmur3.js';
+import { createHashPrefix, hashToInt32, type HashPrefix } from './murmur3.js';
 
 /** Buckets per unit space: resolution 1/10,000 (one basis point), the unit of `coverage`. */
 export const BUCKET_COUNT = COVERAGE_FULL;
@@ -19,7 +19,7 @@ export function createBucketingPrefix(salt: string, seed = 0): HashPrefix {
 
 /** The unit's bucket in [0, 10000): `murmur3("<salt>.<seed>.<unitKey>") mod 10000`. */
 export function computeBucket(prefix: HashPrefix, unitKey: string): number {
-  return hashWithPrefix(prefix, unitKey) % BUCKET_COUNT;
+  return (hashToInt32(prefix, unitKey) >>> 0) % BUCKET_COUNT;
 }
 
 /** One-off convenience for tests and vectors: bucket of a unit for a salt and seed. */

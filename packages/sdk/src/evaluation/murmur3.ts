@@ -53,9 +53,17 @@ function measureUtf8(code: number, next: number): number {
 
 /**
  * Continues `prefix` with the UTF-8 bytes of `input` and finalizes. Returns an unsigned 32-bit
- * integer. This is the hot path of bucketing.
+ * integer.
  */
 export function hashWithPrefix(prefix: HashPrefix, input: string): number {
+  return hashToInt32(prefix, input) >>> 0;
+}
+
+/**
+ * The hot path of bucketing: like `hashWithPrefix` but returns the hash as a signed 32-bit
+ * integer, which V8 keeps unboxed (an unsigned value ≥ 2^31 would be a heap number).
+ */
+export function hashToInt32(prefix: HashPrefix, input: string): number {
   let h = prefix.h;
   let tail = prefix.tail;
   let tailLength = prefix.tailLength;
@@ -102,7 +110,7 @@ function finalize(h: number, tail: number, tailLength: number, length: number): 
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return h | 0;
 }
 
 /** Precomputes the hash state after the UTF-8 bytes of `prefix` (done once per config). */

@@ -1,0 +1,454 @@
+/**
+ * Evaluation benchmark: Tripwire's pure core against local evaluation in GrowthBook, Unleash,
+ * LaunchDarkly (TestData) and OpenFeature's InMemoryProvider, in one process and one run.
+ * Run: `npm run bench -w @tripwire/sdk` (or `npx tsx bench/evaluate.bench.ts` in packages/sdk).
+ * Prints mitata's table (wall clock), then a summary with the wall-clock median, CPU time per
+ * call (robust when other processes share the cores), the ratio to Tripwire, bytes allocated
+ * and promises created per call. A table, not a test: nothing here asserts timings.
+ */
+import { createHook } from 'node:async_hooks';
+import { availableParallelism, loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { GrowthBookClient } from '@growthbook/growthbook';
+import { init as initLaunchDarkly, integrations } from '@launchdarkly/node-server-sdk';
+import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import type { ConfigSnapshot, Flag } from '@tripwire/schema';
+import { bench, do_not_optimize, group, run } from 'mitata';
+import { InMemStorageProvider, Unleash } from 'unleash-client';
+import { compileConfig, computeBucket, createBucketingPrefix } from '../src/evaluation/index.js';
+
+const USERS = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
+const COUNTRIES = ['NL', 'FR', 'DE', 'US'];
+type Subject = (i: number) => boolean | Promise<boolean>;
+interface Contender {
+  name: string;
+  experiment: Subject;
+  targeting: Subject;
+}
+
+function setUpTripwire(): Contender {
+  const base: Omit<Flag, 'key' | 'environments'> = {
+    kind: 'experiment',
+    type: 'boolean',
+    variants: [
+      { key: 'off', value: false },
+      { key: 'on', value: true },
+    ],
+    defaultVariant: 'off',
+    salt: 'exp',
+    metadata: { owner: 'bench', createdAt: '2026-01-01T00:00:00Z' },
+    version: 1,
+  };
+  const rollout = {
+    rollout: {
+      coverage: 10_000,
+      weights: [
+        { variant: 'off', weight: 50 },
+        { variant: 'on', weight: 50 },
+      ],
+    },
+  };
+  const rule = {
+    id: 'eu',
+    when: { attribute: 'country', op: 'in' as const, values: ['NL', 'DE'] },
+    serve: { variant: 'on' },
+  };
+  const snapshot: ConfigSnapshot = {
+    schemaVersion: 1,
+    environment: 'production',
+    version: 1,
+    generatedAt: '2026-01-01T00:00:00Z',
+    flags: [
+      {
+        ...base,
+        key: 'exp',
+        environments: { production: { enabled: true, rules: [], fallthrough: rollout } },
+      },
+      {
+        ...base,
+        key: 'target',
+        kind: 'permission',
+        environments: {
+          production: { enabled: true, rules: [rule], fallthrough: { variant: 'off' } },
+        },
+      },
+    ],
+    segments: [],
+  };
+  const config = compileConfig(snapshot);
+  const users = USERS.map((targetingKey) => ({ targetingKey }));
+  const located = USERS.map((targetingKey, i) => ({ targetingKey, country: COUNTRIES[i % 4] }));
+  return {
+    name: 'tripwire',
+    experiment: (i) => config.evaluate('exp', users[i % 10_000]!, false).value,
+    targeting: (i) => config.evaluate('target', located[i % 10_000]!, false).value,
+  };
+}
+
+function setUpGrowthBook(): Contender {
+  const client = new GrowthBookClient().initSync({
+    payload: {
+      features: {
+        exp: {
+          defaultValue: false,
+          rules: [
+            {
+              key: 'exp',
+              seed: 'exp',
+              hashAttribute: 'id',
+              coverage: 1,
+              variations: [false, true],
+              weights: [0.5, 0.5],
+            },
+          ],
+        },
+        target: {
+          defaultValue: false,
+          rules: [{ condition: { country: { $in: ['NL', 'DE'] } }, force: true }],
+        },
+      },
+    },
+  });
+  const users = USERS.map((id) => ({ attributes: { id } }));
+  const located = USERS.map((id, i) => ({ attributes: { id, country: COUNTRIES[i % 4] } }));
+  return {
+    name: 'GrowthBook isOn',
+    experiment: (i) => client.isOn('exp', users[i % 10_000]!),
+    targeting: (i) => client.isOn('target', located[i % 10_000]!),
+  };
+}
+
+async function setUpUnleash(): Promise<Contender & { close(): void }> {
+  const strategy = (
+    name: string,
+    parameters: Record<string, string>,
+    constraints: unknown[] = [],
+  ) => ({ name, parameters, constraints });
+  const feature = (name: string, strategies: unknown[]) => ({
+    name,
+    enabled: true,
+    strategies,
+    variants: [],
+    type: 'experiment',
+    stale: false,
+    impressionData: false,
+  });
+  const unleash = new Unleash({
+    appName: 'bench',
+    url: 'http://127.0.0.1:9/api/', // never reached: bootstrap data, no auto start of polling below
+    disableMetrics: true,
+    refreshInterval: 0,
+    storageProvider: new InMemStorageProvider(),
+    bootstrap: {
+      data: [
+        feature('exp', [
+          strategy('flexibleRollout', { rollout: '50', stickiness: 'userId', groupId: 'exp' }),
+        ]),
+        feature('target', [
+          strategy('default', {}, [
+            { contextName: 'country', operator: 'IN', values: ['NL', 'DE'] },
+          ]),
+        ]),
+      ] as never,
+    },
+  });
+  unleash.on('error', () => {});
+  unleash.on('warn', () => {});
+  await new Promise<void>((resolve) => {
+    unleash.once('ready', resolve);
+    unleash.once('synchronized', resolve);
+    setTimeout(resolve, 2000);
+  });
+  const users = USERS.map((userId) => ({ userId }));
+  const located = USERS.map((userId, i) => ({
+    userId,
+    properties: { country: COUNTRIES[i % 4]! },
+  }));
+  return {
+    name: 'Unleash isEnabled',
+    experiment: (i) => unleash.isEnabled('exp', users[i % 10_000]),
+    targeting: (i) => unleash.isEnabled('target', located[i % 10_000]),
+    close: () => unleash.destroy(),
+  };
+}
+
+async function setUpLaunchDarkly(): Promise<Contender & { close(): void }> {
+  const td = new integrations.TestData();
+  const flag = (key: string, extra: object) => ({
+    key,
+    on: true,
+    variations: [false, true],
+    offVariation: 0,
+    salt: key,
+    version: 1,
+    ...extra,
+  });
+  await td.usePreconfiguredFlag(
+    flag('exp', {
+      fallthrough: {
+        rollout: {
+          variations: [
+            { variation: 0, weight: 50_000 },
+            { variation: 1, weight: 50_000 },
+          ],
+        },
+      },
+    }),
+  );
+  await td.usePreconfiguredFlag(
+    flag('target', {
+      fallthrough: { variation: 0 },
+      rules: [
+        {
+          id: 'eu',
+          variation: 1,
+          clauses: [{ contextKind: 'user', attribute: 'country', op: 'in', values: ['NL', 'DE'] }],
+        },
+      ],
+    }),
+  );
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const client = initLaunchDarkly('bench-sdk-key', {
+    updateProcessor: td.getFactory(),
+    sendEvents: false,
+    diagnosticOptOut: true,
+    logger: silent,
+  });
+  await client.waitForInitialization({ timeout: 5 });
+  const users = USERS.map((key) => ({ kind: 'user', key }));
+  const located = USERS.map((key, i) => ({ kind: 'user', key, country: COUNTRIES[i % 4] }));
+  return {
+    name: 'LaunchDarkly variation',
+    experiment: (i) => client.variation('exp', users[i % 10_000]!, false) as Promise<boolean>,
+    targeting: (i) => client.variation('target', located[i % 10_000]!, false) as Promise<boolean>,
+    close: () => client.close(),
+  };
+}
+
+/** FNV-1a, so the InMemoryProvider's evaluator can split users without a dependency. */
+function hashFnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+async function setUpOpenFeature(): Promise<Contender> {
+  const eu = new Set(['NL', 'DE']);
+  const provider = new InMemoryProvider({
+    exp: {
+      variants: { on: true, off: false },
+      defaultVariant: 'off',
+      disabled: false,
+      contextEvaluator: (ctx) => (hashFnv1a(String(ctx.targetingKey)) % 100 < 50 ? 'on' : 'off'),
+    },
+    target: {
+      variants: { on: true, off: false },
+      defaultVariant: 'off',
+      disabled: false,
+      contextEvaluator: (ctx) => (eu.has(ctx.country as string) ? 'on' : 'off'),
+    },
+  });
+  await OpenFeature.setProviderAndWait('bench-in-memory', provider);
+  const client = OpenFeature.getClient('bench-in-memory');
+  const users = USERS.map((targetingKey) => ({ targetingKey }));
+  const located = USERS.map((targetingKey, i) => ({ targetingKey, country: COUNTRIES[i % 4]! }));
+  return {
+    name: 'OpenFeature InMemoryProvider',
+    experiment: (i) => client.getBooleanValue('exp', false, users[i % 10_000]),
+    targeting: (i) => client.getBooleanValue('target', false, located[i % 10_000]),
+  };
+}
+
+/** Refuses to benchmark a contender that does not split 50/50 or target correctly. */
+async function checkContender(contender: Contender): Promise<void> {
+  let on = 0;
+  let targeted = 0;
+  for (let i = 0; i < USERS.length; i++) {
+    if (await contender.experiment(i)) on++;
+    if ((await contender.targeting(i)) !== (i % 4 === 0 || i % 4 === 2)) targeted++;
+  }
+  const share = on / USERS.length;
+  if (share < 0.47 || share > 0.53) throw new Error(`${contender.name}: 50/50 split gave ${share}`);
+  if (targeted > 0) throw new Error(`${contender.name}: targeting wrong for ${targeted} users`);
+  console.log(
+    `checked ${contender.name}: ${(share * 100).toFixed(1)}% on over 10k users, targeting correct`,
+  );
+}
+
+const gc: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/**
+ * CPU time per call (user + system), robust to other processes competing for the cores,
+ * which inflate wall-clock timings. Runs for at least 300 ms of CPU.
+ */
+async function measureCpuNsPerCall(subject: Subject): Promise<number> {
+  const isAsync = subject(0) instanceof Promise;
+  let calls = 0;
+  const start = process.cpuUsage();
+  let used = 0;
+  while (used < 300_000) {
+    if (isAsync) for (let i = 0; i < 1000; i++) await subject(calls + i);
+    else for (let i = 0; i < 100_000; i++) do_not_optimize(subject(calls + i));
+    calls += isAsync ? 1000 : 100_000;
+    const { user, system } = process.cpuUsage(start);
+    used = user + system;
+  }
+  return (used * 1000) / calls;
+}
+
+/** Median heap growth per call over batches small enough to fit in the young generation. */
+async function measureHeapPerCall(subject: Subject): Promise<number> {
+  const batch = 2000;
+  const samples: number[] = [];
+  const isAsync = subject(0) instanceof Promise;
+  for (let round = 0; round < 15; round++) {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    if (isAsync) for (let i = 0; i < batch; i++) await subject(i);
+    else for (let i = 0; i < batch; i++) do_not_optimize(subject(i));
+    samples.push((process.memoryUsage().heapUsed - before) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+/** Bytes allocated per call: heap growth minus that of an empty loop (the measuring itself). */
+async function measureBytesPerCall(subject: Subject): Promise<number> {
+  const baseline = await measureHeapPerCall((i) => i < 0);
+  return Math.max(0, (await measureHeapPerCall(subject)) - baseline);
+}
+
+async function countPromisesPerCall(subject: Subject): Promise<number> {
+  let promises = 0;
+  const hook = createHook({
+    init(_id, type) {
+      if (type === 'PROMISE') promises++;
+    },
+  });
+  const calls = 1000;
+  const isAsync = subject(0) instanceof Promise;
+  hook.enable();
+  if (isAsync) for (let i = 0; i < calls; i++) await subject(i);
+  else for (let i = 0; i < calls; i++) do_not_optimize(subject(i));
+  hook.disable();
+  return promises / calls;
+}
+
+function register(
+  groupName: string,
+  contenders: Contender[],
+  pick: (c: Contender) => Subject,
+): void {
+  group(groupName, () => {
+    for (const contender of contenders) {
+      const subject = pick(contender);
+      const isAsync = subject(0) instanceof Promise;
+      bench(contender.name, function* () {
+        let i = 0;
+        yield isAsync
+          ? async () => do_not_optimize(await subject(i++))
+          : () => do_not_optimize(subject(i++));
+      });
+    }
+  });
+}
+
+interface Row {
+  group: string;
+  name: string;
+  ns: number;
+  cpuNs: number;
+  bytes: number;
+  promises: number;
+}
+
+function formatSummary(rows: Row[]): string {
+  const lines = [
+    '| case | contender | ns/call (wall, p50) | ns/call (CPU) | × Tripwire (CPU) | bytes/call | promises/call |',
+    '|---|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const row of rows) {
+    const tripwire = rows.find((r) => r.group === row.group && r.name === 'tripwire');
+    const ratio = tripwire ? (row.cpuNs / tripwire.cpuNs).toFixed(1) : '';
+    const cells = [
+      row.group,
+      row.name,
+      row.ns.toFixed(1),
+      row.cpuNs.toFixed(1),
+      ratio,
+      row.bytes.toFixed(0),
+      row.promises.toFixed(2),
+    ];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  for (const name of new Set(rows.map((r) => r.group))) {
+    const inGroup = rows.filter((r) => r.group === name);
+    const tripwire = inGroup.find((r) => r.name === 'tripwire');
+    const peers = inGroup.filter((r) => r.name !== 'tripwire').sort((a, b) => a.cpuNs - b.cpuNs);
+    const fastest = peers[0];
+    if (tripwire && fastest)
+      lines.push(
+        `\n${name}: the fastest peer, ${fastest.name}, takes ${(fastest.cpuNs / tripwire.cpuNs).toFixed(1)}× Tripwire's CPU time per call (${(fastest.ns / tripwire.ns).toFixed(1)}× by wall-clock p50)`,
+      );
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const unleash = await setUpUnleash();
+  const launchDarkly = await setUpLaunchDarkly();
+  const contenders = [
+    setUpTripwire(),
+    setUpGrowthBook(),
+    unleash,
+    launchDarkly,
+    await setUpOpenFeature(),
+  ];
+  for (const contender of contenders) await checkContender(contender);
+  const groups: [string, (c: Contender) => Subject][] = [
+    ['50/50 experiment', (c) => c.experiment],
+    ['targeting rule (country in [NL, DE])', (c) => c.targeting],
+  ];
+  for (const [name, pick] of groups) register(name, contenders, pick);
+  group('reference', () => {
+    const prefix = createBucketingPrefix('exp', 0);
+    bench('bucket only: murmur3 of "exp.0." + user id, mod 10000', function* () {
+      let i = 0;
+      yield () => do_not_optimize(computeBucket(prefix, USERS[i++ % 10_000]!));
+    });
+  });
+  const { benchmarks } = await run({ format: 'mitata' });
+  const rows: Row[] = [];
+  // mitata lists trials in registration order: group by group, contender by contender.
+  for (const [g, [groupName, pick]] of groups.entries()) {
+    for (const [c, contender] of contenders.entries()) {
+      const ns = benchmarks[g * contenders.length + c]?.runs[0]?.stats?.p50 ?? Number.NaN;
+      const subject = pick(contender);
+      const cpuNs = await measureCpuNsPerCall(subject);
+      const bytes = await measureBytesPerCall(subject);
+      rows.push({
+        group: groupName,
+        name: contender.name,
+        ns,
+        cpuNs,
+        bytes,
+        promises: await countPromisesPerCall(subject),
+      });
+    }
+  }
+  const load = loadavg()[0]!.toFixed(1);
+  const cores = availableParallelism();
+  console.log(
+    `\nNode ${process.version}, ${new Date().toISOString()}, load average ${load} on ${cores} cores\n`,
+  );
+  console.log(formatSummary(rows));
+  unleash.close();
+  launchDarkly.close();
+  await OpenFeature.close();
+}
+
+await main();

@@ -35,8 +35,10 @@ import type {
 import { PROVIDER_NAME, recordExposure } from './telemetry/exposure-recorder.js';
 import { FlagCounters } from './telemetry/flag-counters.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
-import { UnitCache } from './telemetry/unit-cache.js';
+import { hasExposure, UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
+import type { ResultSlot } from './telemetry/evaluation-tally.js';
+import { EvaluationTally } from './telemetry/evaluation-tally.js';
 
 /** What `ready()` resolves with: where the config came from, or that none arrived in time. */
 export interface ReadyResult {
@@ -126,7 +128,8 @@ export function createClientWithSource(
 
 /** The unit key as the evaluation core reads it: a non-empty string or a finite number. */
 function readUnitKey(ctx: EvaluationContext, attribute: string): string | undefined {
-  const value = ctx[attribute];
+  // A named load for the usual attribute is monomorphic; a keyed load is not.
+  const value = attribute === DEFAULT_UNIT_ATTRIBUTE ? ctx.targetingKey : ctx[attribute];
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
@@ -145,7 +148,7 @@ class Client implements TripwireClient {
   readonly #store: ConfigStore<CompiledConfig>;
   readonly #source: ConfigSource;
   readonly #units: UnitCache;
-  readonly #evaluations = new FlagCounters();
+  readonly #tally = new EvaluationTally();
   readonly #exposureOptions: ExposureRecorderOptions;
   readonly #exposureReasons: ReadonlySet<EvaluationReason>;
   readonly #eventsOnEveryEvaluation: boolean;
@@ -190,7 +193,7 @@ class Client implements TripwireClient {
     this.#unregisterMetrics = registerSdkMetrics(
       options.meter ?? metrics.getMeter('@tripwire/sdk'),
       {
-        evaluations: this.#evaluations,
+        evaluations: this.#tally,
         exposures: this.#exposureOptions.counters,
         environment: options.environment,
         now,
@@ -239,12 +242,48 @@ class Client implements TripwireClient {
     ctx: EvaluationContext,
     result: EvaluationResult<T>,
   ): void {
-    const variant = result.variant;
-    this.#evaluations.increment(flagKey, variant ?? '', result.reason);
-    if (variant !== undefined && this.#exposureReasons.has(result.reason)) {
-      this.#expose(engine, flagKey, ctx, result as EvaluationResult<T> & { variant: string });
+    const slot = this.#tally.findSlot(result, flagKey) ?? this.#createSlot(engine, flagKey, result);
+    if (slot !== undefined) {
+      slot.count += 1;
+      if (slot.isExposure) this.#expose(slot, ctx);
+    } else {
+      this.#tally.countUnslotted(flagKey, result.variant, result.reason);
+      // Not a shared result (the core allocated it): the same exposure rules, the slow way.
+      if (result.variant !== undefined && this.#exposureReasons.has(result.reason)) {
+        this.#expose(this.#describeResult(engine, flagKey, result, result.variant), ctx);
+      }
     }
     if (this.#eventsOnEveryEvaluation) this.#emitEvaluationEvent(flagKey, ctx, result);
+  }
+
+  /** First sight of a shared result: look the flag up once and remember it in a slot. */
+  #createSlot<T>(
+    engine: CompiledConfig,
+    flagKey: string,
+    result: EvaluationResult<T>,
+  ): ResultSlot | undefined {
+    return this.#tally.createSlot(result, flagKey, {
+      unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
+      isExposure: this.#exposureReasons.has(result.reason),
+    });
+  }
+
+  #describeResult<T>(
+    engine: CompiledConfig,
+    flagKey: string,
+    result: EvaluationResult<T>,
+    variant: string,
+  ): ResultSlot {
+    return {
+      flagKey,
+      variant,
+      reason: result.reason,
+      flagVersion: result.flagVersion,
+      unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
+      attribute: getVariantAttribute(flagKey),
+      isExposure: true,
+      count: 1,
+    };
   }
 
   getBooleanValue(flagKey: string, ctx: EvaluationContext, defaultValue: boolean): boolean {
@@ -267,31 +306,14 @@ class Client implements TripwireClient {
   }
 
   /** Exposure path: attribution on every call, span + counter only on a unit's first exposure. */
-  #expose<T>(
-    engine: CompiledConfig,
-    flagKey: string,
-    ctx: EvaluationContext,
-    result: EvaluationResult<T> & { variant: string },
-  ): void {
-    const unitKind = engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE;
-    const unitKey = readUnitKey(ctx, unitKind);
+  #expose(slot: ResultSlot, ctx: EvaluationContext): void {
+    const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
     const unit = this.#units.entryFor(unitKey);
     const active = context.active();
-    stampAssignment(active, { unitId: unit.id, flagKey, variant: result.variant });
-    if (unit.exposures.get(flagKey) === result.variant) return;
-    recordExposure(
-      this.#exposureOptions,
-      {
-        flagKey,
-        variant: result.variant,
-        reason: result.reason,
-        flagVersion: result.flagVersion,
-        unit,
-        unitKind,
-      },
-      active,
-    );
+    stampAssignment(active, unit, slot);
+    if (hasExposure(unit, slot.flagKey, slot.variant)) return;
+    recordExposure(this.#exposureOptions, { slot, unit }, active);
   }
 
   /** The semconv event on every evaluation (`evaluationEvents.emit: 'all'`). */
@@ -334,8 +356,10 @@ class Client implements TripwireClient {
         const unit = this.#units.entryFor(unitKey);
         attributes[TripwireAttributes.unitId] = unit.id;
         // Variants this process exposed the unit to, so the conversion is attributable without baggage.
-        for (const [flagKey, variant] of unit.exposures)
-          attributes[getVariantAttribute(flagKey)] = variant;
+        const exposures = unit.exposures;
+        for (let i = 0; i < exposures.length; i += 2) {
+          attributes[getVariantAttribute(exposures[i]!)] = exposures[i + 1]!;
+        }
       } else {
         const fromBaggage = propagation.getBaggage(active)?.getEntry(BaggageKeys.unit)?.value;
         if (fromBaggage !== undefined && isUnitId(fromBaggage))
@@ -425,6 +449,7 @@ class Client implements TripwireClient {
   }
 
   #onChange(change: ConfigChange): void {
+    this.#tally.retire();
     if (change.origin !== 'bootstrap') {
       this.#sourceDelivered = true;
       this.#stale = false;

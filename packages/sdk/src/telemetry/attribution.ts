@@ -3,7 +3,8 @@ import { createContextKey, propagation, trace } from '@opentelemetry/api';
 import { TripwireAttributes } from '@tripwire/schema';
 import { AssignmentBaggage, AssignmentCollector } from './assignment-baggage.js';
 import { getLocalRootRegistry } from './local-root-registry.js';
-import { getVariantAttribute } from './variant-attribute.js';
+import type { ResultSlot } from './evaluation-tally.js';
+import type { UnitEntry } from './unit-cache.js';
 
 const COLLECTOR_KEY = createContextKey('@tripwire/sdk.assignment-collector');
 
@@ -24,23 +25,18 @@ export function createAssignmentContext(ctx: Context): Context {
  * span and on the open local root span of its trace (the server span, when a
  * `TripwireSpanProcessor` is installed).
  */
-export function stampAssignment(
-  ctx: Context,
-  assignment: { unitId: string; flagKey: string; variant: string },
-): void {
-  const { unitId, flagKey, variant } = assignment;
+export function stampAssignment(ctx: Context, unit: UnitEntry, slot: ResultSlot): void {
   (ctx.getValue(COLLECTOR_KEY) as AssignmentCollector | undefined)?.record(
-    unitId,
-    flagKey,
-    variant,
+    unit.id,
+    slot.flagKey,
+    slot.variant,
   );
   const span = trace.getSpan(ctx);
   if (span === undefined || !span.isRecording()) return;
-  const attribute = getVariantAttribute(flagKey);
-  span.setAttribute(attribute, variant);
-  span.setAttribute(TripwireAttributes.unitId, unitId);
+  span.setAttribute(slot.attribute, slot.variant);
+  span.setAttribute(TripwireAttributes.unitId, unit.id);
   const root = getLocalRootRegistry().get(span.spanContext().traceId);
   if (root === undefined || root === span) return;
-  root.setAttribute(attribute, variant);
-  root.setAttribute(TripwireAttributes.unitId, unitId);
+  root.setAttribute(slot.attribute, slot.variant);
+  root.setAttribute(TripwireAttributes.unitId, unit.id);
 }

@@ -1,6 +1,5 @@
 import type { Attributes, Context, Tracer } from '@opentelemetry/api';
 import { SpanKind } from '@opentelemetry/api';
-import type { EvaluationReason } from '@tripwire/schema';
 import {
   FLAG_EVALUATION_EVENT,
   FlagAttributes,
@@ -8,7 +7,9 @@ import {
   TripwireAttributes,
 } from '@tripwire/schema';
 import type { FlagCounters } from './flag-counters.js';
+import type { ResultSlot } from './evaluation-tally.js';
 import type { UnitEntry } from './unit-cache.js';
+import { hasExposure, setExposure } from './unit-cache.js';
 
 /** The provider name written on every exposure (`feature_flag.provider.name`). */
 export const PROVIDER_NAME = 'tripwire';
@@ -23,12 +24,8 @@ export interface EvaluationEventLogger {
 
 /** One exposure to record: a unit was served a variant of a flag for a reason that counts. */
 export interface Exposure {
-  readonly flagKey: string;
-  readonly variant: string;
-  readonly reason: EvaluationReason;
-  readonly flagVersion: number | undefined;
+  readonly slot: ResultSlot;
   readonly unit: UnitEntry;
-  readonly unitKind: string;
 }
 
 export interface ExposureRecorderOptions {
@@ -48,9 +45,10 @@ export function recordExposure(
   exposure: Exposure,
   ctx: Context,
 ): boolean {
-  const { flagKey, variant, reason, unit } = exposure;
-  if (unit.exposures.get(flagKey) === variant) return false;
-  unit.exposures.set(flagKey, variant);
+  const { slot, unit } = exposure;
+  const { flagKey, variant, reason } = slot;
+  if (hasExposure(unit, flagKey, variant)) return false;
+  setExposure(unit, flagKey, variant);
   options.counters.increment(flagKey, variant, reason);
   const attributes: Attributes = {
     [FlagAttributes.key]: flagKey,
@@ -60,11 +58,9 @@ export function recordExposure(
     [FlagAttributes.contextId]: unit.id,
     [FlagAttributes.setId]: options.environment,
     [TripwireAttributes.unitId]: unit.id,
-    [TripwireAttributes.unitKind]: exposure.unitKind,
+    [TripwireAttributes.unitKind]: slot.unitKind,
   };
-  if (exposure.flagVersion !== undefined) {
-    attributes[FlagAttributes.version] = String(exposure.flagVersion);
-  }
+  if (slot.flagVersion !== undefined) attributes[FlagAttributes.version] = String(slot.flagVersion);
   options.tracer.startSpan(SpanNames.exposure, { kind: SpanKind.INTERNAL, attributes }, ctx).end();
   options.eventLogger?.emit({ eventName: FLAG_EVALUATION_EVENT, attributes, context: ctx });
   return true;

@@ -15,6 +15,10 @@ export class FlagCounters {
   readonly #counts = new Map<string, Map<string, Map<string, number>>>();
 
   increment(flagKey: string, variant: string, reason: string): void {
+    this.add(flagKey, variant, reason, 1);
+  }
+
+  add(flagKey: string, variant: string, reason: string, count: number): void {
     let byVariant = this.#counts.get(flagKey);
     if (byVariant === undefined) {
       byVariant = new Map();
@@ -25,7 +29,7 @@ export class FlagCounters {
       byReason = new Map();
       byVariant.set(variant, byReason);
     }
-    byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+    byReason.set(reason, (byReason.get(reason) ?? 0) + count);
   }
 
   get(flagKey: string, variant: string, reason: string): number {

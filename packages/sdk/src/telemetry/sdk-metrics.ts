@@ -1,6 +1,6 @@
 import type { Attributes, BatchObservableCallback, Meter } from '@opentelemetry/api';
 import { FlagAttributes, MetricNames } from '@tripwire/schema';
-import type { FlagCounters } from './flag-counters.js';
+import type { FlagCount } from './flag-counters.js';
 
 /** The applied config as the metrics see it. */
 export interface AppliedConfigInfo {
@@ -10,8 +10,8 @@ export interface AppliedConfigInfo {
 }
 
 export interface SdkMetricsSources {
-  readonly evaluations: FlagCounters;
-  readonly exposures: FlagCounters;
+  readonly evaluations: { entries(): Iterable<FlagCount> };
+  readonly exposures: { entries(): Iterable<FlagCount> };
   readonly environment: string;
   readonly appliedConfig: () => AppliedConfigInfo | undefined;
   readonly now: () => number;

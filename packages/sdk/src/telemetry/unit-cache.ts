@@ -4,8 +4,33 @@ import { hashUnit } from './hash-unit.js';
 export interface UnitEntry {
   /** HMAC of the unit key (see `hashUnit`). */
   readonly id: string;
-  /** flagKey → variant of the last exposure recorded for this unit in this process. */
-  readonly exposures: Map<string, string>;
+  /**
+   * Last exposure recorded per flag, flat: `[flagKey0, variant0, flagKey1, variant1, …]`. A
+   * unit sees few flags, and a short linear scan beats a Map lookup (no hashing, no extra
+   * object to reach in memory).
+   */
+  readonly exposures: string[];
+}
+
+/** Whether `unit` already had its exposure to `variant` of `flagKey` recorded. */
+export function hasExposure(unit: UnitEntry, flagKey: string, variant: string): boolean {
+  const exposures = unit.exposures;
+  for (let i = 0; i < exposures.length; i += 2) {
+    if (exposures[i] === flagKey) return exposures[i + 1] === variant;
+  }
+  return false;
+}
+
+/** Records the unit's exposure to `variant` of `flagKey`, replacing an earlier variant. */
+export function setExposure(unit: UnitEntry, flagKey: string, variant: string): void {
+  const exposures = unit.exposures;
+  for (let i = 0; i < exposures.length; i += 2) {
+    if (exposures[i] === flagKey) {
+      exposures[i + 1] = variant;
+      return;
+    }
+  }
+  exposures.push(flagKey, variant);
 }
 
 /**
@@ -34,7 +59,7 @@ export class UnitCache {
     if (hit !== undefined) return hit;
     const entry = this.#old.get(unitKey) ?? {
       id: hashUnit(unitKey, this.#hashKey),
-      exposures: new Map<string, string>(),
+      exposures: [],
     };
     if (this.#young.size >= this.#generationSize) {
       this.#old = this.#young;

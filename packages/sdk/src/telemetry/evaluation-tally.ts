@@ -1,0 +1,99 @@
+import type { EvaluationReason } from '@tripwire/schema';
+import type { FlagCount } from './flag-counters.js';
+import { FlagCounters } from './flag-counters.js';
+import { getVariantAttribute } from './variant-attribute.js';
+
+/**
+ * Per-result bookkeeping for the hot path. The evaluation core returns one shared, frozen
+ * result object per (flag, variant, reason), so one identity-keyed Map lookup finds the
+ * counter, the unit attribute and whether the result is an exposure: no string keys built,
+ * no nested maps walked.
+ */
+export interface ResultSlot {
+  readonly flagKey: string;
+  readonly variant: string;
+  readonly reason: EvaluationReason;
+  readonly flagVersion: number | undefined;
+  /** The flag's unit attribute (`targetingKey` unless the flag says otherwise). */
+  readonly unitKind: string;
+  /** `tripwire.variant.<flagKey>`. */
+  readonly attribute: string;
+  readonly isExposure: boolean;
+  count: number;
+}
+
+/** Guard against a core that stops sharing results: past this many slots, count the slow way. */
+const MAX_SLOTS = 10_000;
+
+interface SlotResult {
+  readonly variant?: string;
+  readonly reason: EvaluationReason;
+  readonly flagVersion?: number;
+}
+
+/**
+ * Evaluation counts: shared results count in their slot, anything else (errors, which are
+ * fresh objects) in nested counters. Slots belong to one compiled config: `retire()` folds
+ * their counts into the nested counters when a new config is applied, so totals stay cumulative.
+ */
+export class EvaluationTally {
+  readonly #folded = new FlagCounters();
+  #slots = new Map<object, ResultSlot>();
+
+  /** The slot of `result` for `flagKey`, if one was created. */
+  findSlot(result: object, flagKey: string): ResultSlot | undefined {
+    const slot = this.#slots.get(result);
+    return slot !== undefined && slot.flagKey === flagKey ? slot : undefined;
+  }
+
+  /** Creates the slot of a shared result with a variant; undefined for anything else. */
+  createSlot(
+    result: SlotResult,
+    flagKey: string,
+    describe: { unitKind: string; isExposure: boolean },
+  ): ResultSlot | undefined {
+    const variant = result.variant;
+    if (variant === undefined || result.reason === 'error' || !Object.isFrozen(result)) {
+      return undefined;
+    }
+    if (this.#slots.size >= MAX_SLOTS || this.#slots.has(result)) return undefined;
+    const slot: ResultSlot = {
+      flagKey,
+      variant,
+      reason: result.reason,
+      flagVersion: result.flagVersion,
+      unitKind: describe.unitKind,
+      attribute: getVariantAttribute(flagKey),
+      isExposure: describe.isExposure,
+      count: 0,
+    };
+    this.#slots.set(result, slot);
+    return slot;
+  }
+
+  /** Counts an evaluation that has no slot. */
+  countUnslotted(flagKey: string, variant: string | undefined, reason: string): void {
+    this.#folded.increment(flagKey, variant ?? '', reason);
+  }
+
+  /** Folds the slots of the outgoing config into the cumulative counters. */
+  retire(): void {
+    const slots = this.#slots;
+    this.#slots = new Map();
+    for (const slot of slots.values()) {
+      this.#folded.add(slot.flagKey, slot.variant, slot.reason, slot.count);
+    }
+  }
+
+  /** Cumulative counts per flag, variant and reason (slots merged with folded counts). */
+  *entries(): IterableIterator<FlagCount> {
+    const merged = new FlagCounters();
+    for (const { flagKey, variant, reason, count } of this.#folded.entries()) {
+      merged.add(flagKey, variant, reason, count);
+    }
+    for (const slot of this.#slots.values()) {
+      if (slot.count > 0) merged.add(slot.flagKey, slot.variant, slot.reason, slot.count);
+    }
+    yield* merged.entries();
+  }
+}

@@ -1,5 +1,10 @@
+import { demoCommand } from './demo.js';
 import { resultsCommand } from './results.js';
 import { serveCommand } from './serve.js';
+import { flagsCommand } from './flags.js';
+import { tokensCommand } from './tokens.js';
+import { staleCommand } from './stale.js';
+import { codeRefsCommand } from './code-refs.js';
 
 export interface Command {
   summary: string;
@@ -10,7 +15,12 @@ export interface Command {
 /** Every `tripwire` subcommand, one file each in this folder. */
 export const commands: Record<string, Command> = {
   serve: serveCommand,
+  flags: flagsCommand,
+  tokens: tokensCommand,
+  stale: staleCommand,
+  'code-refs': codeRefsCommand,
   results: resultsCommand,
+  demo: demoCommand,
 };
 
 export function printUsage(out: NodeJS.WritableStream): void {

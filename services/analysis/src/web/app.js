@@ -347,6 +347,15 @@ async function route() {
   }
 }
 
+/** `#token=…` (printed by `tripwire demo`): keep the token for this tab, drop it from the URL. */
+function takeTokenFromFragment() {
+  const match = /^#token=([A-Za-z0-9_.~-]+)$/.exec(location.hash);
+  if (match === null) return;
+  saveToken(match[1]);
+  history.replaceState(history.state, '', location.pathname + location.search);
+}
+
+takeTokenFromFragment();
 setupTokenDialog();
 window.addEventListener('popstate', () => void route());
 void route();

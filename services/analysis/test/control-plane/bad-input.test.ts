@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- JSON response bodies are checked by the assertions that read them */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
 import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';

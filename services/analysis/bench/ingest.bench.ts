@@ -3,7 +3,8 @@
  * loopback into `tripwire serve` (embedded ClickHouse) running as a child process, for protobuf
  * and JSON; then where the time goes (decode, map, insert) measured in this process.
  * Prints tables; asserts nothing. Options (env): BENCH_SECONDS (default 10), BENCH_CONCURRENCY
- * (default 8), BENCH_SPANS_PER_REQUEST (default 1000).
+ * (default 8), BENCH_SPANS_PER_REQUEST (default 1000), BENCH_WARMUP_SECONDS (default 3, not
+ * counted: JIT, protobufjs code generation, first inserts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { runMigrations } from '../src/storage/migrations.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SPANS_PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 1000);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const BIN = new URL('../bin/tripwire.js', import.meta.url).pathname;
 
 const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, '0');
@@ -146,7 +148,8 @@ async function runLoad(
   let spans = 0;
   let failed = 0;
   let next = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  const warmupEnd = performance.now() + WARMUP_SECONDS * 1000;
+  const deadline = warmupEnd + SECONDS * 1000;
   const send = (body: Buffer) =>
     new Promise<number>((resolve, reject) => {
       const req = request(
@@ -166,13 +169,15 @@ async function runLoad(
       req.on('error', reject);
       req.end(body);
     });
-  const started = performance.now();
+  let started = 0;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
         const body = bodies[next++ % bodies.length]!;
         const t = performance.now();
         const status = await send(body);
+        if (t < warmupEnd) continue;
+        started ||= t;
         latencies.push(performance.now() - t);
         if (status === 200) spans += SPANS_PER_REQUEST;
         else {
@@ -267,7 +272,7 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
   const tables = tableNames();
   await runMigrations(clickhouse, tables);
   const insert = createRowInserter(clickhouse, tables);
-  const batch = Array.from({ length: 50 }, () => mapProto.result.rows).flat();
+  const batch = Array.from({ length: 20 }, () => mapProto.result.rows).flat();
   await insert(tables.traces, batch);
   let t = performance.now();
   for (let i = 0; i < 3; i++) await insert(tables.traces, batch);

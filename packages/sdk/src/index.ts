@@ -21,17 +21,21 @@ export { PROVIDER_NAME } from './telemetry/exposure-recorder.js';
 export type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
 export { parseAssignments, formatAssignments } from './telemetry/assignment-baggage.js';
 
-// Evaluation core (pure; see src/evaluation)
+// Evaluation core (pure; see src/evaluation/README.md)
 export {
   compileConfig,
   CompiledConfig,
   murmur3,
-  bucketUnit,
-  computeBucket,
-  createBucketingPrefix,
-  formatBucketingPrefix,
+  createHashPrefix,
+  hashWithPrefix,
   BUCKET_COUNT,
+  formatBucketingPrefix,
+  createBucketingPrefix,
+  computeBucket,
+  bucketUnit,
+  createAllocation,
+  allocateBucket,
   parseSemver,
   compareSemver,
 } from './evaluation/index.js';
-export type { FlagInfo, SemVer } from './evaluation/index.js';
+export type { FlagInfo, HashPrefix, Allocation, SemVer } from './evaluation/index.js';

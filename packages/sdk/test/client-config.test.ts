@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ConfigProblem, TripwireClient } from '../src/index.js';
 import { createClient } from '../src/index.js';
 import { ConfigServer, formatSse } from './support/config-server.js';
+import { createMetrics } from './support/metrics.js';
+import { createTracing } from './support/otel.js';
 import { HASH_KEY, makeReleaseFlag, makeSnapshot } from './support/snapshot.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -181,5 +183,33 @@ describe('evaluation before any config', () => {
       errorCode: 'provider_not_ready',
       errorMessage: 'no config applied yet',
     });
+  });
+});
+
+describe('config changes and telemetry', () => {
+  it('keeps exposures deduplicated and evaluation counts cumulative across config versions', async () => {
+    const tracing = createTracing();
+    const metrics = createMetrics();
+    server.config = { version: 1, body: makeSnapshot() };
+    client = createClient({
+      environment: 'production',
+      hashKey: HASH_KEY,
+      source: { type: 'polling', baseUrl: base, intervalMs: 10 },
+      tracer: tracing.tracer,
+      meter: metrics.meter,
+      logger: null,
+    });
+    await client.ready();
+    const vip = { targetingKey: 'vip-9', plan: 'vip' };
+    client.assign('checkout-flow', vip, 'x');
+    server.config = { version: 2, body: makeSnapshot({ version: 2 }) };
+    await waitFor(() => client?.status().version === 2);
+    client.assign('checkout-flow', vip, 'x');
+    const exposures = tracing.finished().filter((s) => s.name === 'tripwire.exposure');
+    expect(exposures).toHaveLength(1);
+    const evaluations = await metrics.collect('tripwire.sdk.evaluations');
+    expect(
+      evaluations.find((p) => p.attributes['feature_flag.key'] === 'checkout-flow')?.value,
+    ).toBe(2);
   });
 });

@@ -253,6 +253,37 @@ describe('coverage of 95% intervals', () => {
       expect(naiveCovered / reps).toBeLessThan(0.95 - monteCarloSlack(0.95, reps));
     },
   );
+
+  it(
+    'intervals for the absolute and relative difference of two clustered p95 latencies cover the truth',
+    SLOW,
+    () => {
+      const rng = createSeededRandom(8080);
+      const reps = 500;
+      const controlTruth = 100 * Math.exp(Math.sqrt(0.61) * normalQuantile(0.95));
+      let absoluteCovered = 0;
+      let relativeCovered = 0;
+      for (let rep = 0; rep < reps; rep += 1) {
+        const control = createLatencyArm();
+        const treatment = createLatencyArm();
+        addLatencyUnits(control, rng, { units: 300, scale: 100, extraRequests: 9 });
+        addLatencyUnits(treatment, rng, { units: 300, scale: 115, extraRequests: 9 });
+        const lift = estimateLift({
+          control: summarizeQuantile(buildQuantileStats(control, 0.95)),
+          treatment: summarizeQuantile(buildQuantileStats(treatment, 0.95)),
+        });
+        const [lower, upper] = lift.absolute.interval;
+        if (lower <= 0.15 * controlTruth && 0.15 * controlTruth <= upper) absoluteCovered += 1;
+        const [relLower, relUpper] = lift.relative?.interval ?? [NaN, NaN];
+        if (relLower <= 0.15 && 0.15 <= relUpper) relativeCovered += 1;
+      }
+      const absolute = absoluteCovered / reps;
+      const relative = relativeCovered / reps;
+      report('coverage p95 difference', { absolute, relative });
+      expect(Math.abs(absolute - 0.95)).toBeLessThan(monteCarloSlack(0.95, reps));
+      expect(Math.abs(relative - 0.95)).toBeLessThan(monteCarloSlack(0.95, reps));
+    },
+  );
 });
 
 describe('power and time to detect (looks every 10 s, 100 new units per arm per look, 5 requests per unit)', () => {

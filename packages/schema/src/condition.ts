@@ -59,16 +59,18 @@ export const ConditionRef = Type.Unsafe<Condition>({ $ref: '#/$defs/Condition' }
 
 const ConditionValueSchema = Type.Union([Type.String(), Type.Number(), Type.Boolean()]);
 
+const AttributeConditionSchema = Type.Object(
+  {
+    attribute: Type.String({ minLength: 1, maxLength: 256 }),
+    op: Type.Enum(ConditionOperators),
+    values: Type.Optional(Type.Array(ConditionValueSchema, { maxItems: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
 /** The definition placed under `$defs.Condition`. */
 export const ConditionDefinition = Type.Union([
-  Type.Object(
-    {
-      attribute: Type.String({ minLength: 1, maxLength: 256 }),
-      op: Type.Enum(ConditionOperators),
-      values: Type.Optional(Type.Array(ConditionValueSchema, { maxItems: 10_000 })),
-    },
-    { additionalProperties: false },
-  ),
+  AttributeConditionSchema,
   Type.Object({ all: Type.Array(ConditionRef, { minItems: 1 }) }, { additionalProperties: false }),
   Type.Object({ any: Type.Array(ConditionRef, { minItems: 1 }) }, { additionalProperties: false }),
   Type.Object({ not: ConditionRef }, { additionalProperties: false }),

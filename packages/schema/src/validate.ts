@@ -9,10 +9,63 @@ import type { Segment } from './segment.js';
 import { SegmentSchema } from './segment.js';
 import type { ValidationIssue, ValidationResult } from './validation-issue.js';
 
-type Validator = {
-  Check(value: unknown): boolean;
-  Errors(value: unknown): { instancePath: string; message: string }[];
-};
+interface SchemaError {
+  keyword: string;
+  schemaPath: string;
+  instancePath: string;
+  message: string;
+}
+type Validator = { Check(value: unknown): boolean; Errors(value: unknown): SchemaError[] };
+
+const depthOf = (path: string) => (path === '' ? 0 : path.split('/').length - 1);
+
+/** How many instance path segments a schema path descends (properties, items, …). */
+function countInstanceSteps(schemaPath: string): number {
+  const parts = schemaPath.split('/');
+  let steps = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (part === 'properties' || part === 'patternProperties') {
+      steps++;
+      i++; // skip the property name or pattern
+    } else if (part === 'items' || part === 'additionalProperties') steps++;
+  }
+  return steps;
+}
+
+/**
+ * A failed union (anyOf) reports every branch's errors. For each union and value, keep only the
+ * branch that got furthest into the value (deepest error path; then fewest errors), so a
+ * condition `{ attribute, op: 'bogus' }` reports the bad `op`, not that `all` is missing.
+ */
+function pruneUnionErrors(errors: SchemaError[]): SchemaError[] {
+  const groups = new Map<string, Map<string, SchemaError[]>>();
+  for (const error of errors) {
+    let at = error.schemaPath.indexOf('/anyOf/');
+    while (at >= 0) {
+      const union = error.schemaPath.slice(0, at);
+      const branch = error.schemaPath.slice(at + 7).split('/')[0]!;
+      const base = error.instancePath
+        .split('/')
+        .slice(0, countInstanceSteps(union) + 1)
+        .join('/');
+      const key = `${union}|${base}`;
+      const branches = groups.get(key) ?? new Map<string, SchemaError[]>();
+      branches.set(branch, [...(branches.get(branch) ?? []), error]);
+      groups.set(key, branches);
+      at = error.schemaPath.indexOf('/anyOf/', at + 7);
+    }
+  }
+  const score = (list: SchemaError[]) =>
+    Math.max(...list.map((e) => depthOf(e.instancePath))) * 1000 - list.length;
+  const losers = new Set<SchemaError>();
+  for (const branches of groups.values()) {
+    const lists = [...branches.values()];
+    const best = lists.reduce((a, b) => (score(a) >= score(b) ? a : b));
+    for (const list of lists) if (list !== best) for (const error of list) losers.add(error);
+  }
+  return errors.filter((e) => !losers.has(e));
+}
 
 const validators = new Map<object, Validator>();
 /** Validators are JIT-compiled on first use and kept. */
@@ -31,7 +84,7 @@ function checkSchema(schema: object, value: unknown): ValidationIssue[] {
   if (validator.Check(value)) return [];
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
-  for (const error of validator.Errors(value)) {
+  for (const error of pruneUnionErrors(validator.Errors(value))) {
     if (error.message === 'schema is false') continue;
     const id = `${error.instancePath}\u0000${error.message}`;
     if (seen.has(id)) continue;

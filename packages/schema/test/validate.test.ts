@@ -33,6 +33,20 @@ describe('validateFlag', () => {
     expect(errors.map((e) => e.instancePath)).toEqual(expect.arrayContaining(['/kind', '/key']));
   });
 
+  it('reports the error inside the condition shape the value has, not every shape it is not', () => {
+    const errors = errorsAfter((f) => {
+      production(f).rules[0]!.when = {
+        all: [{ attribute: 'a', op: 'bogus' as 'in', values: [1] }],
+      };
+    });
+    expect(errors).toEqual([
+      {
+        instancePath: '/environments/production/rules/0/when/all/0/op',
+        message: 'must be equal to one of the allowed values',
+      },
+    ]);
+  });
+
   it('rejects unknown properties so typos do not pass silently', () => {
     const errors = errorsAfter((f) => Object.assign(production(f), { enabeld: true }));
     expect(errors.some((e) => e.instancePath === '/environments/production')).toBe(true);

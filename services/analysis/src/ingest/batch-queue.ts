@@ -62,6 +62,13 @@ export class BatchQueue {
         retryAfter: this.#options.retryAfterSeconds,
       });
     }
+    if (total > this.#options.maxQueueRows) {
+      // Could never fit, so retrying would not help: the client must send smaller requests.
+      throw createError(
+        'TRIPWIRE_ERR_PAYLOAD_TOO_LARGE',
+        `request has ${total} items, more than the ingest queue holds (${this.#options.maxQueueRows}); send smaller batches`,
+      );
+    }
     if (total > 0 && this.#queuedRows + total > this.#options.maxQueueRows) {
       throw createError(
         'TRIPWIRE_ERR_OVERLOADED',

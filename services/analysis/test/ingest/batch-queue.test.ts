@@ -85,6 +85,14 @@ describe('BatchQueue', () => {
     });
   });
 
+  it('answers 413 for a request that could never fit the queue', () => {
+    const { insert } = controlledInsert();
+    const queue = new BatchQueue({ insert, batchRows: 10, flushIntervalMs: 1000, maxQueueRows: 3 });
+    expect(() => queue.enqueue([{ table: 't', rows: ['a', 'b', 'c', 'd'] }])).toThrow(
+      expect.objectContaining({ code: 'TRIPWIRE_ERR_PAYLOAD_TOO_LARGE', statusCode: 413 }),
+    );
+  });
+
   it('fails every request of a failed insert with a retryable 503', async () => {
     const { calls, insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 1, flushIntervalMs: 1000, maxQueueRows: 10 });

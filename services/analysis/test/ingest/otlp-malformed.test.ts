@@ -4,6 +4,7 @@ import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
 import { startIngestHarness, type IngestHarness } from './ingest-harness.js';
 
 const MAX_BODY = 64 * 1024;
+const FLUSH_MS = 1500;
 let harness: IngestHarness;
 beforeAll(async () => {
   harness = await startIngestHarness([
@@ -12,7 +13,7 @@ beforeAll(async () => {
     '--max-queue-rows',
     '5',
     '--flush-interval-ms',
-    '5',
+    String(FLUSH_MS),
   ]);
 });
 afterAll(async () => {
@@ -73,6 +74,17 @@ async function post(
 }
 const JSON_TYPE = { 'content-type': 'application/json' };
 const PROTO_TYPE = { 'content-type': 'application/x-protobuf' };
+
+/** Polls the OTLP app's /readyz until its ingest check reads `ready`. */
+async function waitForReadiness(ready: boolean): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const response = await fetch(`${harness.otlpUrl}/readyz`);
+    const body = (await response.json()) as { checks: { ingest?: boolean } };
+    if (body.checks.ingest === ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`ingest readiness never became ${ready}`);
+}
 
 function jsonStatus(body: Buffer): { code: number; message: string } {
   return JSON.parse(body.toString('utf8')) as { code: number; message: string };
@@ -190,13 +202,25 @@ describe('malformed OTLP requests', () => {
     expect(rows).toEqual([{ SpanId: SPAN.spanId }]);
   });
 
-  it('answers 503 with Retry-After when the queue cannot take the request, and accepts it later', async () => {
+  it('answers 413 for a request with more items than the queue can ever hold', async () => {
     const spans = Array.from({ length: 6 }, (_, i) => ({ ...SPAN, name: `s${i}` }));
-    const refused = await post('/v1/traces', jsonTraces(spans, 'overload'), JSON_TYPE);
+    const response = await post('/v1/traces', jsonTraces(spans, 'too-many'), JSON_TYPE);
+    expect(response.status).toBe(413);
+    expect(jsonStatus(response.body).message).toMatch(/send smaller batches/);
+  });
+
+  it('answers 503 with Retry-After while the queue is full, and accepts again once it drains', async () => {
+    const spans = Array.from({ length: 5 }, (_, i) => ({ ...SPAN, name: `s${i}` }));
+    // Five rows fill the queue (bound 5) until their flush, FLUSH_MS later; /readyz shows it.
+    const filling = post('/v1/traces', jsonTraces(spans, 'overload'), JSON_TYPE);
+    await waitForReadiness(false);
+    const refused = await post('/v1/traces', jsonTraces([SPAN], 'overload'), JSON_TYPE);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
     expect(jsonStatus(refused.body)).toMatchObject({ code: 14 });
-    const accepted = await post('/v1/traces', jsonTraces(spans.slice(0, 5), 'overload'), JSON_TYPE);
+    expect((await filling).status).toBe(200);
+    await waitForReadiness(true);
+    const accepted = await post('/v1/traces', jsonTraces([SPAN], 'overload'), JSON_TYPE);
     expect(accepted.status).toBe(200);
   });
 

@@ -84,6 +84,23 @@ describe('alwaysValidPValue', () => {
     expect(relativeError(p, expected)).toBeLessThan(1e-9);
   });
 
+  it('equals α at the boundary of the sequence across extreme t, t* and α (Newton root is exact)', () => {
+    for (const units of [1, 10, 1e3, 1e6, 1e9]) {
+      for (const targetUnits of [1, 100, 1e4, 1e8]) {
+        for (const alpha of [1e-9, 1e-3, 0.05, 0.3]) {
+          for (const alternative of ['two-sided', 'greater'] as const) {
+            const variance = 1 / units;
+            const common = { variance, units, alternative, targetUnits };
+            const { radius } = confidenceSequence({ ...common, estimate: 0, alpha });
+            expect(Number.isFinite(radius)).toBe(true);
+            const p = alwaysValidPValue({ ...common, estimate: radius, tuningAlpha: alpha });
+            expect(relativeError(p, alpha)).toBeLessThan(1e-6);
+          }
+        }
+      }
+    }
+  });
+
   it('is ≤ α exactly when the confidence sequence with the same ρ excludes the null', () => {
     for (const alternative of ['two-sided', 'greater', 'less'] as const) {
       for (const estimate of [-0.09, -0.06, -0.03, 0, 0.03, 0.06, 0.09]) {

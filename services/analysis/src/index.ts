@@ -23,3 +23,11 @@ export type { ChangelogEntry, ChangeAction } from './control-plane/changelog-rep
 export type { KillMarker } from './control-plane/flag-transitions.js';
 export type { RequiredRole } from './control-plane/auth.js';
 export type { TokenStore, TokenRecord, Role } from './control-plane/token-store.js';
+export { fetchArmStatistics } from './analysis/fetch-arm-statistics.js';
+export type {
+  FetchArmStatisticsOptions,
+  ArmStatistics,
+  ArmStatisticsResult,
+} from './analysis/fetch-arm-statistics.js';
+export { ResultsResponseSchema } from './analysis/results-schema.js';
+export type { ResultsResponse, MetricResult, VariantResult } from './analysis/results-schema.js';

@@ -142,6 +142,16 @@ describe('decideGuardrail', () => {
     expect(decision.evidence.relativeEstimate).toBeUndefined();
   });
 
+  it('stays inconclusive when neither arm has any error (no variance to decide on)', () => {
+    const decision = decideGuardrail({
+      guardrail: errorRate,
+      control: ratioArm(5000, 10, 0),
+      treatment: ratioArm(5000, 10, 0),
+    });
+    expect(decision.state).toBe('inconclusive');
+    expect(decision.evidence.pValue).toBe(1);
+  });
+
   it('rejects statistics of the wrong kind for the metric', () => {
     expect(() =>
       decideGuardrail({

@@ -35,7 +35,7 @@ import type {
 import { PROVIDER_NAME, recordExposure } from './telemetry/exposure-recorder.js';
 import { FlagCounters } from './telemetry/flag-counters.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
-import { hasExposure, UnitCache } from './telemetry/unit-cache.js';
+import { hasExposure, listExposures, UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
 import type { ResultSlot } from './telemetry/evaluation-tally.js';
 import { EvaluationTally } from './telemetry/evaluation-tally.js';
@@ -356,9 +356,8 @@ class Client implements TripwireClient {
         const unit = this.#units.entryFor(unitKey);
         attributes[TripwireAttributes.unitId] = unit.id;
         // Variants this process exposed the unit to, so the conversion is attributable without baggage.
-        const exposures = unit.exposures;
-        for (let i = 0; i < exposures.length; i += 2) {
-          attributes[getVariantAttribute(exposures[i]!)] = exposures[i + 1]!;
+        for (const [flagKey, variant] of listExposures(unit)) {
+          attributes[getVariantAttribute(flagKey)] = variant;
         }
       } else {
         const fromBaggage = propagation.getBaggage(active)?.getEntry(BaggageKeys.unit)?.value;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { hashUnit } from '../src/telemetry/hash-unit.js';
-import { UnitCache } from '../src/telemetry/unit-cache.js';
+import { hasExposure, listExposures, setExposure, UnitCache } from '../src/telemetry/unit-cache.js';
 
 describe('hashUnit', () => {
   it('is HMAC-SHA256 of the unit key under the configured key, hex, 32 chars', () => {
@@ -43,5 +43,28 @@ describe('UnitCache', () => {
     const first = cache.entryFor('first');
     for (let i = 0; i < 20; i += 1) cache.entryFor(`u${i}`);
     expect(cache.entryFor('first')).not.toBe(first);
+  });
+});
+
+describe('per-unit exposure record', () => {
+  it('remembers the last variant per flag, for any number of flags', () => {
+    const unit = new UnitCache({ hashKey: 'k', capacity: 10 }).entryFor('u');
+    expect(hasExposure(unit, 'a', 'on')).toBe(false);
+    for (const flag of ['a', 'b', 'c']) setExposure(unit, flag, 'on');
+    expect(['a', 'b', 'c', 'd'].map((f) => hasExposure(unit, f, 'on'))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    setExposure(unit, 'a', 'off');
+    setExposure(unit, 'c', 'off');
+    expect(hasExposure(unit, 'a', 'on')).toBe(false);
+    expect(hasExposure(unit, 'c', 'off')).toBe(true);
+    expect(listExposures(unit)).toEqual([
+      ['a', 'off'],
+      ['b', 'on'],
+      ['c', 'off'],
+    ]);
   });
 });

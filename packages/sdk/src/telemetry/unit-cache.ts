@@ -5,32 +5,51 @@ export interface UnitEntry {
   /** HMAC of the unit key (see `hashUnit`). */
   readonly id: string;
   /**
-   * Last exposure recorded per flag, flat: `[flagKey0, variant0, flagKey1, variant1, …]`. A
-   * unit sees few flags, and a short linear scan beats a Map lookup (no hashing, no extra
-   * object to reach in memory).
+   * Last exposure recorded per flag. The first flag lives inline (same object, same cache
+   * line as `id`: the repeat-exposure check usually touches nothing else); further flags in
+   * `more`, flat `[flagKey, variant, …]`. A unit sees few flags, so a short scan beats a Map.
    */
-  readonly exposures: string[];
+  flag0: string | undefined;
+  variant0: string | undefined;
+  more: string[] | undefined;
 }
 
 /** Whether `unit` already had its exposure to `variant` of `flagKey` recorded. */
 export function hasExposure(unit: UnitEntry, flagKey: string, variant: string): boolean {
-  const exposures = unit.exposures;
-  for (let i = 0; i < exposures.length; i += 2) {
-    if (exposures[i] === flagKey) return exposures[i + 1] === variant;
+  if (unit.flag0 === flagKey) return unit.variant0 === variant;
+  const more = unit.more;
+  if (more === undefined) return false;
+  for (let i = 0; i < more.length; i += 2) {
+    if (more[i] === flagKey) return more[i + 1] === variant;
   }
   return false;
 }
 
 /** Records the unit's exposure to `variant` of `flagKey`, replacing an earlier variant. */
 export function setExposure(unit: UnitEntry, flagKey: string, variant: string): void {
-  const exposures = unit.exposures;
-  for (let i = 0; i < exposures.length; i += 2) {
-    if (exposures[i] === flagKey) {
-      exposures[i + 1] = variant;
+  if (unit.flag0 === undefined || unit.flag0 === flagKey) {
+    unit.flag0 = flagKey;
+    unit.variant0 = variant;
+    return;
+  }
+  const more = (unit.more ??= []);
+  for (let i = 0; i < more.length; i += 2) {
+    if (more[i] === flagKey) {
+      more[i + 1] = variant;
       return;
     }
   }
-  exposures.push(flagKey, variant);
+  more.push(flagKey, variant);
+}
+
+/** Every recorded `[flagKey, variant]` of the unit. */
+export function listExposures(unit: UnitEntry): [string, string][] {
+  const pairs: [string, string][] = [];
+  if (unit.flag0 !== undefined && unit.variant0 !== undefined)
+    pairs.push([unit.flag0, unit.variant0]);
+  const more = unit.more ?? [];
+  for (let i = 0; i < more.length; i += 2) pairs.push([more[i]!, more[i + 1]!]);
+  return pairs;
 }
 
 /**
@@ -57,9 +76,11 @@ export class UnitCache {
   entryFor(unitKey: string): UnitEntry {
     const hit = this.#young.get(unitKey);
     if (hit !== undefined) return hit;
-    const entry = this.#old.get(unitKey) ?? {
+    const entry: UnitEntry = this.#old.get(unitKey) ?? {
       id: hashUnit(unitKey, this.#hashKey),
-      exposures: [],
+      flag0: undefined,
+      variant0: undefined,
+      more: undefined,
     };
     if (this.#young.size >= this.#generationSize) {
       this.#old = this.#young;

@@ -86,29 +86,44 @@ function nested<T>(read: () => T, pointer: string): T {
  */
 export function attributesJson(list: unknown, key: string): string {
   const pairs = readArray(list, key);
-  if (pairs.length === 0) return '{}';
-  const entries: [string, string][] = [];
-  for (let i = 0; i < pairs.length; i++) {
+  const n = pairs.length;
+  if (n === 0) return '{}';
+  const keys = new Array<string>(n);
+  const values = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
     try {
       const kv = readObject(pairs[i], 'keyValue');
       if (kv === undefined) throw new OtlpInputError('a KeyValue must be an object', '');
-      entries.push([readString(kv.key, 'key'), formatAnyValue(kv.value)]);
+      keys[i] = readString(kv.key, 'key');
+      values[i] = formatAnyValue(kv.value);
     } catch (error) {
       rethrowAt(error, `/${key}/${i}`);
     }
   }
-  entries.sort(compareKeys);
+  sortByKey(keys, values);
   let json = '{';
-  for (let i = 0; i < entries.length; i++) {
-    const [k, v] = entries[i]!;
-    if (i + 1 < entries.length && entries[i + 1]![0] === k) continue;
-    json += `${json.length > 1 ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
+  for (let i = 0; i < n; i++) {
+    if (i + 1 < n && keys[i + 1] === keys[i]) continue;
+    json += `${i > 0 && json.length > 1 ? ',' : ''}${JSON.stringify(keys[i])}:${JSON.stringify(values[i])}`;
   }
   return `${json}}`;
 }
 
-function compareKeys(a: [string, string], b: [string, string]): number {
-  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+/** Stable insertion sort of parallel arrays: attribute lists are short and often nearly sorted. */
+function sortByKey(keys: string[], values: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (keys[i - 1]! <= k) continue;
+    const v = values[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      values[j + 1] = values[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+    values[j + 1] = v;
+  }
 }
 
 /** The string form of one attribute (e.g. the resource's `service.name`), '' when absent. */

@@ -1,0 +1,161 @@
+// Kill-switch propagation: 1,000 SSE clients on loopback (in a child process), time from the
+// kill write (API call issued) to every client having applied it. Run: npm run bench.
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Flag } from '@tripwire/schema';
+import { buildApp, loadConfig } from '../src/index.js';
+
+const CLIENTS = Number(process.env.PROPAGATION_CLIENTS ?? 1000);
+const ROUNDS = Number(process.env.PROPAGATION_ROUNDS ?? 10);
+const ADMIN = 'twk_bench_admin_token_0123456789abcdef';
+const wallClock = (): number => performance.timeOrigin + performance.now();
+
+const flag: Flag = {
+  key: 'bench.kill-switch',
+  kind: 'operational',
+  type: 'boolean',
+  variants: [
+    { key: 'off', value: false },
+    { key: 'on', value: true },
+  ],
+  defaultVariant: 'off',
+  salt: 'bench.kill-switch',
+  metadata: { owner: 'bench', createdAt: new Date().toISOString() },
+  environments: { production: { enabled: true, rules: [], fallthrough: { variant: 'on' } } },
+  version: 0,
+};
+
+function percentile(sorted: number[], p: number): number {
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
+}
+
+async function api<T>(base: string, path: string, body: unknown): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function measure(
+  mode: 'sdk' | 'raw',
+  base: string,
+  sdkKey: string,
+  currentVersion: () => number,
+) {
+  const child = fork(
+    join(import.meta.dirname, 'propagation-clients.ts'),
+    [base, sdkKey, String(CLIENTS), mode],
+    {
+      execArgv: ['--import', 'tsx'],
+    },
+  );
+  const latest = new Map<number, { version: number; at: number }>();
+  let onReport = (): void => undefined;
+  child.on(
+    'message',
+    (message: { type: string; items?: { client: number; version: number; at: number }[] }) => {
+      for (const item of message.items ?? []) latest.set(item.client, item);
+      onReport();
+    },
+  );
+  await new Promise<void>((resolve) =>
+    child.on('message', (m: { type: string }) => m.type === 'ready' && resolve()),
+  );
+  const latencies: number[] = [];
+  const roundP99: number[] = [];
+  const writes: number[] = [];
+  const firsts: number[] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const action = round % 2 === 0 ? 'kill' : 'restore';
+    const start = wallClock();
+    await api(base, `/api/v1/flags/${flag.key}/${action}`, {
+      environment: 'production',
+      reason: `bench ${round}`,
+    });
+    writes.push(wallClock() - start);
+    const target = currentVersion();
+    await new Promise<void>((resolve) => {
+      onReport = () => {
+        let done = 0;
+        for (const item of latest.values()) if (item.version >= target) done += 1;
+        if (done === CLIENTS) resolve();
+      };
+      onReport();
+    });
+    const round_ = [...latest.values()].map((item) => item.at - start).sort((a, b) => a - b);
+    latencies.push(...round_);
+    firsts.push(round_[0] ?? Number.NaN);
+    roundP99.push(percentile(round_, 99));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill();
+  latencies.sort((a, b) => a - b);
+  const median = (values: number[]): number =>
+    percentile(
+      [...values].sort((a, b) => a - b),
+      50,
+    );
+  return {
+    write: median(writes),
+    first: median(firsts),
+    clients: mode === 'sdk' ? '@tripwire/sdk createClient (stream)' : 'raw SSE (node:http)',
+    count: CLIENTS,
+    rounds: ROUNDS,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+    worstRoundP99: Math.max(...roundP99),
+  };
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+  const base = loadConfig(['--data-dir', dataDir, '--api-port', '0', '--otlp-port', '0'], {});
+  const app = await buildApp(
+    { ...base, controlPlane: { ...base.controlPlane, adminToken: ADMIN } },
+    { logger: false },
+  );
+  try {
+    await app.api.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.api.server.address() as { port: number };
+    const url = `http://127.0.0.1:${address.port}`;
+    await api(url, '/api/v1/flags', { flag });
+    const { secret: sdkKey } = await api<{ secret: string }>(url, '/api/v1/tokens', {
+      name: 'bench',
+      kind: 'sdk',
+      environments: ['production'],
+    });
+    const rows = [];
+    for (const mode of ['sdk', 'raw'] as const)
+      rows.push(await measure(mode, url, sdkKey, () => app.context.flags.version()));
+    const ms = (value: number): string => `${value.toFixed(1)} ms`;
+    console.log(
+      `\nKill-switch propagation: API kill call issued → client applied the patch (target p99 ≤ 250 ms)\n`,
+    );
+    console.table(
+      rows.map((row) => ({
+        clients: row.clients,
+        connections: row.count,
+        kills: row.rounds,
+        'write (API 200), median': ms(row.write),
+        'first client, median': ms(row.first),
+        p50: ms(row.p50),
+        p99: ms(row.p99),
+        max: ms(row.max),
+        'worst round p99': ms(row.worstRoundP99),
+      })),
+    );
+  } finally {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

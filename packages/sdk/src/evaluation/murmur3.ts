@@ -69,7 +69,25 @@ export function hashToInt32(prefix: HashPrefix, input: string): number {
   let tailLength = prefix.tailLength;
   let length = prefix.length;
   const n = input.length;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  // Fast path: four ASCII characters form one block (shifted past any pending tail bytes).
+  for (; i + 4 <= n; i += 4) {
+    const c0 = input.charCodeAt(i);
+    const c1 = input.charCodeAt(i + 1);
+    const c2 = input.charCodeAt(i + 2);
+    const c3 = input.charCodeAt(i + 3);
+    if ((c0 | c1 | c2 | c3) >= 0x80) break;
+    const word = c0 | (c1 << 8) | (c2 << 16) | (c3 << 24);
+    if (tailLength === 0) {
+      h = mixBlock(h, word);
+    } else {
+      const shift = tailLength << 3;
+      h = mixBlock(h, tail | (word << shift));
+      tail = word >>> (32 - shift);
+    }
+    length += 4;
+  }
+  for (; i < n; i++) {
     const code = input.charCodeAt(i);
     if (code < 0x80) {
       tail |= code << (tailLength << 3);

@@ -79,6 +79,23 @@ describe('murmur3', () => {
     }
   });
 
+  it('hashes ASCII runs block-wise correctly after prefixes of every alignment', () => {
+    const ascii = 'The quick brown fox jumps over the lazy dog 0123456789';
+    for (let prefixLength = 0; prefixLength < 8; prefixLength++) {
+      const prefix = ascii.slice(0, prefixLength);
+      for (let length = 0; length <= 40; length++) {
+        for (const tail of [
+          ascii.slice(3, 3 + length),
+          `${ascii.slice(0, length)}é`,
+          `é${ascii.slice(0, length)}`,
+        ]) {
+          const expected = referenceMurmur3(encoder.encode(prefix + tail), 0);
+          expect(hashWithPrefix(createHashPrefix(prefix), tail)).toBe(expected);
+        }
+      }
+    }
+  });
+
   it('encodes lone surrogates as U+FFFD like TextEncoder', () => {
     expect(murmur3('a\ud800b')).toBe(murmur3('a\ufffdb'));
     expect(murmur3('\udc00')).toBe(murmur3('\ufffd'));

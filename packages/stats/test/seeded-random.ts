@@ -52,43 +52,47 @@ export function createSeededRandom(seed: number): SeededRandom {
     spare = r * Math.sin(theta);
     return r * Math.cos(theta);
   };
-  const binomial = (n: number, p: number): number => {
-    const variance = n * p * (1 - p);
-    if (variance > 30) {
-      const draw = Math.round(n * p + Math.sqrt(variance) * normal());
-      return Math.min(n, Math.max(0, draw));
-    }
-    // Inversion with one uniform: walk the pmf from k = 0.
-    const u = next();
-    const odds = p / (1 - p);
-    let probability = (1 - p) ** n;
-    let cumulative = probability;
-    let k = 0;
-    while (u > cumulative && k < n) {
-      probability *= (odds * (n - k)) / (k + 1);
-      k += 1;
-      cumulative += probability;
-    }
-    return k;
-  };
-  const poisson = (lambda: number): number => {
-    const u = next();
-    let probability = Math.exp(-lambda);
-    let cumulative = probability;
-    let k = 0;
-    while (u > cumulative && k < 1000) {
-      k += 1;
-      probability *= lambda / k;
-      cumulative += probability;
-    }
-    return k;
-  };
+  const binomial = (n: number, p: number): number => sampleBinomial(next, normal, n, p);
+  const poisson = (lambda: number): number => samplePoisson(next, lambda);
   const chiSquare = (k: number): number => {
     const c = 2 / (9 * k);
     const cube = 1 - c + Math.sqrt(c) * normal();
     return k * Math.max(0, cube) ** 3;
   };
   return { next, normal, binomial, poisson, chiSquare };
+}
+
+function sampleBinomial(next: () => number, normal: () => number, n: number, p: number): number {
+  const variance = n * p * (1 - p);
+  if (variance > 30) {
+    const draw = Math.round(n * p + Math.sqrt(variance) * normal());
+    return Math.min(n, Math.max(0, draw));
+  }
+  // Inversion with one uniform: walk the pmf from k = 0.
+  const u = next();
+  const odds = p / (1 - p);
+  let probability = (1 - p) ** n;
+  let cumulative = probability;
+  let k = 0;
+  while (u > cumulative && k < n) {
+    probability *= (odds * (n - k)) / (k + 1);
+    k += 1;
+    cumulative += probability;
+  }
+  return k;
+}
+
+function samplePoisson(next: () => number, lambda: number): number {
+  const u = next();
+  let probability = Math.exp(-lambda);
+  let cumulative = probability;
+  let k = 0;
+  while (u > cumulative && k < 1000) {
+    k += 1;
+    probability *= lambda / k;
+    cumulative += probability;
+  }
+  return k;
 }
 
 function rotl(x: number, k: number): number {

@@ -12,17 +12,16 @@ interface Vectors<C> {
   cases: C[];
 }
 const murmur = load<Vectors<{ input: string; seed: number; hash: number }>>('murmur3.json');
-const bucketing =
-  load<
-    Vectors<{
-      salt: string;
-      seed: number;
-      unitKey: string;
-      hashInput: string;
-      hash: number;
-      bucket: number;
-    }>
-  >('bucketing.json');
+const bucketing = load<
+  Vectors<{
+    salt: string;
+    seed: number;
+    unitKey: string;
+    hashInput: string;
+    hash: number;
+    bucket: number;
+  }>
+>('bucketing.json');
 const evaluation = load<
   Vectors<{
     name: string;

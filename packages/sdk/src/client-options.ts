@@ -40,7 +40,7 @@ export interface ClientOptions {
   /** Secret for HMAC-hashing unit keys (at least 16 characters). Keep it stable across deploys. */
   readonly hashKey: string;
   /** Bearer token for the polling and stream sources. */
-  readonly sdkKey?: string;
+  readonly sdkKey?: string | undefined;
   /** A config to evaluate until the source delivers one (validated like any other). */
   readonly bootstrap?: ConfigSnapshot;
   /** Default: `trace.getTracer('@tripwire/sdk')` (a no-op until the host registers an SDK). */

@@ -144,6 +144,35 @@ describe('client over the SSE stream', () => {
   });
 });
 
+describe('close', () => {
+  it('stops polling: no request reaches the server after close', async () => {
+    server.config = { version: 1, body: makeSnapshot() };
+    const c = start({ type: 'polling', baseUrl: base, intervalMs: 5 });
+    await c.ready();
+    await waitFor(() => server.requests.length >= 3);
+    await c.close();
+    const seen = server.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.requests.length).toBe(seen);
+  });
+
+  it('stops watching the file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tripwire-client-close-'));
+    const path = join(dir, 'flags.json');
+    try {
+      await writeFile(path, JSON.stringify(makeSnapshot()));
+      const c = start({ type: 'file', path });
+      await c.ready();
+      await c.close();
+      await writeFile(path, JSON.stringify(killedNav(2)));
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(c.status().version).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('bootstrap and file sources', () => {
   it('evaluates the bootstrap until the source answers, and reports it on timeout', async () => {
     server.failWith = 503;

@@ -23,15 +23,29 @@ export function normalSurvival(x: number): number {
 
 /**
  * Standard normal quantile Φ⁻¹(p). stdlib's erfcinv-based value is only ~1e-9 accurate in the
- * far tails, so one Halley step on the lower tail (1 − p is exact for p ≥ 0.5) brings it to
- * ~1e-15 relative.
+ * tails and −∞ below p ≈ 1e-16, so it is the start (or the asymptotic
+ * −√(L − ln L − ln 2π), L = −2 ln p) of Newton steps on ln Φ(x) = ln p, done on the lower tail
+ * (1 − p is exact for p ≥ 0.5). Accurate to ~1e-15 relative down to p = 1e-300.
  */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) return normalQuantileBase(p, 0, 1);
   if (p > 0.5) return -normalQuantile(1 - p);
-  const x = normalQuantileBase(p, 0, 1);
-  const e = (normalCdfBase(x, 0, 1) - p) / normalDensity(x);
-  return x - e / (1 + (x * e) / 2);
+  let x = normalQuantileBase(p, 0, 1);
+  if (!Number.isFinite(x)) {
+    const l = -2 * Math.log(p);
+    x = -Math.sqrt(l - Math.log(l) - Math.log(2 * Math.PI));
+  }
+  const logP = Math.log(p);
+  for (let i = 0; i < 6; i += 1) {
+    const cdf = normalCdfBase(x, 0, 1);
+    const density = normalDensity(x);
+    // Below p ≈ 1e-308 the density underflows: keep the current value.
+    if (!(cdf > 0 && density > 0)) break;
+    const step = ((Math.log(cdf) - logP) * cdf) / density;
+    x -= step;
+    if (Math.abs(step) <= 1e-15 * Math.abs(x)) break;
+  }
+  return x;
 }
 
 /** Standard normal density φ(x). */

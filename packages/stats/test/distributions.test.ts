@@ -20,6 +20,8 @@ const cases: [string, () => number, number][] = [
   ['pnorm(3.5)', () => normalCdf(3.5), 9.9976737092096446e-1],
   ['qnorm(0.975)', () => normalQuantile(0.975), 1.9599639845400536],
   ['qnorm(1e-10)', () => normalQuantile(1e-10), -6.3613409024040557],
+  ['qnorm(0.9999999999)', () => normalQuantile(0.9999999999), 6.3613408896974208],
+  ['qnorm(1e-15)', () => normalQuantile(1e-15), -7.9413453261709952],
   ['qnorm(0.5 + 1e-9)', () => normalQuantile(0.5 + 1e-9), 2.5066282037387119e-9],
   ['pt(2.5, 3)', () => studentTCdf(2.5, 3), 9.5614667649596718e-1],
   ['pt(-1.7, 17.776)', () => studentTCdf(-1.7, 17.776), 5.3280430771345685e-2],
@@ -61,6 +63,22 @@ describe('distribution functions', () => {
       const cauchy = p > 0.5 ? 1 / Math.tan(Math.PI * (1 - p)) : -1 / Math.tan(Math.PI * p);
       expect(relativeError(studentTQuantile(p, 1), cauchy)).toBeLessThan(1e-12);
     }
+  });
+
+  it.each([
+    [1e-20, -9.2623400897984052],
+    [1e-100, -21.273453560965319],
+    [1e-200, -30.205594179579634],
+    [1e-300, -37.0470962993612],
+  ])('matches R qnorm(%d) in the far tail to 1e-12', (p, expected) => {
+    expect(relativeError(normalQuantile(p), expected)).toBeLessThan(1e-12);
+  });
+
+  it('keeps the normal quantile finite down to the smallest double', () => {
+    expect(Number.isFinite(normalQuantile(5e-324))).toBe(true);
+    expect(normalQuantile(5e-324)).toBeLessThan(normalQuantile(1e-300));
+    expect(normalQuantile(0)).toBe(-Infinity);
+    expect(normalQuantile(1)).toBe(Infinity);
   });
 
   it('round-trips quantiles through CDFs to 1e-12', () => {

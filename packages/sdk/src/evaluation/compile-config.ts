@@ -140,8 +140,8 @@ function createFlagShell(flag: Flag, results: ResultTable, environment: string):
     version: flag.version,
     defaultVariant: flag.defaultVariant,
     variants: flag.variants.map((v) => v.key),
-    owner: flag.metadata.owner,
-    expiresAt: flag.metadata.expiresAt,
+    owner: typeof flag.metadata?.owner === 'string' ? flag.metadata.owner : '',
+    expiresAt: typeof flag.metadata?.expiresAt === 'string' ? flag.metadata.expiresAt : undefined,
     enabled: state?.enabled ?? false,
     rules: [],
     fallthrough: { result: undefined, rollout: undefined },
@@ -243,6 +243,26 @@ function describeFirstIssue(errors: readonly { instancePath: string; message: st
   return first ? `${first.instancePath || '/'}: ${first.message}` : 'invalid';
 }
 
+/** Problems confined to these parts do not affect evaluation, so they do not break the flag. */
+const NON_EVALUATION_PATHS = ['/metadata', '/guardrails'];
+const affectsEvaluation = (issue: { instancePath: string }) =>
+  !NON_EVALUATION_PATHS.some(
+    (p) => issue.instancePath === p || issue.instancePath.startsWith(`${p}/`),
+  );
+
+/** The flag if it can be evaluated (metadata and guardrail problems are tolerated), else why not. */
+function checkEvaluable(raw: object): Flag | ResolutionFailure {
+  const checked = validateFlag(raw);
+  if (checked.ok) return checked.value;
+  const fatal = checked.errors.filter(affectsEvaluation);
+  if (fatal.length === 0) return raw as Flag;
+  const key = String((raw as { key: string }).key);
+  return new ResolutionFailure(
+    'parse_error',
+    `flag '${key}' is invalid at ${describeFirstIssue(fatal)}`,
+  );
+}
+
 /** Builds one compiled flag per snapshot flag; a flag that cannot compile is kept as broken. */
 function compileFlags(snapshot: ConfigSnapshot): Map<string, CompiledFlag> {
   const scope = createScope(Array.isArray(snapshot.segments) ? snapshot.segments : []);
@@ -255,20 +275,16 @@ function compileFlags(snapshot: ConfigSnapshot): Map<string, CompiledFlag> {
       typeof (raw as { key?: unknown }).key !== 'string'
     )
       continue;
-    const checked = validateFlag(raw);
-    if (!checked.ok) {
+    const flag = checkEvaluable(raw);
+    if (flag instanceof ResolutionFailure) {
       const key = String((raw as { key: string }).key);
-      const failure = new ResolutionFailure(
-        'parse_error',
-        `flag '${key}' is invalid at ${describeFirstIssue(checked.errors)}`,
-      );
-      shells.set(key, createBrokenShell(raw as Record<string, unknown>, failure));
+      shells.set(key, createBrokenShell(raw as Record<string, unknown>, flag));
       continue;
     }
-    const results = createResultTable(checked.value);
-    const shell = createFlagShell(checked.value, results, snapshot.environment);
+    const results = createResultTable(flag);
+    const shell = createFlagShell(flag, results, snapshot.environment);
     shells.set(shell.key, shell);
-    bodies.push({ flag: checked.value, shell, results });
+    bodies.push({ flag, shell, results });
   }
   for (const { flag, shell, results } of bodies) {
     try {

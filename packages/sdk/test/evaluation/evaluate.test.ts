@@ -64,6 +64,19 @@ describe('evaluate', () => {
     expect(result.errorMessage).toContain("flag 'bad' is invalid at");
   });
 
+  it('still evaluates a flag whose only problems are in metadata or guardrails', () => {
+    const flag = makeFlag({ key: 'meta' }, { variant: 'b' });
+    const broken = {
+      ...flag,
+      metadata: { createdAt: 'not a date' },
+      guardrails: [{ id: 'g' }],
+    } as unknown as Flag;
+    expect(compileConfig(makeSnapshot([broken])).evaluate('meta', {}, '')).toMatchObject({
+      value: 'b',
+      reason: 'static',
+    });
+  });
+
   it('compiles a snapshot with no flags array to an empty config', () => {
     const config = compileConfig({
       environment: 'production',

@@ -4,6 +4,7 @@
  * Upper tails are computed directly (not as 1 − CDF) so tiny p-values keep their digits.
  */
 import gammainc from '@stdlib/math-base-special-gammainc';
+import gammaln from '@stdlib/math-base-special-gammaln';
 import chisquareCdfBase from '@stdlib/stats-base-dists-chisquare-cdf';
 import chisquareQuantileBase from '@stdlib/stats-base-dists-chisquare-quantile';
 import normalCdfBase from '@stdlib/stats-base-dists-normal-cdf';
@@ -79,7 +80,35 @@ export function chiSquareSurvival(x: number, degreesOfFreedom: number): number {
   return gammainc(x / 2, degreesOfFreedom / 2, true, true);
 }
 
-/** χ² quantile. */
+/** χ² density with k degrees of freedom, computed on the log scale. */
+function computeChiSquareDensity(x: number, k: number): number {
+  const half = k / 2;
+  return Math.exp((half - 1) * Math.log(x) - x / 2 - half * Math.LN2 - gammaln(half));
+}
+
+/**
+ * χ² quantile: stdlib's gammaincinv value (≈1e-11 accurate near p = 1) refined by Newton steps
+ * on ln F(x) = ln p (lower half) or ln Q(x) = ln(1 − p) (upper half), so both tails keep their
+ * digits.
+ */
 export function chiSquareQuantile(p: number, degreesOfFreedom: number): number {
-  return chisquareQuantileBase(p, degreesOfFreedom);
+  let x = chisquareQuantileBase(p, degreesOfFreedom);
+  if (!(p > 0 && p < 1) || !(x > 0) || !Number.isFinite(x)) return x;
+  const isUpper = p > 0.5;
+  const target = Math.log(isUpper ? 1 - p : p);
+  for (let i = 0; i < 4; i += 1) {
+    const tail = isUpper
+      ? chiSquareSurvival(x, degreesOfFreedom)
+      : chiSquareCdf(x, degreesOfFreedom);
+    const density = computeChiSquareDensity(x, degreesOfFreedom);
+    if (!(tail > 0 && density > 0)) break;
+    // d ln F/dx = f/F; d ln Q/dx = −f/Q.
+    const step = ((Math.log(tail) - target) * tail) / density;
+    const next = isUpper ? x + step : x - step;
+    if (!(next > 0)) break;
+    const converged = Math.abs(next - x) <= 1e-15 * x;
+    x = next;
+    if (converged) break;
+  }
+  return x;
 }

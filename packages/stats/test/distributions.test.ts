@@ -8,6 +8,7 @@ import {
   normalSurvival,
   studentTCdf,
   studentTQuantile,
+  studentTSurvival,
 } from '@tripwire/stats';
 import { relativeError } from './seeded-random.js';
 
@@ -36,6 +37,24 @@ const cases: [string, () => number, number][] = [
   ['pchisq(0.5, 7)', () => chiSquareCdf(0.5, 7), 5.5351860957503435e-4],
   ['qchisq(0.95, 1)', () => chiSquareQuantile(0.95, 1), 3.841458820694124],
   ['qchisq(0.99, 4)', () => chiSquareQuantile(0.99, 4), 1.3276704135987622e1],
+  // R's lower-tail qchisq(0.999999999999, 10) is off by 2.6e-11 (its pchisq misses 1 − p by
+  // 1e-9); the upper-tail call is exact, so it is the reference for p close to 1.
+  [
+    'qchisq(1 - 0.999999999999, 10, lower.tail = FALSE)',
+    () => chiSquareQuantile(0.999999999999, 10),
+    78.471695680246313,
+  ],
+  ['qchisq(1e-15, 3)', () => chiSquareQuantile(1e-15, 3), 2.4179879311416344e-10],
+  ['qt(1e-20, 5)', () => studentTQuantile(1e-20, 5), -1.568392545436577e4],
+  ['qt(1e-12, 30)', () => studentTQuantile(1e-12, 30), -11.397217523311411],
+  ['pt(-50, 3)', () => studentTCdf(-50, 3), 8.8085760206359757e-6],
+  ['pt(40, 1000, lower.tail = FALSE)', () => studentTSurvival(40, 1000), 5.2394260775864375e-210],
+  [
+    'pchisq(500, 10, lower.tail = FALSE)',
+    () => chiSquareSurvival(500, 10),
+    4.4147360999137316e-101,
+  ],
+  ['pnorm(-37)', () => normalCdf(-37), 5.7255712225245771e-300],
   ['qchisq(0.001, 10)', () => chiSquareQuantile(0.001, 10), 1.4787434638356649],
 ];
 

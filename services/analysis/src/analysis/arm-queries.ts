@@ -17,7 +17,8 @@ export interface ScopeParams {
   spanName: string;
   sinceMs: number;
   untilMs: number;
-  [key: string]: string | number | readonly string[] | readonly number[];
+  [key: string]:
+    string | number | readonly string[] | readonly number[] | readonly (readonly number[])[];
 }
 
 export interface ArmScope {
@@ -102,27 +103,30 @@ ORDER BY variant`;
 }
 
 /**
- * Per variant: moments across units of b_i (requests below the arm's quantile: whole buckets
- * under {buckets} plus {fractions} of that bucket) and n_i, for the clustered-quantile delta
- * method. {variants}, {buckets}, {fractions} are parallel arrays, one entry per arm.
+ * Per variant: moments across units of n_i and, for each requested quantile j, b_ij (requests
+ * below the arm's quantile: whole buckets under {buckets}[arm][j] plus {fractions}[arm][j] of
+ * that bucket), for the clustered-quantile delta method. {variants} lists the arms; {buckets}
+ * and {fractions} hold one array (one entry per quantile) per arm. b-sums come back as arrays.
  */
 export function buildQuantileMomentsSql(tables: TableNames): string {
   return `WITH ${buildValidUnitsCte(tables)}
 SELECT variant,
   count() AS units,
-  sum(b) AS sum_below, sum(b * b) AS sum_below_sq, sum(b * n) AS sum_below_requests,
+  sumForEach(b) AS sum_below,
+  sumForEach(arrayMap(x -> x * x, b)) AS sum_below_sq,
+  sumForEach(arrayMap(x -> x * n, b)) AS sum_below_requests,
   sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq
 FROM (
   SELECT variant, unit_id,
     toFloat64(sum(requests)) AS n,
-    sum(
-      arraySum(mapValues(mapFilter((k, v) -> k < threshold, latency_histogram)))
-      + fraction * latency_histogram[threshold]
-    ) AS b
+    sumForEach(arrayMap(
+      (t, f) -> arraySum(mapValues(mapFilter((k, v) -> k < t, latency_histogram))) + f * latency_histogram[t],
+      thresholds, fractions
+    )) AS b
   FROM (
     SELECT *,
-      transform(variant, {variants:Array(String)}, {buckets:Array(UInt16)}, toUInt16(0)) AS threshold,
-      transform(variant, {variants:Array(String)}, {fractions:Array(Float64)}, 0.0) AS fraction
+      {buckets:Array(Array(UInt16))}[indexOf({variants:Array(String)}, variant)] AS thresholds,
+      {fractions:Array(Array(Float64))}[indexOf({variants:Array(String)}, variant)] AS fractions
     FROM ${tables.variantRequests}
     WHERE ${buildRequestWhere()}
   )

@@ -112,9 +112,12 @@ async function fetchMetricStats(
       const quantiles = await fetchQuantileStats(context, {
         params,
         histograms: histograms.byVariant,
-        probability: QUANTILE_PROBABILITY[metric],
+        probabilities: [QUANTILE_PROBABILITY[metric]],
       });
-      return { byVariant: quantiles.byVariant, sql: [histograms.sql, quantiles.sql] };
+      return {
+        byVariant: quantiles.byProbability[0] ?? new Map<string, MetricStats>(),
+        sql: [histograms.sql, quantiles.sql],
+      };
     }
     case 'conversion': {
       const conversions = await fetchConversionStats(context, {

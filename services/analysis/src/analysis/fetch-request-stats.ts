@@ -83,54 +83,57 @@ export async function fetchLatencyHistograms(
 interface QuantileMomentsRow {
   variant: string;
   units: string | number;
-  sum_below: number;
-  sum_below_sq: number;
-  sum_below_requests: number;
+  sum_below: number[];
+  sum_below_sq: number[];
+  sum_below_requests: number[];
   sum_requests: number;
   sum_requests_sq: number;
 }
 
 /**
- * Clustered-quantile statistics at `probability` per variant: the quantile function sampled at
- * `quantileSketchLevels(probability)` from the arm's histogram, and the per-unit moments of the
- * requests below the arm's quantile (Deng, Knoblich & Lu 2018, §4.2).
+ * Clustered-quantile statistics per variant at each of `probabilities`, in one scan: the
+ * quantile function sampled at `quantileSketchLevels(p)` from the arm's histogram, and the
+ * per-unit moments of the requests below the arm's quantile (Deng, Knoblich & Lu 2018, §4.2).
+ * Returns one map (variant → statistics) per probability, in the order given.
  */
 export async function fetchQuantileStats(
   context: AnalysisContext,
   options: {
     params: ScopeParams;
     histograms: ReadonlyMap<string, LatencyHistogram>;
-    probability: number;
+    probabilities: readonly number[];
   },
-): Promise<{ byVariant: Map<string, QuantileStats>; sql: string }> {
-  const { histograms, probability } = options;
+): Promise<{ byProbability: Map<string, QuantileStats>[]; sql: string }> {
+  const { histograms, probabilities } = options;
   const variants = [...histograms.keys()];
   const positions = variants.map((variant) =>
-    locateQuantile(histograms.get(variant) ?? {}, probability),
+    probabilities.map((p) => locateQuantile(histograms.get(variant) ?? {}, p)),
   );
   const sql = buildQuantileMomentsSql(context.tables);
-  const byVariant = new Map<string, QuantileStats>();
-  if (variants.length === 0) return { byVariant, sql };
+  const byProbability = probabilities.map(() => new Map<string, QuantileStats>());
+  if (variants.length === 0) return { byProbability, sql };
   const rows = await queryRows<QuantileMomentsRow>(context, sql, {
     ...options.params,
     variants,
-    buckets: positions.map((position) => position.bucket),
-    fractions: positions.map((position) => position.fraction),
+    buckets: positions.map((list) => list.map((position) => position.bucket)),
+    fractions: positions.map((list) => list.map((position) => position.fraction)),
   });
-  const levels = quantileSketchLevels(probability);
-  for (const row of rows) {
-    byVariant.set(row.variant, {
-      kind: 'quantile',
-      probability,
-      units: Number(row.units),
-      levels,
-      values: sampleQuantiles(histograms.get(row.variant) ?? {}, levels),
-      sumBelow: row.sum_below,
-      sumRequests: row.sum_requests,
-      sumBelowSquares: row.sum_below_sq,
-      sumRequestsSquares: row.sum_requests_sq,
-      sumBelowRequests: row.sum_below_requests,
-    });
-  }
-  return { byVariant, sql };
+  probabilities.forEach((probability, j) => {
+    const levels = quantileSketchLevels(probability);
+    for (const row of rows) {
+      byProbability[j]?.set(row.variant, {
+        kind: 'quantile',
+        probability,
+        units: Number(row.units),
+        levels,
+        values: sampleQuantiles(histograms.get(row.variant) ?? {}, levels),
+        sumBelow: row.sum_below[j] ?? 0,
+        sumRequests: row.sum_requests,
+        sumBelowSquares: row.sum_below_sq[j] ?? 0,
+        sumRequestsSquares: row.sum_requests_sq,
+        sumBelowRequests: row.sum_below_requests[j] ?? 0,
+      });
+    }
+  });
+  return { byProbability, sql };
 }

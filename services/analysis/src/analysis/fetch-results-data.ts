@@ -70,15 +70,18 @@ export async function fetchResultsData(
   );
   const requests = await fetchRequestMoments(context, params);
   const histograms = await fetchLatencyHistograms(context, params);
-  const quantiles = {} as Record<QuantileMetric, Map<string, QuantileStats>>;
-  for (const [metric, probability] of Object.entries(QUANTILE_METRICS)) {
-    const fetched = await fetchQuantileStats(context, {
-      params,
-      histograms: histograms.byVariant,
-      probability,
-    });
-    quantiles[metric as QuantileMetric] = fetched.byVariant;
-  }
+  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
+  const fetched = await fetchQuantileStats(context, {
+    params,
+    histograms: histograms.byVariant,
+    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
+  });
+  const quantiles = Object.fromEntries(
+    metrics.map((metric, j) => [
+      metric,
+      fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
+    ]),
+  ) as Record<QuantileMetric, Map<string, QuantileStats>>;
   return {
     units: unitRows
       .filter((row) => row.arm !== '')

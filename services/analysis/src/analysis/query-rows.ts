@@ -4,7 +4,10 @@ import { createError } from '../errors.js';
 /** What the analysis needs from the app: the ClickHouse client and the table names. */
 export type AnalysisContext = Pick<AppContext, 'clickhouse' | 'tables'>;
 
-export type QueryParams = Record<string, string | number | readonly string[] | readonly number[]>;
+export type QueryParams = Record<
+  string,
+  string | number | readonly string[] | readonly number[] | readonly (readonly number[])[]
+>;
 
 /** Runs one analysis query (JSONEachRow); storage failures become TRIPWIRE_ERR_STORAGE. */
 export async function queryRows<T>(

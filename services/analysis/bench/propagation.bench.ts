@@ -43,12 +43,16 @@ async function api<T>(base: string, path: string, body: unknown): Promise<T> {
   return (await response.json()) as T;
 }
 
-async function measure(
-  mode: 'sdk' | 'raw',
-  base: string,
-  sdkKey: string,
-  currentVersion: () => number,
-) {
+interface Server {
+  base: string;
+  sdkKey: string;
+  currentVersion: () => number;
+  /** Wall-clock time the hub finished writing the latest change to every stream. */
+  fannedOutAt: () => number;
+}
+
+async function measure(mode: 'sdk' | 'raw', server: Server) {
+  const { base, sdkKey, currentVersion } = server;
   const child = fork(
     join(import.meta.dirname, 'propagation-clients.ts'),
     [base, sdkKey, String(CLIENTS), mode],
@@ -72,6 +76,7 @@ async function measure(
   const roundP99: number[] = [];
   const writes: number[] = [];
   const firsts: number[] = [];
+  const fanouts: number[] = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     const action = round % 2 === 0 ? 'kill' : 'restore';
     const start = wallClock();
@@ -92,6 +97,7 @@ async function measure(
     const round_ = [...latest.values()].map((item) => item.at - start).sort((a, b) => a - b);
     latencies.push(...round_);
     firsts.push(round_[0] ?? Number.NaN);
+    fanouts.push(server.fannedOutAt() - start);
     roundP99.push(percentile(round_, 99));
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -105,6 +111,7 @@ async function measure(
   return {
     write: median(writes),
     first: median(firsts),
+    fanout: median(fanouts),
     clients: mode === 'sdk' ? '@tripwire/sdk createClient (stream)' : 'raw SSE (node:http)',
     count: CLIENTS,
     rounds: ROUNDS,
@@ -132,9 +139,17 @@ async function main(): Promise<void> {
       kind: 'sdk',
       environments: ['production'],
     });
+    // Registered after the delivery hub's listener, so it runs once every stream was written.
+    let fannedOutAt = Number.NaN;
+    app.context.flags.onChange(() => (fannedOutAt = wallClock()));
+    const server: Server = {
+      base: url,
+      sdkKey,
+      currentVersion: () => app.context.flags.version(),
+      fannedOutAt: () => fannedOutAt,
+    };
     const rows = [];
-    for (const mode of ['sdk', 'raw'] as const)
-      rows.push(await measure(mode, url, sdkKey, () => app.context.flags.version()));
+    for (const mode of ['sdk', 'raw'] as const) rows.push(await measure(mode, server));
     const ms = (value: number): string => `${value.toFixed(1)} ms`;
     console.log(
       `\nKill-switch propagation: API kill call issued → client applied the patch (target p99 ≤ 250 ms)\n`,
@@ -145,6 +160,7 @@ async function main(): Promise<void> {
         connections: row.count,
         kills: row.rounds,
         'write (API 200), median': ms(row.write),
+        'server wrote all streams, median': ms(row.fanout),
         'first client, median': ms(row.first),
         p50: ms(row.p50),
         p99: ms(row.p99),

@@ -5,11 +5,12 @@ import { flagRoutes } from '../routes/flags.js';
 import { ofrepRoutes } from '../routes/ofrep.js';
 import { sdkConfigRoutes } from '../routes/sdk-config.js';
 import { sdkStreamRoutes } from '../routes/sdk-stream.js';
+import { segmentRoutes } from '../routes/segments.js';
 import { staleRoutes } from '../routes/stale.js';
 import { tokenRoutes } from '../routes/tokens.js';
 
 /**
- * Every control-plane route: admin API (flags, tokens), SDK delivery (config, SSE), OFREP. One
+ * Every control-plane route: admin API (flags, segments, tokens, stale), SDK delivery (config, SSE), OFREP. One
  * delivery hub is shared by the SDK routes; open streams end when the app closes.
  */
 export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = async (
@@ -20,6 +21,7 @@ export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = asyn
   app.addHook('preClose', async () => hub.close());
   context.readiness.set('control-plane', () => true);
   await app.register(flagRoutes, { context });
+  await app.register(segmentRoutes, { context });
   await app.register(tokenRoutes, { context });
   await app.register(staleRoutes, { context });
   await app.register(sdkConfigRoutes, { context, hub });

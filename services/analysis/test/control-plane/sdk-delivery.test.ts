@@ -99,4 +99,37 @@ describe('GET /sdk/v1/stream', () => {
     expect(put.data.environment).toBe('staging');
     stream.close();
   });
+
+  it('pushes a new segment as a patch, and a second version with history diffs', async () => {
+    const stream = await TestStream.open(`${harness.url}/sdk/v1/stream`, sdkKey);
+    await stream.next((event) => event.type === 'put');
+    const segment = { key: 'beta-users', included: ['u1'], excluded: [], version: 0 };
+    const created = await call(harness, 'PUT', '/api/v1/segments/beta-users', {
+      token: ADMIN_TOKEN,
+      body: { segment, expectedVersion: 0 },
+    });
+    expect(created.body.version).toBe(1);
+    const patch = await stream.next(
+      (event) => event.type === 'patch' && event.data.segments.length > 0,
+    );
+    expect(patch.data.segments[0]).toMatchObject({ key: 'beta-users', included: ['u1'] });
+    const stale = await call(harness, 'PUT', '/api/v1/segments/beta-users', {
+      token: ADMIN_TOKEN,
+      body: { segment: { ...segment, included: ['u1', 'u2'] }, expectedVersion: 0 },
+    });
+    expect(stale.status).toBe(409);
+    await call(harness, 'PUT', '/api/v1/segments/beta-users', {
+      token: ADMIN_TOKEN,
+      body: { segment: { ...segment, included: ['u1', 'u2'] }, expectedVersion: 1 },
+    });
+    const history = await call(harness, 'GET', '/api/v1/segments/beta-users/history', {
+      token: ADMIN_TOKEN,
+    });
+    expect(history.body.entries[1].diff).toContainEqual({
+      path: '/included/1',
+      op: 'add',
+      after: 'u2',
+    });
+    stream.close();
+  });
 });

@@ -20,9 +20,9 @@ import {
   requireOneOf,
   requireOpenProbability,
 } from './internal/validate-input.js';
+import { ALTERNATIVES } from './internal/test-tails.js';
 import { StatsError } from './stats-error.js';
 import type { Alternative, Interval } from './types.js';
-import { ALTERNATIVES } from './welch-test.js';
 
 export interface ConfidenceSequenceOptions {
   /** θ̂_t, e.g. a difference of arm means. */

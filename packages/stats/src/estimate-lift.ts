@@ -1,8 +1,7 @@
 import { normalQuantile, normalSurvival } from './distributions.js';
-import { computeInterval, computePValue } from './internal/test-tails.js';
+import { ALTERNATIVES, computeInterval, computePValue } from './internal/test-tails.js';
 import { requireOneOf, requireOpenProbability } from './internal/validate-input.js';
 import type { Alternative, ArmEstimate, LiftEstimate, LiftResult } from './types.js';
-import { ALTERNATIVES } from './welch-test.js';
 
 export interface EstimateLiftOptions {
   readonly control: ArmEstimate;

@@ -1,8 +1,8 @@
 import { normalSurvival } from './distributions.js';
 import { requireFinite, requireOneOf } from './internal/validate-input.js';
+import { ALTERNATIVES } from './internal/test-tails.js';
 import { StatsError } from './stats-error.js';
 import type { Alternative } from './types.js';
-import { ALTERNATIVES } from './welch-test.js';
 
 export interface MannWhitneyOptions {
   readonly control: readonly number[];

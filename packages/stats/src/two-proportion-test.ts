@@ -1,9 +1,8 @@
 import { normalQuantile, normalSurvival } from './distributions.js';
-import { computePValue } from './internal/test-tails.js';
+import { ALTERNATIVES, computePValue } from './internal/test-tails.js';
 import { requireCount, requireOneOf, requireOpenProbability } from './internal/validate-input.js';
 import { StatsError } from './stats-error.js';
 import type { Alternative, Interval, TestResult } from './types.js';
-import { ALTERNATIVES } from './welch-test.js';
 
 export interface ProportionCounts {
   readonly units: number;

@@ -1,11 +1,9 @@
 import { studentTQuantile, studentTSurvival } from './distributions.js';
-import { computeInterval, computePValue } from './internal/test-tails.js';
+import { ALTERNATIVES, computeInterval, computePValue } from './internal/test-tails.js';
 import { requireFinite, requireOneOf, requireOpenProbability } from './internal/validate-input.js';
 import { StatsError } from './stats-error.js';
 import { summarizeMean } from './summarize-metric.js';
 import type { Alternative, SampleMoments, TestResult } from './types.js';
-
-export const ALTERNATIVES: readonly Alternative[] = ['two-sided', 'greater', 'less'];
 
 export interface WelchTestOptions {
   readonly control: SampleMoments;

@@ -1,5 +1,7 @@
 import type { Alternative, Interval } from '../types.js';
 
+export const ALTERNATIVES: readonly Alternative[] = ['two-sided', 'greater', 'less'];
+
 /** p-value of `statistic` for `alternative`, given the upper-tail function of its null law. */
 export function computePValue(
   statistic: number,

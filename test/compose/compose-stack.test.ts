@@ -154,7 +154,7 @@ describe('docker-compose.yml', () => {
     const otlp = hostPort(env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '');
     expect(otlp.host).toBe('otel-collector');
     expect(otlp.port).toBe(hostPort(collector.receivers.otlp.protocols.http.endpoint).port);
-    const api = hostPort(env.TRIPWIRE_URL ?? '');
+    const api = hostPort(env.TRIPWIRE_API_URL ?? '');
     expect(api.host).toBe('analysis');
     expect(api.port).toBe(Number(service('analysis').environment?.TRIPWIRE_API_PORT));
   });

@@ -36,6 +36,8 @@ export interface DemoTelemetryOptions {
   units: number;
   /** A seeded generator in [0, 1). */
   rng: () => number;
+  /** Error probability of a treatment request (control: 0.03). Default 0.12. */
+  treatmentErrorRate?: number;
 }
 
 /** Mulberry32: a small seeded generator, so demo data is the same on every run. */
@@ -105,7 +107,8 @@ export function createDemoTelemetry(options: DemoTelemetryOptions): DemoTelemetr
       const at = exposedAt + r * 30_000;
       if (at >= end) break;
       const slow = variant === 'treatment' ? 1.4 : 1;
-      const failed = rng() < (variant === 'treatment' ? 0.12 : 0.03);
+      const failed =
+        rng() < (variant === 'treatment' ? (options.treatmentErrorRate ?? 0.12) : 0.03);
       spans.push({
         Timestamp: nanos(at),
         TraceId: r === 0 ? traceId : hex(rng, 32),

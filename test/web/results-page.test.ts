@@ -9,6 +9,7 @@ import { hasChromium, launchChromium, type HeadlessChromium } from './launch-chr
 import { toOtlpTraces } from './otlp-json.js';
 
 const FLAG = 'checkout-redesign';
+const KILLED_FLAG = 'search-ranking';
 const ADMIN = 'tw_admin_e2e_web_0123456789abcdef';
 
 interface Lift {
@@ -47,11 +48,11 @@ async function callApi<T>(method: string, path: string, token: string, body?: un
   return json;
 }
 
-async function createFlag(): Promise<void> {
+async function createFlag(key: string, action: 'alert' | 'kill'): Promise<void> {
   await callApi('POST', '/api/v1/flags', ADMIN, {
     reason: 'launch the redesign experiment',
     flag: {
-      key: FLAG,
+      key,
       kind: 'experiment',
       type: 'string',
       variants: [
@@ -75,7 +76,7 @@ async function createFlag(): Promise<void> {
           },
         },
       },
-      // alert only: the guardian must not kill during the test; the test kills by hand.
+      // FLAG alerts only (the test kills it by hand); KILLED_FLAG lets the guardian kill.
       guardrails: [
         {
           id: 'errors',
@@ -83,7 +84,7 @@ async function createFlag(): Promise<void> {
           direction: 'increase_is_bad',
           margin: 0.05,
           minSample: 50,
-          action: 'alert',
+          action,
         },
       ],
       version: 0,
@@ -91,11 +92,16 @@ async function createFlag(): Promise<void> {
   });
 }
 
-async function sendTelemetry(): Promise<void> {
+async function sendTelemetry(
+  flagKey: string,
+  now: Date,
+  { units, treatmentErrorRate }: { units: number; treatmentErrorRate: number },
+): Promise<void> {
   const demo = createDemoTelemetry({
-    flagKey: FLAG,
-    now: new Date(),
-    units: 300,
+    flagKey,
+    now,
+    units,
+    treatmentErrorRate,
     rng: createRng(11),
   });
   const response = await fetch(`${addressOf(app.otlp)}/v1/traces`, {
@@ -129,6 +135,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     apiPort: 0,
     otlpPort: 0,
+    guardianIntervalSeconds: 1,
   };
   config.clickhouse.dataDir = dataDir;
   app = await buildApp(config, { logger: false });
@@ -143,8 +150,14 @@ beforeAll(async () => {
       })
     ).secret;
   }
-  await createFlag();
-  await sendTelemetry();
+  await createFlag(FLAG, 'alert');
+  await sendTelemetry(FLAG, new Date(), { units: 300, treatmentErrorRate: 0.12 });
+  // The guardian reads telemetry after a rollout started: this flag's traffic comes after it.
+  await createFlag(KILLED_FLAG, 'kill');
+  await sendTelemetry(KILLED_FLAG, new Date(Date.now() + 31 * 60_000), {
+    units: 600,
+    treatmentErrorRate: 0.35,
+  });
   if (hasChromium) browser = await launchChromium();
 }, 120_000);
 
@@ -298,5 +311,44 @@ describe.skipIf(!hasChromium)(
       expect(dark).toBe('rgb(17, 19, 23)');
       await page.close();
     });
+
+    it('shows the guardian kill report with evidence and exemplar traces that open as a waterfall', async () => {
+      type FlagBody = { kills: { actor: string }[] };
+      for (let i = 0; i < 100; i++) {
+        const { kills } = await callApi<FlagBody>(
+          'GET',
+          `/api/v1/flags/${KILLED_FLAG}`,
+          secrets.viewer,
+        );
+        if (kills.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      const page = await openAs(secrets.viewer, `/experiments/${KILLED_FLAG}`);
+      await expect(page.locator('#flag-state').innerText()).resolves.toBe('killed');
+      const report = page.locator('article.kill-report').first();
+      await expect(report.locator('h3').innerText()).resolves.toContain(
+        'Error rate of treatment vs control',
+      );
+      await expect(
+        page.locator('[data-guardrail="errors"] .evidence[data-state="breached"]').count(),
+      ).resolves.toBeGreaterThan(0);
+      if (process.env.TRIPWIRE_SCREENSHOT_DIR)
+        await page.screenshot({
+          path: join(process.env.TRIPWIRE_SCREENSHOT_DIR, 'killed-page.png'),
+          fullPage: true,
+        });
+      await report.locator('a.trace').first().click();
+      await page.locator('table.trace tbody tr').first().waitFor();
+      await expect(page.locator('h1').innerText()).resolves.toMatch(/^Trace [0-9a-f]{16}/);
+      const rows = (await page.locator('table.trace tbody tr').allInnerTexts()).join('\n');
+      expect(rows).toContain('GET /checkout');
+      expect(rows).toContain(`tripwire.variant.${KILLED_FLAG}=treatment`);
+      if (process.env.TRIPWIRE_SCREENSHOT_DIR)
+        await page.screenshot({
+          path: join(process.env.TRIPWIRE_SCREENSHOT_DIR, 'trace-page.png'),
+          fullPage: true,
+        });
+      await page.close();
+    }, 90_000);
   },
 );

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ContextPluginOptions } from '../context.js';
 import { createError } from '../errors.js';
+import { readTrace } from '../web/trace-repository.js';
 
 /** The results page's files: static HTML, CSS and ES modules, no build step, no CDN. */
 export const WEB_DIR = join(import.meta.dirname, '../web');
@@ -11,6 +12,7 @@ export const WEB_DIR = join(import.meta.dirname, '../web');
 export const WebPaths = {
   home: '/',
   experiment: '/experiments/:key',
+  trace: '/traces/:traceId',
   assets: '/ui/:file',
 } as const;
 
@@ -76,13 +78,14 @@ function send(reply: FastifyReply, asset: Asset): FastifyReply {
  * The results page: `/` lists experiments and rollouts, `/experiments/:key` shows one. Public
  * routes: the page holds no data; it asks for a token and calls `/api/v1` with it.
  */
-export const webRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app) => {
+export const webRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const assets = loadAssets(WEB_DIR);
   const shell = assets.get('index.html')!;
   const options = { config: { role: 'public' as const }, schema: { hide: true } };
 
   app.get(WebPaths.home, options, async (_request, reply) => send(reply, shell));
   app.get(WebPaths.experiment, options, async (_request, reply) => send(reply, shell));
+  app.get(WebPaths.trace, options, async (_request, reply) => send(reply, shell));
   app.get<{ Params: { file: string } }>(WebPaths.assets, options, async (request, reply) => {
     const asset = assets.get(request.params.file);
     if (asset === undefined || request.params.file === 'index.html') {
@@ -92,4 +95,29 @@ export const webRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app) =
     }
     return send(reply, asset);
   });
+
+  app.get<{ Params: { traceId: string } }>(
+    '/api/v1/traces/:traceId',
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags: ['results'],
+        summary: 'The spans of one trace, oldest first (exemplars of kill reports link here)',
+        params: {
+          type: 'object',
+          required: ['traceId'],
+          properties: { traceId: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
+        },
+      },
+    },
+    async (request) => {
+      const spans = await readTrace(context.clickhouse, context.tables, request.params.traceId);
+      if (spans.length === 0) {
+        throw createError('TRIPWIRE_ERR_NOT_FOUND', `no trace "${request.params.traceId}"`, {
+          pointer: '/traceId',
+        });
+      }
+      return { traceId: request.params.traceId, spans };
+    },
+  );
 };

@@ -1,7 +1,7 @@
 /* global document, location, history, window */
 // The results page: routes on the path, asks for a token when the API says 401, renders.
 import { api, ApiError, readToken, saveToken } from './api.js';
-import { formatSignedPercent } from './format.js';
+import { formatSignedPercent, formatTime } from './format.js';
 import {
   describeState,
   h,
@@ -11,6 +11,7 @@ import {
   renderKillReports,
   renderList,
   renderResultsSections,
+  renderTrace,
 } from './views.js';
 
 const ROLE_RANK = { viewer: 0, editor: 1, admin: 2 };
@@ -99,7 +100,7 @@ async function renderHome() {
   const summaries = new Map();
   await Promise.all(
     flags.map(async ({ flag }) => {
-      const states = await loadGuardrailStates(flag.key, environmentOf(flag));
+      const states = (await loadGuardrails(flag.key, environmentOf(flag)))?.states;
       if (states === undefined || states.length === 0) return;
       const worst = ['breached', 'inconclusive', 'collecting', 'no_traffic', 'healthy'].find((s) =>
         states.some((x) => x.state === s),
@@ -113,26 +114,40 @@ async function renderHome() {
   );
 }
 
-/** Latest guardrail states of a flag from the guardian, or undefined if it has none to show. */
-async function loadGuardrailStates(key, environment) {
-  const body = await api
-    .find(
-      `/api/v1/flags/${encodeURIComponent(key)}/guardrails?environment=${encodeURIComponent(environment)}`,
-    )
-    .catch(() => undefined);
-  return body?.states;
+/** The effective guardrails (own or the defaults) and the newest check of each guardrail × variant. */
+async function loadGuardrails(key, environment) {
+  const path = encodeURIComponent(key);
+  const env = encodeURIComponent(environment);
+  const [effective, log] = await Promise.all([
+    api.find(`/api/v1/flags/${path}/guardrails`),
+    api.find(`/api/v1/flags/${path}/guardrail-decisions?environment=${env}&limit=500`),
+  ]);
+  if (effective === undefined) return undefined;
+  const latest = new Map();
+  for (const decision of log?.decisions ?? []) {
+    const id = `${decision.guardrailId}/${decision.variant}`;
+    if (decision.kind === 'check' && !latest.has(id)) latest.set(id, decision);
+  }
+  return { ...effective, states: [...latest.values()] };
+}
+
+/** The guardian's kill reports of a flag in one environment, newest first (at most five). */
+async function loadKillReports(key, environment) {
+  const list = await api.find(`/api/v1/kill-reports?flag=${encodeURIComponent(key)}&limit=20`);
+  const mine = (list?.killReports ?? []).filter((k) => k.environment === environment).slice(0, 5);
+  return Promise.all(mine.map((k) => api.get(k.url)));
 }
 
 async function loadExperiment(key, environment) {
   const path = encodeURIComponent(key);
   const env = encodeURIComponent(environment);
-  const [results, history, states, kills] = await Promise.all([
+  const [results, history, guardrails, kills] = await Promise.all([
     api.find(`/api/v1/experiments/${path}/results?environment=${env}`),
     api.find(`/api/v1/flags/${path}/history`),
-    loadGuardrailStates(key, environment),
-    api.find(`/api/v1/flags/${path}/kill-reports?environment=${env}`).catch(() => undefined),
+    loadGuardrails(key, environment),
+    loadKillReports(key, environment),
   ]);
-  return { results, history, states, kills: kills?.reports };
+  return { results, history, guardrails, kills };
 }
 
 function nextRampStage(flag, environment) {
@@ -260,7 +275,7 @@ async function renderExperiment(key) {
         'div',
         { class: 'banner danger', role: 'status', id: 'killed-banner' },
         h('strong', {}, 'Killed. '),
-        `${k.actor} killed this flag in ${environment} at ${k.killedAt} (version ${k.version}): ${k.reason}. Every SDK serves ${flag.defaultVariant}.`,
+        `${k.actor} killed this flag in ${environment} at ${formatTime(k.killedAt)} (version ${k.version}): ${k.reason}. Every SDK serves ${flag.defaultVariant}.`,
       ),
     );
   document.title = `Tripwire · ${flag.key}`;
@@ -293,7 +308,7 @@ async function renderExperiment(key) {
     ),
     ...killedBanner,
     ...renderResultsSections(data.results),
-    renderGuardrails(flag, data.states),
+    renderGuardrails(data.guardrails),
     renderKillReports(data.kills, (traceId) => `/traces/${traceId}`),
     renderHistory(data.history),
   ];
@@ -317,6 +332,12 @@ function scheduleRefresh() {
   }, REFRESH_MS);
 }
 
+async function renderTracePage(traceId) {
+  const trace = await api.get(`/api/v1/traces/${traceId}`);
+  document.title = `Tripwire · trace ${traceId.slice(0, 16)}`;
+  main.replaceChildren(renderTrace(trace));
+}
+
 async function route() {
   clearTimeout(refreshTimer);
   if (!readToken()) {
@@ -334,7 +355,9 @@ async function route() {
   try {
     if (principal === undefined) await whoAmI();
     const match = /^\/experiments\/([^/]+)$/.exec(location.pathname);
+    const trace = /^\/traces\/([0-9a-f]{32})$/.exec(location.pathname);
     if (match) await renderExperiment(decodeURIComponent(match[1]));
+    else if (trace) await renderTracePage(trace[1]);
     else await renderHome();
     main.dataset.loaded = String(Date.now());
     scheduleRefresh();

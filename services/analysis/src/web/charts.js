@@ -194,3 +194,24 @@ export function drawQuantileChart({ title, description, variants, formatX, width
   });
   return root;
 }
+
+/** One bar of a trace waterfall: where a span sits within the trace's duration. */
+export function drawSpanBar({ offsetMs, durationMs, totalMs, isError, width = 240 }) {
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} 12`,
+    class: 'span-bar',
+    'aria-hidden': 'true',
+    focusable: 'false',
+  });
+  const x = scale(0, totalMs || 1, 0, width);
+  root.append(
+    svg('rect', {
+      x: x(offsetMs),
+      y: 2,
+      width: Math.max(1, x(offsetMs + durationMs) - x(offsetMs)),
+      height: 8,
+      class: isError ? 'bar-error' : 'bar',
+    }),
+  );
+  return root;
+}

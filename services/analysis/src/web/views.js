@@ -1,7 +1,7 @@
 /* global document, Node */
 // DOM builders for the two pages. Text goes in through textContent only (never innerHTML), so
 // flag keys, reasons and actors cannot inject markup.
-import { drawQuantileChart, drawTimeChart } from './charts.js';
+import { drawQuantileChart, drawSpanBar, drawTimeChart } from './charts.js';
 import {
   DASH,
   METRIC_LABELS,
@@ -498,68 +498,82 @@ export function renderResultsSections(results) {
   ];
 }
 
-export function renderGuardrails(flag, states) {
-  const rows = (flag.guardrails ?? []).map((g) => {
-    const latest = states?.filter((s) => s.guardrailId === g.id) ?? [];
-    return h(
-      'tr',
-      { dataset: { guardrail: g.id } },
-      h('th', { scope: 'row' }, g.id),
-      h(
-        'td',
-        {},
-        `${METRIC_LABELS[g.metric] ?? g.metric}${g.service ? ` · ${g.service}` : ''}${g.spanName ? ` · ${g.spanName}` : ''}`,
-      ),
-      h(
-        'td',
-        {},
-        `${g.direction === 'increase_is_bad' ? 'increase' : 'decrease'} > ${formatPercent(g.margin, 1)} is bad · α ${g.alpha ?? 0.05} · min ${g.minSample} units → ${g.action}`,
-      ),
-      h(
-        'td',
-        {},
-        latest.length === 0
-          ? h('span', { class: 'muted' }, 'no check yet')
-          : latest.map((s) =>
-              h(
-                'div',
-                {},
-                h('span', { class: `badge guard-${s.state}` }, s.state),
-                ` ${s.variant}: ${s.evidence ?? ''}`,
-              ),
+function describeEvidence(check) {
+  const relative = check.scale === 'relative';
+  const fmt = relative ? (v) => formatSignedPercent(v) : (v) => formatAbsoluteLift(check.metric, v);
+  const interval = formatInterval([check.intervalLower, check.intervalUpper], fmt);
+  return `${check.variant}: ${check.test}, estimate ${fmt(relative ? check.relativeEstimate : check.estimate)}, interval ${interval} vs margin ${fmt(check.margin)}; n = ${formatCount(check.nTreatment)} / ${formatCount(check.nControl)} units · ${formatTime(check.checkedAt)}`;
+}
+
+function guardrailRow(guardrail, states) {
+  const latest = states.filter((s) => s.guardrailId === guardrail.id);
+  const where = `${guardrail.service ? ` · ${guardrail.service}` : ''}${guardrail.spanName ? ` · ${guardrail.spanName}` : ''}`;
+  return h(
+    'tr',
+    { dataset: { guardrail: guardrail.id } },
+    h('th', { scope: 'row' }, guardrail.id),
+    h('td', {}, `${METRIC_LABELS[guardrail.metric] ?? guardrail.metric}${where}`),
+    h(
+      'td',
+      {},
+      `${guardrail.direction === 'increase_is_bad' ? 'increase' : 'decrease'} > ${formatPercent(guardrail.margin, 1)} is bad · α ${guardrail.alpha ?? 0.05} · min ${guardrail.minSample} units → ${guardrail.action}`,
+    ),
+    h(
+      'td',
+      {},
+      latest.length === 0
+        ? h('span', { class: 'muted' }, 'no check yet')
+        : latest.map((s) =>
+            h(
+              'div',
+              { class: 'evidence', dataset: { state: s.state } },
+              h('span', { class: `badge guard-${s.state}` }, s.state),
+              ` ${describeEvidence(s)}`,
             ),
-      ),
+          ),
+    ),
+  );
+}
+
+/** Guardrails (the flag's own or the guardian's defaults) with the newest check and its evidence. */
+export function renderGuardrails(info) {
+  if (info === undefined)
+    return section(
+      'Guardrails',
+      'guardrails-title',
+      h('p', { class: 'muted' }, 'The guardian is not available.'),
     );
-  });
+  const rows = info.guardrails.map((g) => guardrailRow(g, info.states));
   return section(
     'Guardrails',
     'guardrails-title',
-    rows.length === 0
+    info.usesDefaults
       ? h(
           'p',
           { class: 'muted' },
-          'This flag sets no guardrails of its own; the guardian applies the defaults (error rate and p95 latency).',
+          'This flag sets no guardrails of its own; the guardian applies these defaults.',
         )
-      : h(
-          'div',
-          { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Guardrails' },
+      : null,
+    h(
+      'div',
+      { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Guardrails' },
+      h(
+        'table',
+        {},
+        h(
+          'thead',
+          {},
           h(
-            'table',
+            'tr',
             {},
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                ...['Guardrail', 'Metric', 'Rule', 'State and evidence'].map((c) =>
-                  h('th', { scope: 'col' }, c),
-                ),
-              ),
+            ...['Guardrail', 'Metric', 'Rule', 'State and evidence'].map((c) =>
+              h('th', { scope: 'col' }, c),
             ),
-            h('tbody', {}, rows),
           ),
         ),
+        h('tbody', {}, rows),
+      ),
+    ),
   );
 }
 
@@ -606,7 +620,7 @@ export function renderKillReports(reports, traceLink) {
       h(
         'p',
         {},
-        `${d.test} (${d.scale}): estimate ${fmt(d.estimate)}, always-valid interval ${formatInterval(d.interval, fmt)}, margin ${fmt(d.margin)}, α ${d.alpha}; n = ${formatCount(r.n.treatment)} treatment / ${formatCount(r.n.control)} control units; means ${isRate(r.metric) ? formatPercent(r.means.treatment) : formatMs(r.means.treatment)} vs ${isRate(r.metric) ? formatPercent(r.means.control) : formatMs(r.means.control)}.`,
+        `${d.test} (${d.scale}): estimate ${fmt(d.scale === 'relative' ? d.relativeEstimate : d.estimate)}, always-valid interval ${formatInterval(d.interval, fmt)}, margin ${fmt(d.margin)}, α ${d.alpha}; n = ${formatCount(r.n.treatment)} treatment / ${formatCount(r.n.control)} control units; means ${isRate(r.metric) ? formatPercent(r.means.treatment) : formatMs(r.means.treatment)} vs ${isRate(r.metric) ? formatPercent(r.means.control) : formatMs(r.means.control)}.`,
       ),
       r.kill
         ? h(
@@ -622,7 +636,7 @@ export function renderKillReports(reports, traceLink) {
             'Exemplar traces: ',
             r.exemplarTraceIds
               .slice(0, 5)
-              .map((id, i) => [
+              .flatMap((id, i) => [
                 i > 0 ? ', ' : '',
                 h('a', { href: traceLink(id), class: 'trace' }, id.slice(0, 16)),
               ]),
@@ -645,5 +659,99 @@ export function renderKillReports(reports, traceLink) {
     'Kill reports',
     'kills-title',
     items.length === 0 ? h('p', { class: 'muted' }, 'No kills.') : items,
+  );
+}
+
+/** Spans in tree order (parents before children) with their depth; orphans are roots. */
+function orderSpans(spans) {
+  const ids = new Set(spans.map((s) => s.spanId));
+  const children = new Map();
+  for (const span of spans) {
+    const parent = ids.has(span.parentSpanId) ? span.parentSpanId : '';
+    children.set(parent, [...(children.get(parent) ?? []), span]);
+  }
+  const ordered = [];
+  const visit = (parent, depth) => {
+    for (const span of children.get(parent) ?? []) {
+      ordered.push({ span, depth });
+      visit(span.spanId, depth + 1);
+    }
+  };
+  visit('', 0);
+  return ordered;
+}
+
+/** A trace as a waterfall: one row per span with its service, status, timing and Tripwire attributes. */
+export function renderTrace(trace) {
+  const starts = trace.spans.map((s) => Date.parse(s.start));
+  const origin = Math.min(...starts);
+  const end = Math.max(...trace.spans.map((s, i) => starts[i] + s.durationMs));
+  const rows = orderSpans(trace.spans).map(({ span, depth }) => {
+    const offset = Date.parse(span.start) - origin;
+    const isError = /error/i.test(span.status);
+    const stamps = Object.entries(span.attributes)
+      .filter(([k]) => k.startsWith('tripwire.variant.') || k.startsWith('feature_flag.'))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    return h(
+      'tr',
+      { class: isError ? 'span-error' : '' },
+      h('th', { scope: 'row', class: `depth-${Math.min(depth, 8)}` }, span.name),
+      h('td', {}, span.service),
+      h('td', {}, isError ? 'error' : span.status),
+      h('td', { class: 'num' }, formatMs(offset)),
+      h('td', { class: 'num' }, formatMs(span.durationMs)),
+      h(
+        'td',
+        {},
+        drawSpanBar({
+          offsetMs: offset,
+          durationMs: span.durationMs,
+          totalMs: end - origin,
+          isError,
+        }),
+      ),
+      h('td', { class: 'stamps' }, stamps),
+    );
+  });
+  return h(
+    'div',
+    {},
+    h(
+      'nav',
+      { 'aria-label': 'Breadcrumb', class: 'crumbs' },
+      h('a', { href: '/' }, 'Experiments'),
+      ` / trace ${trace.traceId}`,
+    ),
+    h('h1', {}, `Trace ${trace.traceId.slice(0, 16)}…`),
+    h(
+      'p',
+      { class: 'muted' },
+      `${trace.spans.length} spans · ${formatMs(end - origin)} · started ${formatTime(new Date(origin).toISOString())}`,
+    ),
+    section(
+      'Spans',
+      'spans-title',
+      h(
+        'div',
+        { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Spans' },
+        h(
+          'table',
+          { class: 'trace' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ...['Span', 'Service', 'Status', 'Start', 'Duration', 'Timeline', 'Flags'].map((c) =>
+                h('th', { scope: 'col' }, c),
+              ),
+            ),
+          ),
+          h('tbody', {}, rows),
+        ),
+      ),
+    ),
   );
 }

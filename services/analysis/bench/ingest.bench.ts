@@ -126,6 +126,12 @@ function peakMemoryMiB(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far (Linux, 100 Hz ticks). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 interface LoadResult {
   encoding: string;
   spansPerSecond: number;
@@ -134,10 +140,13 @@ interface LoadResult {
   p50: number;
   p99: number;
   bodyKiB: number;
+  /** Server CPU (all threads) per acknowledged span: independent of other load on the host. */
+  serverCpuUsPerSpan: number;
 }
 
 /** Keeps CONCURRENCY requests in flight for SECONDS; counts only acknowledged (200) spans. */
 async function runLoad(
+  pid: number,
   port: number,
   encoding: string,
   bodies: Buffer[],
@@ -170,6 +179,8 @@ async function runLoad(
       req.end(body);
     });
   let started = 0;
+  let cpuAtStart = 0;
+  const cpuTimer = setTimeout(() => (cpuAtStart = cpuSeconds(pid)), WARMUP_SECONDS * 1000);
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -188,6 +199,8 @@ async function runLoad(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  clearTimeout(cpuTimer);
+  const serverCpu = cpuSeconds(pid) - cpuAtStart;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
@@ -198,6 +211,7 @@ async function runLoad(
     p50: percentile(latencies, 0.5),
     p99: percentile(latencies, 0.99),
     bodyKiB: bodies[0]!.length / 1024,
+    serverCpuUsPerSpan: spans > 0 ? (serverCpu * 1e6) / spans : NaN,
   };
 }
 
@@ -247,20 +261,30 @@ async function startServer(
   };
 }
 
-function time<T>(fn: () => T, repeat: number): { result: T; msPerRun: number } {
-  let result = fn();
+/** Wall and CPU time (this process, all threads) of `repeat` runs of `fn`, after one warm-up. */
+async function time<T>(
+  fn: () => T | Promise<T>,
+  repeat: number,
+): Promise<{ result: T; msPerRun: number; cpuMsPerRun: number }> {
+  let result = await fn();
+  const cpu = process.cpuUsage();
   const t = performance.now();
-  for (let i = 0; i < repeat; i++) result = fn();
-  return { result, msPerRun: (performance.now() - t) / repeat };
+  for (let i = 0; i < repeat; i++) result = await fn();
+  const used = process.cpuUsage(cpu);
+  return {
+    result,
+    msPerRun: (performance.now() - t) / repeat,
+    cpuMsPerRun: (used.user + used.system) / 1000 / repeat,
+  };
 }
 
 /** Decode, map and insert cost per span, in this process, for one request shape. */
 async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void> {
   const n = SPANS_PER_REQUEST;
-  const decodeProto = time(() => OtlpMessages.traceRequest.decode(protoBody), 20);
-  const decodeJson = time(() => JSON.parse(jsonBody.toString('utf8')) as unknown, 20);
-  const mapProto = time(() => mapTraceRequest(decodeProto.result), 20);
-  const mapJson = time(() => mapTraceRequest(decodeJson.result), 20);
+  const decodeProto = await time(() => OtlpMessages.traceRequest.decode(protoBody), 20);
+  const decodeJson = await time(() => JSON.parse(jsonBody.toString('utf8')) as unknown, 20);
+  const mapProto = await time(() => mapTraceRequest(decodeProto.result), 20);
+  const mapJson = await time(() => mapTraceRequest(decodeJson.result), 20);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
   const clickhouse = await openClickHouse({
@@ -273,41 +297,38 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
   await runMigrations(clickhouse, tables);
   const insert = createRowInserter(clickhouse, tables);
   const batch = Array.from({ length: 20 }, () => mapProto.result.rows).flat();
-  await insert(tables.traces, batch);
-  let t = performance.now();
-  for (let i = 0; i < 3; i++) await insert(tables.traces, batch);
-  const compactMs = (performance.now() - t) / 3;
+  const compact = await time(() => insert(tables.traces, batch), 3);
   // The same rows as objects through the client's own JSONEachRow encoding.
   const objects = batch.map((line) => {
     const values = JSON.parse(line) as unknown[];
     return Object.fromEntries(TRACE_COLUMNS.map((column, i) => [column, values[i]]));
   });
-  await clickhouse.insert({ table: tables.traces, values: objects, format: 'JSONEachRow' });
-  t = performance.now();
-  for (let i = 0; i < 3; i++) {
-    await clickhouse.insert({ table: tables.traces, values: objects, format: 'JSONEachRow' });
-  }
-  const eachRowMs = (performance.now() - t) / 3;
+  const eachRow = await time(
+    () => clickhouse.insert({ table: tables.traces, values: objects, format: 'JSONEachRow' }),
+    3,
+  );
   await clickhouse.close();
   rmSync(dataDir, { recursive: true, force: true });
 
-  const us = (ms: number, spans: number) => ((ms * 1000) / spans).toFixed(2);
+  const row = (
+    stage: string,
+    measured: { msPerRun: number; cpuMsPerRun: number },
+    spans: number,
+  ) => ({
+    stage,
+    'wall µs/span': ((measured.msPerRun * 1000) / spans).toFixed(2),
+    'CPU µs/span': ((measured.cpuMsPerRun * 1000) / spans).toFixed(2),
+  });
   console.log(
-    `\nWhere the time goes (µs per span, one core, ${n}-span requests, ${batch.length}-row inserts)`,
+    `\nWhere the time goes (${n}-span requests, ${batch.length}-row inserts; CPU = this process, all threads incl. chdb)`,
   );
   console.table([
-    { stage: 'decode protobuf (protobufjs)', 'µs/span': us(decodeProto.msPerRun, n) },
-    { stage: 'decode JSON (JSON.parse)', 'µs/span': us(decodeJson.msPerRun, n) },
-    { stage: 'map protobuf message → rows', 'µs/span': us(mapProto.msPerRun, n) },
-    { stage: 'map JSON message → rows', 'µs/span': us(mapJson.msPerRun, n) },
-    {
-      stage: 'insert JSONCompactEachRow (exec, prebuilt rows)',
-      'µs/span': us(compactMs, batch.length),
-    },
-    {
-      stage: 'insert JSONEachRow (client.insert, objects)',
-      'µs/span': us(eachRowMs, batch.length),
-    },
+    row('decode protobuf (protobufjs)', decodeProto, n),
+    row('decode JSON (JSON.parse)', decodeJson, n),
+    row('map protobuf message → rows', mapProto, n),
+    row('map JSON message → rows', mapJson, n),
+    row('insert JSONCompactEachRow (exec, prebuilt rows)', compact, batch.length),
+    row('insert JSONEachRow (client.insert, objects)', eachRow, batch.length),
   ]);
 }
 
@@ -331,7 +352,7 @@ async function main(): Promise<void> {
   ] as const) {
     const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
     const server = await startServer(dataDir);
-    results.push(await runLoad(server.port, encoding, bodies, headers));
+    results.push(await runLoad(server.pid, server.port, encoding, bodies, headers));
     memory.push(peakMemoryMiB(server.pid));
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -346,6 +367,8 @@ async function main(): Promise<void> {
       'p99 ms': r.p99.toFixed(1),
       'body KiB': r.bodyKiB.toFixed(0),
       'server peak RSS MiB': memory[i]!.toFixed(0),
+      'server CPU µs/span': r.serverCpuUsPerSpan.toFixed(1),
+      'spans/s per server core': Math.round(1e6 / r.serverCpuUsPerSpan),
     })),
   );
   await measureStages(json[0]!, proto[0]!);

@@ -152,6 +152,26 @@ describe('decideGuardrail', () => {
     expect(decision.evidence.pValue).toBe(1);
   });
 
+  it('reports an always-valid p-value ≤ α exactly when it breaches', () => {
+    const states = new Set<string>();
+    for (const rate of [0.05, 0.052, 0.055, 0.058, 0.06, 0.065, 0.08]) {
+      for (const units of [200, 2000, 20_000]) {
+        for (const direction of ['increase_is_bad', 'decrease_is_bad'] as const) {
+          const decision = decideGuardrail({
+            guardrail: { ...errorRate, direction },
+            control: ratioArm(units, 10, direction === 'increase_is_bad' ? 0.05 : rate),
+            treatment: ratioArm(units, 10, direction === 'increase_is_bad' ? rate : 0.05),
+          });
+          expect((decision.evidence.pValue ?? 1) <= errorRate.alpha).toBe(
+            decision.state === 'breached',
+          );
+          states.add(decision.state);
+        }
+      }
+    }
+    expect([...states].sort()).toEqual(['breached', 'healthy', 'inconclusive']);
+  });
+
   it('rejects statistics of the wrong kind for the metric', () => {
     expect(() =>
       decideGuardrail({

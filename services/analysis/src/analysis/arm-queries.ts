@@ -51,12 +51,12 @@ export function buildScopeParams(scope: ArmScope): ScopeParams {
  */
 export function buildValidUnitsCte(tables: TableNames): string {
   return `valid_units AS (
-    SELECT unit_id, any(variant) AS arm, min(first_seen) AS first_exposure
+    SELECT unit_id, min(variant) AS arm, max(variant) AS last_arm, min(first_seen) AS first_exposure
     FROM ${tables.exposures}
     WHERE flag_key = {flagKey:String}
       AND ({environment:String} = '' OR environment = {environment:String})
     GROUP BY unit_id
-    HAVING uniqExact(variant) = 1
+    HAVING arm = last_arm
   )`;
 }
 
@@ -196,10 +196,10 @@ GROUP BY variant`;
 
 /** Units per variant (valid only); arm '' counts the units excluded as multi-variant. */
 export function buildUnitCountsSql(tables: TableNames): string {
-  return `SELECT if(variants > 1, '', only_variant) AS arm, count() AS units,
+  return `SELECT if(is_multi, '', only_variant) AS arm, count() AS units,
   min(first_seen_ms) AS first_exposure_ms
 FROM (
-  SELECT unit_id, uniqExact(variant) AS variants, any(variant) AS only_variant,
+  SELECT unit_id, min(variant) AS only_variant, max(variant) != only_variant AS is_multi,
     toUnixTimestamp64Milli(min(first_seen)) AS first_seen_ms
   FROM ${tables.exposures}
   WHERE flag_key = {flagKey:String}

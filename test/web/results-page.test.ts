@@ -95,14 +95,14 @@ async function createFlag(key: string, action: 'alert' | 'kill'): Promise<void> 
 async function sendTelemetry(
   flagKey: string,
   now: Date,
-  { units, treatmentErrorRate }: { units: number; treatmentErrorRate: number },
+  { units, treatmentErrorRate, seed }: { units: number; treatmentErrorRate: number; seed: number },
 ): Promise<void> {
   const demo = createDemoTelemetry({
     flagKey,
     now,
     units,
     treatmentErrorRate,
-    rng: createRng(11),
+    rng: createRng(seed),
   });
   const response = await fetch(`${addressOf(app.otlp)}/v1/traces`, {
     method: 'POST',
@@ -151,12 +151,13 @@ beforeAll(async () => {
     ).secret;
   }
   await createFlag(FLAG, 'alert');
-  await sendTelemetry(FLAG, new Date(), { units: 300, treatmentErrorRate: 0.12 });
+  await sendTelemetry(FLAG, new Date(), { units: 300, treatmentErrorRate: 0.12, seed: 11 });
   // The guardian reads telemetry after a rollout started: this flag's traffic comes after it.
   await createFlag(KILLED_FLAG, 'kill');
   await sendTelemetry(KILLED_FLAG, new Date(Date.now() + 31 * 60_000), {
     units: 600,
     treatmentErrorRate: 0.35,
+    seed: 12,
   });
   if (hasChromium) browser = await launchChromium();
 }, 120_000);

@@ -57,7 +57,7 @@ export const demoCommand: Command = {
     const config = loadConfig(
       [
         ...['--api-port', values['api-port'], '--otlp-port', values['otlp-port']],
-        ...['--data-dir', dataDir, '--guardian-interval', '5', '--log-level', 'warn'],
+        ...['--data-dir', dataDir, '--guardian-interval', '5', '--log-level', 'error'],
       ],
       { ...process.env, TRIPWIRE_ADMIN_TOKEN: adminToken },
     );
@@ -197,18 +197,25 @@ async function readKill(scenario: Scenario): Promise<FlagState['kills'][number] 
 }
 
 /**
- * Healthy traffic, then the regression (the shop restarts with the treatment misbehaving),
- * then waits for the guardian's kill. Ctrl-C stops everything.
+ * Healthy traffic, then the regression (the shop restarts with the treatment misbehaving, on a
+ * timer of its own), then waits for the guardian's kill. Ctrl-C stops everything.
  */
 async function runScenario(scenario: Scenario): Promise<number> {
   const started = Date.now();
   const elapsed = (): string => `${((Date.now() - started) / 1000).toFixed(0)}s`;
   let shop = spawnShop(scenario, {});
   say(`[${elapsed()}] demo shop running, ${scenario.rate} requests/s, treatment healthy`);
-  let regressed = false;
   let stopping = false;
+  const regression = setTimeout(() => {
+    void stopShop(shop).then(() => {
+      if (stopping) return;
+      shop = spawnShop(scenario, { [DEMO_FLAG]: { errorMultiplier: 8, latencyFactor: 2 } });
+      say(`[${elapsed()}] treatment regresses now: 8x errors, 2x latency`);
+    });
+  }, scenario.regressAfterSeconds * 1000);
   const stop = async (code: number): Promise<number> => {
     stopping = true;
+    clearTimeout(regression);
     await stopShop(shop);
     await scenario.app.close();
     return code;
@@ -219,16 +226,8 @@ async function runScenario(scenario: Scenario): Promise<number> {
   });
   const watch = async (): Promise<number> => {
     for (;;) {
-      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await new Promise((resolve) => setTimeout(resolve, 1000));
       if (stopping) return 0;
-      if (!regressed && Date.now() - started >= scenario.regressAfterSeconds * 1000) {
-        regressed = true;
-        await stopShop(shop);
-        shop = spawnShop(scenario, {
-          [DEMO_FLAG]: { errorMultiplier: 8, latencyFactor: 2 },
-        });
-        say(`[${elapsed()}] treatment regresses now: 8x errors, 2x latency`);
-      }
       const kill = await readKill(scenario);
       if (kill !== undefined) {
         say(`[${elapsed()}] ${kill.actor} killed ${DEMO_FLAG}: ${kill.reason}`);

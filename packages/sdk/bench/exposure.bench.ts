@@ -133,7 +133,9 @@ group('exposure cost', () => {
   bench(NAMES.hmac, () => do_not_optimize(hashUnit(next().targetingKey, 'k')));
 });
 
-await run();
+// BENCH_FILTER=<regex> runs only the matching mitata benches (the paired summary always runs).
+const filter = process.env.BENCH_FILTER;
+await run(filter === undefined ? {} : { filter: new RegExp(filter) });
 
 /**
  * Paired measurement for the summary: A and B alternate in short batches (order flipped every
@@ -149,10 +151,17 @@ function measurePaired(a: () => unknown, b: () => unknown, rounds = 401, batch =
   const diffs: number[] = [];
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    const [ta, tb] =
-      round % 2 === 0 ? [timeBatch(a), timeBatch(b)] : [timeBatch(a), timeBatch(b)].reverse();
-    diffs.push(tb! - ta!);
-    ratios.push(tb! / ta!);
+    let ta: number;
+    let tb: number;
+    if (round % 2 === 0) {
+      ta = timeBatch(a);
+      tb = timeBatch(b);
+    } else {
+      tb = timeBatch(b);
+      ta = timeBatch(a);
+    }
+    diffs.push(tb - ta);
+    ratios.push(tb / ta);
   }
   const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
   return { diff: median(diffs), ratio: median(ratios) };

@@ -33,7 +33,6 @@ import type {
   ExposureRecorderOptions,
 } from './telemetry/exposure-recorder.js';
 import { PROVIDER_NAME, recordExposure } from './telemetry/exposure-recorder.js';
-import { FlagCounters } from './telemetry/flag-counters.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
 import { hasExposure, listExposures, UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
@@ -179,7 +178,7 @@ class Client implements TripwireClient {
     this.#exposureOptions = {
       tracer: options.tracer ?? trace.getTracer('@tripwire/sdk'),
       environment: options.environment,
-      counters: new FlagCounters(),
+      tally: this.#tally,
       eventLogger: this.#eventsOnEveryEvaluation ? undefined : options.evaluationEvents?.logger,
     };
     this.#eventLogger = options.evaluationEvents?.logger;
@@ -194,7 +193,7 @@ class Client implements TripwireClient {
       options.meter ?? metrics.getMeter('@tripwire/sdk'),
       {
         evaluations: this.#tally,
-        exposures: this.#exposureOptions.counters,
+        exposures: { entries: () => this.#tally.exposureEntries() },
         environment: options.environment,
         now,
         appliedConfig: () => {
@@ -282,7 +281,9 @@ class Client implements TripwireClient {
       unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
       attribute: getVariantAttribute(flagKey),
       isExposure: true,
+      shared: false,
       count: 1,
+      exposures: 0,
     };
   }
 

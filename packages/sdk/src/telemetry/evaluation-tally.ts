@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { EvaluationReason } from '@tripwire/schema';
 import type { FlagCount } from './flag-counters.js';
 import { FlagCounters } from './flag-counters.js';
@@ -19,7 +20,12 @@ export interface ResultSlot {
   /** `tripwire.variant.<flagKey>`. */
   readonly attribute: string;
   readonly isExposure: boolean;
+  /** False for a one-off slot describing a result the core did not share (never stored). */
+  readonly shared: boolean;
   count: number;
+  exposures: number;
+  /** The exposure span's per-slot attributes, built on the first exposure. */
+  exposureAttributes?: Attributes;
 }
 
 /** Guard against a core that stops sharing results: past this many slots, count the slow way. */
@@ -38,6 +44,7 @@ interface SlotResult {
  */
 export class EvaluationTally {
   readonly #folded = new FlagCounters();
+  readonly #foldedExposures = new FlagCounters();
   #slots = new Map<object, ResultSlot>();
 
   /** The slot of `result` for `flagKey`, if one was created. */
@@ -65,7 +72,9 @@ export class EvaluationTally {
       unitKind: describe.unitKind,
       attribute: getVariantAttribute(flagKey),
       isExposure: describe.isExposure,
+      shared: true,
       count: 0,
+      exposures: 0,
     };
     this.#slots.set(result, slot);
     return slot;
@@ -76,24 +85,41 @@ export class EvaluationTally {
     this.#folded.increment(flagKey, variant ?? '', reason);
   }
 
+  /** Counts a first exposure. */
+  countExposure(slot: ResultSlot): void {
+    if (slot.shared) slot.exposures += 1;
+    else this.#foldedExposures.increment(slot.flagKey, slot.variant, slot.reason);
+  }
+
   /** Folds the slots of the outgoing config into the cumulative counters. */
   retire(): void {
     const slots = this.#slots;
     this.#slots = new Map();
     for (const slot of slots.values()) {
       this.#folded.add(slot.flagKey, slot.variant, slot.reason, slot.count);
+      this.#foldedExposures.add(slot.flagKey, slot.variant, slot.reason, slot.exposures);
     }
   }
 
-  /** Cumulative counts per flag, variant and reason (slots merged with folded counts). */
-  *entries(): IterableIterator<FlagCount> {
+  /** Cumulative evaluation counts per flag, variant and reason. */
+  entries(): IterableIterator<FlagCount> {
+    return this.#merge(this.#folded, (slot) => slot.count);
+  }
+
+  /** Cumulative first-exposure counts per flag, variant and reason. */
+  exposureEntries(): IterableIterator<FlagCount> {
+    return this.#merge(this.#foldedExposures, (slot) => slot.exposures);
+  }
+
+  #merge(folded: FlagCounters, countOf: (slot: ResultSlot) => number): IterableIterator<FlagCount> {
     const merged = new FlagCounters();
-    for (const { flagKey, variant, reason, count } of this.#folded.entries()) {
+    for (const { flagKey, variant, reason, count } of folded.entries()) {
       merged.add(flagKey, variant, reason, count);
     }
     for (const slot of this.#slots.values()) {
-      if (slot.count > 0) merged.add(slot.flagKey, slot.variant, slot.reason, slot.count);
+      const count = countOf(slot);
+      if (count > 0) merged.add(slot.flagKey, slot.variant, slot.reason, count);
     }
-    yield* merged.entries();
+    return merged.entries();
   }
 }

@@ -6,7 +6,6 @@ import {
   SpanNames,
   TripwireAttributes,
 } from '@tripwire/schema';
-import type { FlagCounters } from './flag-counters.js';
 import type { ResultSlot } from './evaluation-tally.js';
 import type { UnitEntry } from './unit-cache.js';
 import { hasExposure, setExposure } from './unit-cache.js';
@@ -31,14 +30,36 @@ export interface Exposure {
 export interface ExposureRecorderOptions {
   readonly tracer: Tracer;
   readonly environment: string;
-  readonly counters: FlagCounters;
+  /** Where first exposures are counted (the metric reads it at collection time). */
+  readonly tally: { countExposure(slot: ResultSlot): void };
   readonly eventLogger?: EvaluationEventLogger | undefined;
+}
+
+/** The seven per-(flag, variant, reason) attributes of an exposure, built once per slot. */
+function getStaticAttributes(options: ExposureRecorderOptions, slot: ResultSlot): Attributes {
+  if (slot.exposureAttributes !== undefined) return slot.exposureAttributes;
+  const attributes: Attributes = {
+    [FlagAttributes.key]: slot.flagKey,
+    [FlagAttributes.variant]: slot.variant,
+    [FlagAttributes.reason]: slot.reason,
+    [FlagAttributes.providerName]: PROVIDER_NAME,
+    [FlagAttributes.setId]: options.environment,
+    [TripwireAttributes.unitKind]: slot.unitKind,
+  };
+  if (slot.flagVersion !== undefined) attributes[FlagAttributes.version] = String(slot.flagVersion);
+  slot.exposureAttributes = attributes;
+  return attributes;
 }
 
 /**
  * Records first exposures: dedups on the unit's entry (flagKey → last variant), then counts,
  * emits one `tripwire.exposure` span as a child of `ctx` and, when configured, the semconv
  * `feature_flag.evaluation` log event. Returns whether this was a first exposure.
+ *
+ * Attributes are set after the span starts, not passed to `startSpan`: the OTel SDK copies and
+ * validates start attributes twice (for the sampler, then the span), which made an exposure
+ * span cost ~3 bare spans instead of ~1.3 (bench/exposure.bench.ts). Samplers therefore do not
+ * see them.
  */
 export function recordExposure(
   options: ExposureRecorderOptions,
@@ -46,22 +67,24 @@ export function recordExposure(
   ctx: Context,
 ): boolean {
   const { slot, unit } = exposure;
-  const { flagKey, variant, reason } = slot;
+  const { flagKey, variant } = slot;
   if (hasExposure(unit, flagKey, variant)) return false;
   setExposure(unit, flagKey, variant);
-  options.counters.increment(flagKey, variant, reason);
-  const attributes: Attributes = {
-    [FlagAttributes.key]: flagKey,
-    [FlagAttributes.variant]: variant,
-    [FlagAttributes.reason]: reason,
-    [FlagAttributes.providerName]: PROVIDER_NAME,
-    [FlagAttributes.contextId]: unit.id,
-    [FlagAttributes.setId]: options.environment,
-    [TripwireAttributes.unitId]: unit.id,
-    [TripwireAttributes.unitKind]: slot.unitKind,
-  };
-  if (slot.flagVersion !== undefined) attributes[FlagAttributes.version] = String(slot.flagVersion);
-  options.tracer.startSpan(SpanNames.exposure, { kind: SpanKind.INTERNAL, attributes }, ctx).end();
-  options.eventLogger?.emit({ eventName: FLAG_EVALUATION_EVENT, attributes, context: ctx });
+  options.tally.countExposure(slot);
+  const attributes = getStaticAttributes(options, slot);
+  const span = options.tracer.startSpan(SpanNames.exposure, { kind: SpanKind.INTERNAL }, ctx);
+  span.setAttributes(attributes);
+  span.setAttribute(FlagAttributes.contextId, unit.id);
+  span.setAttribute(TripwireAttributes.unitId, unit.id);
+  span.end();
+  options.eventLogger?.emit({
+    eventName: FLAG_EVALUATION_EVENT,
+    attributes: {
+      ...attributes,
+      [FlagAttributes.contextId]: unit.id,
+      [TripwireAttributes.unitId]: unit.id,
+    },
+    context: ctx,
+  });
   return true;
 }

@@ -9,6 +9,11 @@ export interface ShopRouteOptions {
   /** Read on every request, so a test can inject a regression mid-run. */
   regressions: Map<string, Regression>;
   random: () => number;
+  /**
+   * End each server span at start + the simulated latency instead of when the response is sent,
+   * so recorded latency does not depend on how busy the host is (tests on loaded machines).
+   */
+  recordSimulatedLatency: boolean;
 }
 
 const tracer = trace.getTracer('@tripwire/demo');
@@ -20,16 +25,18 @@ const tracer = trace.getTracer('@tripwire/demo');
  */
 export const shopRoutes: FastifyPluginAsync<ShopRouteOptions> = async (app, options) => {
   for (const feature of options.features) {
-    app.get(feature.path, (request, reply) =>
-      tracer.startActiveSpan(
+    app.get(feature.path, (request, reply) => {
+      const startedAt = Date.now();
+      return tracer.startActiveSpan(
         `GET ${feature.path}`,
         {
           kind: SpanKind.SERVER,
+          startTime: startedAt,
           attributes: { 'http.request.method': 'GET', 'url.path': feature.path },
         },
-        (span) => handle(span, feature, options, request, reply),
-      ),
-    );
+        (span) => handle({ span, startedAt, feature, options }, request, reply),
+      );
+    });
   }
   app.get('/variant/:flagKey', async (request) => {
     const { flagKey } = request.params as { flagKey: string };
@@ -40,12 +47,16 @@ export const shopRoutes: FastifyPluginAsync<ShopRouteOptions> = async (app, opti
 };
 
 async function handle(
-  span: Span,
-  feature: Feature,
-  options: ShopRouteOptions,
+  {
+    span,
+    startedAt,
+    feature,
+    options,
+  }: { span: Span; startedAt: number; feature: Feature; options: ShopRouteOptions },
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  let endAt: number | undefined;
   try {
     const result = options.client.assign(
       feature.flagKey,
@@ -59,6 +70,7 @@ async function handle(
       regression: options.regressions.get(feature.flagKey),
       random: options.random,
     });
+    if (options.recordSimulatedLatency) endAt = startedAt + outcome.latencyMs;
     await new Promise((done) => setTimeout(done, outcome.latencyMs));
     void reply.header('x-variant', result.variant ?? '');
     if (outcome.fails) {
@@ -69,7 +81,7 @@ async function handle(
     span.setAttribute('http.response.status_code', 200);
     return await reply.send({ ok: true, feature: feature.path, variant: result.variant ?? null });
   } finally {
-    span.end();
+    span.end(endAt);
   }
 }
 

@@ -49,6 +49,8 @@ export interface DemoOptions {
   hashKey?: string;
   /** Randomness of the simulated behaviour; default `Math.random`. */
   random?: () => number;
+  /** Record the simulated latency as span duration, not the wall time (default false). */
+  recordSimulatedLatency?: boolean;
   /** Register the OTel SDK (default true); tests that bring their own pass false. */
   telemetry?: boolean;
 }
@@ -92,6 +94,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     features: options.features ?? DEFAULT_FEATURES,
     regressions,
     random: options.random ?? Math.random,
+    recordSimulatedLatency: options.recordSimulatedLatency ?? false,
   });
   const url = await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
   return {

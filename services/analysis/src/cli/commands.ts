@@ -5,6 +5,7 @@ import { flagsCommand } from './flags.js';
 import { tokensCommand } from './tokens.js';
 import { staleCommand } from './stale.js';
 import { codeRefsCommand } from './code-refs.js';
+import { calibrateCommand } from './calibrate.js';
 
 export interface Command {
   summary: string;
@@ -21,6 +22,7 @@ export const commands: Record<string, Command> = {
   'code-refs': codeRefsCommand,
   results: resultsCommand,
   demo: demoCommand,
+  calibrate: calibrateCommand,
 };
 
 export function printUsage(out: NodeJS.WritableStream): void {

@@ -1,0 +1,138 @@
+import { parseArgs } from 'node:util';
+import type { Flag, Guardrail } from '@tripwire/schema';
+import { loadConfig, settings } from '../config.js';
+import { createChangelogRepository } from '../control-plane/changelog-repository.js';
+import { calibrateGuardrail, type CalibrationResult } from '../guardian/calibrate-guardrail.js';
+import { readUnitMinutes } from '../guardian/calibration-repository.js';
+import { defaultGuardrails } from '../guardian/default-guardrails.js';
+import { evaluateGuardrail } from '../guardian/evaluate-guardrail.js';
+import { openClickHouse } from '../storage/clickhouse.js';
+import type { Command } from './commands.js';
+
+const OWN_OPTIONS = {
+  guardrail: { type: 'string' },
+  permutations: { type: 'string', default: '100' },
+  effect: { type: 'string', default: '0.2' },
+  seed: { type: 'string', default: '1' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+const USAGE = `Usage: tripwire calibrate <flag> [--guardrail <id>] [--permutations 100] [--effect 0.2]
+                          [--seed 1] [--guardian-target-units N] [storage settings]
+
+Replays the flag's stored telemetry through each guardrail (or one) as an A/A test: units are
+split 50/50 at random (labels permuted), looks happen once per stored minute. Reports the share
+of permutations that would have been killed (the empirical false-kill rate) and, with --effect
+(relative harm) injected into one half, how many minutes detection takes. With the embedded
+engine, stop the service first (one process per data directory) or use CLICKHOUSE_URL.
+`;
+
+export const calibrateCommand: Command = {
+  summary: 'replay stored telemetry as A/A: empirical false-kill rate and time to detect',
+  async run(argv) {
+    const own = splitArguments(argv);
+    const { values, positionals } = parseArgs({
+      args: own.mine,
+      options: OWN_OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+    const flagKey = positionals[0];
+    if (values.help || flagKey === undefined) {
+      process.stdout.write(USAGE);
+      return values.help ? 0 : 2;
+    }
+    const permutations = readNumber(values.permutations, '--permutations', {
+      min: 1,
+      integer: true,
+    });
+    const effect = readNumber(values.effect, '--effect', { min: 0, integer: false });
+    const config = loadConfig(own.settings);
+    const client = await openClickHouse(config.clickhouse);
+    try {
+      const history = await createChangelogRepository(client, config.tables).readHistory(
+        'flag',
+        flagKey,
+      );
+      const flag = history.at(-1)?.document as Flag | undefined;
+      if (flag === undefined) throw new Error(`flag "${flagKey}" does not exist`);
+      const own = flag.guardrails ?? [];
+      const all = own.length > 0 ? own : defaultGuardrails();
+      const chosen =
+        values.guardrail === undefined ? all : all.filter((g) => g.id === values.guardrail);
+      if (chosen.length === 0)
+        throw new Error(
+          `flag "${flagKey}" has no guardrail "${values.guardrail}" (it has: ${all.map((g) => g.id).join(', ')})`,
+        );
+      const random = seededRandom(readNumber(values.seed, '--seed', { min: 0, integer: true }));
+      process.stdout.write(
+        `calibrating "${flagKey}": ${permutations} permutations, injected effect ${(effect * 100).toFixed(1)}%\n\n`,
+      );
+      process.stdout.write(formatHeader());
+      for (const guardrail of chosen) {
+        const rows = await readUnitMinutes(client, config.tables, { flagKey, guardrail });
+        const result = calibrateGuardrail({
+          guardrail,
+          rows,
+          permutations,
+          effect,
+          random,
+          decide: (input) =>
+            evaluateGuardrail({ ...input, targetUnits: config.guardianTargetUnits }),
+        });
+        process.stdout.write(formatRow(guardrail, result));
+      }
+      return 0;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+/** Separates this command's options from the service settings (`--data-dir`, …) loadConfig reads. */
+function splitArguments(argv: readonly string[]): { mine: string[]; settings: string[] } {
+  const mine: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith('--') ? arg.slice(2).split('=')[0]! : '';
+    const takesValue = !arg.includes('=') && name in settings;
+    if (name in settings) {
+      rest.push(arg);
+      if (takesValue && argv[i + 1] !== undefined) rest.push(argv[++i]!);
+    } else {
+      mine.push(arg);
+    }
+  }
+  return { mine, settings: rest };
+}
+
+function readNumber(text: string, name: string, rule: { min: number; integer: boolean }): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < rule.min || (rule.integer && !Number.isInteger(value))) {
+    throw new Error(
+      `${name} must be ${rule.integer ? 'an integer' : 'a number'} >= ${rule.min}, got "${text}"`,
+    );
+  }
+  return value;
+}
+
+/** mulberry32: the CLI's seeded randomness, so a calibration can be reproduced. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function formatHeader(): string {
+  return `${'guardrail'.padEnd(24)} ${'metric'.padEnd(12)} ${'units'.padStart(7)} ${'looks'.padStart(6)} ${'false kills'.padStart(12)} ${'rate'.padStart(7)} ${'alpha'.padStart(6)} ${'detected'.padStart(9)} ${'median min'.padStart(11)}\n`;
+}
+
+function formatRow(guardrail: Guardrail, result: CalibrationResult): string {
+  return `${guardrail.id.padEnd(24)} ${guardrail.metric.padEnd(12)} ${String(result.units).padStart(7)} ${String(result.looks).padStart(6)} ${`${result.falseKills}/${result.permutations}`.padStart(12)} ${(result.falseKillRate * 100).toFixed(1).padStart(6)}% ${String(guardrail.alpha ?? 0.05).padStart(6)} ${`${(result.detectedShare * 100).toFixed(0)}%`.padStart(9)} ${String(result.medianDetectionMinutes ?? '-').padStart(11)}\n`;
+}

@@ -1,0 +1,219 @@
+import type { Guardrail } from '@tripwire/schema';
+import type { GuardrailDecision, MetricStats } from '@tripwire/stats';
+import { quantileSketchLevels } from '@tripwire/stats';
+import {
+  BUCKETS_PER_OCTAVE,
+  locateQuantile,
+  sampleQuantiles,
+  type LatencyHistogram,
+} from '../analysis/latency-histogram.js';
+
+/** One unit's requests in one minute, as the variant-requests view stores them. */
+export interface UnitMinute {
+  unitId: string;
+  /** Minute index (any increasing integer, e.g. epoch minutes). */
+  minute: number;
+  requests: number;
+  errors: number;
+  latencySumMs: number;
+  latencySumSquaresMs: number;
+  histogram: LatencyHistogram;
+}
+
+export interface CalibrationOptions {
+  guardrail: Guardrail;
+  rows: readonly UnitMinute[];
+  permutations: number;
+  /** Relative harm injected into arm B for the time-to-detect runs (0.2 = 20% worse). */
+  effect: number;
+  random: () => number;
+  decide: (input: {
+    guardrail: Guardrail;
+    control: MetricStats;
+    treatment: MetricStats;
+  }) => GuardrailDecision;
+}
+
+export interface CalibrationResult {
+  permutations: number;
+  looks: number;
+  units: number;
+  /** A/A: share of permutations breached at any look (the empirical false-kill rate). */
+  falseKills: number;
+  falseKillRate: number;
+  /** With the injected effect: minutes from the first minute to the first breach, per run. */
+  detectionMinutes: (number | null)[];
+  detectedShare: number;
+  medianDetectionMinutes: number | null;
+}
+
+const QUANTILES = { latency_p50: 0.5, latency_p95: 0.95, latency_p99: 0.99 } as const;
+
+/**
+ * Replays stored telemetry through a guardrail (pure; randomness passed in). Units are split
+ * 50/50 at random (labels permuted), so both arms come from the same population: every breach
+ * is a false kill. The same splits with the effect injected into arm B give the time to detect.
+ * Looks happen once per stored minute, on cumulative data, as the guardian would look.
+ */
+export function calibrateGuardrail(options: CalibrationOptions): CalibrationResult {
+  const { guardrail, rows } = options;
+  if (guardrail.metric === 'conversion') {
+    throw new Error(
+      'calibration replays request metrics: error_rate, latency_mean, latency_p50/p95/p99',
+    );
+  }
+  const unitIds = [...new Set(rows.map((row) => row.unitId))];
+  const minutes = [...new Set(rows.map((row) => row.minute))].sort((a, b) => a - b);
+  const pooledErrorRate =
+    sum(rows, (r) => r.errors) /
+    Math.max(
+      1,
+      sum(rows, (r) => r.requests),
+    );
+  let falseKills = 0;
+  const detectionMinutes: (number | null)[] = [];
+  for (let run = 0; run < options.permutations; run++) {
+    const inB = new Set(unitIds.filter(() => options.random() < 0.5));
+    const plain = replay(options, { rows, minutes, inB });
+    if (plain !== null) falseKills++;
+    const injected = rows.map((row) =>
+      inB.has(row.unitId) ? injectEffect(row, guardrail, options, pooledErrorRate) : row,
+    );
+    const detected = replay(options, { rows: injected, minutes, inB });
+    detectionMinutes.push(detected === null ? null : detected - minutes[0]! + 1);
+  }
+  const found = detectionMinutes.filter((m): m is number => m !== null).sort((a, b) => a - b);
+  return {
+    permutations: options.permutations,
+    looks: minutes.length,
+    units: unitIds.length,
+    falseKills,
+    falseKillRate: options.permutations === 0 ? 0 : falseKills / options.permutations,
+    detectionMinutes,
+    detectedShare: options.permutations === 0 ? 0 : found.length / options.permutations,
+    medianDetectionMinutes: found.length === 0 ? null : found[Math.floor((found.length - 1) / 2)]!,
+  };
+}
+
+/** The first minute at which the guardrail is breached, or null. */
+function replay(
+  options: CalibrationOptions,
+  input: { rows: readonly UnitMinute[]; minutes: readonly number[]; inB: ReadonlySet<string> },
+): number | null {
+  const byMinute = new Map<number, UnitMinute[]>();
+  for (const row of input.rows) {
+    const list = byMinute.get(row.minute);
+    if (list === undefined) byMinute.set(row.minute, [row]);
+    else list.push(row);
+  }
+  const arms = { a: new Map<string, UnitMinute>(), b: new Map<string, UnitMinute>() };
+  for (const minute of input.minutes) {
+    for (const row of byMinute.get(minute) ?? []) {
+      const arm = input.inB.has(row.unitId) ? arms.b : arms.a;
+      arm.set(row.unitId, accumulate(arm.get(row.unitId), row));
+    }
+    if (arms.a.size === 0 || arms.b.size === 0) continue;
+    const decision = options.decide({
+      guardrail: options.guardrail,
+      control: toStats(options.guardrail, [...arms.a.values()]),
+      treatment: toStats(options.guardrail, [...arms.b.values()]),
+    });
+    if (decision.state === 'breached') return minute;
+  }
+  return null;
+}
+
+function accumulate(total: UnitMinute | undefined, row: UnitMinute): UnitMinute {
+  if (total === undefined) return { ...row, histogram: { ...row.histogram } };
+  const histogram: Record<string, number> = { ...total.histogram };
+  for (const [bucket, count] of Object.entries(row.histogram))
+    histogram[bucket] = (histogram[bucket] ?? 0) + Number(count);
+  return {
+    ...total,
+    requests: total.requests + row.requests,
+    errors: total.errors + row.errors,
+    latencySumMs: total.latencySumMs + row.latencySumMs,
+    latencySumSquaresMs: total.latencySumSquaresMs + row.latencySumSquaresMs,
+    histogram,
+  };
+}
+
+/** Sufficient statistics of one arm from cumulative per-unit totals (as the SQL computes them). */
+export function toStats(guardrail: Guardrail, units: readonly UnitMinute[]): MetricStats {
+  if (guardrail.metric === 'error_rate' || guardrail.metric === 'latency_mean') {
+    const y = (u: UnitMinute) => (guardrail.metric === 'error_rate' ? u.errors : u.latencySumMs);
+    return {
+      kind: 'ratio',
+      units: units.length,
+      sumNumerator: sum(units, y),
+      sumDenominator: sum(units, (u) => u.requests),
+      sumNumeratorSquares: sum(units, (u) => y(u) ** 2),
+      sumDenominatorSquares: sum(units, (u) => u.requests ** 2),
+      sumCrossProducts: sum(units, (u) => y(u) * u.requests),
+    };
+  }
+  const probability = QUANTILES[guardrail.metric as keyof typeof QUANTILES];
+  const merged: Record<string, number> = {};
+  for (const unit of units)
+    for (const [k, c] of Object.entries(unit.histogram)) merged[k] = (merged[k] ?? 0) + Number(c);
+  const position = locateQuantile(merged, probability);
+  const below = (u: UnitMinute) => {
+    let count = 0;
+    for (const [k, c] of Object.entries(u.histogram)) {
+      const index = Number(k);
+      if (index < position.bucket) count += Number(c);
+      else if (index === position.bucket) count += position.fraction * Number(c);
+    }
+    return count;
+  };
+  const levels = quantileSketchLevels(probability);
+  return {
+    kind: 'quantile',
+    probability,
+    units: units.length,
+    levels,
+    values: sampleQuantiles(merged, levels),
+    sumBelow: sum(units, below),
+    sumRequests: sum(units, (u) => u.requests),
+    sumBelowSquares: sum(units, (u) => below(u) ** 2),
+    sumRequestsSquares: sum(units, (u) => u.requests ** 2),
+    sumBelowRequests: sum(units, (u) => below(u) * u.requests),
+  };
+}
+
+/** The row as it would look with the harm `effect` in the guardrail's metric. */
+function injectEffect(
+  row: UnitMinute,
+  guardrail: Guardrail,
+  options: CalibrationOptions,
+  pooledErrorRate: number,
+): UnitMinute {
+  const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
+  const factor = 1 + sign * options.effect;
+  if (guardrail.metric === 'error_rate') {
+    // Turn successes into errors with the probability that multiplies the error rate by `factor`.
+    const q =
+      pooledErrorRate >= 1
+        ? 0
+        : Math.max(0, Math.min(1, (pooledErrorRate * (factor - 1)) / (1 - pooledErrorRate)));
+    let extra = 0;
+    for (let i = 0; i < row.requests - row.errors; i++) if (options.random() < q) extra++;
+    return { ...row, errors: row.errors + extra };
+  }
+  const shift = Math.round(BUCKETS_PER_OCTAVE * Math.log2(Math.max(factor, 1e-6)));
+  const histogram: Record<string, number> = {};
+  for (const [k, c] of Object.entries(row.histogram))
+    histogram[String(Number(k) + shift)] = Number(c);
+  return {
+    ...row,
+    latencySumMs: row.latencySumMs * factor,
+    latencySumSquaresMs: row.latencySumSquaresMs * factor ** 2,
+    histogram,
+  };
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  let total = 0;
+  for (const item of items) total += value(item);
+  return total;
+}

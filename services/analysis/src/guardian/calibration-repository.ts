@@ -1,0 +1,62 @@
+import type { Guardrail } from '@tripwire/schema';
+import type { TableNames } from '../config.js';
+import { createError } from '../errors.js';
+import type { ClickHouseClient } from '../storage/clickhouse.js';
+import type { UnitMinute } from './calibrate-guardrail.js';
+
+interface UnitMinuteRow {
+  unit_id: string;
+  minute: number;
+  requests: string | number;
+  errors: string | number;
+  latency_sum_ms: number;
+  latency_sum_squares_ms: number;
+  histogram: Record<string, string | number>;
+}
+
+/**
+ * Per unit and minute, the stored request metrics of a flag (every variant), for calibration
+ * replays. Same scope as the guardian: server spans, or the guardrail's span name; its service.
+ */
+export async function readUnitMinutes(
+  client: ClickHouseClient,
+  tables: TableNames,
+  input: { flagKey: string; guardrail: Guardrail },
+): Promise<UnitMinute[]> {
+  const query = `SELECT unit_id, intDiv(toUnixTimestamp(minute), 60) AS minute,
+      sum(requests) AS requests, sum(errors) AS errors,
+      sum(latency_sum_ms) AS latency_sum_ms, sum(latency_sum_squares_ms) AS latency_sum_squares_ms,
+      sumMap(latency_histogram) AS histogram
+    FROM ${tables.variantRequests}
+    WHERE flag_key = {flagKey:String}
+      AND (service_name = {service:String} OR {service:String} = '')
+      AND if({spanName:String} = '', span_kind = 'server', span_name = {spanName:String})
+    GROUP BY unit_id, minute
+    ORDER BY minute, unit_id`;
+  try {
+    const result = await client.query({
+      query,
+      query_params: {
+        flagKey: input.flagKey,
+        service: input.guardrail.service ?? '',
+        spanName: input.guardrail.spanName ?? '',
+      },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<UnitMinuteRow>()).map((row) => ({
+      unitId: row.unit_id,
+      minute: Number(row.minute),
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      latencySumMs: Number(row.latency_sum_ms),
+      latencySumSquaresMs: Number(row.latency_sum_squares_ms),
+      histogram: Object.fromEntries(Object.entries(row.histogram).map(([k, v]) => [k, Number(v)])),
+    }));
+  } catch (cause) {
+    throw createError(
+      'TRIPWIRE_ERR_STORAGE',
+      `reading stored requests of "${input.flagKey}" failed`,
+      { cause },
+    );
+  }
+}

@@ -1,5 +1,5 @@
 import type { Attributes, Context } from '@opentelemetry/api';
-import { context, metrics, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type {
   EvaluationContext,
   EvaluationReason,
@@ -312,7 +312,8 @@ class Client implements TripwireClient {
     if (unitKey === undefined) return;
     const unit = this.#units.entryFor(unitKey);
     const active = context.active();
-    stampAssignment(active, unit, slot);
+    // The root context holds no span and no scope: nothing to stamp.
+    if (active !== ROOT_CONTEXT) stampAssignment(active, unit, slot);
     if (hasExposure(unit, slot.flagKey, slot.variant)) return;
     recordExposure(this.#exposureOptions, { slot, unit }, active);
   }

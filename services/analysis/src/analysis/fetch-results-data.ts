@@ -57,31 +57,27 @@ export interface FetchResultsDataOptions {
   conversionWindowSeconds: number;
 }
 
-/** Runs the results queries for one flag (in sequence: embedded ClickHouse serialises anyway). */
+/**
+ * Runs the results queries for one flag. Independent queries run concurrently (a server runs
+ * them in parallel; the embedded engine serialises parameterized queries anyway).
+ */
 export async function fetchResultsData(
   context: AnalysisContext,
   options: FetchResultsDataOptions,
 ): Promise<ResultsData> {
   const params = buildScopeParams({ flagKey: options.flagKey, environment: options.environment });
-  const unitRows = await queryRows<{ arm: string; units: string; first_exposure_ms: string }>(
-    context,
-    buildUnitCountsSql(context.tables),
-    params,
-  );
-  const requests = await fetchRequestMoments(context, params);
-  const histograms = await fetchLatencyHistograms(context, params);
-  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
-  const fetched = await fetchQuantileStats(context, {
-    params,
-    histograms: histograms.byVariant,
-    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
-  });
-  const quantiles = Object.fromEntries(
-    metrics.map((metric, j) => [
-      metric,
-      fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
-    ]),
-  ) as Record<QuantileMetric, Map<string, QuantileStats>>;
+  const [unitRows, requests, quantiles, conversions, breakdown, series] = await Promise.all([
+    queryRows<{ arm: string; units: string; first_exposure_ms: string }>(
+      context,
+      buildUnitCountsSql(context.tables),
+      params,
+    ),
+    fetchRequestMoments(context, params),
+    fetchAllQuantiles(context, params),
+    fetchConversions(context, params, options.conversionWindowSeconds),
+    fetchBreakdown(context, params),
+    fetchSeries(context, params),
+  ]);
   return {
     units: unitRows
       .filter((row) => row.arm !== '')
@@ -93,10 +89,29 @@ export async function fetchResultsData(
     excludedMultiVariant: Number(unitRows.find((row) => row.arm === '')?.units ?? 0),
     requests: requests.byVariant,
     quantiles,
-    conversions: await fetchConversions(context, params, options.conversionWindowSeconds),
-    breakdown: await fetchBreakdown(context, params),
-    series: await fetchSeries(context, params),
+    conversions,
+    breakdown,
+    series,
   };
+}
+
+async function fetchAllQuantiles(
+  context: AnalysisContext,
+  params: ScopeParams,
+): Promise<ResultsData['quantiles']> {
+  const histograms = await fetchLatencyHistograms(context, params);
+  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
+  const fetched = await fetchQuantileStats(context, {
+    params,
+    histograms: histograms.byVariant,
+    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
+  });
+  return Object.fromEntries(
+    metrics.map((metric, j) => [
+      metric,
+      fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
+    ]),
+  ) as ResultsData['quantiles'];
 }
 
 async function fetchConversions(

@@ -89,10 +89,14 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
     );
   }
   const [first, last] = [Math.min(...xs), Math.max(...xs)];
-  for (const [at, anchor] of [
-    [first, 'start'],
-    [last, 'end'],
-  ]) {
+  const timeLabels =
+    first === last
+      ? [[first, 'middle']]
+      : [
+          [first, 'start'],
+          [last, 'end'],
+        ];
+  for (const [at, anchor] of timeLabels) {
     const label = new Date(at).toISOString().slice(11, 16) + ' UTC';
     root.append(
       svg('text', { x: x(at), y: height - 8, 'text-anchor': anchor, class: 'axis-label' }, label),
@@ -111,8 +115,27 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
       );
     }
     const line = s.points.filter((p) => Number.isFinite(p.y)).map((p) => [x(p.x), y(p.y)]);
-    if (line.length > 0)
+    if (line.length > 1)
       root.append(svg('path', { d: pathOf(line), class: `line series-${index}`, fill: 'none' }));
+    // One bucket so far: a dot with its interval instead of a line that cannot be drawn yet.
+    const only = s.points.length === 1 ? s.points[0] : undefined;
+    if (line.length === 1 && only !== undefined) {
+      if (Number.isFinite(only.lower) && Number.isFinite(only.upper)) {
+        const [cx] = line[0];
+        root.append(
+          svg('line', {
+            x1: cx,
+            x2: cx,
+            y1: y(only.lower),
+            y2: y(only.upper),
+            class: `whisker series-${index}`,
+          }),
+        );
+      }
+      root.append(
+        svg('circle', { cx: line[0][0], cy: line[0][1], r: 4, class: `dot series-${index}` }),
+      );
+    }
   });
   return root;
 }

@@ -59,7 +59,7 @@ export async function runResultsCommand(argv: string[], io: ResultsCommandIo): P
     url.searchParams.set('conversionWindowSeconds', values['conversion-window']);
   }
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
-  const body = (await response.json());
+  const body = await response.json();
   if (!response.ok) {
     const { code, message } = body as { code?: string; message?: string };
     io.err.write(`tripwire results: ${response.status} ${code ?? ''} ${message ?? ''}\n`);

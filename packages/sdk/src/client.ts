@@ -74,6 +74,8 @@ export interface TrackOptions {
 export interface ClientEvents {
   change: ConfigChange;
   error: ConfigProblem;
+  /** The source reached its server again after failing (`status().stale` is false again). */
+  recover: { readonly origin: ConfigOrigin };
 }
 
 /** The assignment client. Evaluation and tracking never throw. */
@@ -155,6 +157,7 @@ class Client implements TripwireClient {
   readonly #listeners: { [E in keyof ClientEvents]: Set<(payload: ClientEvents[E]) => void> } = {
     change: new Set(),
     error: new Set(),
+    recover: new Set(),
   };
   readonly #readyWaiters = new Set<() => void>();
   readonly #unregisterMetrics: () => void;
@@ -187,6 +190,7 @@ class Client implements TripwireClient {
       buildEngine: compileConfig,
       onChange: (change) => this.#onChange(change),
       onProblem: (problem) => this.#onProblem(problem),
+      onRecover: (origin) => this.#onRecover(origin),
     });
     const now = options.now ?? Date.now;
     this.#unregisterMetrics = registerSdkMetrics(
@@ -436,6 +440,7 @@ class Client implements TripwireClient {
     await this.#source.close();
     this.#listeners.change.clear();
     this.#listeners.error.clear();
+    this.#listeners.recover.clear();
   }
 
   #readyResult(timedOut: boolean): ReadyResult {
@@ -459,6 +464,13 @@ class Client implements TripwireClient {
     }
     this.#lastLogged = undefined;
     for (const listener of this.#listeners.change) this.#callSafely(() => listener(change));
+  }
+
+  #onRecover(origin: ConfigOrigin): void {
+    if (!this.#stale || this.#closed) return;
+    this.#stale = false;
+    this.#lastLogged = undefined;
+    for (const listener of this.#listeners.recover) this.#callSafely(() => listener({ origin }));
   }
 
   #onProblem(problem: ConfigProblem): void {

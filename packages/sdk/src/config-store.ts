@@ -32,6 +32,7 @@ export interface ConfigStoreOptions<E> {
   readonly buildEngine: (snapshot: ConfigSnapshot) => E;
   readonly onChange: (change: ConfigChange) => void;
   readonly onProblem: (problem: ConfigProblem) => void;
+  readonly onRecover: (origin: ConfigOrigin) => void;
 }
 
 const MAX_REPORTED_ISSUES = 5;
@@ -96,6 +97,10 @@ export class ConfigStore<E> implements ConfigSink {
       );
     }
     return this.#apply(next.value, origin);
+  }
+
+  recover(origin: ConfigOrigin): void {
+    this.#options.onRecover(origin);
   }
 
   fail(error: Error, origin: ConfigOrigin): void {

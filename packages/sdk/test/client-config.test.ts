@@ -95,6 +95,20 @@ describe('client over HTTP polling', () => {
     expect(navFor(c)).toBe(false);
   });
 
+  it('is no longer stale once the server answers again, even with an unchanged config', async () => {
+    server.config = { version: 1, body: makeSnapshot() };
+    const c = start({ type: 'polling', baseUrl: base, intervalMs: 10 });
+    await c.ready();
+    const recovered: string[] = [];
+    c.on('recover', ({ origin }) => recovered.push(origin));
+    server.failWith = 503;
+    await waitFor(() => c.status().stale);
+    server.failWith = undefined;
+    await waitFor(() => !c.status().stale);
+    expect(recovered).toEqual(['polling']);
+    expect(c.status().version).toBe(1);
+  });
+
   it('refuses a config for another environment', async () => {
     server.config = { version: 1, body: makeSnapshot({ environment: 'staging' }) };
     const c = start({ type: 'polling', baseUrl: base, intervalMs: 10_000 });
@@ -118,6 +132,22 @@ describe('client over the SSE stream', () => {
     );
     await waitFor(() => changes.length === 1);
     expect(navFor(c)).toBe(false);
+  });
+
+  it('is not stale after the stream reconnects, even when nothing changed', async () => {
+    server.onStream((res, req) => {
+      if (req.headers['last-event-id'] === undefined) {
+        res.write(formatSse('put', makeSnapshot({ version: 5 }), 5));
+      } else res.write(': ping\n\n');
+    });
+    const c = start({ type: 'stream', baseUrl: base, backoff: { baseMs: 5, maxMs: 20 } });
+    await c.ready();
+    server.dropStreams();
+    // The stale window can be shorter than a poll of status(): watch the reports instead.
+    await waitFor(() => problems.some((p) => p.code === 'TRIPWIRE_SOURCE_FAILED'));
+    await waitFor(() => server.requests.filter((r) => r.path === '/sdk/v1/stream').length === 2);
+    await waitFor(() => !c.status().stale);
+    expect(c.status().version).toBe(5);
   });
 
   it('resumes with Last-Event-ID after a drop', async () => {

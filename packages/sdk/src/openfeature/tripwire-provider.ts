@@ -69,6 +69,11 @@ export class TripwireProvider implements Provider {
           flagsChanged: [...change.changedFlags],
         });
       }),
+      this.client.on('recover', ({ origin }) => {
+        if (this.#stale)
+          this.events.emit(ProviderEvents.Ready, { message: `${origin} source is back` });
+        this.#stale = false;
+      }),
       this.client.on('error', (problem) => {
         if (problem.code !== 'TRIPWIRE_SOURCE_FAILED' || this.client.status().version === undefined)
           return;

@@ -12,6 +12,8 @@ export interface ConfigSink {
   patch(payload: unknown, origin: ConfigOrigin): boolean;
   /** A transient failure (network, parse); the client reports it and keeps its config. */
   fail(error: Error, origin: ConfigOrigin): void;
+  /** The source reached its server again (a 200/304, or bytes on the stream) after failing. */
+  recover(origin: ConfigOrigin): void;
   /** Version of the applied config, if any (the stream resumes from it with `Last-Event-ID`). */
   appliedVersion(): number | undefined;
 }

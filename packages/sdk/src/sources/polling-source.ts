@@ -40,7 +40,10 @@ export function createPollingSource(options: PollingSourceOptions): PollingSourc
     try {
       const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(timeoutMs)]);
       const response = await fetch(options.url, { headers, signal });
-      if (response.status === 304) return void (await response.body?.cancel());
+      if (response.status === 304) {
+        sink.recover(origin);
+        return void (await response.body?.cancel());
+      }
       if (!response.ok) {
         await response.body?.cancel();
         throw new Error(`GET ${options.url} answered ${response.status}`);
@@ -48,6 +51,7 @@ export function createPollingSource(options: PollingSourceOptions): PollingSourc
       const payload = await readJson(response, options.url);
       // Kept even when the client rejects the payload: the same ETag means the same bad config.
       etag = response.headers.get('etag') ?? undefined;
+      sink.recover(origin);
       sink.put(payload, origin);
     } catch (error) {
       if (!controller.signal.aborted) sink.fail(error as Error, origin);

@@ -124,6 +124,7 @@ class StreamSource implements ConfigSource {
 
   #onConnected(): void {
     this.#failures = 0;
+    this.#sink?.recover('stream');
     const fallback = this.#fallback;
     this.#fallback = undefined;
     void fallback?.close();

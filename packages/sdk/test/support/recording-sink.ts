@@ -5,6 +5,7 @@ export class RecordingSink implements ConfigSink {
   readonly puts: { payload: unknown; origin: ConfigOrigin }[] = [];
   readonly patches: { payload: unknown; origin: ConfigOrigin }[] = [];
   readonly failures: { message: string; origin: ConfigOrigin }[] = [];
+  readonly recoveries: ConfigOrigin[] = [];
   version: number | undefined;
   acceptPatches = true;
   #waiters: (() => void)[] = [];
@@ -26,6 +27,10 @@ export class RecordingSink implements ConfigSink {
   fail(error: Error, origin: ConfigOrigin): void {
     this.failures.push({ message: error.message, origin });
     this.#wake();
+  }
+
+  recover(origin: ConfigOrigin): void {
+    this.recoveries.push(origin);
   }
 
   appliedVersion(): number | undefined {

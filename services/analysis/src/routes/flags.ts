@@ -11,6 +11,7 @@ import {
 } from '../control-plane/flag-resource.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
 import { createError } from '../errors.js';
+import { SchemaRefs } from './openapi.js';
 
 const key = { type: 'string', pattern: FLAG_KEY_PATTERN } as const;
 const reason = { type: 'string', maxLength: 4096 } as const;
@@ -27,6 +28,32 @@ const environmentBody = {
   additionalProperties: false,
   properties: { environment: key, reason: { ...reason, minLength: 1 }, expectedVersion: version },
 } as const;
+
+const killMarker = {
+  type: 'object',
+  properties: {
+    environment: { type: 'string' },
+    version: { type: 'integer' },
+    actor: { type: 'string' },
+    reason: { type: 'string' },
+    killedAt: { type: 'string', format: 'date-time' },
+    previous: {
+      type: 'object',
+      properties: { enabled: { type: 'boolean' }, offVariant: { type: 'string' } },
+    },
+  },
+} as const;
+/** Response schema of every route answering one flag: `{ project, flag, kills }`. */
+const flagResource = {
+  type: 'object',
+  required: ['project', 'flag', 'kills'],
+  properties: {
+    project: { type: 'string' },
+    flag: { $ref: SchemaRefs.flag },
+    kills: { type: 'array', items: killMarker },
+  },
+} as const;
+const oneFlag = { 200: flagResource } as const;
 
 interface KeyParams {
   key: string;
@@ -49,6 +76,15 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       schema: {
         tags,
         summary: 'List flags the token may see',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              version: { type: 'integer' },
+              flags: { type: 'array', items: flagResource },
+            },
+          },
+        },
         querystring: {
           type: 'object',
           properties: { project: key, archived: { type: 'boolean', default: false } },
@@ -74,6 +110,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       schema: {
         tags,
         summary: 'Create a flag (version 1)',
+        response: { 201: flagResource },
         body: {
           type: 'object',
           required: ['flag'],
@@ -98,7 +135,10 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
 
   app.get<{ Params: KeyParams }>(
     '/api/v1/flags/:key',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'Read a flag', params: keyParams } },
+    {
+      config: { role: 'viewer' },
+      schema: { tags, summary: 'Read a flag', params: keyParams, response: oneFlag },
+    },
     async (request) => describeFlag(store, readFlag(store, request)),
   );
 
@@ -109,6 +149,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       schema: {
         tags,
         summary: 'Replace a flag document (409 unless expectedVersion is current)',
+        response: oneFlag,
         params: keyParams,
         body: {
           type: 'object',
@@ -146,6 +187,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       schema: {
         tags,
         summary: 'Turn a flag on or off in one environment',
+        response: oneFlag,
         params: {
           type: 'object',
           required: ['key', 'environment'],
@@ -185,6 +227,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
             action === 'kill'
               ? 'Kill: serve defaultVariant (the control) to everyone in the environment'
               : 'Restore: undo the environment’s kill',
+          response: oneFlag,
           params: keyParams,
           body: environmentBody,
         },
@@ -215,6 +258,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       schema: {
         tags,
         summary: 'Archive (or with archived:false unarchive) a flag; SDKs stop receiving it',
+        response: oneFlag,
         params: keyParams,
         body: {
           type: 'object',
@@ -249,6 +293,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       schema: {
         tags,
         summary: 'Roll back: a new version whose document equals an earlier one',
+        response: oneFlag,
         params: keyParams,
         body: {
           type: 'object',

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { SdkPaths } from '@tripwire/schema';
 import type { DeliveryPluginOptions } from '../delivery/delivery-plugin-options.js';
 import { resolveChannel } from '../delivery/sdk-channel.js';
+import { SchemaRefs } from './openapi.js';
 
 /** `GET /sdk/v1/config`: the SDK key's environment config, with ETag; `If-None-Match` → 304. */
 export const sdkConfigRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app, { hub }) => {
@@ -12,6 +13,7 @@ export const sdkConfigRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async 
       schema: {
         tags: ['sdk'],
         summary: 'Config snapshot of the SDK key’s environment (ETag / If-None-Match → 304)',
+        response: { 200: { $ref: SchemaRefs.configSnapshot }, 304: { type: 'null' } },
       },
     },
     async (request, reply) => {

@@ -6,6 +6,7 @@ import { describeActor } from '../control-plane/auth.js';
 import { diffDocuments } from '../control-plane/document-diff.js';
 import { withPointerPrefix } from '../control-plane/flag-resource.js';
 import { createError } from '../errors.js';
+import { SchemaRefs } from './openapi.js';
 
 const keyParams = {
   type: 'object',
@@ -25,13 +26,33 @@ export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
 
   app.get(
     '/api/v1/segments',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'List segments' } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'List segments',
+        response: {
+          200: {
+            type: 'object',
+            properties: { segments: { type: 'array', items: { $ref: SchemaRefs.segment } } },
+          },
+        },
+      },
+    },
     async () => ({ segments: store.listSegments() }),
   );
 
   app.get<{ Params: { key: string } }>(
     '/api/v1/segments/:key',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'Read a segment', params: keyParams } },
+    {
+      config: { role: 'viewer' },
+      schema: {
+        tags,
+        summary: 'Read a segment',
+        params: keyParams,
+        response: { 200: { $ref: SchemaRefs.segment } },
+      },
+    },
     async (request) => readSegment(request.params.key),
   );
 
@@ -45,6 +66,7 @@ export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
       schema: {
         tags,
         summary: 'Create (expectedVersion 0 or absent) or replace a segment',
+        response: { 200: { $ref: SchemaRefs.segment } },
         params: keyParams,
         body: {
           type: 'object',

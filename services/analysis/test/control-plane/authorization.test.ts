@@ -1,7 +1,13 @@
 /* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 
 type Principal = 'none' | 'viewer' | 'editor' | 'admin' | 'sdk';
 type Required = 'viewer' | 'editor' | 'admin' | 'sdk' | 'public';
@@ -115,8 +121,8 @@ beforeAll(async () => {
     token: ADMIN_TOKEN,
     body: { flag: makeFlag('authz.flag', ['staging', 'production']) },
   });
-});
-afterAll(async () => harness?.close());
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 const principals: Principal[] = ['none', 'viewer', 'editor', 'admin', 'sdk'];
 const matrix = routes.flatMap((route) => principals.map((principal) => ({ ...route, principal })));

@@ -1,7 +1,13 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -10,8 +16,8 @@ beforeAll(async () => {
     token: ADMIN_TOKEN,
     body: { flag: makeFlag('corpus.flag') },
   });
-});
-afterAll(async () => harness?.close());
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 const valid = makeFlag('corpus.new');
 const corpus: {

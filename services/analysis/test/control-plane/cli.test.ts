@@ -10,18 +10,24 @@ import { runStaleCommand } from '../../src/cli/stale.js';
 import { runTokensCommand } from '../../src/cli/tokens.js';
 import { bootstrapAdminToken } from '../../src/control-plane/control-plane.js';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 
 let harness: Harness;
 let sourceDir: string;
 beforeAll(async () => {
   harness = await startHarness();
   sourceDir = mkdtempSync(join(tmpdir(), 'tripwire-src-'));
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await harness?.close();
   rmSync(sourceDir, { recursive: true, force: true });
-});
+}, HOOK_TIMEOUT_MS);
 
 type Runner = (
   argv: string[],

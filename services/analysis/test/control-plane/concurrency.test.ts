@@ -2,7 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flag } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 
 let harness: Harness;
 beforeAll(async () => {
@@ -11,8 +17,8 @@ beforeAll(async () => {
     token: ADMIN_TOKEN,
     body: { flag: makeFlag('race.flag') },
   });
-});
-afterAll(async () => harness?.close());
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 /** Read-modify-write with the expected version, retrying on 409: the safe client loop. */
 async function addTag(tag: string): Promise<number> {

@@ -103,3 +103,6 @@ export async function call<T = any>(
     headers: response.headers,
   };
 }
+
+/** Hook timeout: embedded ClickHouse start-up plus migrations is slow on a loaded 2-core machine. */
+export const HOOK_TIMEOUT_MS = 60_000;

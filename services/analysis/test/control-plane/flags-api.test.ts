@@ -1,13 +1,19 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 
 let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness();
-});
-afterAll(async () => harness?.close());
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 describe('flag admin API', () => {
   it('creates a flag at version 1 and reads it back', async () => {

@@ -5,7 +5,13 @@ import type { Client } from '@openfeature/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Flag } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 
 let harness: Harness;
 let sdkKey: string;
@@ -59,11 +65,11 @@ beforeAll(async () => {
   });
   await OpenFeature.setProviderAndWait('tripwire-ofrep-test', provider);
   client = OpenFeature.getClient('tripwire-ofrep-test');
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await OpenFeature.close();
   await harness?.close();
-});
+}, HOOK_TIMEOUT_MS);
 
 describe('OFREP through the OpenFeature OFREP provider', () => {
   it('evaluates a boolean flag served to everyone', async () => {

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 import { TestStream } from './sse-client.js';
 
 // One writer and one reader on the same storage (same embedded data dir, as replicas would
@@ -21,12 +27,12 @@ beforeAll(async () => {
     body: { flag: makeFlag('replica.flag') },
   });
   reader = await startHarness({ dataDir, role: 'reader', followIntervalMs: 10 });
-});
+}, HOOK_TIMEOUT_MS);
 afterAll(async () => {
   await reader?.close();
   await writer?.close();
   rmSync(dataDir, { recursive: true, force: true });
-});
+}, HOOK_TIMEOUT_MS);
 
 describe('reader replicas', () => {
   it('rebuild the current state from the changelog on start', async () => {

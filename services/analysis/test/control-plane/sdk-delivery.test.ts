@@ -2,7 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
-import { ADMIN_TOKEN, call, makeFlag, startHarness } from './control-plane-harness.js';
+import {
+  ADMIN_TOKEN,
+  HOOK_TIMEOUT_MS,
+  call,
+  makeFlag,
+  startHarness,
+} from './control-plane-harness.js';
 import { TestStream } from './sse-client.js';
 
 let harness: Harness;
@@ -26,8 +32,8 @@ beforeAll(async () => {
     token: ADMIN_TOKEN,
     body: { flag: makeFlag('search.ranking', ['production', 'staging']) },
   });
-});
-afterAll(async () => harness?.close());
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 describe('GET /sdk/v1/config', () => {
   it('serves a valid snapshot of the key’s environment with an ETag, and 304 for it', async () => {

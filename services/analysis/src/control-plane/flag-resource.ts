@@ -40,9 +40,11 @@ export async function withPointerPrefix<T>(prefix: string, work: () => Promise<T
 
 /** Environments whose state differs between two versions of a flag (added and removed included). */
 export function listChangedEnvironments(before: Flag, after: Flag): string[] {
-  const names = new Set([...Object.keys(before.environments), ...Object.keys(after.environments)]);
+  // `after` is unvalidated input: a missing or malformed `environments` is reported by validation.
+  const next: Record<string, unknown> =
+    typeof after.environments === 'object' && after.environments !== null ? after.environments : {};
+  const names = new Set([...Object.keys(before.environments), ...Object.keys(next)]);
   return [...names].filter(
-    (name) =>
-      JSON.stringify(before.environments[name]) !== JSON.stringify(after.environments[name]),
+    (name) => JSON.stringify(before.environments[name]) !== JSON.stringify(next[name]),
   );
 }

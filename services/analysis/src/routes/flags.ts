@@ -368,14 +368,15 @@ function optionalVersion(expectedVersion: number | undefined): { expectedVersion
 
 /** Lets a create omit what the service can fill: version, salt (= key), metadata.createdAt. */
 function fillCreateDefaults(flag: Flag): Flag {
-  const metadata = (flag.metadata ?? {}) as Partial<Flag['metadata']>;
+  const metadata: unknown = flag.metadata;
+  const isObject = typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata);
   return {
     ...flag,
     version: 0,
     salt: flag.salt ?? flag.key,
-    metadata: {
-      ...metadata,
-      createdAt: metadata.createdAt ?? new Date().toISOString(),
-    } as Flag['metadata'],
+    // Anything but an object is left as is, for validation to report where it is wrong.
+    metadata: isObject
+      ? { ...flag.metadata, createdAt: flag.metadata.createdAt ?? new Date().toISOString() }
+      : flag.metadata,
   };
 }

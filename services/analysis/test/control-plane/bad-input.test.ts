@@ -115,6 +115,22 @@ const corpus: {
     pointer: '/expectedVersion',
   },
   {
+    name: 'an update without environments',
+    method: 'PUT',
+    path: '/api/v1/flags/corpus.flag',
+    body: { flag: { ...makeFlag('corpus.flag'), environments: undefined }, expectedVersion: 1 },
+    status: 400,
+    pointer: '/flag',
+  },
+  {
+    name: 'a create whose metadata is not an object',
+    method: 'POST',
+    path: '/api/v1/flags',
+    body: { flag: { ...makeFlag('corpus.meta'), metadata: 'owner' } },
+    status: 400,
+    pointer: '/flag/metadata',
+  },
+  {
     name: 'an update whose key differs from the path',
     method: 'PUT',
     path: '/api/v1/flags/corpus.flag',

@@ -77,7 +77,10 @@ async function main(): Promise<void> {
   try {
     for (let run = 1; run <= RUNS; run++) results.push(await measureRun(run, { api, child }));
   } finally {
+    // The child flushes its spans and closes its SDK clients before the service goes away.
+    const exited = new Promise((done) => child.once('exit', done));
     child.send({ type: 'exit' });
+    await Promise.race([exited, new Promise((done) => setTimeout(done, 15_000))]);
     await app.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -180,3 +183,5 @@ function printTable(results: RunResult[]): void {
 }
 
 await main();
+// chdb's worker threads keep the loop alive after close; the table is printed, so leave.
+process.exit(0);

@@ -149,6 +149,7 @@ process.on('message', (message: { type: string; flagKey?: string }) => {
   } else if (message.type === 'exit') {
     void Promise.all(clients.map((client) => client.close()))
       .then(() => provider.shutdown())
+      .catch(() => undefined)
       .then(() => process.exit(0));
   }
 });

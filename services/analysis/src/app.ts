@@ -59,6 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     flags: controlPlane.flags,
     tokens: controlPlane.tokens,
   };
+  context.readiness.set('control-plane', () => controlPlane.isReady());
   const otlp = Fastify({
     loggerInstance: log.child({ server: 'otlp' }),
     bodyLimit: config.ingest.maxBodyBytes,

@@ -89,7 +89,10 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
     const query = new URLSearchParams();
     if (values.project !== undefined) query.set('project', values.project);
     if (values.archived) query.set('archived', 'true');
-    const body = await client.request<{ flags: FlagResource[] }>('GET', `/api/v1/flags?${query.toString()}`);
+    const body = await client.request<{ flags: FlagResource[] }>(
+      'GET',
+      `/api/v1/flags?${query.toString()}`,
+    );
     if (values.json) return print(io, body);
     const rows = body.flags.map(({ flag, project, kills }) => [
       flag.key,

@@ -19,7 +19,6 @@ export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = asyn
 ) => {
   const hub = new DeliveryHub({ store: context.flags });
   app.addHook('preClose', async () => hub.close());
-  context.readiness.set('control-plane', () => true);
   await app.register(flagRoutes, { context });
   await app.register(segmentRoutes, { context });
   await app.register(tokenRoutes, { context });

@@ -10,6 +10,8 @@ import { ANY_SCOPE, openTokenStore } from './token-store.js';
 export interface ControlPlane {
   flags: FlagStore;
   tokens: TokenStore;
+  /** Readiness: the writer always; a reader while its last successful poll is recent. */
+  isReady(): boolean;
   /** Stops following the changelog (readers). */
   close(): Promise<void>;
 }
@@ -40,11 +42,16 @@ export async function openControlPlane(options: OpenControlPlaneOptions): Promis
       options.print ?? printToStderr,
     );
   }
-  const stop = isWriter ? () => Promise.resolve() : followLogs({ flags, tokens, config, log });
+  const follower = isWriter ? undefined : followLogs({ flags, tokens, config, log });
   log.info(
     `control plane: ${config.controlPlane.role}, ${flags.list().length} flags at config version ${flags.version()}`,
   );
-  return { flags, tokens, close: stop };
+  return {
+    flags,
+    tokens,
+    isReady: () => follower?.isCurrent() ?? true,
+    close: () => follower?.stop() ?? Promise.resolve(),
+  };
 }
 
 /**
@@ -88,14 +95,16 @@ function followLogs(input: {
   tokens: TokenStore;
   config: Config;
   log: FastifyBaseLogger;
-}): () => Promise<void> {
+}): { stop(): Promise<void>; isCurrent(): boolean } {
+  const staleAfterMs = Math.max(5_000, 20 * input.config.controlPlane.followIntervalMs);
+  let lastSuccessAt = Date.now();
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = (): void => {
     running = Promise.all([input.flags.follow(), input.tokens.follow()])
       .then(
-        () => undefined,
+        () => void (lastSuccessAt = Date.now()),
         (error: unknown) =>
           input.log.warn({ err: error }, 'control plane: following the changelog failed'),
       )
@@ -104,9 +113,12 @@ function followLogs(input: {
       });
   };
   timer = setTimeout(tick, input.config.controlPlane.followIntervalMs);
-  return async () => {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
+  return {
+    isCurrent: () => Date.now() - lastSuccessAt < staleAfterMs,
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
   };
 }

@@ -41,6 +41,11 @@ describe('reader replicas', () => {
     expect(read.body.flag.version).toBe(1);
   });
 
+  it('report ready while they keep up with the changelog', async () => {
+    const ready = await call(reader, 'GET', '/readyz');
+    expect(ready.body.checks['control-plane']).toBe(true);
+  });
+
   it('refuse writes with 503 TRIPWIRE_ERR_READ_ONLY', async () => {
     const response = await call(reader, 'POST', '/api/v1/flags/replica.flag/kill', {
       token: ADMIN_TOKEN,

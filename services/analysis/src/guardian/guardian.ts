@@ -104,7 +104,10 @@ export function createGuardian(options: GuardianOptions): Guardian {
     }
   };
 
-  const actOnBreach = async (outcome: CheckOutcome): Promise<DecisionRecord> => {
+  /** `record` is the row still to write (undefined when already written before a kill). */
+  const actOnBreach = async (
+    outcome: CheckOutcome,
+  ): Promise<{ record?: DecisionRecord; attemptedKill: boolean; killed: boolean }> => {
     const key = stateKey(outcome);
     const isNew = lastStates.get(key) !== 'breached';
     const { action } = outcome.guardrail;
@@ -112,10 +115,12 @@ export function createGuardian(options: GuardianOptions): Guardian {
       const breach = toDecisionRecord(outcome, { actionTaken: 'kill_pending', breachId: newId() });
       // Written before the kill: a restart from here on finishes this kill instead of re-deciding.
       await decisions.insert([breach]);
-      await finishKill(breach, true);
-      return breach;
+      return { attemptedKill: true, killed: await finishKill(breach, true) };
     }
-    if (!isNew) return toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' });
+    if (!isNew) {
+      const record = toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' });
+      return { record, attemptedKill: false, killed: false };
+    }
     const breachId = newId();
     if (action === 'pause' && options.ramps !== undefined) {
       const { flagKey, environment } = outcome.rollout;
@@ -125,7 +130,7 @@ export function createGuardian(options: GuardianOptions): Guardian {
     const outcomeName = action === 'pause' ? 'paused' : 'alerted';
     const record = toDecisionRecord(outcome, { actionTaken: outcomeName, breachId });
     void alerts.dispatch(toNotice(record, outcomeName, null, reportUrl(breachId)));
-    return record;
+    return { record, attemptedKill: false, killed: false };
   };
 
   const checkOne = async (
@@ -145,6 +150,7 @@ export function createGuardian(options: GuardianOptions): Guardian {
       },
     });
     const rows: DecisionRecord[] = [];
+    let attemptedKill = false;
     let killed = false;
     for (const outcome of outcomes) {
       metrics.recordCheck({
@@ -152,10 +158,12 @@ export function createGuardian(options: GuardianOptions): Guardian {
         metric: outcome.guardrail.metric,
         action: outcome.guardrail.action,
       });
-      if (outcome.decision.state === 'breached' && !killed) {
-        const record = await actOnBreach(outcome);
-        killed = record.actionTaken === 'kill_pending';
-        if (!killed) rows.push(record);
+      // One kill per rollout per pass: later breaches of the same pass are recorded only.
+      if (outcome.decision.state === 'breached' && !attemptedKill) {
+        const acted = await actOnBreach(outcome);
+        attemptedKill = acted.attemptedKill;
+        killed = acted.killed;
+        if (acted.record !== undefined) rows.push(acted.record);
       } else {
         rows.push(toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' }));
       }

@@ -33,11 +33,16 @@ export interface CachedSnapshot {
 interface Channel {
   key: DeliveryChannel;
   clients: Set<StreamClient>;
+  /** OFREP event-stream clients: told to re-fetch, not sent the config. */
+  watchers: Set<StreamClient>;
   /** Patch frames after `floor`, oldest first. */
   replay: { version: number; frame: string }[];
   floor: number;
   cached: CachedSnapshot | undefined;
 }
+
+/** OFREP event-stream message (ADR-0008): the client re-runs its bulk evaluation. */
+const REFETCH_EVALUATION = JSON.stringify({ type: 'refetchEvaluation' });
 
 /** Formats one Server-Sent Event; JSON data has no newlines, so one `data:` line suffices. */
 export function formatEvent(type: string, id: number, data: string): string {
@@ -112,6 +117,13 @@ export class DeliveryHub {
     return () => channel.clients.delete(client);
   }
 
+  /** Subscribes an OFREP event-stream client: a `refetchEvaluation` message per change. */
+  watch(key: DeliveryChannel, client: StreamClient): () => void {
+    const channel = this.#channel(key);
+    channel.watchers.add(client);
+    return () => channel.watchers.delete(client);
+  }
+
   clientCount(): number {
     let count = 0;
     for (const channel of this.#channels.values()) count += channel.clients.size;
@@ -123,8 +135,9 @@ export class DeliveryHub {
     clearInterval(this.#heartbeat);
     this.#unsubscribe();
     for (const channel of this.#channels.values()) {
-      for (const client of channel.clients) client.close();
+      for (const client of [...channel.clients, ...channel.watchers]) client.close();
       channel.clients.clear();
+      channel.watchers.clear();
     }
   }
 
@@ -135,6 +148,7 @@ export class DeliveryHub {
       channel = {
         key,
         clients: new Set(),
+        watchers: new Set(),
         replay: [],
         floor: this.#store.version(),
         cached: undefined,
@@ -160,19 +174,22 @@ export class DeliveryHub {
       channel.replay.push({ version: entry.seq, frame });
       if (channel.replay.length > this.#replayLimit)
         channel.floor = channel.replay.shift()!.version;
-      for (const client of channel.clients) this.#send(channel, client, frame);
+      for (const client of channel.clients) this.#send(channel.clients, client, frame);
+      const refetch = formatEvent('message', entry.seq, REFETCH_EVALUATION);
+      for (const client of channel.watchers) this.#send(channel.watchers, client, refetch);
     }
   }
 
   #broadcast(frame: string): void {
     for (const channel of this.#channels.values()) {
-      for (const client of channel.clients) this.#send(channel, client, frame);
+      for (const client of channel.clients) this.#send(channel.clients, client, frame);
+      for (const client of channel.watchers) this.#send(channel.watchers, client, frame);
     }
   }
 
-  #send(channel: Channel, client: StreamClient, frame: string): void {
+  #send(subscribers: Set<StreamClient>, client: StreamClient, frame: string): void {
     if (client.bufferedBytes > this.#maxBufferedBytes) {
-      channel.clients.delete(client);
+      subscribers.delete(client);
       client.close();
       return;
     }

@@ -8,8 +8,12 @@ import {
   statusOf,
   toOfrepItem,
 } from '../delivery/ofrep-evaluation.js';
+import { openEventStream } from '../delivery/event-stream.js';
 import { resolveChannel } from '../delivery/sdk-channel.js';
 import { matchesEtag } from './sdk-config.js';
+
+/** Where bulk responses point OFREP clients for change events (ADR-0008). */
+export const OFREP_EVENTS_PATH = '/ofrep/v1/events';
 
 const requestBody = {
   type: 'object',
@@ -85,7 +89,30 @@ export const ofrepRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app
       const flags = config
         .listFlagKeys()
         .map((key) => toOfrepItem(key, config.resolve(key, checked.context), metadata));
-      return reply.send({ flags, metadata: { ...metadata, version: cached.version } });
+      return reply.send({
+        flags,
+        metadata: { ...metadata, version: cached.version },
+        eventStreams: [
+          { type: 'sse', endpoint: { requestUri: OFREP_EVENTS_PATH }, inactivityDelaySec: 120 },
+        ],
+      });
+    },
+  );
+
+  app.get(
+    OFREP_EVENTS_PATH,
+    {
+      config: { role: 'sdk' },
+      schema: {
+        tags,
+        summary: 'OFREP event stream: a refetchEvaluation message whenever the config changes',
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const channel = resolveChannel(request);
+      const unwatch = hub.watch(channel, openEventStream(reply));
+      request.raw.once('close', unwatch);
     },
   );
 };

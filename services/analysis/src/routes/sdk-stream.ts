@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { SdkPaths } from '@tripwire/schema';
-import type { StreamClient } from '../delivery/delivery-hub.js';
 import type { DeliveryPluginOptions } from '../delivery/delivery-plugin-options.js';
+import { openEventStream } from '../delivery/event-stream.js';
 import { resolveChannel } from '../delivery/sdk-channel.js';
 
 /**
@@ -22,23 +22,7 @@ export const sdkStreamRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async 
     async (request, reply) => {
       const channel = resolveChannel(request);
       const lastEventId = request.headers['last-event-id'];
-      const raw = reply.raw;
-      reply.hijack();
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      raw.socket?.setNoDelay(true);
-      raw.write('retry: 1000\n\n');
-      const client: StreamClient = {
-        write: (frame) => raw.write(frame),
-        get bufferedBytes() {
-          return raw.writableLength;
-        },
-        close: () => raw.end(),
-      };
+      const client = openEventStream(reply);
       const unsubscribe = hub.connect(
         channel,
         client,

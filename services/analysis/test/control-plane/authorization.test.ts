@@ -18,7 +18,13 @@ let otherProjectViewer: string;
 let stagingEditor: string;
 
 /** Every control-plane route and the least it needs. Writes target a missing flag (404 after auth). */
-const routes: { method: string; path: string; required: Required; body?: unknown }[] = [
+const routes: {
+  method: string;
+  path: string;
+  required: Required;
+  body?: unknown;
+  stream?: boolean;
+}[] = [
   { method: 'GET', path: '/api/v1/flags', required: 'viewer' },
   { method: 'POST', path: '/api/v1/flags', required: 'editor', body: {} },
   { method: 'GET', path: '/api/v1/flags/authz.flag', required: 'viewer' },
@@ -76,6 +82,8 @@ const routes: { method: string; path: string; required: Required; body?: unknown
     required: 'sdk',
     body: { context: { targetingKey: 'u' } },
   },
+  { method: 'GET', path: '/ofrep/v1/events', required: 'sdk', stream: true },
+  { method: 'GET', path: '/sdk/v1/stream', required: 'sdk', stream: true },
   { method: 'GET', path: '/api/openapi.json', required: 'public' },
 ];
 
@@ -86,6 +94,18 @@ function expectedDenial(principal: Principal, required: Required): number | unde
   if (required === 'sdk') return principal === 'sdk' ? undefined : 403;
   if (principal === 'sdk') return 403;
   return rank[principal] >= rank[required] ? undefined : 403;
+}
+
+/** An SSE route: the status, and the error body when it is not a stream (then it hangs up). */
+async function openStream(path: string, token: string | undefined) {
+  const controller = new AbortController();
+  const response = await fetch(`${harness.url}${path}`, {
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
+  const body: unknown = response.status === 200 ? undefined : await response.json();
+  controller.abort();
+  return { status: response.status, body: body as { code: string; message: string } };
 }
 
 beforeAll(async () => {
@@ -130,11 +150,11 @@ const matrix = routes.flatMap((route) => principals.map((principal) => ({ ...rou
 describe('authorization matrix', () => {
   it.each(matrix)(
     '$method $path as $principal',
-    async ({ method, path, body, required, principal }) => {
-      const response = await call(harness, method, path, {
-        token: principal === 'none' ? undefined : secrets[principal],
-        body,
-      });
+    async ({ method, path, body, required, principal, stream }) => {
+      const token = principal === 'none' ? undefined : secrets[principal];
+      const response = stream
+        ? await openStream(path, token)
+        : await call(harness, method, path, { token, body });
       const denial = expectedDenial(principal, required);
       if (denial === undefined) expect([401, 403]).not.toContain(response.status);
       else {

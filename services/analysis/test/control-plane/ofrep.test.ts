@@ -12,6 +12,7 @@ import {
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
+import { TestStream } from './sse-client.js';
 
 let harness: Harness;
 let sdkKey: string;
@@ -163,5 +164,24 @@ describe('OFREP over raw HTTP', () => {
       body: { context: { targetingKey: 'u1' } },
     });
     expect(without.status).toBe(401);
+  });
+
+  it('points bulk clients at an event stream that says refetchEvaluation on every change', async () => {
+    const bulk = await call(harness, 'POST', '/ofrep/v1/evaluate/flags', {
+      token: sdkKey,
+      body: { context: { targetingKey: 'u9' } },
+    });
+    expect(bulk.body.eventStreams).toEqual([
+      { type: 'sse', endpoint: { requestUri: '/ofrep/v1/events' }, inactivityDelaySec: 120 },
+    ]);
+    const events = await TestStream.open(`${harness.url}/ofrep/v1/events`, sdkKey);
+    expect(events.status).toBe(200);
+    await call(harness, 'POST', '/api/v1/flags/checkout.fast-path/restore', {
+      token: ADMIN_TOKEN,
+      body: { environment: 'production', reason: 'fixed' },
+    });
+    const event = await events.next(() => true);
+    expect(event).toMatchObject({ type: 'message', data: { type: 'refetchEvaluation' } });
+    events.close();
   });
 });

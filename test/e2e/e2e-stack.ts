@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,7 +73,11 @@ export async function startStack(input: {
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${text}`);
     return JSON.parse(text) as T;
   };
-  return { app, apiUrl, otlpUrl: addressOf(app.otlp), request, close: () => app.close() };
+  const close = async (): Promise<void> => {
+    await app.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { app, apiUrl, otlpUrl: addressOf(app.otlp), request, close };
 }
 
 /** A boolean flag split 50/50 in `production`, control = `off`. */

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Flag, Guardrail } from '@tripwire/schema';
@@ -16,6 +16,7 @@ import { runMigrations } from '../../src/storage/migrations.js';
 export async function openTestStorage(): Promise<{
   client: ClickHouseClient;
   tables: ReturnType<typeof loadConfig>['tables'];
+  close: () => Promise<void>;
 }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
   const database = `tripwire_guardian_${process.pid}_${Date.now()}`;
@@ -26,7 +27,12 @@ export async function openTestStorage(): Promise<{
   });
   const client = await openClickHouse(config.clickhouse);
   await runMigrations(client, config.tables);
-  return { client, tables: config.tables };
+  /** Closes the client and removes the embedded data directory. */
+  const close = async (): Promise<void> => {
+    await client.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  return { client, tables: config.tables, close };
 }
 
 /** A flag whose `production` fallthrough splits 50/50 between control and treatment. */

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { makeFlag } from './guardian-fixtures.js';
 
 const ADMIN = 'guardian-routes-admin-token-0123456789';
 let app: TripwireApp;
+let dataDir: string;
 
 async function call(method: string, url: string, payload?: unknown) {
   const response = await app.api.inject({
@@ -20,7 +21,7 @@ async function call(method: string, url: string, payload?: unknown) {
 }
 
 beforeAll(async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
+  dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
   const env =
     process.env.CLICKHOUSE_URL === undefined
       ? {}
@@ -47,7 +48,10 @@ beforeAll(async () => {
   const { version: _version, ...flag } = makeFlag('routes-flag');
   expect((await call('POST', '/api/v1/flags', { flag })).status).toBe(201);
 });
-afterAll(async () => app.close());
+afterAll(async () => {
+  await app.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('guardian routes', () => {
   it('lists the default guardrails of a flag that has none', async () => {

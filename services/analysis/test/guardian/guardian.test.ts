@@ -37,13 +37,14 @@ const errorRate = (action: Guardrail['action']): Guardrail => ({
 let client: ClickHouseClient;
 let tables: Awaited<ReturnType<typeof openTestStorage>>['tables'];
 let decisions: DecisionRepository;
+let closeStorage: () => Promise<void>;
 let receiver: Server;
 let receiverUrl: string;
 const received: unknown[] = [];
 let failNext = 0;
 
 beforeAll(async () => {
-  ({ client, tables } = await openTestStorage());
+  ({ client, tables, close: closeStorage } = await openTestStorage());
   decisions = createDecisionRepository(client, tables);
   receiver = createServer((request, response) => {
     let body = '';
@@ -64,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((done) => receiver.close(done));
-  await client.close();
+  await closeStorage();
 });
 
 function makeGuardian(flags: GuardianFlags, facts: () => GuardrailFacts) {

@@ -15,13 +15,15 @@ import {
 
 let client: ClickHouseClient;
 let ramps: ReturnType<typeof createRampRepository>;
+let closeStorage: () => Promise<void>;
 
 beforeAll(async () => {
   const storage = await openTestStorage();
   client = storage.client;
+  closeStorage = storage.close;
   ramps = createRampRepository(client, storage.tables);
 });
-afterAll(async () => client.close());
+afterAll(async () => closeStorage());
 
 function outcome(
   rollout: RunningRollout,

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     apiUrl: env.TRIPWIRE_API_URL ?? 'http://127.0.0.1:8080',
     otlpUrl: env.OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://127.0.0.1:4318',
     sdkKey,
+    host: env.DEMO_HOST ?? '127.0.0.1',
     port: Number(env.DEMO_PORT ?? 3000),
     regressions,
   });

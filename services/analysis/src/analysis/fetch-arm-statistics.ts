@@ -137,7 +137,9 @@ async function fetchExemplars(
   context: AnalysisContext,
   options: { metric: Guardrail['metric']; params: ScopeParams; limit: number },
 ): Promise<{ byVariant: Map<string, string[]>; sql: string }> {
-  if (options.metric === 'conversion') return { byVariant: new Map(), sql: '' };
+  // Conversions have no spans to show, and a limit of 0 (the guardian between breaches) skips the query.
+  if (options.metric === 'conversion' || options.limit <= 0)
+    return { byVariant: new Map(), sql: '' };
   const sql =
     options.metric === 'error_rate'
       ? buildErrorExemplarsSql(context.tables)

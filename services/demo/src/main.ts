@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const sdkKey = env.TRIPWIRE_SDK_KEY;
   if (sdkKey === undefined || sdkKey === '')
     throw new Error(
-      'TRIPWIRE_SDK_KEY must be set (create one with `tripwire tokens create --kind sdk`)',
+      'TRIPWIRE_SDK_KEY must be set (create one with `tripwire tokens create --name demo --sdk --environment production`)',
     );
   const regressions =
     env.DEMO_REGRESSIONS === undefined

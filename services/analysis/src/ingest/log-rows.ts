@@ -1,7 +1,7 @@
 import { attributesJson, findAttribute, formatAnyValue } from './otlp-attributes.js';
 import {
+  forEachItem,
   formatDateTime64,
-  readArray,
   readId,
   readInt,
   readNanos,
@@ -9,6 +9,7 @@ import {
   readString,
   rethrowAt,
 } from './otlp-values.js';
+import { recordRejection } from './trace-rows.js';
 import type { TableRows } from './trace-rows.js';
 
 /** `otel_logs` insert columns (the exporter's current set; materialized columns excluded). */
@@ -35,14 +36,9 @@ export const LOG_COLUMNS = [
 export function mapLogsRequest(request: unknown): TableRows {
   const out: TableRows = { rows: [], rejected: 0, rejectReason: '' };
   const body = readObject(request, '') ?? {};
-  const resourceLogs = readArray(body.resourceLogs, 'resourceLogs');
-  for (let r = 0; r < resourceLogs.length; r++) {
-    try {
-      mapResourceLogs(resourceLogs[r], `/resourceLogs/${r}`, out);
-    } catch (error) {
-      rethrowAt(error, `/resourceLogs/${r}`);
-    }
-  }
+  forEachItem(body.resourceLogs, 'resourceLogs', (resourceLogs, r) =>
+    mapResourceLogs(resourceLogs, `/resourceLogs/${r}`, out),
+  );
   return out;
 }
 
@@ -52,38 +48,28 @@ function mapResourceLogs(value: unknown, where: string, out: TableRows): void {
   const service = JSON.stringify(findAttribute(resource.attributes, 'service.name'));
   const resourceJson = attributesJson(resource.attributes, 'resource/attributes');
   const resourceSchema = JSON.stringify(readString(rl.schemaUrl, 'schemaUrl'));
-  const scopeLogs = readArray(rl.scopeLogs, 'scopeLogs');
-  for (let s = 0; s < scopeLogs.length; s++) {
-    try {
-      const sl = readObject(scopeLogs[s], '') ?? {};
-      const scope = readObject(sl.scope, 'scope') ?? {};
-      // Columns around Body that every record of this scope shares, serialised once.
-      const beforeBody = `${service},`;
-      const afterBody =
-        `,${resourceSchema},${resourceJson},` +
-        `${JSON.stringify(readString(sl.schemaUrl, 'schemaUrl'))},` +
-        `${JSON.stringify(readString(scope.name, 'scope/name'))},` +
-        `${JSON.stringify(readString(scope.version, 'scope/version'))},` +
-        `${attributesJson(scope.attributes, 'scope/attributes')}`;
-      const records = readArray(sl.logRecords, 'logRecords');
-      for (let i = 0; i < records.length; i++) {
-        try {
-          const row = mapLogRecord(records[i], beforeBody, afterBody);
-          if (row !== undefined) out.rows.push(row);
-          else {
-            if (out.rejected === 0) {
-              out.rejectReason = `${where}/scopeLogs/${s}/logRecords/${i}: traceId must be empty or 16 bytes and spanId empty or 8 bytes`;
-            }
-            out.rejected += 1;
-          }
-        } catch (error) {
-          rethrowAt(error, `/logRecords/${i}`);
-        }
+  forEachItem(rl.scopeLogs, 'scopeLogs', (scopeLogs, s) => {
+    const sl = readObject(scopeLogs, '') ?? {};
+    const scope = readObject(sl.scope, 'scope') ?? {};
+    // Columns around Body that every record of this scope shares, serialised once.
+    const beforeBody = `${service},`;
+    const afterBody =
+      `,${resourceSchema},${resourceJson},` +
+      `${JSON.stringify(readString(sl.schemaUrl, 'schemaUrl'))},` +
+      `${JSON.stringify(readString(scope.name, 'scope/name'))},` +
+      `${JSON.stringify(readString(scope.version, 'scope/version'))},` +
+      `${attributesJson(scope.attributes, 'scope/attributes')}`;
+    forEachItem(sl.logRecords, 'logRecords', (record, i) => {
+      const row = mapLogRecord(record, beforeBody, afterBody);
+      if (row !== undefined) out.rows.push(row);
+      else {
+        recordRejection(
+          out,
+          `${where}/scopeLogs/${s}/logRecords/${i}: traceId must be empty or 16 bytes and spanId empty or 8 bytes`,
+        );
       }
-    } catch (error) {
-      rethrowAt(error, `/scopeLogs/${s}`);
-    }
-  }
+    });
+  });
 }
 
 function mapLogRecord(value: unknown, beforeBody: string, afterBody: string): string | undefined {

@@ -1,5 +1,6 @@
 import { attributesJson, findAttribute } from './otlp-attributes.js';
 import {
+  forEachItem,
   readArray,
   readBool,
   readDouble,
@@ -12,6 +13,7 @@ import {
   readString,
   rethrowAt,
 } from './otlp-values.js';
+import { recordRejection } from './trace-rows.js';
 
 const COMMON_COLUMNS = [
   'ResourceAttributes',
@@ -107,14 +109,9 @@ export function mapMetricsRequest(request: unknown): MetricRows {
     rejectReason: '',
   };
   const body = readObject(request, '') ?? {};
-  const resourceMetrics = readArray(body.resourceMetrics, 'resourceMetrics');
-  for (let r = 0; r < resourceMetrics.length; r++) {
-    try {
-      mapResourceMetrics(resourceMetrics[r], `/resourceMetrics/${r}`, out);
-    } catch (error) {
-      rethrowAt(error, `/resourceMetrics/${r}`);
-    }
-  }
+  forEachItem(body.resourceMetrics, 'resourceMetrics', (resourceMetrics, r) =>
+    mapResourceMetrics(resourceMetrics, `/resourceMetrics/${r}`, out),
+  );
   return out;
 }
 
@@ -125,29 +122,19 @@ function mapResourceMetrics(value: unknown, where: string, out: MetricRows): voi
     `${attributesJson(resource.attributes, 'resource/attributes')},` +
     `${JSON.stringify(readString(rm.schemaUrl, 'schemaUrl'))}`;
   const service = JSON.stringify(findAttribute(resource.attributes, 'service.name'));
-  const scopeMetrics = readArray(rm.scopeMetrics, 'scopeMetrics');
-  for (let s = 0; s < scopeMetrics.length; s++) {
-    try {
-      const sm = readObject(scopeMetrics[s], '') ?? {};
-      const scope = readObject(sm.scope, 'scope') ?? {};
-      const scopePart =
-        `${resourcePart},${JSON.stringify(readString(scope.name, 'scope/name'))},` +
-        `${JSON.stringify(readString(scope.version, 'scope/version'))},` +
-        `${attributesJson(scope.attributes, 'scope/attributes')},` +
-        `${readInt(scope.droppedAttributesCount, 'scope/droppedAttributesCount')},` +
-        `${JSON.stringify(readString(sm.schemaUrl, 'schemaUrl'))},${service}`;
-      const metrics = readArray(sm.metrics, 'metrics');
-      for (let m = 0; m < metrics.length; m++) {
-        try {
-          mapMetric(metrics[m], scopePart, `${where}/scopeMetrics/${s}/metrics/${m}`, out);
-        } catch (error) {
-          rethrowAt(error, `/metrics/${m}`);
-        }
-      }
-    } catch (error) {
-      rethrowAt(error, `/scopeMetrics/${s}`);
-    }
-  }
+  forEachItem(rm.scopeMetrics, 'scopeMetrics', (scopeMetrics, s) => {
+    const sm = readObject(scopeMetrics, '') ?? {};
+    const scope = readObject(sm.scope, 'scope') ?? {};
+    const scopePart =
+      `${resourcePart},${JSON.stringify(readString(scope.name, 'scope/name'))},` +
+      `${JSON.stringify(readString(scope.version, 'scope/version'))},` +
+      `${attributesJson(scope.attributes, 'scope/attributes')},` +
+      `${readInt(scope.droppedAttributesCount, 'scope/droppedAttributesCount')},` +
+      `${JSON.stringify(readString(sm.schemaUrl, 'schemaUrl'))},${service}`;
+    forEachItem(sm.metrics, 'metrics', (metric, m) =>
+      mapMetric(metric, scopePart, `${where}/scopeMetrics/${s}/metrics/${m}`, out),
+    );
+  });
 }
 
 type PointMapper = (point: Record<string, unknown>, data: Record<string, unknown>) => string;
@@ -188,9 +175,7 @@ function mapMetric(value: unknown, scopePart: string, where: string, out: Metric
         );
       } catch (error) {
         if (error instanceof InvalidExemplar) {
-          if (out.rejected === 0)
-            out.rejectReason = `${where}/${key}/dataPoints/${i}: ${error.message}`;
-          out.rejected += 1;
+          recordRejection(out, `${where}/${key}/dataPoints/${i}: ${error.message}`);
         } else rethrowAt(error, `/${key}/dataPoints/${i}`);
       }
     }

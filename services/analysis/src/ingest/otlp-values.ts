@@ -21,6 +21,22 @@ export function rethrowAt(error: unknown, prefix: string): never {
   throw error;
 }
 
+/** Calls `visit` on each item of the array at `key`; an input error inside it gets `/key/index` prepended. */
+export function forEachItem(
+  value: unknown,
+  key: string,
+  visit: (item: unknown, index: number) => void,
+): void {
+  const items = readArray(value, key);
+  for (let i = 0; i < items.length; i++) {
+    try {
+      visit(items[i], i);
+    } catch (error) {
+      rethrowAt(error, `/${key}/${i}`);
+    }
+  }
+}
+
 /** The Long shape protobufjs decodes 64-bit fields into (`long` package). */
 interface LongLike {
   low: number;

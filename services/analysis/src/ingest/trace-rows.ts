@@ -1,6 +1,7 @@
 import { attributesJson, findAttribute } from './otlp-attributes.js';
 import {
   durationNanos,
+  forEachItem,
   formatDateTime64,
   readArray,
   readId,
@@ -54,14 +55,9 @@ export const STATUS_CODES = ['Unset', 'Ok', 'Error'];
 export function mapTraceRequest(request: unknown): TableRows {
   const out: TableRows = { rows: [], rejected: 0, rejectReason: '' };
   const body = readObject(request, '') ?? {};
-  const resourceSpans = readArray(body.resourceSpans, 'resourceSpans');
-  for (let r = 0; r < resourceSpans.length; r++) {
-    try {
-      mapResourceSpans(resourceSpans[r], `/resourceSpans/${r}`, out);
-    } catch (error) {
-      rethrowAt(error, `/resourceSpans/${r}`);
-    }
-  }
+  forEachItem(body.resourceSpans, 'resourceSpans', (resourceSpans, r) =>
+    mapResourceSpans(resourceSpans, `/resourceSpans/${r}`, out),
+  );
   return out;
 }
 
@@ -70,35 +66,29 @@ function mapResourceSpans(value: unknown, where: string, out: TableRows): void {
   const resource = readObject(rs.resource, 'resource') ?? {};
   const service = JSON.stringify(findAttribute(resource.attributes, 'service.name'));
   const resourceJson = attributesJson(resource.attributes, 'resource/attributes');
-  const scopeSpans = readArray(rs.scopeSpans, 'scopeSpans');
-  for (let s = 0; s < scopeSpans.length; s++) {
-    try {
-      const ss = readObject(scopeSpans[s], '') ?? {};
-      const scope = readObject(ss.scope, 'scope') ?? {};
-      // Columns shared by every span of this scope, serialised once.
-      const shared = {
-        service,
-        resourceJson,
-        scopeName: JSON.stringify(readString(scope.name, 'scope/name')),
-        scopeVersion: JSON.stringify(readString(scope.version, 'scope/version')),
-      };
-      const spans = readArray(ss.spans, 'spans');
-      for (let i = 0; i < spans.length; i++) {
-        try {
-          const row = mapSpan(spans[i], shared);
-          if (typeof row === 'string') out.rows.push(row);
-          else reject(out, `${where}/scopeSpans/${s}/spans/${i}: ${row.reason}`);
-        } catch (error) {
-          rethrowAt(error, `/spans/${i}`);
-        }
-      }
-    } catch (error) {
-      rethrowAt(error, `/scopeSpans/${s}`);
-    }
-  }
+  forEachItem(rs.scopeSpans, 'scopeSpans', (scopeSpans, s) => {
+    const ss = readObject(scopeSpans, '') ?? {};
+    const scope = readObject(ss.scope, 'scope') ?? {};
+    // Columns shared by every span of this scope, serialised once.
+    const shared = {
+      service,
+      resourceJson,
+      scopeName: JSON.stringify(readString(scope.name, 'scope/name')),
+      scopeVersion: JSON.stringify(readString(scope.version, 'scope/version')),
+    };
+    forEachItem(ss.spans, 'spans', (span, i) => {
+      const row = mapSpan(span, shared);
+      if (typeof row === 'string') out.rows.push(row);
+      else recordRejection(out, `${where}/scopeSpans/${s}/spans/${i}: ${row.reason}`);
+    });
+  });
 }
 
-function reject(out: TableRows, reason: string): void {
+/** Counts one dropped item; the first one's `reason` is the one reported. */
+export function recordRejection(
+  out: Pick<TableRows, 'rejected' | 'rejectReason'>,
+  reason: string,
+): void {
   if (out.rejected === 0) out.rejectReason = reason;
   out.rejected += 1;
 }

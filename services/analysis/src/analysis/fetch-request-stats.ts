@@ -18,8 +18,8 @@ export interface RequestMoments {
   latencyMean: RatioStats;
 }
 
-interface RequestMomentsRow {
-  variant: string;
+/** The request sums one SQL row carries (selected by `buildRequestMomentsSql` and `buildBreakdownSql`). */
+export interface RequestMomentSums {
   units: string | number;
   sum_requests: number;
   sum_requests_sq: number;
@@ -31,38 +31,40 @@ interface RequestMomentsRow {
   sum_latency_requests: number;
 }
 
+/** Error-rate and mean-latency ratio statistics from one row of request sums. */
+export function buildRequestMoments(row: RequestMomentSums): RequestMoments {
+  const denominator = {
+    units: Number(row.units),
+    sumDenominator: row.sum_requests,
+    sumDenominatorSquares: row.sum_requests_sq,
+  };
+  return {
+    errorRate: {
+      kind: 'ratio',
+      ...denominator,
+      sumNumerator: row.sum_errors,
+      sumNumeratorSquares: row.sum_errors_sq,
+      sumCrossProducts: row.sum_errors_requests,
+    },
+    latencyMean: {
+      kind: 'ratio',
+      ...denominator,
+      sumNumerator: row.sum_latency,
+      sumNumeratorSquares: row.sum_latency_sq,
+      sumCrossProducts: row.sum_latency_requests,
+    },
+  };
+}
+
 /** Error-rate and mean-latency ratio statistics per variant (variants with requests only). */
 export async function fetchRequestMoments(
   context: AnalysisContext,
   params: ScopeParams,
 ): Promise<{ byVariant: Map<string, RequestMoments>; sql: string }> {
   const sql = buildRequestMomentsSql(context.tables);
-  const rows = await queryRows<RequestMomentsRow>(context, sql, params);
+  const rows = await queryRows<RequestMomentSums & { variant: string }>(context, sql, params);
   const byVariant = new Map<string, RequestMoments>();
-  for (const row of rows) {
-    const units = Number(row.units);
-    const denominator = {
-      units,
-      sumDenominator: row.sum_requests,
-      sumDenominatorSquares: row.sum_requests_sq,
-    };
-    byVariant.set(row.variant, {
-      errorRate: {
-        kind: 'ratio',
-        ...denominator,
-        sumNumerator: row.sum_errors,
-        sumNumeratorSquares: row.sum_errors_sq,
-        sumCrossProducts: row.sum_errors_requests,
-      },
-      latencyMean: {
-        kind: 'ratio',
-        ...denominator,
-        sumNumerator: row.sum_latency,
-        sumNumeratorSquares: row.sum_latency_sq,
-        sumCrossProducts: row.sum_latency_requests,
-      },
-    });
-  }
+  for (const row of rows) byVariant.set(row.variant, buildRequestMoments(row));
   return { byVariant, sql };
 }
 

@@ -2,11 +2,13 @@ import type { QuantileStats } from '@tripwire/stats';
 import { buildScopeParams, buildUnitCountsSql, type ScopeParams } from './arm-queries.js';
 import { fetchConversionStats, type ConversionArm } from './fetch-conversion-stats.js';
 import {
+  buildRequestMoments,
   fetchLatencyHistograms,
   fetchQuantileStats,
+  fetchRequestMoments,
+  type RequestMomentSums,
   type RequestMoments,
 } from './fetch-request-stats.js';
-import { fetchRequestMoments } from './fetch-request-stats.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
   buildBreakdownSql,
@@ -132,19 +134,11 @@ async function fetchConversions(
   return out;
 }
 
-interface BreakdownRow {
+interface BreakdownRow extends RequestMomentSums {
   dimension: string;
   segment: string;
   variant: string;
   units: string;
-  sum_requests: number;
-  sum_requests_sq: number;
-  sum_errors: number;
-  sum_errors_sq: number;
-  sum_errors_requests: number;
-  sum_latency: number;
-  sum_latency_sq: number;
-  sum_latency_requests: number;
 }
 
 async function fetchBreakdown(
@@ -152,34 +146,12 @@ async function fetchBreakdown(
   params: ScopeParams,
 ): Promise<BreakdownCell[]> {
   const rows = await queryRows<BreakdownRow>(context, buildBreakdownSql(context.tables), params);
-  return rows.map((row) => {
-    const denominator = {
-      units: Number(row.units),
-      sumDenominator: row.sum_requests,
-      sumDenominatorSquares: row.sum_requests_sq,
-    };
-    return {
-      dimension: row.dimension,
-      segment: row.segment,
-      variant: row.variant,
-      moments: {
-        errorRate: {
-          kind: 'ratio',
-          ...denominator,
-          sumNumerator: row.sum_errors,
-          sumNumeratorSquares: row.sum_errors_sq,
-          sumCrossProducts: row.sum_errors_requests,
-        },
-        latencyMean: {
-          kind: 'ratio',
-          ...denominator,
-          sumNumerator: row.sum_latency,
-          sumNumeratorSquares: row.sum_latency_sq,
-          sumCrossProducts: row.sum_latency_requests,
-        },
-      },
-    };
-  });
+  return rows.map((row) => ({
+    dimension: row.dimension,
+    segment: row.segment,
+    variant: row.variant,
+    moments: buildRequestMoments(row),
+  }));
 }
 
 const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];

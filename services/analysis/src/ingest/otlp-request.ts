@@ -7,7 +7,7 @@ import { METRIC_COLUMNS, mapMetricsRequest, type MetricTable } from './metric-ro
 import type { OtlpEncoding } from './otlp-body.js';
 import { OtlpMessages } from './otlp-descriptor.js';
 import { OtlpInputError } from './otlp-values.js';
-import { mapTraceRequest, TRACE_COLUMNS } from './trace-rows.js';
+import { mapTraceRequest, TRACE_COLUMNS, type TableRows } from './trace-rows.js';
 
 export type TableKey = keyof TableNames;
 
@@ -27,6 +27,14 @@ export interface Signal {
   map: (request: unknown) => MappedRequest;
 }
 
+/** A signal's `map` for a mapper whose rows all go to one table. */
+function mapIntoTable(table: TableKey, mapRows: (request: unknown) => TableRows): Signal['map'] {
+  return (request) => {
+    const { rows, rejected, rejectReason } = mapRows(request);
+    return { parts: [{ table, rows }], rejected, rejectReason };
+  };
+}
+
 /** The three OTLP/HTTP signals (REFERENCE §2): path, messages, row mapping. */
 export const OTLP_SIGNALS: Record<'traces' | 'metrics' | 'logs', Signal> = {
   traces: {
@@ -34,10 +42,7 @@ export const OTLP_SIGNALS: Record<'traces' | 'metrics' | 'logs', Signal> = {
     request: OtlpMessages.traceRequest,
     response: OtlpMessages.traceResponse,
     counter: 'rejectedSpans',
-    map: (request) => {
-      const { rows, rejected, rejectReason } = mapTraceRequest(request);
-      return { parts: [{ table: 'traces', rows }], rejected, rejectReason };
-    },
+    map: mapIntoTable('traces', mapTraceRequest),
   },
   metrics: {
     path: '/v1/metrics',
@@ -58,10 +63,7 @@ export const OTLP_SIGNALS: Record<'traces' | 'metrics' | 'logs', Signal> = {
     request: OtlpMessages.logsRequest,
     response: OtlpMessages.logsResponse,
     counter: 'rejectedLogRecords',
-    map: (request) => {
-      const { rows, rejected, rejectReason } = mapLogsRequest(request);
-      return { parts: [{ table: 'logs', rows }], rejected, rejectReason };
-    },
+    map: mapIntoTable('logs', mapLogsRequest),
   },
 };
 

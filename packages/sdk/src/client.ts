@@ -24,7 +24,7 @@ import {
 import type { ConfigChange, ConfigProblem } from './config-store.js';
 import { ConfigStore } from './config-store.js';
 import type { CompiledConfig, FlagInfo } from './evaluation/index.js';
-import { compileConfig } from './evaluation/index.js';
+import { compileConfig, compileConfigUpdate } from './evaluation/index.js';
 import type { ConfigOrigin, ConfigSource } from './sources/config-source.js';
 import { isUnitId } from './telemetry/assignment-baggage.js';
 import { createAssignmentContext, stampAssignment } from './telemetry/attribution.js';
@@ -187,7 +187,10 @@ class Client implements TripwireClient {
     this.#eventLogger = options.evaluationEvents?.logger;
     this.#store = new ConfigStore<CompiledConfig>({
       environment: options.environment,
-      buildEngine: compileConfig,
+      buildEngine: (snapshot, update) =>
+        update === undefined
+          ? compileConfig(snapshot)
+          : compileConfigUpdate(update.previous, snapshot, update.recompile),
       onChange: (change) => this.#onChange(change),
       onProblem: (problem) => this.#onProblem(problem),
       onRecover: (origin) => this.#onRecover(origin),

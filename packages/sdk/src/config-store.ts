@@ -1,5 +1,6 @@
 import type { ConfigPatch, ConfigSnapshot, ValidationIssue } from '@tripwire/schema';
 import { applyConfigPatch, validateConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
+import { ConfigReferences } from './evaluation/config-references.js';
 import type { ConfigOrigin, ConfigSink } from './sources/config-source.js';
 
 /** A config the client could not use, or a source that failed; the applied config is kept. */
@@ -25,11 +26,21 @@ export interface AppliedConfig<E> {
   readonly origin: ConfigOrigin;
   /** What the client evaluates against, built once per applied config. */
   readonly engine: E;
+  /** The config's reference graph, so that a patch is checked in proportion to its size. */
+  readonly references: ConfigReferences;
+}
+
+/** Given to `buildEngine` for a patch: the engine it replaces and the flags it must rebuild. */
+export interface EngineUpdate<E> {
+  readonly previous: E;
+  /** Flags changed by the patch or depending on a change; every other flag is unchanged. */
+  readonly recompile: ReadonlySet<string>;
 }
 
 export interface ConfigStoreOptions<E> {
   readonly environment: string;
-  readonly buildEngine: (snapshot: ConfigSnapshot) => E;
+  /** Builds the engine for a full config, or (with `update`) for a patched one. */
+  readonly buildEngine: (snapshot: ConfigSnapshot, update?: EngineUpdate<E>) => E;
   readonly onChange: (change: ConfigChange) => void;
   readonly onProblem: (problem: ConfigProblem) => void;
   readonly onRecover: (origin: ConfigOrigin) => void;
@@ -78,9 +89,15 @@ export class ConfigStore<E> implements ConfigSink {
     }
     if (current === snapshot.version && isNetwork && this.#applied?.origin !== 'bootstrap')
       return true;
-    return this.#apply(snapshot, origin);
+    return this.#apply(snapshot, origin, ConfigReferences.fromSnapshot(snapshot));
   }
 
+  /**
+   * Applies an incremental update. The patch is validated on its own (`validateConfigPatch`),
+   * then only the references that involve what it changes are checked (the applied config was
+   * valid), which accepts and rejects exactly what validating the whole patched snapshot would;
+   * only the affected flags are recompiled.
+   */
   patch(payload: unknown, origin: ConfigOrigin): boolean {
     const result = validateConfigPatch(payload);
     if (!result.ok) return this.#reject(origin, 'config patch is invalid', result.errors);
@@ -88,15 +105,19 @@ export class ConfigStore<E> implements ConfigSink {
     if (applied === undefined) return false;
     const patch: ConfigPatch = result.value;
     if (patch.version <= applied.snapshot.version) return true;
-    const next = validateConfigSnapshot(applyConfigPatch(applied.snapshot, patch));
-    if (!next.ok) {
+    const review = applied.references.reviewPatch(patch);
+    if (review.issues.length > 0) {
       return this.#reject(
         origin,
         `config patch ${patch.version} leaves an invalid config`,
-        next.errors,
+        review.issues,
       );
     }
-    return this.#apply(next.value, origin);
+    const next = applyConfigPatch(applied.snapshot, patch);
+    return this.#apply(next, origin, review.references, {
+      previous: applied.engine,
+      recompile: review.recompile,
+    });
   }
 
   recover(origin: ConfigOrigin): void {
@@ -107,10 +128,15 @@ export class ConfigStore<E> implements ConfigSink {
     this.#options.onProblem({ code: 'TRIPWIRE_SOURCE_FAILED', origin, message: error.message });
   }
 
-  #apply(snapshot: ConfigSnapshot, origin: ConfigOrigin): boolean {
+  #apply(
+    snapshot: ConfigSnapshot,
+    origin: ConfigOrigin,
+    references: ConfigReferences,
+    update?: EngineUpdate<E>,
+  ): boolean {
     let engine: E;
     try {
-      engine = this.#options.buildEngine(snapshot);
+      engine = this.#options.buildEngine(snapshot, update);
     } catch (cause) {
       return this.#reject(
         origin,
@@ -118,7 +144,7 @@ export class ConfigStore<E> implements ConfigSink {
       );
     }
     const previous = this.#applied?.snapshot;
-    this.#applied = { snapshot, origin, engine };
+    this.#applied = { snapshot, origin, engine, references };
     this.#options.onChange({
       origin,
       version: snapshot.version,

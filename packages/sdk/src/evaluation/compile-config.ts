@@ -263,8 +263,14 @@ function checkEvaluable(raw: object): Flag | ResolutionFailure {
   );
 }
 
-/** Builds one compiled flag per snapshot flag; a flag that cannot compile is kept as broken. */
-function compileFlags(snapshot: ConfigSnapshot): Map<string, CompiledFlag> {
+/**
+ * Builds one compiled flag per snapshot flag; a flag that cannot compile is kept as broken.
+ * `reuse` may hand back the compiled form of a flag known to be unaffected by what changed.
+ */
+function compileFlags(
+  snapshot: ConfigSnapshot,
+  reuse: (key: string) => CompiledFlag | undefined = () => undefined,
+): Map<string, CompiledFlag> {
   const scope = createScope(Array.isArray(snapshot.segments) ? snapshot.segments : []);
   const shells = new Map<string, CompiledFlag>();
   const bodies: { flag: Flag; shell: CompiledFlag; results: ResultTable }[] = [];
@@ -275,9 +281,14 @@ function compileFlags(snapshot: ConfigSnapshot): Map<string, CompiledFlag> {
       typeof (raw as { key?: unknown }).key !== 'string'
     )
       continue;
+    const key = (raw as { key: string }).key;
+    const kept = reuse(key);
+    if (kept !== undefined) {
+      shells.set(key, kept);
+      continue;
+    }
     const flag = checkEvaluable(raw);
     if (flag instanceof ResolutionFailure) {
-      const key = String((raw as { key: string }).key);
       shells.set(key, createBrokenShell(raw as Record<string, unknown>, flag));
       continue;
     }
@@ -301,6 +312,19 @@ function compileFlags(snapshot: ConfigSnapshot): Map<string, CompiledFlag> {
   return shells;
 }
 
+/** The compiled flags behind each config this module built, for `compileConfigUpdate`. */
+const compiledFlags = new WeakMap<CompiledConfig, ReadonlyMap<string, CompiledFlag>>();
+
+function createCompiledConfig(
+  snapshot: ConfigSnapshot,
+  flags: Map<string, CompiledFlag>,
+): CompiledConfig {
+  const { environment, version, generatedAt } = snapshot;
+  const config = new CompiledConfig({ environment, version, generatedAt }, flags);
+  compiledFlags.set(config, flags);
+  return config;
+}
+
 /**
  * Prepares a snapshot for evaluation: validates and compiles each flag once (conditions to
  * matchers, regexes and SemVer operands parsed, hash prefixes precomputed, results shared).
@@ -308,6 +332,25 @@ function compileFlags(snapshot: ConfigSnapshot): Map<string, CompiledFlag> {
  * snapshot with `validateConfigSnapshot` before trusting it as last known good.
  */
 export function compileConfig(snapshot: ConfigSnapshot): CompiledConfig {
-  const { environment, version, generatedAt } = snapshot;
-  return new CompiledConfig({ environment, version, generatedAt }, compileFlags(snapshot));
+  return createCompiledConfig(snapshot, compileFlags(snapshot));
+}
+
+/**
+ * Compiles `snapshot` (a validated config derived from the one `previous` was compiled from,
+ * e.g. by a patch) recompiling only the flags in `recompile` and reusing the compiled form of
+ * every other flag. The caller guarantees that the flags not listed are unchanged and neither
+ * reference a changed segment (directly or through other segments) nor depend, directly or
+ * transitively, on a changed or removed flag (`ConfigReferences.reviewPatch` computes such a
+ * set). Falls back to a full compile when `previous` was not built here.
+ */
+export function compileConfigUpdate(
+  previous: CompiledConfig,
+  snapshot: ConfigSnapshot,
+  recompile: ReadonlySet<string>,
+): CompiledConfig {
+  const before = compiledFlags.get(previous);
+  if (before === undefined || previous.environment !== snapshot.environment)
+    return compileConfig(snapshot);
+  const reuse = (key: string) => (recompile.has(key) ? undefined : before.get(key));
+  return createCompiledConfig(snapshot, compileFlags(snapshot, reuse));
 }

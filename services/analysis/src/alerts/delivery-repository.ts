@@ -1,6 +1,6 @@
 import type { TableNames } from '../config.js';
-import { createError } from '../errors.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
 
 export type AlertTarget = 'alertmanager' | 'webhook' | 'grafana';
 
@@ -43,31 +43,27 @@ export function createDeliveryRepository(
   const table = tables.alertDeliveries;
   return {
     async insert(record) {
-      try {
-        await client.insert({
-          table,
-          values: [
-            {
-              delivery_id: record.deliveryId,
-              alert_id: record.alertId,
-              breach_id: record.breachId,
-              flag_key: record.flagKey,
-              environment: record.environment,
-              target: record.target,
-              url: record.url,
-              attempt: record.attempt,
-              attempted_at: record.attemptedAt.replace('T', ' ').replace('Z', ''),
-              outcome: record.outcome,
-              status: record.status,
-              error: record.error,
-              payload: record.payload,
-            },
-          ],
-          format: 'JSONEachRow',
-        });
-      } catch (cause) {
-        throw createError('TRIPWIRE_ERR_STORAGE', 'writing an alert delivery failed', { cause });
-      }
+      await insertRows(client, {
+        table,
+        rows: [
+          {
+            delivery_id: record.deliveryId,
+            alert_id: record.alertId,
+            breach_id: record.breachId,
+            flag_key: record.flagKey,
+            environment: record.environment,
+            target: record.target,
+            url: record.url,
+            attempt: record.attempt,
+            attempted_at: formatInsertTime(record.attemptedAt),
+            outcome: record.outcome,
+            status: record.status,
+            error: record.error,
+            payload: record.payload,
+          },
+        ],
+        failure: 'writing an alert delivery failed',
+      });
     },
     async listDeliveredTargets(alertId) {
       const result = await client.query({

@@ -1,7 +1,7 @@
 import type { Flag, Segment } from '@tripwire/schema';
 import type { TableNames } from '../config.js';
-import { createError } from '../errors.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
 
 /** What a changelog row is about. */
 export type ChangelogEntity = 'flag' | 'segment';
@@ -83,11 +83,11 @@ export function createChangelogRepository(
   };
   return {
     async append(entry) {
-      try {
-        await client.insert({ table, values: [writeRow(entry)], format: 'JSONEachRow' });
-      } catch (cause) {
-        throw createError('TRIPWIRE_ERR_STORAGE', `writing the flag changelog failed`, { cause });
-      }
+      await insertRows(client, {
+        table,
+        rows: [writeRow(entry)],
+        failure: 'writing the flag changelog failed',
+      });
     },
     readAfter: (after) => select('seq > {after:UInt64}', { after }),
     readHistory: (entity, key) =>
@@ -107,7 +107,7 @@ function writeRow(entry: ChangelogEntry): ChangelogRow {
     actor: entry.actor,
     reason: entry.reason,
     document: JSON.stringify(entry.document),
-    created_at: entry.createdAt.replace('T', ' ').replace('Z', ''),
+    created_at: formatInsertTime(entry.createdAt),
   };
 }
 

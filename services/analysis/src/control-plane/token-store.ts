@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { TableNames } from '../config.js';
 import { createError } from '../errors.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
 
 /** API token roles, weakest first: each role can do everything the ones before it can. */
 export const Roles = ['viewer', 'editor', 'admin'] as const;
@@ -154,16 +155,16 @@ class ClickHouseTokenStore implements TokenStore {
   }
 
   #row(fields: Omit<TokenRow, 'seq' | 'created_at'>): TokenRow {
-    const createdAt = this.#now().toISOString().replace('T', ' ').replace('Z', '');
+    const createdAt = formatInsertTime(this.#now().toISOString());
     return { ...fields, seq: String(this.#seq + 1), created_at: createdAt };
   }
 
   async #insert(row: TokenRow): Promise<void> {
-    try {
-      await this.#client.insert({ table: this.#table, values: [row], format: 'JSONEachRow' });
-    } catch (cause) {
-      throw createError('TRIPWIRE_ERR_STORAGE', 'writing the token log failed', { cause });
-    }
+    await insertRows(this.#client, {
+      table: this.#table,
+      rows: [row],
+      failure: 'writing the token log failed',
+    });
     this.#apply(row);
   }
 

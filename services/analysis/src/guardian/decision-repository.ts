@@ -1,6 +1,7 @@
 import type { TableNames } from '../config.js';
 import { createError } from '../errors.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
 
 /** What the guardian did after a check. */
 export type ActionTaken = 'none' | 'kill_pending' | 'killed' | 'paused' | 'alerted';
@@ -126,11 +127,11 @@ export function createDecisionRepository(
   return {
     async insert(records) {
       if (records.length === 0) return;
-      try {
-        await client.insert({ table, values: records.map(writeRecord), format: 'JSONEachRow' });
-      } catch (cause) {
-        throw createError('TRIPWIRE_ERR_STORAGE', `writing guardrail decisions failed`, { cause });
-      }
+      await insertRows(client, {
+        table,
+        rows: records.map(writeRecord),
+        failure: 'writing guardrail decisions failed',
+      });
     },
     listForFlag: ({ flagKey, environment, limit }) =>
       select(
@@ -172,7 +173,7 @@ function writeRecord(record: DecisionRecord): Record<string, unknown> {
     const value = record[field];
     row[column] = typeof value === 'number' && !Number.isFinite(value) ? null : value;
   }
-  row.checked_at = record.checkedAt.replace('T', ' ').replace('Z', '');
+  row.checked_at = formatInsertTime(record.checkedAt);
   return row;
 }
 

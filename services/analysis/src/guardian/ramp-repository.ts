@@ -1,6 +1,6 @@
 import type { TableNames } from '../config.js';
-import { createError } from '../errors.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
 
 export const RampStatuses = [
   'running',
@@ -54,33 +54,28 @@ export function createRampRepository(client: ClickHouseClient, tables: TableName
       minStageSeconds: Number(row.minStageSeconds),
     }));
   };
-  const time = (iso: string) => iso.replace('T', ' ').replace('Z', '');
   return {
     async insert(record) {
-      try {
-        await client.insert({
-          table,
-          values: [
-            {
-              ramp_id: record.rampId,
-              flag_key: record.flagKey,
-              environment: record.environment,
-              changed_at: time(record.changedAt),
-              status: record.status,
-              stage_index: record.stageIndex,
-              stages: record.stages,
-              min_units: record.minUnits,
-              min_stage_seconds: record.minStageSeconds,
-              stage_started_at: time(record.stageStartedAt),
-              actor: record.actor,
-              reason: record.reason,
-            },
-          ],
-          format: 'JSONEachRow',
-        });
-      } catch (cause) {
-        throw createError('TRIPWIRE_ERR_STORAGE', 'writing a ramp state failed', { cause });
-      }
+      await insertRows(client, {
+        table,
+        rows: [
+          {
+            ramp_id: record.rampId,
+            flag_key: record.flagKey,
+            environment: record.environment,
+            changed_at: formatInsertTime(record.changedAt),
+            status: record.status,
+            stage_index: record.stageIndex,
+            stages: record.stages,
+            min_units: record.minUnits,
+            min_stage_seconds: record.minStageSeconds,
+            stage_started_at: formatInsertTime(record.stageStartedAt),
+            actor: record.actor,
+            reason: record.reason,
+          },
+        ],
+        failure: 'writing a ramp state failed',
+      });
     },
     listCurrent: () =>
       read(

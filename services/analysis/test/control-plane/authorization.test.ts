@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
-  HOOK_TIMEOUT_MS,
   call,
+  createFlag,
+  createToken,
+  HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
@@ -112,35 +114,24 @@ beforeAll(async () => {
   harness = await startHarness();
   secrets.admin = ADMIN_TOKEN;
   for (const role of ['viewer', 'editor'] as const) {
-    secrets[role] = (
-      await call(harness, 'POST', '/api/v1/tokens', {
-        token: ADMIN_TOKEN,
-        body: { name: role, role },
-      })
-    ).body.secret;
+    secrets[role] = await createToken(harness, { name: role, role });
   }
-  secrets.sdk = (
-    await call(harness, 'POST', '/api/v1/tokens', {
-      token: ADMIN_TOKEN,
-      body: { name: 'sdk', kind: 'sdk', environments: ['production'] },
-    })
-  ).body.secret;
-  otherProjectViewer = (
-    await call(harness, 'POST', '/api/v1/tokens', {
-      token: ADMIN_TOKEN,
-      body: { name: 'other-viewer', role: 'viewer', projects: ['billing'] },
-    })
-  ).body.secret;
-  stagingEditor = (
-    await call(harness, 'POST', '/api/v1/tokens', {
-      token: ADMIN_TOKEN,
-      body: { name: 'staging-editor', role: 'editor', environments: ['staging'] },
-    })
-  ).body.secret;
-  await call(harness, 'POST', '/api/v1/flags', {
-    token: ADMIN_TOKEN,
-    body: { flag: makeFlag('authz.flag', ['staging', 'production']) },
+  secrets.sdk = await createToken(harness, {
+    name: 'sdk',
+    kind: 'sdk',
+    environments: ['production'],
   });
+  otherProjectViewer = await createToken(harness, {
+    name: 'other-viewer',
+    role: 'viewer',
+    projects: ['billing'],
+  });
+  stagingEditor = await createToken(harness, {
+    name: 'staging-editor',
+    role: 'editor',
+    environments: ['staging'],
+  });
+  await createFlag(harness, makeFlag('authz.flag', ['staging', 'production']));
 }, HOOK_TIMEOUT_MS);
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
-  HOOK_TIMEOUT_MS,
   call,
+  createFlag,
+  HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
@@ -12,10 +13,7 @@ import {
 let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness();
-  await call(harness, 'POST', '/api/v1/flags', {
-    token: ADMIN_TOKEN,
-    body: { flag: makeFlag('corpus.flag') },
-  });
+  await createFlag(harness, makeFlag('corpus.flag'));
 }, HOOK_TIMEOUT_MS);
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 

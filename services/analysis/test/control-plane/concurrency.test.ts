@@ -4,8 +4,9 @@ import type { Flag } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
-  HOOK_TIMEOUT_MS,
   call,
+  createFlag,
+  HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
@@ -13,10 +14,7 @@ import {
 let harness: Harness;
 beforeAll(async () => {
   harness = await startHarness();
-  await call(harness, 'POST', '/api/v1/flags', {
-    token: ADMIN_TOKEN,
-    body: { flag: makeFlag('race.flag') },
-  });
+  await createFlag(harness, makeFlag('race.flag'));
 }, HOOK_TIMEOUT_MS);
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 

@@ -75,6 +75,29 @@ export function makeFlag(key: string, environments = ['development', 'production
   };
 }
 
+/** Creates `flag` as the admin; the response is not checked (setup for the tests that follow). */
+export async function createFlag(harness: Harness, flag: Flag): Promise<void> {
+  await call(harness, 'POST', '/api/v1/flags', { token: ADMIN_TOKEN, body: { flag } });
+}
+
+/** Creates a token as the admin and returns its secret. */
+export async function createToken(
+  harness: Harness,
+  token: {
+    name: string;
+    kind?: 'sdk';
+    role?: string;
+    projects?: string[];
+    environments?: string[];
+  },
+): Promise<string> {
+  const created = await call<{ secret: string }>(harness, 'POST', '/api/v1/tokens', {
+    token: ADMIN_TOKEN,
+    body: token,
+  });
+  return created.body.secret;
+}
+
 export interface CallResult<T = unknown> {
   status: number;
   body: T;

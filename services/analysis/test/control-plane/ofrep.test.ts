@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- JSON response bodies are checked by the assertions that read them */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-call -- JSON response bodies are checked by the assertions that read them */
 import { OFREPProvider } from '@openfeature/ofrep-provider';
 import { OpenFeature } from '@openfeature/server-sdk';
 import type { Client } from '@openfeature/server-sdk';
@@ -7,8 +7,10 @@ import type { Flag } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
-  HOOK_TIMEOUT_MS,
   call,
+  createFlag,
+  createToken,
+  HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
@@ -51,14 +53,9 @@ const checkoutColor: Flag = {
 
 beforeAll(async () => {
   harness = await startHarness();
-  sdkKey = (
-    await call(harness, 'POST', '/api/v1/tokens', {
-      token: ADMIN_TOKEN,
-      body: { name: 'ofrep', kind: 'sdk', environments: ['production'] },
-    })
-  ).body.secret;
+  sdkKey = await createToken(harness, { name: 'ofrep', kind: 'sdk', environments: ['production'] });
   for (const flag of [makeFlag('checkout.fast-path', ['production']), checkoutColor]) {
-    await call(harness, 'POST', '/api/v1/flags', { token: ADMIN_TOKEN, body: { flag } });
+    await createFlag(harness, flag);
   }
   const provider = new OFREPProvider({
     baseUrl: harness.url,

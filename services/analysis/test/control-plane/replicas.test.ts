@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
-  HOOK_TIMEOUT_MS,
   call,
+  createFlag,
+  HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
@@ -22,10 +23,7 @@ let reader: Harness;
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
   writer = await startHarness({ dataDir });
-  await call(writer, 'POST', '/api/v1/flags', {
-    token: ADMIN_TOKEN,
-    body: { flag: makeFlag('replica.flag') },
-  });
+  await createFlag(writer, makeFlag('replica.flag'));
   reader = await startHarness({ dataDir, role: 'reader', followIntervalMs: 10 });
 }, HOOK_TIMEOUT_MS);
 afterAll(async () => {

@@ -1,11 +1,13 @@
-/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- JSON response bodies are checked by the assertions that read them */
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-argument -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
-  HOOK_TIMEOUT_MS,
   call,
+  createFlag,
+  createToken,
+  HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
@@ -17,21 +19,17 @@ let stagingKey: string;
 
 beforeAll(async () => {
   harness = await startHarness();
-  const created = await call(harness, 'POST', '/api/v1/tokens', {
-    token: ADMIN_TOKEN,
-    body: { name: 'checkout-prod', kind: 'sdk', environments: ['production'] },
+  sdkKey = await createToken(harness, {
+    name: 'checkout-prod',
+    kind: 'sdk',
+    environments: ['production'],
   });
-  sdkKey = created.body.secret;
-  stagingKey = (
-    await call(harness, 'POST', '/api/v1/tokens', {
-      token: ADMIN_TOKEN,
-      body: { name: 'checkout-staging', kind: 'sdk', environments: ['staging'] },
-    })
-  ).body.secret;
-  await call(harness, 'POST', '/api/v1/flags', {
-    token: ADMIN_TOKEN,
-    body: { flag: makeFlag('search.ranking', ['production', 'staging']) },
+  stagingKey = await createToken(harness, {
+    name: 'checkout-staging',
+    kind: 'sdk',
+    environments: ['staging'],
   });
+  await createFlag(harness, makeFlag('search.ranking', ['production', 'staging']));
 }, HOOK_TIMEOUT_MS);
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 

@@ -21,6 +21,23 @@ function flagCreated(key: string, days: number, patch: Partial<Flag> = {}): Flag
   };
 }
 
+/** `production` on, its fallthrough split 50/50 between `off` and `on`. */
+const SPLIT_IN_PRODUCTION: Flag['environments'] = {
+  production: {
+    enabled: true,
+    rules: [],
+    fallthrough: {
+      rollout: {
+        coverage: 10_000,
+        weights: [
+          { variant: 'off', weight: 1 },
+          { variant: 'on', weight: 1 },
+        ],
+      },
+    },
+  },
+};
+
 function detect(
   flags: Flag[],
   lastExposure = new Map<string, Date>(),
@@ -38,24 +55,7 @@ function detect(
 describe('stale flags', () => {
   it('reports a flag with no exposure for longer than the unused window, with owner and age', () => {
     const flag = { ...flagCreated('old.flag', 45), kind: 'operational' as const };
-    const split = {
-      ...flag,
-      environments: {
-        production: {
-          enabled: true,
-          rules: [],
-          fallthrough: {
-            rollout: {
-              coverage: 10_000,
-              weights: [
-                { variant: 'off', weight: 1 },
-                { variant: 'on', weight: 1 },
-              ],
-            },
-          },
-        },
-      },
-    };
+    const split = { ...flag, environments: SPLIT_IN_PRODUCTION };
     const [report] = detect([split], new Map([['old.flag', daysAgo(31)]]));
     expect(report).toMatchObject({ key: 'old.flag', owner: 'team-checkout', ageDays: 45 });
     expect(report?.reasons.map((reason) => reason.kind)).toEqual(['not_evaluated']);
@@ -65,21 +65,7 @@ describe('stale flags', () => {
     const flag: Flag = {
       ...flagCreated('busy.flag', 400),
       kind: 'operational',
-      environments: {
-        production: {
-          enabled: true,
-          rules: [],
-          fallthrough: {
-            rollout: {
-              coverage: 10_000,
-              weights: [
-                { variant: 'off', weight: 1 },
-                { variant: 'on', weight: 1 },
-              ],
-            },
-          },
-        },
-      },
+      environments: SPLIT_IN_PRODUCTION,
     };
     expect(detect([flag], new Map([['busy.flag', daysAgo(1)]]))).toEqual([]);
   });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Flag, Guardrail } from '@tripwire/schema';
 import { loadConfig, settings } from '../config.js';
+import { createRng } from '../create-rng.js';
 import { createChangelogRepository } from '../control-plane/changelog-repository.js';
 import { calibrateGuardrail, type CalibrationResult } from '../guardian/calibrate-guardrail.js';
 import { readUnitMinutes } from '../guardian/calibration-repository.js';
@@ -64,7 +65,7 @@ export const calibrateCommand: Command = {
         throw new Error(
           `flag "${flagKey}" has no guardrail "${values.guardrail}" (it has: ${all.map((g) => g.id).join(', ')})`,
         );
-      const random = seededRandom(readNumber(values.seed, '--seed', { min: 0, integer: true }));
+      const random = createRng(readNumber(values.seed, '--seed', { min: 0, integer: true }));
       process.stdout.write(
         `calibrating "${flagKey}": ${permutations} permutations, injected effect ${(effect * 100).toFixed(1)}%\n\n`,
       );
@@ -115,18 +116,6 @@ function readNumber(text: string, name: string, rule: { min: number; integer: bo
     );
   }
   return value;
-}
-
-/** mulberry32: the CLI's seeded randomness, so a calibration can be reproduced. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function formatHeader(): string {

@@ -10,13 +10,8 @@ import {
   startAnalysisHarness,
   type AnalysisHarness,
 } from './analysis-harness.js';
-import {
-  createRng,
-  formatTimestamp,
-  makeExposureSpan,
-  makeSpan,
-  type SpanRow,
-} from './telemetry-rows.js';
+import { createRng } from '../../src/create-rng.js';
+import { formatTimestamp, makeExposureSpan, makeSpan, type SpanRow } from './telemetry-rows.js';
 
 const FLAG = 'checkout-redesign';
 const SKEWED = 'skewed-split';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Guardrail } from '@tripwire/schema';
 import { calibrateGuardrail, type UnitMinute } from '../../src/guardian/calibrate-guardrail.js';
 import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
-import { createRng } from './guardian-fixtures.js';
+import { createRng } from '../../src/create-rng.js';
 
 const guardrail = (metric: Guardrail['metric']): Guardrail => ({
   id: metric,

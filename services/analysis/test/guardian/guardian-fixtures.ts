@@ -119,18 +119,6 @@ export function createMemoryFlags(
   return memory;
 }
 
-/** A seeded generator (mulberry32), so simulated arms are reproducible. */
-export function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** Error-rate statistics of `units` units making `requests` requests each, failing with `rate`. */
 export function simulateErrorRate(
   rng: () => number,

@@ -14,9 +14,9 @@ import { createGuardianMetrics } from '../../src/guardian/guardian-metrics.js';
 import type { GuardianFlags, GuardrailFacts } from '../../src/guardian/guardian-types.js';
 import { buildKillReport } from '../../src/guardian/kill-report.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
+import { createRng } from '../../src/create-rng.js';
 import {
   createMemoryFlags,
-  createRng,
   errorRateFacts,
   makeFlag,
   openTestStorage,

@@ -168,8 +168,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasChromium)(
-  'results page in headless Chromium (needs /usr/bin/chromium)',
+// In CI (.ci/run installs Chromium) a missing browser fails the suite instead of skipping it.
+describe.skipIf(!hasChromium && !process.env.CI)(
+  `results page in headless Chromium${hasChromium ? '' : ' (skipped: /usr/bin/chromium is not installed)'}`,
   { timeout: 30_000 },
   () => {
     it('shows the variants table with the numbers the results API returns', async () => {

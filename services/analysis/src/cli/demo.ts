@@ -9,6 +9,7 @@ import { buildApp, type TripwireApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { addressOf } from '../server.js';
 import type { Command } from './commands.js';
+import { createAdminClient } from '../control-plane/admin-client.js';
 
 /** The experiment the demo shop's `/checkout` evaluates (services/demo DEFAULT_FEATURES). */
 export const DEMO_FLAG = 'checkout-redesign';
@@ -85,20 +86,10 @@ export const demoCommand: Command = {
   },
 };
 
-async function callApi<T>(url: string, token: string, body: unknown): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json()) as T;
-  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
 /** Creates the demo experiment (default guardrails) and an SDK key for the shop. */
 async function prepareExperiment(api: string, adminToken: string): Promise<string> {
-  await callApi(`${api}/api/v1/flags`, adminToken, {
+  const client = createAdminClient({ url: api, token: adminToken }, {});
+  await client.request('POST', '/api/v1/flags', {
     reason: 'tripwire demo',
     flag: {
       key: DEMO_FLAG,
@@ -128,7 +119,7 @@ async function prepareExperiment(api: string, adminToken: string): Promise<strin
       version: 0,
     },
   });
-  const key = await callApi<{ secret: string }>(`${api}/api/v1/tokens`, adminToken, {
+  const key = await client.request<{ secret: string }>('POST', '/api/v1/tokens', {
     name: 'demo-shop',
     kind: 'sdk',
     environments: [ENVIRONMENT],
@@ -189,10 +180,8 @@ interface FlagState {
 }
 
 async function readKill(scenario: Scenario): Promise<FlagState['kills'][number] | undefined> {
-  const response = await fetch(`${scenario.api}/api/v1/flags/${DEMO_FLAG}`, {
-    headers: { authorization: `Bearer ${scenario.adminToken}` },
-  });
-  const body = (await response.json()) as FlagState;
+  const client = createAdminClient({ url: scenario.api, token: scenario.adminToken }, {});
+  const body = await client.request<FlagState>('GET', `/api/v1/flags/${DEMO_FLAG}`);
   return body.kills.find((kill) => kill.environment === ENVIRONMENT);
 }
 

@@ -1,9 +1,13 @@
 // Onset to kill: an instrumented service sends RATE requests/s through the real SDK and OTel SDK
-// (child process onset-traffic.ts) to the analysis service (embedded ClickHouse, this process).
-// After a warm-up, the treatment's error rate doubles (time T). Measured: T → guardian kill
-// (flag history) and T → every SDK client serves the control. Repeated runs, one new flag each
-// (default guardrails). Settings: BENCH_RUNS, BENCH_RATE, BENCH_WARMUP_S, BENCH_WATCHERS,
-// BENCH_GUARDIAN_INTERVAL (seconds, default 10 = the service default).
+// (child process onset-traffic.ts) to the analysis service (embedded ClickHouse, this process,
+// default settings). After a warm-up, the treatment's error rate doubles (time T). Timeline per
+// run: T → first post-T span committed (exporter + ingest), → first breached check (guardian
+// decisions), → kill written (flag history), → every SDK client serves the control. Repeated
+// runs, one new flag each (default guardrails), each started after a random pause in
+// [0, guardian interval) so the onset falls at a random phase of the guardian's interval.
+// Settings: BENCH_RUNS, BENCH_RATE, BENCH_WARMUP_S, BENCH_WATCHERS, BENCH_GUARDIAN_INTERVAL
+// (seconds, default 10 = the service default), BENCH_EXPORT_DELAY_MS (the span processor's
+// scheduledDelayMillis, default 1000).
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,14 +19,19 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 10);
 const WATCHERS = Number(process.env.BENCH_WATCHERS ?? 4);
 const INTERVAL_S = Number(process.env.BENCH_GUARDIAN_INTERVAL ?? 10);
+const EXPORT_DELAY_MS = Number(process.env.BENCH_EXPORT_DELAY_MS ?? 1000);
 const TIMEOUT_S = 180;
 const ADMIN = 'onset-bench-admin-token-0123456789';
 
 interface RunResult {
   run: number;
-  detectS: number | null;
-  propagateMs: number | null;
-  totalS: number | null;
+  /** Seconds after T; null = did not happen within the timeout. */
+  committedS: number | null;
+  breachS: number | null;
+  killS: number | null;
+  allS: number | null;
+  /** Units per arm in the breached check (treatment/control). */
+  breachUnits: string;
   sent: number;
 }
 
@@ -40,8 +49,6 @@ async function main(): Promise<void> {
       ADMIN,
       '--guardian-interval',
       String(INTERVAL_S),
-      '--flush-interval-ms',
-      '1000',
     ],
     {},
   );
@@ -69,7 +76,7 @@ async function main(): Promise<void> {
   });
   const child = fork(
     join(import.meta.dirname, 'onset-traffic.ts'),
-    [apiUrl, addressOf(app.otlp), secret, String(RATE), String(WATCHERS)],
+    [apiUrl, addressOf(app.otlp), secret, String(RATE), String(WATCHERS), String(EXPORT_DELAY_MS)],
     { execArgv: ['--import', 'tsx'] },
   );
   await nextMessage(child, 'ready');
@@ -95,58 +102,90 @@ async function measureRun(
   },
 ): Promise<RunResult> {
   const flagKey = `onset-${run}`;
-  await input.api('POST', '/api/v1/flags', {
-    flag: {
-      key: flagKey,
-      kind: 'release',
-      type: 'boolean',
-      variants: [
-        { key: 'off', value: false },
-        { key: 'on', value: true },
-      ],
-      defaultVariant: 'off',
-      metadata: { owner: 'bench' },
-      environments: {
-        production: {
-          enabled: true,
-          rules: [],
-          fallthrough: {
-            rollout: {
-              coverage: 10_000,
-              weights: [
-                { variant: 'off', weight: 1 },
-                { variant: 'on', weight: 1 },
-              ],
-            },
-          },
-        },
-      },
-    },
-  });
+  // A random phase against the guardian's interval (its timer runs from the service's start).
+  await sleep(Math.random() * INTERVAL_S * 1000);
+  await input.api('POST', '/api/v1/flags', { flag: makeBenchFlag(flagKey) });
   input.child.send({ type: 'start', flagKey });
   await nextMessage(input.child, 'started');
-  await new Promise((done) => setTimeout(done, WARMUP_S * 1000));
+  await sleep(WARMUP_S * 1000);
+  const committed = nextMessage(input.child, 'committed');
   input.child.send({ type: 'regress' });
   const { at: onset } = (await nextMessage(input.child, 'regressed')) as { at: number };
   const killed = (await Promise.race([
     nextMessage(input.child, 'killed'),
-    new Promise((done) => setTimeout(() => done(undefined), TIMEOUT_S * 1000)),
+    sleep(TIMEOUT_S * 1000),
   ])) as { at: number[] } | undefined;
   input.child.send({ type: 'stop' });
   const { sent } = (await nextMessage(input.child, 'stopped')) as { sent: number };
+  const committedAt = (await Promise.race([committed, sleep(1)])) as { at: number } | undefined;
   const history = await input.api<{
     entries: { action: string; actor: string; createdAt: string }[];
   }>('GET', `/api/v1/flags/${flagKey}/history`);
   const kill = history.entries.find((e) => e.action === 'kill' && e.actor === 'guardian');
-  const killAt = kill === undefined ? undefined : Date.parse(kill.createdAt);
-  const allServed = killed === undefined ? undefined : Math.max(...killed.at);
+  const breach = await findBreach(input.api, flagKey);
+  const since = (at: number | undefined) => (at === undefined ? null : (at - onset) / 1000);
   return {
     run,
-    detectS: killAt === undefined ? null : (killAt - onset) / 1000,
-    propagateMs: killAt === undefined || allServed === undefined ? null : allServed - killAt,
-    totalS: allServed === undefined ? null : (allServed - onset) / 1000,
+    committedS: since(committedAt?.at),
+    breachS: since(breach?.at),
+    killS: since(kill === undefined ? undefined : Date.parse(kill.createdAt)),
+    allS: since(killed === undefined ? undefined : Math.max(...killed.at)),
+    breachUnits: breach?.units ?? '-',
     sent,
   };
+}
+
+/** The first breached check of the run's flag: when, and with how many units per arm. */
+async function findBreach(
+  api: <T>(method: string, path: string) => Promise<T>,
+  flagKey: string,
+): Promise<{ at: number; units: string } | undefined> {
+  const { decisions } = await api<{
+    decisions: {
+      kind: string;
+      state: string;
+      checkedAt: string;
+      nControl: number;
+      nTreatment: number;
+    }[];
+  }>('GET', `/api/v1/flags/${flagKey}/guardrail-decisions?limit=10000`);
+  const breach = decisions.filter((d) => d.kind === 'check' && d.state === 'breached').at(-1);
+  return breach === undefined
+    ? undefined
+    : { at: Date.parse(breach.checkedAt), units: `${breach.nTreatment}/${breach.nControl}` };
+}
+
+function makeBenchFlag(key: string): Record<string, unknown> {
+  return {
+    key,
+    kind: 'release',
+    type: 'boolean',
+    variants: [
+      { key: 'off', value: false },
+      { key: 'on', value: true },
+    ],
+    defaultVariant: 'off',
+    metadata: { owner: 'bench' },
+    environments: {
+      production: {
+        enabled: true,
+        rules: [],
+        fallthrough: {
+          rollout: {
+            coverage: 10_000,
+            weights: [
+              { variant: 'off', weight: 1 },
+              { variant: 'on', weight: 1 },
+            ],
+          },
+        },
+      },
+    },
+  };
+}
+
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((done) => setTimeout(() => done(undefined), ms));
 }
 
 function nextMessage(child: ChildProcess, type: string): Promise<Record<string, unknown>> {
@@ -161,24 +200,33 @@ function nextMessage(child: ChildProcess, type: string): Promise<Record<string, 
 }
 
 function printTable(results: RunResult[]): void {
-  const fmt = (value: number | null, digits: number) =>
-    value === null ? 'timeout' : value.toFixed(digits);
+  const fmt = (value: number | null, digits: number, width: number) =>
+    (value === null ? '-' : value.toFixed(digits)).padStart(width);
+  const gapMs = (from: number | null, to: number | null, width: number) =>
+    fmt(from === null || to === null ? null : (to - from) * 1000, 0, width);
   console.log(
-    `\nonset to kill: ${RATE} req/s, error rate 5% → 10% on treatment at T (after ${WARMUP_S} s), guardian every ${INTERVAL_S} s, ${WATCHERS + 1} SDK clients\n`,
+    `\nonset to kill: ${RATE} req/s, error rate 5% → 10% on treatment at T (after ${WARMUP_S} s), guardian every ${INTERVAL_S} s, span export every ${EXPORT_DELAY_MS} ms, ${WATCHERS + 1} SDK clients\n`,
   );
-  console.log('run  T→kill (s)  kill→all SDKs (ms)  T→all SDKs serve control (s)  requests');
+  console.log(
+    'run  T→committed (s)  T→breach (s)  breach→kill (ms)  kill→all SDKs (ms)  T→all SDKs (s)  units at breach (T/C)  requests',
+  );
   for (const r of results) {
     console.log(
-      `${String(r.run).padStart(3)}  ${fmt(r.detectS, 1).padStart(10)}  ${fmt(r.propagateMs, 0).padStart(18)}  ${fmt(r.totalS, 1).padStart(28)}  ${String(r.sent).padStart(8)}`,
+      `${String(r.run).padStart(3)}  ${fmt(r.committedS, 2, 15)}  ${fmt(r.breachS, 1, 12)}  ${gapMs(r.breachS, r.killS, 16)}  ${gapMs(r.killS, r.allS, 18)}  ${fmt(r.allS, 1, 14)}  ${r.breachUnits.padStart(21)}  ${String(r.sent).padStart(8)}`,
     );
   }
   const totals = results
-    .map((r) => r.totalS)
+    .map((r) => r.allS)
     .filter((v): v is number => v !== null)
     .sort((a, b) => a - b);
-  const pick = (p: number) => totals[Math.min(totals.length - 1, Math.ceil(p * totals.length) - 1)];
+  const median =
+    totals.length === 0
+      ? undefined
+      : (totals[Math.floor((totals.length - 1) / 2)]! +
+          totals[Math.ceil((totals.length - 1) / 2)]!) /
+        2;
   console.log(
-    `\nT→all SDKs: median ${pick(0.5)?.toFixed(1) ?? '-'} s, min ${totals[0]?.toFixed(1) ?? '-'} s, max ${totals.at(-1)?.toFixed(1) ?? '-'} s, p90 ${pick(0.9)?.toFixed(1) ?? '-'} s; ${results.length - totals.length} of ${results.length} timed out (${TIMEOUT_S} s); target ≤ 20 s median`,
+    `\nT→all SDKs: median ${median?.toFixed(1) ?? '-'} s, min ${totals[0]?.toFixed(1) ?? '-'} s, max ${totals.at(-1)?.toFixed(1) ?? '-'} s over ${totals.length} runs; ${results.length - totals.length} of ${results.length} timed out (${TIMEOUT_S} s); target ≤ 20 s median`,
   );
 }
 

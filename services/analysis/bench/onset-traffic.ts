@@ -2,7 +2,12 @@
 // units inside server spans at a fixed rate (OTel SDK → OTLP/HTTP protobuf to the analysis
 // service); K more SDK clients only watch. Messages from the parent: {type:'start', flagKey},
 // {type:'regress'} (treatment error rate doubles from now), {type:'stop'}. Reports, over IPC,
-// the wall-clock time at which each client first serves the control to a treated probe unit.
+// when the first export holding a span started after the onset was acknowledged (committed:
+// the receiver answers only after ClickHouse committed it) and the wall-clock time at which
+// each client first serves the control to a treated probe unit.
+// Exporter: BatchSpanProcessor with scheduledDelayMillis = EXPORT_DELAY_MS (argv, default 1000,
+// a common production setting; the SDK's own default is 5000) and the SDK's default batch
+// (512 spans) and queue (2048) sizes.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   context,
@@ -15,10 +20,15 @@ import {
 } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { createClient, TripwireSpanProcessor, type TripwireClient } from '@tripwire/sdk';
 
-const [apiUrl, otlpUrl, sdkKey, rateText, watchersText] = process.argv.slice(2);
+const [apiUrl, otlpUrl, sdkKey, rateText, watchersText, exportDelayText] = process.argv.slice(2);
 const RATE = Number(rateText);
 const USERS = 5000;
 const BASE_ERROR_RATE = 0.05;
@@ -51,15 +61,39 @@ class StorageContextManager implements ContextManager {
   }
 }
 
+/** Wall-clock ms of the onset (0 = none yet) and when its first span was acknowledged. */
+let onsetAt = 0;
+let committedAt = 0;
+
+/** The real OTLP exporter, noting when the first batch holding a post-onset span is committed. */
+function watchCommits(exporter: SpanExporter): SpanExporter {
+  return {
+    export(spans: ReadableSpan[], done) {
+      const onset = onsetAt;
+      const hasNew =
+        onset > 0 &&
+        spans.some((span) => span.startTime[0] * 1000 + span.startTime[1] / 1e6 >= onset);
+      exporter.export(spans, (result) => {
+        // The OTLP exporter reports every failure with an `error`; none = the 200 arrived.
+        if (hasNew && result.error === undefined && committedAt === 0 && onsetAt === onset) {
+          committedAt = wallClock();
+          send({ type: 'committed', at: committedAt });
+        }
+        done(result);
+      });
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+  };
+}
+
 context.setGlobalContextManager(new StorageContextManager());
 const provider = new BasicTracerProvider({
   resource: resourceFromAttributes({ 'service.name': 'onset-bench-shop' }),
   spanProcessors: [
     new TripwireSpanProcessor(),
-    new BatchSpanProcessor(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` }), {
-      scheduledDelayMillis: 1000,
-      maxQueueSize: 65_536,
-      maxExportBatchSize: 4096,
+    new BatchSpanProcessor(watchCommits(new OTLPTraceExporter({ url: `${otlpUrl}/v1/traces` })), {
+      scheduledDelayMillis: Number(exportDelayText ?? 1000),
     }),
   ],
 });
@@ -129,6 +163,8 @@ async function startRun(key: string): Promise<void> {
     await new Promise((done) => setTimeout(done, 20));
   }
   regressed = false;
+  onsetAt = 0;
+  committedAt = 0;
   servedControl = new Map();
   sent = 0;
   started = performance.now();
@@ -142,7 +178,8 @@ process.on('message', (message: { type: string; flagKey?: string }) => {
     void startRun(message.flagKey!);
   } else if (message.type === 'regress') {
     regressed = true;
-    send({ type: 'regressed', at: wallClock() });
+    onsetAt = wallClock();
+    send({ type: 'regressed', at: onsetAt });
   } else if (message.type === 'stop') {
     flagKey = '';
     send({ type: 'stopped', sent });

@@ -75,7 +75,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await api.register(controlPlaneRoutes, { context });
   await api.register(resultsRoutes, { context });
   await api.register(webRoutes, { context });
-  await api.register(guardianPlugin, { context });
+  await api.register(guardianPlugin, { context, telemetry: otlp });
 
   otlp.setErrorHandler(handleApiError);
   await otlp.register(healthRoutes, { context });

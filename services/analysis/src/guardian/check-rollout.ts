@@ -26,6 +26,8 @@ export async function checkRollout(
         environment: rollout.environment,
         guardrail,
         variants: [rollout.control, ...rollout.treatments],
+        // Exemplars only for a breach's kill report (fetched then), never on every check.
+        exemplarLimit: 0,
         ...(clock.since === undefined ? {} : { since: clock.since }),
       });
     } catch (error) {

@@ -1,10 +1,13 @@
 import type { ActionTaken, DecisionRecord } from './decision-repository.js';
 import type { CheckOutcome } from './guardian-types.js';
 
-/** The row a check writes: the decision, its evidence, the query and exemplars behind it. */
+/**
+ * The row a check writes: the decision, its evidence and, for a breach, the query behind it and
+ * the exemplar trace ids fetched for it (`exemplarTraceIds`, default none).
+ */
 export function toDecisionRecord(
   outcome: CheckOutcome,
-  taken: { actionTaken: ActionTaken; breachId: string },
+  taken: { actionTaken: ActionTaken; breachId: string; exemplarTraceIds?: string[] },
 ): DecisionRecord {
   const { decision, guardrail, rollout, facts } = outcome;
   const { evidence } = decision;
@@ -37,22 +40,31 @@ export function toDecisionRecord(
     nTreatment: evidence.nPerArm.treatment,
     controlMean: evidence.control.mean,
     treatmentMean: evidence.treatment.mean,
-    // Only breaches keep the SQL and exemplars: they are what a kill report shows.
+    // Only breaches keep the SQL: it is what a kill report shows.
     query: decision.state === 'breached' ? facts.query : '',
-    exemplarTraceIds:
-      decision.state === 'breached' ? (facts.exemplarTraceIds.get(outcome.variant) ?? []) : [],
+    exemplarTraceIds: decision.state === 'breached' ? (taken.exemplarTraceIds ?? []) : [],
     killVersion: null,
     detail: '',
   };
 }
 
-/** The row that records a kill made for a breach (or found already made, after a restart). */
+/**
+ * The row that records a kill made for a breach (or found already made, after a restart). The
+ * exemplars are fetched after the kill (so they never delay it) and kept on this row.
+ */
 export function toKillRecord(
   breach: DecisionRecord,
-  kill: { checkId: string; at: Date; killVersion: number | null; detail: string },
+  kill: {
+    checkId: string;
+    at: Date;
+    killVersion: number | null;
+    detail: string;
+    exemplarTraceIds?: string[];
+  },
 ): DecisionRecord {
   return {
     ...breach,
+    exemplarTraceIds: kill.exemplarTraceIds ?? breach.exemplarTraceIds,
     checkId: kill.checkId,
     kind: 'kill',
     checkedAt: kill.at.toISOString(),

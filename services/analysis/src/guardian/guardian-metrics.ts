@@ -5,7 +5,8 @@ import type { GuardrailState } from '@tripwire/stats';
 export interface GuardianMetrics {
   recordCheck(attributes: { state: GuardrailState; metric: string; action: string }): void;
   recordKill(attributes: { metric: string; flag: string; environment: string }): void;
-  recordTick(seconds: number, rollouts: number): void;
+  /** `trigger`: `interval` (the regular pass) or `telemetry` (an early re-check). */
+  recordTick(seconds: number, rollouts: number, trigger?: string): void;
   recordError(stage: string): void;
 }
 
@@ -33,8 +34,8 @@ export function createGuardianMetrics(): GuardianMetrics {
   return {
     recordCheck: (attributes) => checks.add(1, attributes),
     recordKill: (attributes) => kills.add(1, attributes),
-    recordTick(seconds, rollouts) {
-      tick.record(seconds);
+    recordTick(seconds, rollouts, trigger = 'interval') {
+      tick.record(seconds, { trigger });
       lastRollouts = rollouts;
     },
     recordError: (stage) => errors.add(1, { stage }),

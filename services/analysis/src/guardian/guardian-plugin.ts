@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { createAlertDispatcher } from '../alerts/alert-dispatcher.js';
 import { createDeliveryRepository } from '../alerts/delivery-repository.js';
 import type { AlertDispatcher } from '../alerts/alert-dispatcher.js';
@@ -14,6 +14,7 @@ import { createGuardianMetrics } from './guardian-metrics.js';
 import { createGuardianSources } from './guardian-sources.js';
 import { createRampController, type RampController } from './ramp-controller.js';
 import { createRampRepository, type RampRepository } from './ramp-repository.js';
+import { watchCommittedTelemetry } from './watch-committed-telemetry.js';
 
 /** What the guardian's routes read and drive. */
 export interface GuardianHandles {
@@ -30,14 +31,23 @@ export interface GuardianRouteOptions extends ContextPluginOptions {
   guardian: GuardianHandles;
 }
 
+export interface GuardianPluginOptions extends ContextPluginOptions {
+  /**
+   * The OTLP receiver's app: each committed traces/logs request brings the next pass forward
+   * (at most one per second; the interval stays the upper bound). Without it: interval only.
+   */
+  telemetry?: FastifyInstance;
+}
+
 /**
  * Runs the guardian on the writer (a reader replica cannot kill): starts checking when the API
- * is ready, stops (waiting for the pass in flight and alert deliveries) when it closes. Also
- * registers the guardrail, kill-report and ramp routes.
+ * is ready, re-checks early when telemetry is committed, stops (waiting for the pass in flight
+ * and alert deliveries) when it closes. Also registers the guardrail, kill-report and ramp
+ * routes.
  */
-export const guardianPlugin: FastifyPluginAsync<ContextPluginOptions> = async (
+export const guardianPlugin: FastifyPluginAsync<GuardianPluginOptions> = async (
   app,
-  { context },
+  { context, telemetry },
 ) => {
   const sources = createGuardianSources(context);
   const decisions = createDecisionRepository(context.clickhouse, context.tables);
@@ -73,6 +83,9 @@ export const guardianPlugin: FastifyPluginAsync<ContextPluginOptions> = async (
   await app.register(rampRoutes, { context, guardian: handles });
   if (context.flags.isWriter) {
     app.addHook('onReady', async () => guardian.start());
+    if (telemetry !== undefined) {
+      watchCommittedTelemetry(telemetry, () => guardian.notifyFreshTelemetry());
+    }
   }
   app.addHook('onClose', async () => guardian.stop());
 };

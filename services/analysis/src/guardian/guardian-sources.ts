@@ -39,6 +39,7 @@ export function createGuardianSources(
         guardrail: request.guardrail,
         variants: request.variants,
         since: request.since,
+        exemplarLimit: request.exemplarLimit,
       });
       return {
         arms: new Map(result.arms.map((arm) => [arm.variant, arm.stats])),

@@ -18,7 +18,7 @@ export interface RunningRollout {
 export interface GuardrailFacts {
   /** Sufficient statistics per variant key (absent variant = no traffic yet). */
   arms: Map<string, MetricStats>;
-  /** Trace ids of failing or slow treatment spans, newest first. */
+  /** Trace ids of failing or slow spans per variant, newest first (none when not asked for). */
   exemplarTraceIds: Map<string, string[]>;
   /** The SQL text that produced `arms` (shown in kill reports). */
   query: string;
@@ -31,6 +31,8 @@ export interface FactsRequest {
   variants: string[];
   /** Only telemetry at or after this instant (the rollout's start). */
   since?: Date;
+  /** Exemplar trace ids per arm: 0 for checks, a few when a breach builds its kill report. */
+  exemplarLimit: number;
 }
 
 /** One version of a flag as the guardian needs it from the control plane's history. */

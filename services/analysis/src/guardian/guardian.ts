@@ -7,8 +7,15 @@ import type { DecisionRecord, DecisionRepository } from './decision-repository.j
 import type { GuardianMetrics } from './guardian-metrics.js';
 import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
 import { describeKillReason, killOnce } from './kill-once.js';
+import { createPassLoop } from './pass-loop.js';
+import type { PassTrigger } from './plan-next-pass.js';
 import { findRunningRollouts } from './running-rollouts.js';
 import { findRolloutStart } from './rollout-start.js';
+
+/** Exemplar trace ids a breach keeps for its kill report. */
+const EXEMPLAR_LIMIT = 5;
+/** Default shortest gap between pass starts when fresh telemetry brings a pass forward. */
+export const DEFAULT_MIN_RECHECK_MS = 1000;
 
 /** Called by the guardian each tick and on a `pause` breach; implemented by the ramp controller. */
 export interface RampHook {
@@ -30,7 +37,10 @@ export interface GuardianOptions {
   log: GuardianLog;
   /** Base of the kill-report links in alerts. */
   publicUrl: string;
+  /** Upper bound between two passes (the regular check). */
   intervalMs: number;
+  /** Shortest gap between pass starts when fresh telemetry brings a pass forward (default 1000). */
+  minRecheckMs?: number;
   ramps?: RampHook;
   now?: () => Date;
   newId?: () => string;
@@ -43,10 +53,16 @@ export interface TickSummary {
 }
 
 export interface Guardian {
-  /** One pass over every running rollout (finishing any kill a restart interrupted first). */
-  runOnce(): Promise<TickSummary>;
-  /** Checks every `intervalMs`, never overlapping passes. */
+  /**
+   * One pass over every running rollout (finishing any kill a restart interrupted first).
+   * `interval` (default) records every check and steps ramps; `telemetry` (an early re-check)
+   * records only state changes and breaches.
+   */
+  runOnce(options?: { trigger?: PassTrigger }): Promise<TickSummary>;
+  /** Checks every `intervalMs` at most, never overlapping passes. */
   start(): void;
+  /** Telemetry was committed: re-check early, `minRecheckMs` after the last pass at the soonest. */
+  notifyFreshTelemetry(): void;
   /** Stops the loop, waits for the pass in flight and for alert deliveries. */
   stop(): Promise<void>;
 }
@@ -60,26 +76,49 @@ export function createGuardian(options: GuardianOptions): Guardian {
   const rolloutStarts = new Map<string, { version: number; start: Date | undefined }>();
   /** Pending kills are looked for on the first pass (a restart) and after a failed kill. */
   let shouldReconcile = true;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> | undefined;
-  let stopped = false;
 
   const reportUrl = (breachId: string) =>
     `${options.publicUrl.replace(/\/+$/, '')}/api/v1/kill-reports/${breachId}`;
 
-  const finishKill = async (breach: DecisionRecord, stillRunning: boolean): Promise<boolean> => {
+  /** Failing or slow trace ids of the breaching variant, for its report; none if the query fails. */
+  const fetchExemplars = async (outcome: CheckOutcome, since: Date | undefined) => {
+    try {
+      const facts = await sources.fetchFacts({
+        flagKey: outcome.rollout.flagKey,
+        environment: outcome.rollout.environment,
+        guardrail: outcome.guardrail,
+        variants: [outcome.variant],
+        ...(since === undefined ? {} : { since }),
+        exemplarLimit: EXEMPLAR_LIMIT,
+      });
+      return facts.exemplarTraceIds.get(outcome.variant) ?? [];
+    } catch (err) {
+      metrics.recordError('exemplars');
+      log.warn({ err, flag: outcome.rollout.flagKey }, 'fetching exemplar traces failed');
+      return [];
+    }
+  };
+
+  const finishKill = async (
+    breach: DecisionRecord,
+    how: { isRunning: boolean; isNewBreach: boolean; exemplars?: () => Promise<string[]> },
+  ): Promise<boolean> => {
     try {
       const reason = describeKillReason(breach);
-      const request = { ...breach, reason };
-      const kill = stillRunning
-        ? await killOnce(sources.flags, request)
+      const kill = how.isRunning
+        ? await killOnce(sources.flags, { ...breach, reason, isNewBreach: how.isNewBreach })
         : await findEarlierKill(sources, breach);
+      const killedAt = now();
+      // Fetched after the kill, so the query never delays it; kept on the kill row.
+      const exemplarTraceIds =
+        kill === undefined || how.exemplars === undefined ? undefined : await how.exemplars();
       await decisions.insert([
         toKillRecord(breach, {
           checkId: newId(),
-          at: now(),
+          at: killedAt,
           killVersion: kill?.version ?? null,
           detail: kill === undefined ? 'rollout stopped by someone else before the kill' : reason,
+          ...(exemplarTraceIds === undefined ? {} : { exemplarTraceIds }),
         }),
       ]);
       if (kill === undefined) return false;
@@ -107,15 +146,17 @@ export function createGuardian(options: GuardianOptions): Guardian {
   /** `record` is the row still to write (undefined when already written before a kill). */
   const actOnBreach = async (
     outcome: CheckOutcome,
+    since: Date | undefined,
   ): Promise<{ record?: DecisionRecord; attemptedKill: boolean; killed: boolean }> => {
-    const key = stateKey(outcome);
-    const isNew = lastStates.get(key) !== 'breached';
+    const isNew = lastStates.get(stateKey(outcome)) !== 'breached';
     const { action } = outcome.guardrail;
     if (action === 'kill') {
       const breach = toDecisionRecord(outcome, { actionTaken: 'kill_pending', breachId: newId() });
       // Written before the kill: a restart from here on finishes this kill instead of re-deciding.
       await decisions.insert([breach]);
-      return { attemptedKill: true, killed: await finishKill(breach, true) };
+      const exemplars = () => fetchExemplars(outcome, since);
+      const killed = await finishKill(breach, { isRunning: true, isNewBreach: true, exemplars });
+      return { attemptedKill: true, killed };
     }
     if (!isNew) {
       const record = toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' });
@@ -128,13 +169,19 @@ export function createGuardian(options: GuardianOptions): Guardian {
       await options.ramps.pause({ flagKey, environment, reason, now: now() });
     }
     const outcomeName = action === 'pause' ? 'paused' : 'alerted';
-    const record = toDecisionRecord(outcome, { actionTaken: outcomeName, breachId });
+    const exemplarTraceIds = await fetchExemplars(outcome, since);
+    const record = toDecisionRecord(outcome, {
+      actionTaken: outcomeName,
+      breachId,
+      exemplarTraceIds,
+    });
     void alerts.dispatch(toNotice(record, outcomeName, null, reportUrl(breachId)));
     return { record, attemptedKill: false, killed: false };
   };
 
   const checkOne = async (
     rollout: RunningRollout,
+    trigger: PassTrigger,
   ): Promise<{ outcomes: CheckOutcome[]; killed: boolean }> => {
     const since = await findRolloutStart(sources.flags, rollout, rolloutStarts);
     const outcomes = await checkRollout(rollout, sources, {
@@ -153,21 +200,24 @@ export function createGuardian(options: GuardianOptions): Guardian {
     let attemptedKill = false;
     let killed = false;
     for (const outcome of outcomes) {
+      const { state } = outcome.decision;
       metrics.recordCheck({
-        state: outcome.decision.state,
+        state,
         metric: outcome.guardrail.metric,
         action: outcome.guardrail.action,
       });
+      // Early re-checks keep only what changed; regular passes record every check.
+      const shouldRecord = trigger === 'interval' || lastStates.get(stateKey(outcome)) !== state;
       // One kill per rollout per pass: later breaches of the same pass are recorded only.
-      if (outcome.decision.state === 'breached' && !attemptedKill) {
-        const acted = await actOnBreach(outcome);
+      if (state === 'breached' && !attemptedKill) {
+        const acted = await actOnBreach(outcome, since);
         attemptedKill = acted.attemptedKill;
         killed = acted.killed;
-        if (acted.record !== undefined) rows.push(acted.record);
-      } else {
+        if (acted.record !== undefined && shouldRecord) rows.push(acted.record);
+      } else if (shouldRecord) {
         rows.push(toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' }));
       }
-      lastStates.set(stateKey(outcome), outcome.decision.state);
+      lastStates.set(stateKey(outcome), state);
     }
     await decisions.insert(rows);
     return { outcomes, killed };
@@ -181,23 +231,24 @@ export function createGuardian(options: GuardianOptions): Guardian {
       const isRunning = running.some(
         (r) => r.flagKey === breach.flagKey && r.environment === breach.environment,
       );
-      if (await finishKill(breach, isRunning)) kills++;
+      if (await finishKill(breach, { isRunning, isNewBreach: false })) kills++;
     }
     return kills;
   };
 
-  const runOnce = async (): Promise<TickSummary> => {
+  const runOnce = async ({ trigger = 'interval' }: { trigger?: PassTrigger } = {}) => {
     const started = performance.now();
     const rollouts = findRunningRollouts(await sources.flags.list());
     let kills = await reconcile(rollouts);
     const stillRunning = kills > 0 ? findRunningRollouts(await sources.flags.list()) : rollouts;
     const all: CheckOutcome[] = [];
     for (const rollout of stillRunning) {
-      const { outcomes, killed } = await checkOne(rollout);
+      const { outcomes, killed } = await checkOne(rollout, trigger);
       all.push(...outcomes);
       if (killed) kills++;
     }
-    if (options.ramps !== undefined) {
+    // Ramps step on the regular passes only: their gates are minutes long.
+    if (options.ramps !== undefined && trigger === 'interval') {
       await options.ramps
         .onTick({ rollouts: stillRunning, outcomes: all, now: now() })
         .catch((err: unknown) => {
@@ -205,33 +256,26 @@ export function createGuardian(options: GuardianOptions): Guardian {
           log.error({ err }, 'ramp step failed');
         });
     }
-    metrics.recordTick((performance.now() - started) / 1000, stillRunning.length);
+    metrics.recordTick((performance.now() - started) / 1000, stillRunning.length, trigger);
     return { rollouts: stillRunning.length, checks: all.length, kills };
   };
 
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runOnce()
-        .catch((err: unknown) => {
-          metrics.recordError('tick');
-          log.error({ err }, 'guardian pass failed');
-        })
-        .finally(schedule);
-    }, options.intervalMs);
-    timer.unref();
-  };
+  const loop = createPassLoop({
+    intervalMs: options.intervalMs,
+    minRecheckMs: options.minRecheckMs ?? DEFAULT_MIN_RECHECK_MS,
+    runPass: (trigger) =>
+      runOnce({ trigger }).catch((err: unknown) => {
+        metrics.recordError('tick');
+        log.error({ err }, 'guardian pass failed');
+      }),
+  });
 
   return {
     runOnce,
-    start() {
-      stopped = false;
-      schedule();
-    },
+    start: () => loop.start(),
+    notifyFreshTelemetry: () => loop.notifyFreshTelemetry(),
     async stop() {
-      stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
-      await running;
+      await loop.stop();
       await alerts.drain();
     },
   };

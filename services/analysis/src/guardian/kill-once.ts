@@ -16,13 +16,20 @@ export function describeKillReason(input: {
 /**
  * Kills the flag in one environment exactly once per breach: if the flag history already holds
  * a guardian kill naming this breach (a restart after the kill, before it was recorded), that
- * version is returned instead of writing another.
+ * version is returned instead of writing another. `isNewBreach` (a breach id made in this pass,
+ * which no earlier kill can name) skips that history read, so a fresh kill waits for nothing.
  */
 export async function killOnce(
   flags: GuardianFlags,
-  request: { flagKey: string; environment: string; breachId: string; reason: string },
+  request: {
+    flagKey: string;
+    environment: string;
+    breachId: string;
+    reason: string;
+    isNewBreach?: boolean;
+  },
 ): Promise<{ version: number; alreadyKilled: boolean }> {
-  const history = await flags.history(request.flagKey);
+  const history = request.isNewBreach === true ? [] : await flags.history(request.flagKey);
   const earlier = history.find(
     (change) =>
       change.actor === GUARDIAN_ACTOR &&

@@ -117,7 +117,9 @@ export function buildKillReport(input: {
     n: { control: breach.nControl, treatment: breach.nTreatment },
     means: { control: finite(breach.controlMean), treatment: finite(breach.treatmentMean) },
     query: breach.query,
-    exemplarTraceIds: breach.exemplarTraceIds,
+    // A kill fetches its exemplars after the kill and keeps them on the kill row.
+    exemplarTraceIds:
+      breach.exemplarTraceIds.length > 0 ? breach.exemplarTraceIds : (kill?.exemplarTraceIds ?? []),
     kill:
       kill === undefined
         ? null

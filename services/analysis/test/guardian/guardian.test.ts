@@ -11,7 +11,11 @@ import {
 import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
 import { createGuardian } from '../../src/guardian/guardian.js';
 import { createGuardianMetrics } from '../../src/guardian/guardian-metrics.js';
-import type { GuardianFlags, GuardrailFacts } from '../../src/guardian/guardian-types.js';
+import type {
+  FactsRequest,
+  GuardianFlags,
+  GuardrailFacts,
+} from '../../src/guardian/guardian-types.js';
 import { buildKillReport } from '../../src/guardian/kill-report.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { createRng } from '../../src/create-rng.js';
@@ -68,6 +72,9 @@ afterAll(async () => {
   await closeStorage();
 });
 
+/** Every facts request the guardians made (the exemplar limit of each is checked). */
+const factsRequests: FactsRequest[] = [];
+
 function makeGuardian(flags: GuardianFlags, facts: () => GuardrailFacts) {
   const deliveries = createDeliveryRepository(client, tables);
   const alerts = createAlertDispatcher({
@@ -83,7 +90,16 @@ function makeGuardian(flags: GuardianFlags, facts: () => GuardrailFacts) {
     log: silentLog,
   });
   const guardian = createGuardian({
-    sources: { flags, fetchFacts: async () => facts(), decide: evaluateGuardrail },
+    sources: {
+      flags,
+      // Like ClickHouse: exemplars only when asked for.
+      fetchFacts: async (request) => {
+        factsRequests.push(request);
+        const found = facts();
+        return request.exemplarLimit > 0 ? found : { ...found, exemplarTraceIds: new Map() };
+      },
+      decide: evaluateGuardrail,
+    },
     decisions,
     alerts,
     metrics: createGuardianMetrics(),
@@ -107,6 +123,7 @@ describe('guardian', () => {
     const flags = createMemoryFlags([makeFlag('checkout-v2', [errorRate('kill')])]);
     const { guardian, alerts, deliveries } = makeGuardian(flags, () => doubledErrorFacts(1));
     failNext = 1;
+    factsRequests.length = 0;
     const first = await guardian.runOnce();
     const second = await guardian.runOnce();
     await alerts.drain();
@@ -133,7 +150,10 @@ describe('guardian', () => {
       actionTaken: 'killed',
     });
     expect(breach.intervalLower).toBeGreaterThan(0.1);
-    expect(breach.exemplarTraceIds).toEqual(['trace-treatment-1']);
+    // The check asked for no exemplars; the breach fetched them after the kill, for the report.
+    expect(factsRequests.map((request) => request.exemplarLimit)).toEqual([0, 5]);
+    expect(breach.exemplarTraceIds).toEqual([]);
+    expect(kill.exemplarTraceIds).toEqual(['trace-treatment-1']);
 
     const attempts = await deliveries.listForBreach(breach.breachId);
     expect(attempts.map((a) => [a.attempt, a.outcome, a.status])).toEqual([
@@ -158,14 +178,13 @@ describe('guardian', () => {
       deliveries: attempts,
     });
     expect(report.metric).toBe('error_rate');
+    expect(report.exemplarTraceIds).toEqual(['trace-treatment-1']);
     expect(report.decision.interval[0]).toBeGreaterThan(0.1);
-    expect(report.timeline.map((e) => e.event)).toEqual([
-      'breach',
-      'kill',
-      'flag',
-      'alert',
-      'alert',
-    ]);
+    const events = report.timeline.map((e) => e.event);
+    // The kill row and the flag version it wrote may share a millisecond: either order.
+    expect(events[0]).toBe('breach');
+    expect(events.slice(1, 3).sort()).toEqual(['flag', 'kill']);
+    expect(events.slice(3)).toEqual(['alert', 'alert']);
   });
 
   it('finishes a kill interrupted by a restart after the breach row, without killing twice', async () => {
@@ -228,6 +247,30 @@ describe('guardian', () => {
     expect(rows.map((row) => row.state)).toContain('healthy');
   });
 
+  it('records only state changes on early re-checks, and every check on regular passes', async () => {
+    const flags = createMemoryFlags([makeFlag('early-looks', [errorRate('kill')])]);
+    const rng = createRng(7);
+    const few = errorRateFacts({
+      control: simulateErrorRate(rng, { units: 10, requests: 3, rate: 0.05 }),
+      treatment: simulateErrorRate(rng, { units: 10, requests: 3, rate: 0.05 }),
+    });
+    const many = errorRateFacts({
+      control: simulateErrorRate(rng, { units: 2000, requests: 3, rate: 0.05 }),
+      treatment: simulateErrorRate(rng, { units: 2000, requests: 3, rate: 0.05 }),
+    });
+    let look = 0;
+    const { guardian } = makeGuardian(flags, () => (++look <= 3 ? few : many));
+    for (let i = 0; i < 10; i++) await guardian.runOnce({ trigger: 'telemetry' });
+    const early = await decisions.listForFlag({ flagKey: 'early-looks', limit: 100 });
+    expect(early.map((row) => row.state).sort()).toEqual(
+      ['collecting', early.find((row) => row.state !== 'collecting')!.state].sort(),
+    );
+    await guardian.runOnce();
+    await guardian.runOnce();
+    expect(await decisions.listForFlag({ flagKey: 'early-looks', limit: 100 })).toHaveLength(4);
+    expect(flags.kills).toBe(0);
+  });
+
   it('reports no_traffic and never kills when an arm has sent nothing', async () => {
     const flags = createMemoryFlags([makeFlag('quiet', [errorRate('kill')])]);
     const rng = createRng(5);
@@ -254,5 +297,9 @@ describe('guardian', () => {
       outcome: 'alerted',
       action: 'alert',
     });
+    const [breach] = (await decisions.listForFlag({ flagKey: 'alert-only', limit: 10 })).filter(
+      (row) => row.actionTaken === 'alerted',
+    );
+    expect(breach?.exemplarTraceIds).toEqual(['trace-treatment-1']);
   });
 });

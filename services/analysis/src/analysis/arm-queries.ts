@@ -17,6 +17,8 @@ export interface ScopeParams {
   spanName: string;
   sinceMs: number;
   untilMs: number;
+  /** 1 = rollup queries look only at units with conversions (by primary key); 0 = all units. */
+  unitFilter: number;
   [key: string]:
     string | number | readonly string[] | readonly number[] | readonly (readonly number[])[];
 }
@@ -42,6 +44,7 @@ export function buildScopeParams(scope: ArmScope): ScopeParams {
     spanName: scope.spanName ?? '',
     sinceMs: scope.since?.getTime() ?? 0,
     untilMs: scope.until?.getTime() ?? FAR_FUTURE_MS,
+    unitFilter: 0,
   };
 }
 

@@ -5,8 +5,12 @@
 import type { Flag } from '@tripwire/schema';
 import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
 import { compareArms, toFinite, trySummarize } from './compare-arms.js';
-import type { ResultsData, SeriesRow } from './fetch-results-data.js';
-import { QUANTILE_METRICS, type QuantileMetric } from './fetch-results-data.js';
+import {
+  QUANTILE_METRICS,
+  type QuantileMetric,
+  type ResultsData,
+  type SeriesRow,
+} from './results-data.js';
 import type {
   BreakdownRow,
   Comparison,

@@ -15,8 +15,10 @@ import {
   fetchLatencyHistograms,
   fetchQuantileStats,
   fetchRequestMoments,
+  type StatsSource,
 } from './fetch-request-stats.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import { buildRollupTimeRangeSql } from './rollup-queries.js';
 
 export interface FetchArmStatisticsOptions {
   flagKey: string;
@@ -34,6 +36,8 @@ export interface FetchArmStatisticsOptions {
   conversionWindowSeconds?: number | undefined;
   /** Exemplar trace ids per arm; default 5. */
   exemplarLimit?: number | undefined;
+  /** 'auto' (default): the rollup when the scope allows it (see `chooseStatsSource`); 'raw': never. */
+  source?: 'auto' | 'raw' | undefined;
 }
 
 export interface ArmStatistics {
@@ -50,6 +54,8 @@ export interface ArmStatisticsResult {
   sql: string;
   /** Their parameter values. */
   params: Record<string, string | number>;
+  /** Which tables answered: the per-unit tables ('raw') or migration 0203's rollups. */
+  source: StatsSource;
 }
 
 const QUANTILE_PROBABILITY = { latency_p50: 0.5, latency_p95: 0.95, latency_p99: 0.99 } as const;
@@ -72,7 +78,8 @@ export async function fetchArmStatistics(
     since: options.since,
     until: options.until,
   });
-  const { byVariant, sql } = await fetchMetricStats(context, { ...options, params });
+  const source = await chooseStatsSource(context, options, params);
+  const { byVariant, sql } = await fetchMetricStats(context, options, { params, source });
   const exemplars = await fetchExemplars(context, {
     metric: guardrail.metric,
     params,
@@ -85,19 +92,45 @@ export async function fetchArmStatistics(
     exemplarTraceIds: exemplars.byVariant.get(variant) ?? [],
   }));
   const allSql = [...sql, ...(exemplars.sql ? [exemplars.sql] : [])].join(';\n\n');
-  return { arms, sql: allSql, params: { ...params } as Record<string, string | number> };
+  return { arms, sql: allSql, params: { ...params } as Record<string, string | number>, source };
+}
+
+/**
+ * The rollup answers exactly when the scope is unfiltered: no service or span-name filter, no
+ * `until`, and `since` filters nothing (no request of the flag is older than its minute: the
+ * usual case for the guardian, whose `since` is the rollout's start). Conversions always can
+ * (their window is on the unit's first exposure, which the rollup keeps).
+ */
+async function chooseStatsSource(
+  context: AnalysisContext,
+  options: FetchArmStatisticsOptions,
+  params: ScopeParams,
+): Promise<StatsSource> {
+  if (options.source === 'raw') return 'raw';
+  if (options.guardrail.metric === 'conversion') return 'rollup';
+  if (params.service !== '' || params.spanName !== '' || options.until !== undefined) return 'raw';
+  if (options.since === undefined) return 'rollup';
+  const [range] = await queryRows<{ first_minute: number; rows: string | number }>(
+    context,
+    buildRollupTimeRangeSql(context.tables),
+    params,
+  );
+  if (range === undefined || Number(range.rows) === 0) return 'rollup';
+  const sinceMinuteSeconds = Math.floor(options.since.getTime() / 60_000) * 60;
+  return range.first_minute >= sinceMinuteSeconds ? 'rollup' : 'raw';
 }
 
 async function fetchMetricStats(
   context: AnalysisContext,
-  options: FetchArmStatisticsOptions & { params: ScopeParams },
+  options: FetchArmStatisticsOptions,
+  scope: { params: ScopeParams; source: StatsSource },
 ): Promise<{ byVariant: Map<string, MetricStats>; sql: string[] }> {
   const { metric } = options.guardrail;
-  const { params } = options;
+  const { params, source } = scope;
   switch (metric) {
     case 'error_rate':
     case 'latency_mean': {
-      const moments = await fetchRequestMoments(context, params);
+      const moments = await fetchRequestMoments(context, params, source);
       const pick = (m: { errorRate: MetricStats; latencyMean: MetricStats }) =>
         metric === 'error_rate' ? m.errorRate : m.latencyMean;
       return {
@@ -108,11 +141,12 @@ async function fetchMetricStats(
     case 'latency_p50':
     case 'latency_p95':
     case 'latency_p99': {
-      const histograms = await fetchLatencyHistograms(context, params);
+      const histograms = await fetchLatencyHistograms(context, params, source);
       const quantiles = await fetchQuantileStats(context, {
         params,
         histograms: histograms.byVariant,
         probabilities: [QUANTILE_PROBABILITY[metric]],
+        source,
       });
       return {
         byVariant: quantiles.byProbability[0] ?? new Map<string, MetricStats>(),
@@ -124,6 +158,7 @@ async function fetchMetricStats(
         params,
         event: options.guardrail.conversionEvent ?? '',
         windowSeconds: options.conversionWindowSeconds ?? DEFAULT_CONVERSION_WINDOW_SECONDS,
+        source,
       });
       return {
         byVariant: new Map([...conversions.byVariant].map(([v, arm]) => [v, arm.converted])),

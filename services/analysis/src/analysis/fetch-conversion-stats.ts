@@ -1,6 +1,7 @@
 import type { CovariateStats, MeanStats } from '@tripwire/stats';
 import { buildConversionMomentsSql, type ScopeParams } from './arm-queries.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import { buildRollupConversionMomentsSql, buildRollupWindowUnitsSql } from './rollup-queries.js';
 
 /** Default attribution window of a conversion after a unit's first exposure: 7 days. */
 export const DEFAULT_CONVERSION_WINDOW_SECONDS = 7 * 24 * 3600;
@@ -26,17 +27,75 @@ interface ConversionRow {
   conversions: string | number;
 }
 
+export interface FetchConversionStatsOptions {
+  params: ScopeParams;
+  /** '' = any event. */
+  event: string;
+  windowSeconds: number;
+  /**
+   * 'rollup': look up only the converting units in the by-unit rollup (cost follows conversions,
+   * not units); 'raw' (default): join every valid unit to the conversions.
+   */
+  source?: 'raw' | 'rollup' | undefined;
+  /** Rollup only: valid units per arm first exposed in the window, when the caller has them. */
+  windowUnits?: ReadonlyMap<string, number> | undefined;
+}
+
 /** Conversion statistics per variant for one event ('' = any event). */
 export async function fetchConversionStats(
   context: AnalysisContext,
-  options: { params: ScopeParams; event: string; windowSeconds: number },
+  options: FetchConversionStatsOptions,
 ): Promise<{ byVariant: Map<string, ConversionArm>; sql: string }> {
+  if (options.source === 'rollup') return fetchRollupConversionStats(context, options);
   const sql = buildConversionMomentsSql(context.tables);
   const rows = await queryRows<ConversionRow>(context, sql, {
     ...options.params,
     event: options.event,
     windowSeconds: options.windowSeconds,
   });
+  return { byVariant: buildConversionArms(rows), sql };
+}
+
+async function fetchRollupConversionStats(
+  context: AnalysisContext,
+  options: FetchConversionStatsOptions,
+): Promise<{ byVariant: Map<string, ConversionArm>; sql: string }> {
+  const sql = buildRollupConversionMomentsSql(context.tables);
+  const params = { ...options.params, event: options.event, windowSeconds: options.windowSeconds };
+  const sums = await queryRows<Omit<ConversionRow, 'units'>>(
+    context,
+    sql,
+    { ...params, unitFilter: 1 },
+    { indexForInSubqueries: true },
+  );
+  const windowUnits =
+    options.windowUnits ??
+    new Map(
+      (
+        await queryRows<{ variant: string; units: string }>(
+          context,
+          buildRollupWindowUnitsSql(context.tables),
+          params,
+        )
+      ).map((row) => [row.variant, Number(row.units)]),
+    );
+  const byArm = new Map(sums.map((row) => [row.variant, row]));
+  const rows: ConversionRow[] = [...windowUnits]
+    .filter(([, units]) => units > 0)
+    .map(([variant, units]) => ({
+      sum_converted: 0,
+      sum_pre: 0,
+      sum_pre_sq: 0,
+      sum_pre_converted: 0,
+      conversions: 0,
+      ...byArm.get(variant),
+      variant,
+      units,
+    }));
+  return { byVariant: buildConversionArms(rows), sql };
+}
+
+function buildConversionArms(rows: readonly ConversionRow[]): Map<string, ConversionArm> {
   const byVariant = new Map<string, ConversionArm>();
   for (const row of rows) {
     const units = Number(row.units);
@@ -55,5 +114,5 @@ export async function fetchConversionStats(
       preConverted: row.sum_pre,
     });
   }
-  return { byVariant, sql };
+  return byVariant;
 }

@@ -12,6 +12,18 @@ import {
 } from './arm-queries.js';
 import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import {
+  buildRollupHistogramSql,
+  buildRollupQuantileMomentsSql,
+  buildRollupRequestMomentsSql,
+} from './rollup-queries.js';
+
+/**
+ * Where request statistics come from: 'raw' = the per-unit tables with any scope (service, span
+ * name, time window); 'rollup' = migration 0203's by-unit rollup, for the unfiltered scope
+ * (server spans of every service, all time). Both give the same numbers for that scope.
+ */
+export type StatsSource = 'raw' | 'rollup';
 
 export interface RequestMoments {
   errorRate: RatioStats;
@@ -60,8 +72,12 @@ export function buildRequestMoments(row: RequestMomentSums): RequestMoments {
 export async function fetchRequestMoments(
   context: AnalysisContext,
   params: ScopeParams,
+  source: StatsSource = 'raw',
 ): Promise<{ byVariant: Map<string, RequestMoments>; sql: string }> {
-  const sql = buildRequestMomentsSql(context.tables);
+  const sql =
+    source === 'rollup'
+      ? buildRollupRequestMomentsSql(context.tables)
+      : buildRequestMomentsSql(context.tables);
   const rows = await queryRows<RequestMomentSums & { variant: string }>(context, sql, params);
   const byVariant = new Map<string, RequestMoments>();
   for (const row of rows) byVariant.set(row.variant, buildRequestMoments(row));
@@ -72,8 +88,12 @@ export async function fetchRequestMoments(
 export async function fetchLatencyHistograms(
   context: AnalysisContext,
   params: ScopeParams,
+  source: StatsSource = 'raw',
 ): Promise<{ byVariant: Map<string, LatencyHistogram>; sql: string }> {
-  const sql = buildLatencyHistogramSql(context.tables);
+  const sql =
+    source === 'rollup'
+      ? buildRollupHistogramSql(context.tables)
+      : buildLatencyHistogramSql(context.tables);
   const rows = await queryRows<{ variant: string; histogram: LatencyHistogram }>(
     context,
     sql,
@@ -104,6 +124,7 @@ export async function fetchQuantileStats(
     params: ScopeParams;
     histograms: ReadonlyMap<string, LatencyHistogram>;
     probabilities: readonly number[];
+    source?: StatsSource | undefined;
   },
 ): Promise<{ byProbability: Map<string, QuantileStats>[]; sql: string }> {
   const { histograms, probabilities } = options;
@@ -111,7 +132,10 @@ export async function fetchQuantileStats(
   const positions = variants.map((variant) =>
     probabilities.map((p) => locateQuantile(histograms.get(variant) ?? {}, p)),
   );
-  const sql = buildQuantileMomentsSql(context.tables);
+  const sql =
+    options.source === 'rollup'
+      ? buildRollupQuantileMomentsSql(context.tables)
+      : buildQuantileMomentsSql(context.tables);
   const byProbability = probabilities.map(() => new Map<string, QuantileStats>());
   if (variants.length === 0) return { byProbability, sql };
   const rows = await queryRows<QuantileMomentsRow>(context, sql, {

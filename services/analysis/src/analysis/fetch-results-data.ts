@@ -1,15 +1,28 @@
+/**
+ * The results endpoint's data: from the rollups of migration 0203 (default), or from the
+ * per-unit tables of 0200–0202 with the original queries (`source: 'raw'`; kept as the
+ * reference the rollup path is tested against, and as the guardian's path for filtered scopes).
+ */
 import type { QuantileStats } from '@tripwire/stats';
 import { buildScopeParams, buildUnitCountsSql, type ScopeParams } from './arm-queries.js';
-import { fetchConversionStats, type ConversionArm } from './fetch-conversion-stats.js';
+import { fetchConversionStats } from './fetch-conversion-stats.js';
 import {
   buildRequestMoments,
   fetchLatencyHistograms,
   fetchQuantileStats,
   fetchRequestMoments,
   type RequestMomentSums,
-  type RequestMoments,
 } from './fetch-request-stats.js';
+import { fetchRollupResultsData } from './fetch-rollup-results.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import {
+  chooseBucketSeconds,
+  QUANTILE_METRICS,
+  type BreakdownCell,
+  type QuantileMetric,
+  type ResultsData,
+  type SeriesRow,
+} from './results-data.js';
 import {
   buildBreakdownSql,
   buildConversionEventsSql,
@@ -18,52 +31,29 @@ import {
   buildTimeRangeSql,
 } from './results-queries.js';
 
-export type QuantileMetric = 'latency_p50' | 'latency_p95' | 'latency_p99';
-export const QUANTILE_METRICS: Record<QuantileMetric, number> = {
-  latency_p50: 0.5,
-  latency_p95: 0.95,
-  latency_p99: 0.99,
-};
-
-export interface BreakdownCell {
-  dimension: string;
-  segment: string;
-  variant: string;
-  moments: RequestMoments;
-}
-
-export interface SeriesRow {
-  variant: string;
-  /** Bucket start, unix seconds. */
-  bucket: number;
-  units?: number;
-  requests?: number;
-  errors?: number;
-  latency?: number;
-}
-
-/** Everything the results computation needs, as fetched from ClickHouse (sufficient statistics only). */
-export interface ResultsData {
-  units: { variant: string; units: number; firstExposureMs: number }[];
-  excludedMultiVariant: number;
-  requests: Map<string, RequestMoments>;
-  quantiles: Record<QuantileMetric, Map<string, QuantileStats>>;
-  conversions: { event: string; byVariant: Map<string, ConversionArm> }[];
-  breakdown: BreakdownCell[];
-  series: { bucketSeconds: number; rows: SeriesRow[] };
-}
-
 export interface FetchResultsDataOptions {
   flagKey: string;
   environment?: string | undefined;
   conversionWindowSeconds: number;
+  /** 'rollup' (default): migration 0203's rollups; 'raw': the per-unit tables (reference). */
+  source?: 'rollup' | 'raw' | undefined;
+}
+
+/** Runs the results queries for one flag (see `FetchResultsDataOptions.source`). */
+export async function fetchResultsData(
+  context: AnalysisContext,
+  options: FetchResultsDataOptions,
+): Promise<ResultsData> {
+  return options.source === 'raw'
+    ? fetchRawResultsData(context, options)
+    : fetchRollupResultsData(context, options);
 }
 
 /**
- * Runs the results queries for one flag. Independent queries run concurrently (a server runs
- * them in parallel; the embedded engine serialises parameterized queries anyway).
+ * The original queries: per unit at query time over the per-unit tables. Independent queries
+ * run concurrently (a server runs them in parallel; the embedded engine serialises them).
  */
-export async function fetchResultsData(
+async function fetchRawResultsData(
   context: AnalysisContext,
   options: FetchResultsDataOptions,
 ): Promise<ResultsData> {
@@ -152,15 +142,6 @@ async function fetchBreakdown(
     variant: row.variant,
     moments: buildRequestMoments(row),
   }));
-}
-
-const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];
-const MAX_POINTS = 100;
-
-/** The smallest bucket that keeps the series at or under 100 points. */
-export function chooseBucketSeconds(firstSeconds: number, lastSeconds: number): number {
-  const span = Math.max(0, lastSeconds - firstSeconds);
-  return BUCKET_CHOICES.find((b) => span / b < MAX_POINTS) ?? BUCKET_CHOICES.at(-1) ?? 604_800;
 }
 
 async function fetchSeries(

@@ -14,14 +14,18 @@ export async function queryRows<T>(
   context: AnalysisContext,
   sql: string,
   params: QueryParams,
+  options: { indexForInSubqueries?: boolean } = {},
 ): Promise<T[]> {
   try {
     const result = await context.clickhouse.query({
       query: sql,
       query_params: params,
       format: 'JSONEachRow',
-      // The valid-units set is large; using it for primary-key analysis costs more than it saves.
-      clickhouse_settings: { use_index_for_in_with_subqueries: 0 },
+      // The valid-units set is large; using it for primary-key analysis costs more than it saves,
+      // except for the rollup's look-ups of the (few) converting units by primary key.
+      clickhouse_settings: {
+        use_index_for_in_with_subqueries: options.indexForInSubqueries === true ? 1 : 0,
+      },
     });
     return await result.json<T>();
   } catch (cause) {

@@ -1,0 +1,247 @@
+/**
+ * Analysis SQL over the rollups of migration 0203: `<exposures>_by_unit` (one row per flag and
+ * unit after merges, read with FINAL) and `<variantRequests>_by_minute`. Same rules as
+ * `arm-queries.ts` (fixed text, typed parameters, only sufficient statistics leave ClickHouse),
+ * and the same answers: a unit counts when it was exposed to exactly one variant (in the
+ * environment asked for) and only its requests stamped with that variant count. What the rollups
+ * remove is the query-time GROUP BY unit and the join of exposures to requests: both cost
+ * seconds per query at millions of units, while a FINAL read of merged rows streams.
+ */
+import type { TableNames } from '../config.js';
+
+/** Names of the rollup tables, derived from the configured names as migration 0203 does. */
+export function rollupTables(tables: TableNames): { byUnit: string; byMinute: string } {
+  return { byUnit: `${tables.exposures}_by_unit`, byMinute: `${tables.variantRequests}_by_minute` };
+}
+
+/** Key separator inside the rollup maps: "environment \x1F variant", "variant \x1F dimension \x1F segment". */
+const SEP = `'\\x1F'`;
+
+/**
+ * One row per unit of the flag (units never exposed in the environment, {environment} '' = any,
+ * have arm_count 0): arm_count (distinct variants exposed; 1 = valid), arm, first_ns (first exposure, ns), the
+ * arm's server-span sums n, e, l (0 when none; has_requests says whether any), base (the arm's
+ * histogram key prefix) and excluded_requests (the unit has request sums that do not count:
+ * another variant, or the unit is not valid).
+ */
+export function buildRollupUnitsCte(tables: TableNames): string {
+  const { byUnit } = rollupTables(tables);
+  return `units AS (
+    SELECT unit_id, requests, latency_histogram, segments,
+      mapFilter((k, v) -> {environment:String} = '' OR startsWith(k, concat({environment:String}, ${SEP})), exposures) AS scoped,
+      arraySort(arrayDistinct(arrayMap(k -> substring(k, position(k, ${SEP}) + 1), mapKeys(scoped)))) AS arms,
+      length(arms) AS arm_count,
+      arm_count = 1 AS valid,
+      if(valid, arms[1], '') AS arm,
+      arrayMin(mapValues(scoped)) AS first_ns,
+      if(valid, indexOf(requests.1, arm), 0) AS request_index,
+      request_index > 0 AS has_requests,
+      toFloat64(requests.2[request_index]) AS n,
+      toFloat64(requests.3[request_index]) AS e,
+      requests.4[request_index] AS l,
+      bitShiftLeft(bitAnd(cityHash64(arm), 281474976710655), 16) AS base,
+      length(requests.1) > toUInt8(has_requests) AS excluded_requests
+    FROM ${byUnit} FINAL
+    WHERE flag_key = {flagKey:String}
+      AND ({unitFilter:UInt8} = 0 OR unit_id IN (SELECT unit_id FROM ${tables.conversions}))
+  )`;
+}
+
+/** Group of the units never exposed in the environment (only their excluded requests matter). */
+export const UNEXPOSED_GROUP = '\x1Fnone';
+
+/**
+ * Everything per arm that one pass over the units gives ('' = the multi-variant units, counted
+ * only; UNEXPOSED_GROUP = units with requests but no exposure): units and first exposure; the
+ * request moments of units with requests (delta method);
+ * the arm's merged latency histogram (bucket → count); breakdown sums per "dimension \x1F
+ * segment" (units, n, n², e, e², e·n, l, l², l·n); units first exposed per {bucketSeconds}
+ * bucket; units with request sums that do not count (they decide whether the time series needs a
+ * correction).
+ */
+export function buildRollupArmsSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT multiIf(valid, arm, arm_count > 1, '', '\\x1Fnone') AS variant,
+  count() AS units,
+  min(intDiv(first_ns, 1000000)) AS first_exposure_ms,
+  countIf(valid AND has_requests) AS request_units,
+  sumIf(n, valid) AS sum_requests, sumIf(n * n, valid) AS sum_requests_sq,
+  sumIf(e, valid) AS sum_errors, sumIf(e * e, valid) AS sum_errors_sq, sumIf(e * n, valid) AS sum_errors_requests,
+  sumIf(l, valid) AS sum_latency, sumIf(l * l, valid) AS sum_latency_sq, sumIf(l * n, valid) AS sum_latency_requests,
+  CAST(sumMapIf(
+    arrayMap(k -> toUInt16(k - base), arrayFilter(k -> k >= base AND k < base + 65536, latency_histogram.1)),
+    arrayFilter((c, k) -> k >= base AND k < base + 65536, latency_histogram.2, latency_histogram.1),
+    valid
+  ), 'Map(UInt16, UInt64)') AS histogram,
+  sumMapIf(cell_keys,
+    arrayMap(i -> 1., cells), arrayMap(i -> cn[i], cells), arrayMap(i -> cn[i] * cn[i], cells),
+    arrayMap(i -> ce[i], cells), arrayMap(i -> ce[i] * ce[i], cells), arrayMap(i -> ce[i] * cn[i], cells),
+    arrayMap(i -> cl[i], cells), arrayMap(i -> cl[i] * cl[i], cells), arrayMap(i -> cl[i] * cn[i], cells),
+    valid
+  ) AS breakdown,
+  sumMapIf([toUnixTimestamp(toStartOfInterval(fromUnixTimestamp64Nano(first_ns), toIntervalSecond({bucketSeconds:UInt32})))], [toUInt64(1)], valid) AS exposure_series,
+  countIf(excluded_requests) AS excluded_request_units
+FROM (
+  SELECT *,
+    concat(arm, ${SEP}) AS prefix,
+    arrayFilter(i -> startsWith(segments.1[i], prefix), arrayEnumerate(segments.1)) AS cells,
+    arrayMap(i -> substring(segments.1[i], length(prefix) + 1), cells) AS cell_keys,
+    arrayMap(x -> toFloat64(x), segments.2) AS cn,
+    arrayMap(x -> toFloat64(x), segments.3) AS ce,
+    segments.4 AS cl
+  FROM units
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Per arm: request moments only (the guardian's error_rate / latency_mean). */
+export function buildRollupRequestMomentsSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant,
+  count() AS units,
+  sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq,
+  sum(e) AS sum_errors, sum(e * e) AS sum_errors_sq, sum(e * n) AS sum_errors_requests,
+  sum(l) AS sum_latency, sum(l * l) AS sum_latency_sq, sum(l * n) AS sum_latency_requests
+FROM units
+WHERE valid AND has_requests
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Per arm: the merged latency histogram of valid units (the guardian's quantile metrics). */
+export function buildRollupHistogramSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant,
+  CAST(sumMap(
+    arrayMap(k -> toUInt16(k - base), arrayFilter(k -> k >= base AND k < base + 65536, latency_histogram.1)),
+    arrayFilter((c, k) -> k >= base AND k < base + 65536, latency_histogram.2, latency_histogram.1)
+  ), 'Map(UInt16, UInt64)') AS histogram
+FROM units
+WHERE valid AND has_requests
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/**
+ * Per arm, the clustered-quantile moments (see `buildQuantileMomentsSql`): for each quantile j,
+ * b_j = the unit's requests below bucket {buckets}[arm][j] plus {fractions}[arm][j] of that bucket.
+ */
+export function buildRollupQuantileMomentsSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant,
+  count() AS units,
+  sumForEach(b) AS sum_below,
+  sumForEach(arrayMap(x -> x * x, b)) AS sum_below_sq,
+  sumForEach(arrayMap(x -> x * n, b)) AS sum_below_requests,
+  sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq
+FROM (
+  SELECT arm, n,
+    arrayMap((t, f) ->
+      toFloat64(arraySum((k, c) -> if(k >= base AND k < base + t, c, 0), latency_histogram.1, latency_histogram.2))
+        + f * arraySum((k, c) -> if(k = base + t, c, 0), latency_histogram.1, latency_histogram.2),
+      {buckets:Array(Array(UInt16))}[indexOf({variants:Array(String)}, arm)],
+      {fractions:Array(Array(Float64))}[indexOf({variants:Array(String)}, arm)]
+    ) AS b
+  FROM units
+  WHERE valid AND has_requests AND has({variants:Array(String)}, arm)
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** First and last request minute of the flag (any span kind) and whether it has any. */
+export function buildRollupTimeRangeSql(tables: TableNames): string {
+  const { byMinute } = rollupTables(tables);
+  return `SELECT toUnixTimestamp(min(minute)) AS first_minute, toUnixTimestamp(max(minute)) AS last_minute,
+  count() AS rows
+FROM ${byMinute}
+WHERE flag_key = {flagKey:String}`;
+}
+
+/** Per stamped variant and time bucket: server-span sums of every unit (valid or not). */
+export function buildRollupRequestSeriesSql(tables: TableNames): string {
+  const { byMinute } = rollupTables(tables);
+  return `SELECT variant,
+  toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
+  toFloat64(sum(requests)) AS requests, toFloat64(sum(errors)) AS errors, sum(latency_sum_ms) AS latency
+FROM ${byMinute}
+WHERE flag_key = {flagKey:String} AND span_kind = 'server'
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/**
+ * Per stamped variant and time bucket: the server-span sums that do NOT count (units not
+ * valid, or a variant other than the unit's arm), to subtract from the by-minute totals.
+ */
+export function buildExcludedRequestSeriesSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT variant,
+  toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
+  toFloat64(sum(requests)) AS requests, toFloat64(sum(errors)) AS errors, sum(latency_sum_ms) AS latency
+FROM ${tables.variantRequests}
+WHERE flag_key = {flagKey:String} AND span_kind = 'server'
+  AND (unit_id, toString(variant)) IN (
+    SELECT unit_id, stamped FROM units ARRAY JOIN requests.1 AS stamped
+    WHERE excluded_requests AND NOT (valid AND stamped = arm)
+  )
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/**
+ * Conversions through the rollup. Only units that converted ({event} or any) are looked up
+ * (their by-unit rows by primary key), so the cost follows the converting units, not all units:
+ * per arm, over valid converting units first exposed in [{sinceMs}, {untilMs}): Σy, Σx, Σx²,
+ * Σxy and conversions (y, x as in `buildConversionMomentsSql`). Non-converting units add 0 to
+ * every sum; the caller adds their count.
+ */
+export function buildRollupConversionMomentsSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant,
+  sum(y) AS sum_converted, sum(x) AS sum_pre, sum(x * x) AS sum_pre_sq, sum(x * y) AS sum_pre_converted,
+  sum(conversions) AS conversions
+FROM (
+  SELECT u.arm AS arm, u.unit_id AS unit_id,
+    countIf(c.timestamp >= u.first_exposure
+      AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
+      AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})) AS conversions,
+    toFloat64(conversions > 0) AS y,
+    toFloat64(countIf(c.timestamp < u.first_exposure
+      AND c.timestamp >= u.first_exposure - toIntervalSecond({windowSeconds:UInt32})) > 0) AS x
+  FROM (
+    SELECT unit_id, arm, fromUnixTimestamp64Nano(first_ns) AS first_exposure FROM units
+    WHERE valid
+      AND first_ns >= {sinceMs:Int64} * 1000000 AND first_ns < {untilMs:Int64} * 1000000
+  ) AS u
+  INNER JOIN (
+    SELECT unit_id, timestamp FROM ${tables.conversions}
+    WHERE {event:String} = '' OR event = {event:String}
+  ) AS c ON c.unit_id = u.unit_id
+  GROUP BY u.arm, u.unit_id
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Per arm: valid units first exposed in [{sinceMs}, {untilMs}) (conversion denominators). */
+export function buildRollupWindowUnitsSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant, count() AS units
+FROM units
+WHERE valid AND first_ns >= {sinceMs:Int64} * 1000000 AND first_ns < {untilMs:Int64} * 1000000
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Conversion events of the flag's valid units (at most 20, most frequent first). */
+export function buildRollupConversionEventsSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT event, count() AS conversions
+FROM ${tables.conversions}
+WHERE unit_id IN (SELECT unit_id FROM units WHERE valid)
+GROUP BY event
+ORDER BY conversions DESC, event
+LIMIT 20`;
+}

@@ -1,0 +1,293 @@
+/**
+ * The rollups of migration 0203 must give the results and guardian statistics the per-unit
+ * queries give, on the same telemetry, including the awkward cases: units exposed to both
+ * variants, to one variant in two environments, requests stamped with a variant the unit was not
+ * exposed to, requests of units never exposed, non-server spans, two flags stamped on one span,
+ * exposures from log events, conversions before, inside and after the window. Part of the data
+ * is written before 0203 exists, so its backfill is checked too.
+ */
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Guardrail } from '@tripwire/schema';
+import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
+import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
+import { loadConfig } from '../../src/config.js';
+import { createRng } from '../../src/create-rng.js';
+import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
+import { MIGRATIONS_DIR, runMigrations } from '../../src/storage/migrations.js';
+import type { TableNames } from '../../src/config.js';
+import { formatTimestamp, makeExposureSpan, makeSpan, type SpanRow } from './telemetry-rows.js';
+
+const FLAG = 'rollup-flag';
+const OTHER = 'rollup-other';
+const T0 = Date.UTC(2026, 10, 20, 8, 0, 0);
+const HOUR = 3_600_000;
+const SERVICES = ['api', 'payments', 'search'] as const;
+const KINDS = ['Server', 'SPAN_KIND_SERVER', 'Client', 'Internal'] as const;
+
+/** Telemetry of one batch of units [from, to): exposures, requests, conversions. */
+function generateUnits(from: number, to: number, seed: number): SpanRow[] {
+  const rng = createRng(seed);
+  const rows: SpanRow[] = [];
+  for (let u = from; u < to; u += 1) {
+    const unitId = `u${u}`;
+    const variant = u % 2 === 0 ? 'control' : 'treatment';
+    const other = variant === 'control' ? 'treatment' : 'control';
+    const environment = u % 5 === 0 ? 'staging' : 'production';
+    const exposedAt = T0 + Math.floor(rng() * 3 * HOUR);
+    const ghost = u % 11 === 0; // never exposed, still stamped
+    if (!ghost) {
+      rows.push(
+        makeExposureSpan({ flagKey: FLAG, variant, unitId, timeMs: exposedAt, environment }),
+      );
+      rows.push(makeExposureSpan({ flagKey: OTHER, variant: 'on', unitId, timeMs: exposedAt }));
+    }
+    if (u % 37 === 0) {
+      rows.push(
+        makeExposureSpan({
+          flagKey: FLAG,
+          variant: other,
+          unitId,
+          timeMs: exposedAt + 9e5,
+          environment,
+        }),
+      );
+    }
+    if (u % 41 === 0) {
+      rows.push(
+        makeExposureSpan({
+          flagKey: FLAG,
+          variant,
+          unitId,
+          timeMs: exposedAt - 6e5,
+          environment: 'staging',
+        }),
+      );
+    }
+    rows.push(...generateRequests({ rng, u, unitId, variant, exposedAt }));
+    if (u % 43 === 0) {
+      rows.push(...generateRequests({ rng, u, unitId, variant: other, exposedAt }));
+    }
+    rows.push(...generateConversions(rng, unitId, exposedAt));
+  }
+  return rows;
+}
+
+function generateRequests(input: {
+  rng: () => number;
+  u: number;
+  unitId: string;
+  variant: string;
+  exposedAt: number;
+}): SpanRow[] {
+  const { rng, u, unitId, variant, exposedAt } = input;
+  const count = 1 + Math.floor(rng() * 8);
+  const rows: SpanRow[] = [];
+  for (let r = 0; r < count; r += 1) {
+    const service = SERVICES[Math.floor(rng() * 3)] ?? 'api';
+    const kind = KINDS[Math.floor(rng() * KINDS.length)] ?? 'Server';
+    const failed = rng() < (variant === 'treatment' && service === 'payments' ? 0.2 : 0.05);
+    const latencyMs = 5 + 40 * rng() ** 3 + (variant === 'treatment' ? 3 : 0);
+    rows.push(
+      makeSpan({
+        timeMs: input.exposedAt + Math.floor(rng() * 2 * HOUR),
+        ServiceName: service,
+        SpanName: `GET /${service}/${r % 2}`,
+        SpanKind: kind,
+        StatusCode: failed ? (r % 2 === 0 ? 'Error' : 'STATUS_CODE_ERROR') : 'Unset',
+        Duration: String(Math.round(latencyMs * 1e6)),
+        ResourceAttributes: {
+          'service.name': service,
+          ...(u % 3 === 0 ? { 'cloud.region': 'eu' } : u % 3 === 1 ? { region: 'us' } : {}),
+          ...(u % 4 === 0 ? {} : { 'service.version': `1.${u % 2}` }),
+        },
+        SpanAttributes: {
+          [`tripwire.variant.${FLAG}`]: variant,
+          ...(u % 2 === 0 ? { [`tripwire.variant.${OTHER}`]: 'on' } : {}),
+          'tripwire.unit.id': unitId,
+        },
+      }),
+    );
+  }
+  void exposedAt;
+  return rows;
+}
+
+function generateConversions(rng: () => number, unitId: string, exposedAt: number): SpanRow[] {
+  const conversion = (timeMs: number, event: string) =>
+    makeSpan({
+      timeMs,
+      SpanName: 'tripwire.conversion',
+      SpanKind: 'Internal',
+      SpanAttributes: {
+        'tripwire.unit.id': unitId,
+        'tripwire.conversion.event': event,
+        'tripwire.conversion.value': '3',
+      },
+    });
+  const rows: SpanRow[] = [];
+  if (rng() < 0.2) rows.push(conversion(exposedAt - 5 * HOUR, 'purchase'));
+  if (rng() < 0.25) rows.push(conversion(exposedAt + 2 * HOUR, 'purchase'));
+  if (rng() < 0.1) rows.push(conversion(exposedAt + 30 * HOUR, 'signup'));
+  if (rng() < 0.1) rows.push(conversion(exposedAt + 9 * 24 * HOUR, 'purchase'));
+  return rows;
+}
+
+/** Exposures of a few units as semconv log events (they reach the rollup through 0200's view). */
+function generateLogExposures(): Record<string, unknown>[] {
+  return [1, 3, 7, 9].map((u) => ({
+    Timestamp: formatTimestamp(T0 + u * 1000),
+    ServiceName: 'api',
+    EventName: 'feature_flag.evaluation',
+    LogAttributes: {
+      'feature_flag.key': FLAG,
+      'feature_flag.context.id': `u${u}`,
+      'feature_flag.result.variant': 'control',
+      'tripwire.environment': 'production',
+    },
+  }));
+}
+
+/** Maps → sorted plain objects, so two results compare structurally. */
+function normalize(value: unknown): unknown {
+  if (value instanceof Map) {
+    return Object.fromEntries(
+      [...value.entries()]
+        .sort(([a], [b]) => String(a).localeCompare(String(b)))
+        .map(([k, v]) => [k, normalize(v)]),
+    );
+  }
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+  }
+  return value;
+}
+
+/** Deep equality with numbers equal up to floating-point summation order (relative 1e-9). */
+function expectSame(actual: unknown, expected: unknown, path = '$'): void {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    if (Number.isNaN(expected)) return void expect(actual, path).toBeNaN();
+    const tolerance = 1e-9 * Math.max(1, Math.abs(expected));
+    if (Math.abs(actual - expected) > tolerance) expect(actual, path).toBe(expected);
+    return;
+  }
+  if (Array.isArray(expected)) {
+    expect(Array.isArray(actual), path).toBe(true);
+    expect((actual as unknown[]).length, `${path}.length`).toBe(expected.length);
+    expected.forEach((item, i) => expectSame((actual as unknown[])[i], item, `${path}[${i}]`));
+    return;
+  }
+  if (expected !== null && typeof expected === 'object') {
+    expect(Object.keys(actual as object).sort(), `${path} keys`).toEqual(
+      Object.keys(expected).sort(),
+    );
+    for (const [key, item] of Object.entries(expected)) {
+      expectSame((actual as Record<string, unknown>)[key], item, `${path}.${key}`);
+    }
+    return;
+  }
+  expect(actual, path).toEqual(expected);
+}
+
+let clickhouse: ClickHouseClient;
+let tables: TableNames;
+let dataDir: string;
+const context = () => ({ clickhouse, tables });
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'tripwire-rollup-'));
+  const config = loadConfig(['--data-dir', join(dataDir, 'ch')], {});
+  tables = config.tables;
+  clickhouse = await openClickHouse(config.clickhouse);
+  // Up to 0202 first: the first batch exists before the rollups and reaches them by backfill.
+  const before = join(dataDir, 'migrations-before-0203');
+  mkdirSync(before);
+  for (const file of readdirSync(MIGRATIONS_DIR).filter((name) => name < '0203')) {
+    cpSync(join(MIGRATIONS_DIR, file), join(before, file));
+  }
+  await runMigrations(clickhouse, tables, before);
+  const insert = (values: unknown[]) =>
+    clickhouse.insert({ table: tables.traces, values, format: 'JSONEachRow' });
+  await insert(generateUnits(0, 300, 1));
+  expect(await runMigrations(clickhouse, tables)).toContain(203);
+  // Then batches through the views, in separate parts (FINAL must merge them at read time).
+  await insert(generateUnits(300, 700, 2));
+  await insert(generateUnits(700, 900, 3));
+  await insert(generateUnits(150, 250, 4)); // units seen again: new requests, conversions
+  await clickhouse.insert({
+    table: tables.logs,
+    values: generateLogExposures(),
+    format: 'JSONEachRow',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await clickhouse?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('results from the rollups', () => {
+  for (const environment of [undefined, 'production', 'staging']) {
+    it(`equal the per-unit queries' (environment ${environment ?? 'any'})`, async () => {
+      const options = { flagKey: FLAG, environment, conversionWindowSeconds: 86_400 };
+      const raw = await fetchResultsData(context(), { ...options, source: 'raw' });
+      const rollup = await fetchResultsData(context(), options);
+      // The fixture must exercise what the rollup has to get right.
+      expect(raw.excludedMultiVariant).toBeGreaterThan(0);
+      expect(raw.breakdown.length).toBeGreaterThan(8);
+      expect(raw.conversions.map((c) => c.event)).toContain('purchase');
+      expectSame(normalize(rollup), normalize(raw));
+    });
+  }
+
+  it('equal them for a flag stamped on the same spans as another', async () => {
+    const options = { flagKey: OTHER, conversionWindowSeconds: 604_800 };
+    const raw = await fetchResultsData(context(), { ...options, source: 'raw' });
+    expect(raw.units[0]?.units).toBeGreaterThan(100);
+    expectSame(normalize(await fetchResultsData(context(), options)), normalize(raw));
+  });
+});
+
+describe('fetchArmStatistics from the rollups', () => {
+  const metrics: Guardrail['metric'][] = [
+    'error_rate',
+    'latency_mean',
+    'latency_p95',
+    'conversion',
+  ];
+  for (const metric of metrics) {
+    it(`gives the per-unit statistics for ${metric}, since before the data`, async () => {
+      const options = {
+        flagKey: FLAG,
+        environment: 'production',
+        guardrail: { metric },
+        since: new Date(T0 - HOUR),
+        variants: ['control', 'treatment'],
+        exemplarLimit: 0,
+      };
+      const auto = await fetchArmStatistics(context(), options);
+      const raw = await fetchArmStatistics(context(), { ...options, source: 'raw' });
+      expect(auto.source).toBe('rollup');
+      expect(raw.source).toBe('raw');
+      expect(raw.arms.map((arm) => arm.stats.units)).not.toContain(0);
+      expectSame(normalize(auto.arms), normalize(raw.arms));
+    });
+  }
+
+  it('uses the per-unit tables when since, a service or a span name filters requests', async () => {
+    const base = { flagKey: FLAG, guardrail: { metric: 'error_rate' as const }, exemplarLimit: 0 };
+    const cases = [
+      { ...base, since: new Date(T0 + HOUR) },
+      { ...base, guardrail: { metric: 'error_rate' as const, service: 'payments' } },
+      { ...base, guardrail: { metric: 'error_rate' as const, spanName: 'GET /api/0' } },
+    ];
+    for (const options of cases) {
+      const auto = await fetchArmStatistics(context(), options);
+      expect(auto.source).toBe('raw');
+      expect(auto.arms.length).toBe(2);
+    }
+  });
+});

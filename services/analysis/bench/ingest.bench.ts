@@ -1,7 +1,8 @@
 /**
  * OTLP ingest benchmark (`npm run bench`): realistic spans (20 attributes, 3 events) over
  * loopback into `tripwire serve` (embedded ClickHouse) running as a child process, for protobuf
- * and JSON; then where the time goes (decode, map, insert) measured in this process.
+ * and JSON; then where the time goes (protobuf → rows, JSON parse + map, insert, the share of
+ * the materialized views on otel_traces) measured in this process.
  * Prints tables; asserts nothing. Options (env): BENCH_SECONDS (default 10), BENCH_CONCURRENCY
  * (default 8), BENCH_SPANS_PER_REQUEST (default 1000), BENCH_WARMUP_SECONDS (default 3, not
  * counted: JIT, protobufjs code generation, first inserts).
@@ -15,9 +16,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { tableNames } from '../src/config.js';
 import { OtlpMessages } from '../src/ingest/otlp-descriptor.js';
-import { createRowInserter } from '../src/ingest/otlp-request.js';
+import { createRowInserter, encodeLines } from '../src/ingest/otlp-request.js';
 import { mapTraceRequest, TRACE_COLUMNS } from '../src/ingest/trace-rows.js';
-import { openClickHouse } from '../src/storage/clickhouse.js';
+import { writeTraceRows } from '../src/ingest/trace-wire-rows.js';
+import { insertEncodedRows, openClickHouse } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -278,13 +280,15 @@ async function time<T>(
   };
 }
 
-/** Decode, map and insert cost per span, in this process, for one request shape. */
+/** Decode, write/map and insert cost per span, in this process, for one request shape. */
 async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void> {
   const n = SPANS_PER_REQUEST;
-  const decodeProto = await time(() => OtlpMessages.traceRequest.decode(protoBody), 20);
+  const writeProto = await time(() => writeTraceRows(protoBody).rows, 20);
   const decodeJson = await time(() => JSON.parse(jsonBody.toString('utf8')) as unknown, 20);
-  const mapProto = await time(() => mapTraceRequest(decodeProto.result), 20);
   const mapJson = await time(() => mapTraceRequest(decodeJson.result), 20);
+  // The path protobuf took before the wire writer, for comparison.
+  const decodeProto = await time(() => OtlpMessages.traceRequest.decode(protoBody), 5);
+  const mapProto = await time(() => mapTraceRequest(decodeProto.result), 5);
 
   const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
   const clickhouse = await openClickHouse({
@@ -296,15 +300,28 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
   const tables = tableNames();
   await runMigrations(clickhouse, tables);
   const insert = createRowInserter(clickhouse, tables);
-  const batch = Array.from({ length: 20 }, () => mapProto.result.rows).flat();
-  const compact = await time(() => insert(tables.traces, batch), 3);
-  // The same rows as objects through the client's own JSONEachRow encoding.
-  const objects = batch.map((line) => {
-    const values = JSON.parse(line) as unknown[];
-    return Object.fromEntries(TRACE_COLUMNS.map((column, i) => [column, values[i]]));
-  });
-  const eachRow = await time(
-    () => clickhouse.insert({ table: tables.traces, values: objects, format: 'JSONEachRow' }),
+  const copies = 20;
+  const tsv = Buffer.concat(Array.from({ length: copies }, () => writeTraceRows(protoBody).body));
+  const jsonLines = encodeLines(Array.from({ length: copies }, () => mapJson.result.rows).flat());
+  const rows = n * copies;
+  const insertTsv = await time(
+    () => insert(tables.traces, { format: 'TabSeparated', rows, body: tsv }),
+    3,
+  );
+  const insertJson = await time(
+    () => insert(tables.traces, { format: 'JSONCompactEachRow', rows, body: jsonLines }),
+    3,
+  );
+  // The same insert into a copy of otel_traces that no materialized view reads from.
+  await clickhouse.command({ query: `CREATE TABLE bench_traces_no_views AS ${tables.traces}` });
+  const insertNoViews = await time(
+    () =>
+      insertEncodedRows(clickhouse, {
+        table: 'bench_traces_no_views',
+        columns: TRACE_COLUMNS,
+        format: 'TabSeparated',
+        body: tsv,
+      }),
     3,
   );
   await clickhouse.close();
@@ -320,16 +337,22 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
     'CPU µs/span': ((measured.cpuMsPerRun * 1000) / spans).toFixed(2),
   });
   console.log(
-    `\nWhere the time goes (${n}-span requests, ${batch.length}-row inserts; CPU = this process, all threads incl. chdb)`,
+    `\nWhere the time goes (${n}-span requests, ${rows}-row inserts; CPU = this process, all threads incl. chdb)`,
   );
   console.table([
-    row('decode protobuf (protobufjs)', decodeProto, n),
+    row('protobuf → TSV rows (wire writer, the service path)', writeProto, n),
     row('decode JSON (JSON.parse)', decodeJson, n),
-    row('map protobuf message → rows', mapProto, n),
-    row('map JSON message → rows', mapJson, n),
-    row('insert JSONCompactEachRow (exec, prebuilt rows)', compact, batch.length),
-    row('insert JSONEachRow (client.insert, objects)', eachRow, batch.length),
+    row('map JSON message → JSONCompactEachRow rows', mapJson, n),
+    row('old protobuf path: decode (protobufjs)', decodeProto, n),
+    row('old protobuf path: map message → rows', mapProto, n),
+    row('insert TSV (chdb raw insert, 5 views on otel_traces)', insertTsv, rows),
+    row('insert JSONCompactEachRow (chdb raw insert, 5 views)', insertJson, rows),
+    row('insert TSV into a copy with no views', insertNoViews, rows),
   ]);
+  const viewShare = 1 - insertNoViews.cpuMsPerRun / insertTsv.cpuMsPerRun;
+  console.log(
+    `Materialized views on otel_traces: ${(viewShare * 100).toFixed(0)}% of the TSV insert's CPU`,
+  );
 }
 
 async function main(): Promise<void> {

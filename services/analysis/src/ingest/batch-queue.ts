@@ -1,7 +1,27 @@
 import { createError } from '../errors.js';
+import type { RowFormat } from '../storage/clickhouse.js';
+import { RowBuffer } from './row-buffer.js';
 
-/** Writes encoded rows to one table; resolves only once ClickHouse has committed them. */
-export type InsertRows = (table: string, rows: readonly string[]) => Promise<void>;
+/** Rows of one table, already encoded in `format` (one row per line, each line ending in \n). */
+export interface EncodedRows {
+  table: string;
+  format: RowFormat;
+  /** How many rows `body` holds. */
+  rows: number;
+  /** Copied by `enqueue` before it returns, so it may be a view of a reused buffer. */
+  body: Uint8Array;
+}
+
+/** One insert: the rows of one or more requests in one body. */
+export interface RowBatch {
+  format: RowFormat;
+  rows: number;
+  /** Valid until the insert's promise settles (the queue reuses its memory afterwards). */
+  body: Buffer;
+}
+
+/** Writes a batch to one table; resolves only once ClickHouse has committed it. */
+export type InsertRows = (table: string, batch: RowBatch) => Promise<void>;
 
 export interface BatchQueueOptions {
   insert: InsertRows;
@@ -15,30 +35,40 @@ export interface BatchQueueOptions {
   retryAfterSeconds?: number;
 }
 
-interface Chunk {
-  rows: readonly string[];
-  resolve: () => void;
-  reject: (error: unknown) => void;
+/** Requests' rows gathered in one buffer, settled together by one insert. */
+interface Batch {
+  buffer: RowBuffer;
+  rows: number;
+  waiting: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
-interface TableState {
-  chunks: Chunk[];
-  pendingRows: number;
+/** One (table, format) pair: batches fill one at a time; one insert runs at a time. */
+interface Lane {
+  table: string;
+  format: RowFormat;
+  /** Full or flushed batches waiting for their insert, oldest first. */
+  sealed: Batch[];
+  /** The batch new rows are appended to. */
+  open: Batch;
   inFlight: boolean;
   timer: NodeJS.Timeout | undefined;
+  /** Buffers of settled inserts, reused so batch memory is not allocated anew each time. */
+  spare: RowBuffer[];
 }
 
 /**
- * A bounded, per-table batching queue. `enqueue` returns a promise that settles when the
- * request's rows are committed (or their insert failed), so a request is acknowledged only after
- * its data is durable. One insert per table runs at a time; rows arriving meanwhile form the next
- * batch. When the queue holds `maxQueueRows` rows, `enqueue` throws a 503 with Retry-After.
+ * A bounded, per-table batching queue. `enqueue` copies each request's encoded rows into the
+ * table's open batch and returns a promise that settles when they are committed (or their
+ * insert failed), so a request is acknowledged only after its data is durable. One insert per
+ * table and format runs at a time; rows arriving meanwhile form the next batch. When the queue
+ * holds `maxQueueRows` rows, `enqueue` throws a 503 with Retry-After.
  */
 export class BatchQueue {
   readonly #options: Required<BatchQueueOptions>;
-  readonly #tables = new Map<string, TableState>();
+  readonly #lanes = new Map<string, Lane>();
   #queuedRows = 0;
   #closing = false;
+  #drained: (() => void) | undefined;
 
   constructor(options: BatchQueueOptions) {
     this.#options = { retryAfterSeconds: 1, ...options };
@@ -54,9 +84,15 @@ export class BatchQueue {
   }
 
   /** Queues rows for several tables as one unit; resolves when all of them are committed. */
-  enqueue(parts: readonly { table: string; rows: readonly string[] }[]): Promise<void> {
-    const nonEmpty = parts.filter((part) => part.rows.length > 0);
-    const total = nonEmpty.reduce((sum, part) => sum + part.rows.length, 0);
+  enqueue(parts: readonly EncodedRows[]): Promise<void> {
+    const nonEmpty = parts.filter((part) => part.rows > 0);
+    const total = nonEmpty.reduce((sum, part) => sum + part.rows, 0);
+    this.#checkCapacity(total);
+    this.#queuedRows += total;
+    return Promise.all(nonEmpty.map((part) => this.#add(part))).then(() => {});
+  }
+
+  #checkCapacity(total: number): void {
     if (this.#closing) {
       throw createError('TRIPWIRE_ERR_NOT_READY', 'the service is shutting down', {
         retryAfter: this.#options.retryAfterSeconds,
@@ -76,74 +112,91 @@ export class BatchQueue {
         { retryAfter: this.#options.retryAfterSeconds },
       );
     }
-    this.#queuedRows += total;
-    return Promise.all(nonEmpty.map((part) => this.#add(part.table, part.rows))).then(() => {});
   }
 
-  #add(table: string, rows: readonly string[]): Promise<void> {
-    let state = this.#tables.get(table);
-    if (state === undefined) {
-      state = { chunks: [], pendingRows: 0, inFlight: false, timer: undefined };
-      this.#tables.set(table, state);
+  #add(part: EncodedRows): Promise<void> {
+    const lane = this.#lane(part.table, part.format);
+    // A batch never grows past batchRows unless a single request is larger.
+    if (lane.open.rows > 0 && lane.open.rows + part.rows > this.#options.batchRows) {
+      this.#seal(lane);
     }
+    const batch = lane.open;
+    batch.buffer.copy(part.body, 0, part.body.length);
+    batch.rows += part.rows;
     const done = new Promise<void>((resolve, reject) => {
-      state.chunks.push({ rows, resolve, reject });
+      batch.waiting.push({ resolve, reject });
     });
-    state.pendingRows += rows.length;
-    this.#schedule(table, state);
+    if (batch.rows >= this.#options.batchRows) this.#seal(lane);
+    this.#schedule(lane);
     return done;
   }
 
-  #schedule(table: string, state: TableState): void {
-    if (state.inFlight || state.chunks.length === 0) return;
-    if (state.pendingRows >= this.#options.batchRows || this.#closing) {
-      this.#flush(table, state);
-    } else if (state.timer === undefined) {
-      state.timer = setTimeout(() => this.#flush(table, state), this.#options.flushIntervalMs);
+  #lane(table: string, format: RowFormat): Lane {
+    const key = `${table}\n${format}`;
+    let lane = this.#lanes.get(key);
+    if (lane === undefined) {
+      lane = {
+        table,
+        format,
+        sealed: [],
+        open: newBatch([]),
+        inFlight: false,
+        timer: undefined,
+        spare: [],
+      };
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  #seal(lane: Lane): void {
+    if (lane.open.rows === 0) return;
+    lane.sealed.push(lane.open);
+    lane.open = newBatch(lane.spare);
+  }
+
+  #schedule(lane: Lane): void {
+    if (lane.inFlight) return;
+    if (lane.sealed.length > 0 || (this.#closing && lane.open.rows > 0)) {
+      this.#flush(lane);
+    } else if (lane.open.rows > 0 && lane.timer === undefined) {
+      lane.timer = setTimeout(() => this.#flush(lane), this.#options.flushIntervalMs);
     }
   }
 
-  #flush(table: string, state: TableState): void {
-    if (state.timer !== undefined) clearTimeout(state.timer);
-    state.timer = undefined;
-    if (state.inFlight || state.chunks.length === 0) return;
-    const batch: Chunk[] = [];
-    let rows = 0;
-    while (
-      state.chunks.length > 0 &&
-      (batch.length === 0 || rows + state.chunks[0]!.rows.length <= this.#options.batchRows)
-    ) {
-      const chunk = state.chunks.shift()!;
-      batch.push(chunk);
-      rows += chunk.rows.length;
-    }
-    state.pendingRows -= rows;
-    state.inFlight = true;
-    const all = batch.length === 1 ? batch[0]!.rows : batch.flatMap((chunk) => chunk.rows);
+  #flush(lane: Lane): void {
+    if (lane.timer !== undefined) clearTimeout(lane.timer);
+    lane.timer = undefined;
+    if (lane.inFlight) return;
+    if (lane.sealed.length === 0) this.#seal(lane);
+    const batch = lane.sealed.shift();
+    if (batch === undefined) return;
+    lane.inFlight = true;
+    const { buffer, rows } = batch;
     this.#options
-      .insert(table, all)
+      .insert(lane.table, { format: lane.format, rows, body: buffer.buf.subarray(0, buffer.pos) })
       .then(
         () => {
-          for (const chunk of batch) chunk.resolve();
+          for (const waiter of batch.waiting) waiter.resolve();
         },
         (cause: unknown) => {
           const error = createError(
             'TRIPWIRE_ERR_STORAGE_UNAVAILABLE',
-            `storing ${rows} rows in ${table} failed, nothing was acknowledged: ${(cause as Error).message}`,
+            `storing ${rows} rows in ${lane.table} failed, nothing was acknowledged: ${(cause as Error).message}`,
             { retryAfter: this.#options.retryAfterSeconds * 5, cause },
           );
-          for (const chunk of batch) chunk.reject(error);
+          for (const waiter of batch.waiting) waiter.reject(error);
         },
       )
       .finally(() => {
         this.#queuedRows -= rows;
-        state.inFlight = false;
-        this.#schedule(table, state);
+        buffer.pos = 0;
+        if (lane.spare.length < MAX_SPARE_BUFFERS) lane.spare.push(buffer);
+        lane.inFlight = false;
+        this.#schedule(lane);
         if (this.#closing && this.#queuedRows === 0) this.#drained?.();
       });
   }
-
-  #drained: (() => void) | undefined;
 
   /** Refuses new rows, flushes everything accepted, and resolves once all of it is settled. */
   async close(): Promise<void> {
@@ -152,7 +205,14 @@ export class BatchQueue {
     const drained = new Promise<void>((resolve) => {
       this.#drained = resolve;
     });
-    for (const [table, state] of this.#tables) this.#schedule(table, state);
+    for (const lane of this.#lanes.values()) this.#schedule(lane);
     await drained;
   }
+}
+
+/** Buffers kept per lane between inserts (each grows to a batch's size and stays that big). */
+const MAX_SPARE_BUFFERS = 2;
+
+function newBatch(spare: RowBuffer[]): Batch {
+  return { buffer: spare.pop() ?? new RowBuffer(1 << 16), rows: 0, waiting: [] };
 }

@@ -281,6 +281,7 @@ const lookup = (name: string): protobuf.Type => root.lookupType(`otlp.${name}`);
 
 /** Compiled OTLP message types (protobufjs generates their decoders on first use). */
 export const OtlpMessages = {
+  anyValue: lookup('AnyValue'),
   traceRequest: lookup('ExportTraceServiceRequest'),
   metricsRequest: lookup('ExportMetricsServiceRequest'),
   logsRequest: lookup('ExportLogsServiceRequest'),
@@ -289,3 +290,59 @@ export const OtlpMessages = {
   logsResponse: lookup('ExportLogsServiceResponse'),
   status: lookup('RpcStatus'),
 } as const;
+
+/** Protobuf wire types (https://protobuf.dev/programming-guides/encoding/#structure). */
+export const WireType = { varint: 0, fixed64: 1, lengthDelimited: 2, fixed32: 5 } as const;
+
+function wireTypeOf(field: protobuf.Field): number {
+  if (field.resolvedType instanceof protobuf.Type) return WireType.lengthDelimited;
+  switch (field.type) {
+    case 'string':
+    case 'bytes':
+      return WireType.lengthDelimited;
+    case 'fixed64':
+    case 'sfixed64':
+    case 'double':
+      return WireType.fixed64;
+    case 'fixed32':
+    case 'sfixed32':
+    case 'float':
+      return WireType.fixed32;
+    default:
+      return WireType.varint;
+  }
+}
+
+/** One message's fields for a wire walker: number and wire type by field name. */
+export interface WireFields<Name extends string> {
+  /** Field numbers by (JSON) field name. */
+  id: Record<Name, number>;
+  /** Expected wire type by field number (-1 for numbers the message does not declare). */
+  wireType: Int8Array;
+  /** The message name, for error messages. */
+  message: string;
+}
+
+/**
+ * Field numbers and wire types of an OTLP message, read from the definitions above, so the
+ * wire walkers (`trace-wire-rows.ts`) never repeat a field number. Throws when `names` lists a
+ * field the message does not have.
+ */
+export function readWireFields<Name extends string>(
+  message: string,
+  names: readonly Name[],
+): WireFields<Name> {
+  const type = root.lookupType(`otlp.${message}`);
+  type.resolveAll();
+  const id = {} as Record<Name, number>;
+  let max = 0;
+  for (const field of type.fieldsArray) max = Math.max(max, field.id);
+  const wireType = new Int8Array(max + 1).fill(-1);
+  for (const field of type.fieldsArray) wireType[field.id] = wireTypeOf(field);
+  for (const name of names) {
+    const field = type.fields[name];
+    if (field === undefined) throw new Error(`otlp.${message} has no field ${name}`);
+    id[name] = field.id;
+  }
+  return { id, wireType, message };
+}

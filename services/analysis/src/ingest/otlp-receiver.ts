@@ -46,7 +46,7 @@ export const otlpReceiver: FastifyPluginAsync<ContextPluginOptions> = async (app
       );
       const mapped = decodeOtlpRequest(signal, encoding, body);
       await queue.enqueue(
-        mapped.parts.map((part) => ({ table: context.tables[part.table], rows: part.rows })),
+        mapped.parts.map((part) => ({ ...part, table: context.tables[part.table] })),
       );
       return sendResponse(reply, signal, encoding, mapped);
     });

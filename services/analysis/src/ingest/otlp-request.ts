@@ -1,19 +1,29 @@
-import { Readable } from 'node:stream';
 import type { TableNames } from '../config.js';
 import { createError } from '../errors.js';
-import type { ClickHouseClient } from '../storage/clickhouse.js';
+import { insertEncodedRows, type ClickHouseClient, type RowFormat } from '../storage/clickhouse.js';
+import type { InsertRows } from './batch-queue.js';
 import { LOG_COLUMNS, mapLogsRequest } from './log-rows.js';
 import { METRIC_COLUMNS, mapMetricsRequest, type MetricTable } from './metric-rows.js';
 import type { OtlpEncoding } from './otlp-body.js';
 import { OtlpMessages } from './otlp-descriptor.js';
 import { OtlpInputError } from './otlp-values.js';
 import { mapTraceRequest, TRACE_COLUMNS, type TableRows } from './trace-rows.js';
+import { writeTraceRows } from './trace-wire-rows.js';
 
 export type TableKey = keyof TableNames;
 
+/** One table's part of a request: rows encoded in `format`, one per line. */
+export interface RequestPart {
+  table: TableKey;
+  format: RowFormat;
+  rows: number;
+  /** Valid until the next request is decoded (it may be a view of a reused buffer). */
+  body: Uint8Array;
+}
+
 /** What one OTLP request becomes: rows per table, and the items rejected from it. */
 export interface MappedRequest {
-  parts: { table: TableKey; rows: string[] }[];
+  parts: RequestPart[];
   rejected: number;
   rejectReason: string;
 }
@@ -24,14 +34,26 @@ export interface Signal {
   response: (typeof OtlpMessages)['traceResponse'];
   /** The JSON name of the partial-success counter. */
   counter: 'rejectedSpans' | 'rejectedDataPoints' | 'rejectedLogRecords';
+  /** Maps a decoded message (protobufjs) or parsed OTLP/JSON to rows. */
   map: (request: unknown) => MappedRequest;
+  /** Writes rows straight from protobuf wire format, skipping `request.decode` and `map`. */
+  writeProtobuf?: (body: Buffer) => MappedRequest;
+}
+
+/** JSONCompactEachRow lines as one body. */
+export function encodeLines(rows: readonly string[]): Buffer {
+  return Buffer.from(rows.length === 0 ? '' : `${rows.join('\n')}\n`);
+}
+
+function jsonPart(table: TableKey, rows: readonly string[]): RequestPart {
+  return { table, format: 'JSONCompactEachRow', rows: rows.length, body: encodeLines(rows) };
 }
 
 /** A signal's `map` for a mapper whose rows all go to one table. */
 function mapIntoTable(table: TableKey, mapRows: (request: unknown) => TableRows): Signal['map'] {
   return (request) => {
     const { rows, rejected, rejectReason } = mapRows(request);
-    return { parts: [{ table, rows }], rejected, rejectReason };
+    return { parts: [jsonPart(table, rows)], rejected, rejectReason };
   };
 }
 
@@ -43,6 +65,16 @@ export const OTLP_SIGNALS: Record<'traces' | 'metrics' | 'logs', Signal> = {
     response: OtlpMessages.traceResponse,
     counter: 'rejectedSpans',
     map: mapIntoTable('traces', mapTraceRequest),
+    writeProtobuf: (body) => {
+      const { body: rows, rows: count, rejected, rejectReason } = writeTraceRows(body);
+      const part: RequestPart = {
+        table: 'traces',
+        format: 'TabSeparated',
+        rows: count,
+        body: rows,
+      };
+      return { parts: [part], rejected, rejectReason };
+    },
   },
   metrics: {
     path: '/v1/metrics',
@@ -51,10 +83,9 @@ export const OTLP_SIGNALS: Record<'traces' | 'metrics' | 'logs', Signal> = {
     counter: 'rejectedDataPoints',
     map: (request) => {
       const { rows, rejected, rejectReason } = mapMetricsRequest(request);
-      const parts = (Object.keys(rows) as MetricTable[]).map((table) => ({
-        table,
-        rows: rows[table],
-      }));
+      const parts = (Object.keys(rows) as MetricTable[]).map((table) =>
+        jsonPart(table, rows[table]),
+      );
       return { parts, rejected, rejectReason };
     },
   },
@@ -85,6 +116,9 @@ export function decodeOtlpRequest(
 ): MappedRequest {
   let message: unknown;
   try {
+    if (encoding === 'protobuf' && signal.writeProtobuf !== undefined) {
+      return signal.writeProtobuf(body);
+    }
     message =
       encoding === 'protobuf'
         ? signal.request.decode(body)
@@ -108,27 +142,17 @@ export function decodeOtlpRequest(
 }
 
 /**
- * Writes encoded JSONCompactEachRow rows with `INSERT … FORMAT` over `exec` (the client's
- * `insert` only takes raw streams for TSV/CSV); resolves once ClickHouse committed the insert.
+ * The queue's insert: each batch goes to its table with that table's insert columns, through
+ * `insertEncodedRows` (chdb raw insert embedded, `INSERT … FORMAT` on a server).
  */
-export function createRowInserter(
-  clickhouse: ClickHouseClient,
-  tables: TableNames,
-): (table: string, rows: readonly string[]) => Promise<void> {
-  const statements = new Map<string, string>();
+export function createRowInserter(clickhouse: ClickHouseClient, tables: TableNames): InsertRows {
+  const columnsByTable = new Map<string, readonly string[]>();
   for (const [key, columns] of Object.entries(INSERT_COLUMNS)) {
-    const name = tables[key as TableKey];
-    const list = columns.map((column) => `\`${column}\``).join(', ');
-    statements.set(name, `INSERT INTO ${name} (${list}) FORMAT JSONCompactEachRow`);
+    columnsByTable.set(tables[key as TableKey], columns);
   }
-  return async (table, rows) => {
-    const query = statements.get(table);
-    if (query === undefined) throw new Error(`no insert statement for table ${table}`);
-    const body = Buffer.from(rows.join('\n'));
-    const result = await clickhouse.exec({
-      query,
-      values: Readable.from([body], { objectMode: false }),
-    });
-    result.stream.resume();
+  return async (table, batch) => {
+    const columns = columnsByTable.get(table);
+    if (columns === undefined) throw new Error(`no insert columns for table ${table}`);
+    await insertEncodedRows(clickhouse, { table, columns, format: batch.format, body: batch.body });
   };
 }

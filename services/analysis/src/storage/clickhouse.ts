@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
-import { createChdbConnection } from 'chdb/connection';
+import { createChdbConnection, type ChdbConnection } from 'chdb/connection';
 
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 import type { ClickHouseConfig } from '../config.js';
@@ -26,8 +27,53 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<ClickHou
   }
   mkdirSync(config.dataDir, { recursive: true });
   // chdb types its connection against its own copy of @clickhouse/client-common; same shape.
-  const connection = createChdbConnection({ path: config.dataDir }) as unknown as Connection;
-  return createClient({ connection });
+  const chdb = createChdbConnection({ path: config.dataDir });
+  const client = createClient({ connection: chdb as unknown as Connection });
+  embeddedConnections.set(client, chdb);
+  return client;
+}
+
+/** The chdb connection behind each embedded client (for its raw insert). */
+const embeddedConnections = new WeakMap<ClickHouseClient, ChdbConnection>();
+
+/** Text formats an encoded row body can be inserted in. */
+export type RowFormat = 'TabSeparated' | 'JSONCompactEachRow';
+
+export interface EncodedInsert {
+  table: string;
+  columns: readonly string[];
+  format: RowFormat;
+  /** Rows already encoded in `format`, one per line; not modified until the insert settles. */
+  body: Buffer;
+}
+
+/**
+ * Inserts a body of rows already encoded in a text format; resolves once ClickHouse committed
+ * it. One mechanism, two transports: on the embedded engine, chdb's raw insert hands the buffer
+ * to the engine's parallel parser without copying it into SQL text; on a server, the body is
+ * streamed as the data of `INSERT … FORMAT` (the client's `insert` only streams TSV/CSV).
+ */
+export async function insertEncodedRows(
+  client: ClickHouseClient,
+  insert: EncodedInsert,
+): Promise<void> {
+  if (insert.body.length === 0) return;
+  const chdb = embeddedConnections.get(client);
+  if (chdb !== undefined) {
+    await chdb.chdb.rawInsert({
+      table: insert.table,
+      columns: insert.columns,
+      format: insert.format,
+      values: insert.body,
+    });
+    return;
+  }
+  const columns = insert.columns.map((column) => `\`${column}\``).join(', ');
+  const result = await client.exec({
+    query: `INSERT INTO ${insert.table} (${columns}) FORMAT ${insert.format}`,
+    values: Readable.from([insert.body], { objectMode: false }),
+  });
+  result.stream.resume();
 }
 
 /** Reports whether the client talks to the embedded engine (for logs and /readyz). */

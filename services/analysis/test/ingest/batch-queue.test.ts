@@ -1,16 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { BatchQueue } from '../../src/ingest/batch-queue.js';
+import { BatchQueue, type EncodedRows, type RowBatch } from '../../src/ingest/batch-queue.js';
 import { TripwireHttpError } from '../../src/errors.js';
 
-/** An insert whose commits the test releases by hand. */
+/** An insert whose commits the test releases by hand; `rows` are the batch body's lines. */
 function controlledInsert() {
   const calls: { table: string; rows: readonly string[]; commit(): void; fail(e: Error): void }[] =
     [];
-  const insert = (table: string, rows: readonly string[]) =>
+  const insert = (table: string, batch: RowBatch) =>
     new Promise<void>((resolve, reject) => {
+      const rows = batch.body.toString('utf8').split('\n').slice(0, -1);
+      expect(rows).toHaveLength(batch.rows);
       calls.push({ table, rows, commit: resolve, fail: reject });
     });
   return { calls, insert };
+}
+
+/** One request's rows for `table`, one line each. */
+function part(table: string, rows: string[]): EncodedRows {
+  const body = Buffer.from(rows.map((row) => `${row}\n`).join(''));
+  return { table, format: 'JSONCompactEachRow', rows: rows.length, body };
 }
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -36,7 +44,7 @@ describe('BatchQueue', () => {
       flushIntervalMs: 1000,
       maxQueueRows: 100,
     });
-    const request = settled(queue.enqueue([{ table: 't', rows: ['a', 'b'] }]));
+    const request = settled(queue.enqueue([part('t', ['a', 'b'])]));
     await tick();
     expect(calls).toHaveLength(1);
     expect(request.done).toBe(false);
@@ -49,9 +57,9 @@ describe('BatchQueue', () => {
   it('batches requests that arrive while an insert runs into the next insert', async () => {
     const { calls, insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 3, flushIntervalMs: 1, maxQueueRows: 100 });
-    const first = settled(queue.enqueue([{ table: 't', rows: ['a', 'b', 'c'] }]));
-    const second = settled(queue.enqueue([{ table: 't', rows: ['d'] }]));
-    const third = settled(queue.enqueue([{ table: 't', rows: ['e'] }]));
+    const first = settled(queue.enqueue([part('t', ['a', 'b', 'c'])]));
+    const second = settled(queue.enqueue([part('t', ['d'])]));
+    const third = settled(queue.enqueue([part('t', ['e'])]));
     await tick();
     expect(calls.map((call) => call.rows)).toEqual([['a', 'b', 'c']]);
     calls[0]!.commit();
@@ -70,10 +78,10 @@ describe('BatchQueue', () => {
   it('refuses a request past the bound with a 503 carrying Retry-After', async () => {
     const { insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 10, flushIntervalMs: 1000, maxQueueRows: 3 });
-    void queue.enqueue([{ table: 't', rows: ['a', 'b'] }]);
+    void queue.enqueue([part('t', ['a', 'b'])]);
     let error: unknown;
     try {
-      await queue.enqueue([{ table: 't', rows: ['c', 'd'] }]);
+      await queue.enqueue([part('t', ['c', 'd'])]);
     } catch (caught) {
       error = caught;
     }
@@ -88,7 +96,7 @@ describe('BatchQueue', () => {
   it('answers 413 for a request that could never fit the queue', () => {
     const { insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 10, flushIntervalMs: 1000, maxQueueRows: 3 });
-    expect(() => queue.enqueue([{ table: 't', rows: ['a', 'b', 'c', 'd'] }])).toThrow(
+    expect(() => queue.enqueue([part('t', ['a', 'b', 'c', 'd'])])).toThrow(
       expect.objectContaining({ code: 'TRIPWIRE_ERR_PAYLOAD_TOO_LARGE', statusCode: 413 }),
     );
   });
@@ -96,7 +104,7 @@ describe('BatchQueue', () => {
   it('fails every request of a failed insert with a retryable 503', async () => {
     const { calls, insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 1, flushIntervalMs: 1000, maxQueueRows: 10 });
-    const request = settled(queue.enqueue([{ table: 't', rows: ['a'] }]));
+    const request = settled(queue.enqueue([part('t', ['a'])]));
     await tick();
     calls[0]!.fail(new Error('disk full'));
     await tick();
@@ -112,11 +120,7 @@ describe('BatchQueue', () => {
     const { calls, insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 1, flushIntervalMs: 1000, maxQueueRows: 10 });
     const request = settled(
-      queue.enqueue([
-        { table: 'sum', rows: ['a'] },
-        { table: 'gauge', rows: ['b'] },
-        { table: 'empty', rows: [] },
-      ]),
+      queue.enqueue([part('sum', ['a']), part('gauge', ['b']), part('empty', [])]),
     );
     await tick();
     expect(calls.map((call) => call.table).sort()).toEqual(['gauge', 'sum']);
@@ -136,7 +140,7 @@ describe('BatchQueue', () => {
       flushIntervalMs: 60_000,
       maxQueueRows: 1000,
     });
-    const request = settled(queue.enqueue([{ table: 't', rows: ['a'] }]));
+    const request = settled(queue.enqueue([part('t', ['a'])]));
     const closed = settled(queue.close());
     await tick();
     expect(calls).toHaveLength(1);
@@ -144,6 +148,6 @@ describe('BatchQueue', () => {
     calls[0]!.commit();
     await tick();
     expect(request.done && closed.done).toBe(true);
-    expect(() => queue.enqueue([{ table: 't', rows: ['b'] }])).toThrow(/shutting down/);
+    expect(() => queue.enqueue([part('t', ['b'])])).toThrow(/shutting down/);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/config.js';
-import { createRowInserter } from '../../src/ingest/otlp-request.js';
+import { createRowInserter, encodeLines } from '../../src/ingest/otlp-request.js';
 import { mapTraceRequest } from '../../src/ingest/trace-rows.js';
 import { summarizeFlagSpans } from '../../src/repositories/span-summary.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
@@ -74,7 +74,11 @@ async function loadFixture(clickhouse: ClickHouseClient): Promise<void> {
       },
     ],
   });
-  await createRowInserter(clickhouse, tables)(tables.traces, rows);
+  await createRowInserter(clickhouse, tables)(tables.traces, {
+    format: 'JSONCompactEachRow',
+    rows: rows.length,
+    body: encodeLines(rows),
+  });
   // The 100th control span as an older exporter spelled kind and status (an error: 10 in all).
   await clickhouse.command({
     query: `INSERT INTO ${tables.traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)

@@ -1,0 +1,502 @@
+import { readWireFields } from './otlp-descriptor.js';
+import { RowBuffer } from './row-buffer.js';
+import { recordRejection, SPAN_KINDS, STATUS_CODES } from './trace-rows.js';
+import { writeAttributeMap, writeServiceName } from './wire-attributes.js';
+import {
+  checkEnd,
+  createReader,
+  int64,
+  RangeList,
+  readField,
+  readFixed64,
+  readRange,
+  skipField,
+  type Reader,
+} from './wire-reader.js';
+
+/** Rows of one table as one TabSeparated body (`columns` order, one line per row). */
+export interface EncodedTableRows {
+  body: Buffer;
+  rows: number;
+  /** Items dropped (invalid ids): reported as `partial_success`, never stored. */
+  rejected: number;
+  /** Why the first rejected item was rejected. */
+  rejectReason: string;
+}
+
+const REQUEST = readWireFields('ExportTraceServiceRequest', ['resourceSpans']);
+const RESOURCE_SPANS = readWireFields('ResourceSpans', ['resource', 'scopeSpans']);
+const RESOURCE = readWireFields('Resource', ['attributes']);
+const SCOPE_SPANS = readWireFields('ScopeSpans', ['scope', 'spans']);
+const SCOPE = readWireFields('InstrumentationScope', ['name', 'version']);
+const SPAN = readWireFields('Span', [
+  'traceId',
+  'spanId',
+  'traceState',
+  'parentSpanId',
+  'name',
+  'kind',
+  'startTimeUnixNano',
+  'endTimeUnixNano',
+  'attributes',
+  'events',
+  'links',
+  'status',
+]);
+const STATUS = readWireFields('Status', ['message', 'code']);
+const EVENT = readWireFields('SpanEvent', ['timeUnixNano', 'name', 'attributes']);
+const LINK = readWireFields('SpanLink', ['traceId', 'spanId', 'traceState', 'attributes']);
+
+const out = new RowBuffer(1 << 20);
+/** ServiceName, ResourceAttributes, ScopeName, ScopeVersion: written once per scope. */
+const shared = new RowBuffer(1 << 12);
+const resourceAttributes = new RangeList();
+
+/**
+ * Walks an ExportTraceServiceRequest in protobuf wire format and writes its spans straight into
+ * `otel_traces` TabSeparated rows (`TRACE_COLUMNS` order), with the same values and the same
+ * rejections as `mapTraceRequest` on the decoded message. Throws `WireError` for a body that is
+ * not a valid message (truncated, wrong wire types).
+ */
+export function writeTraceRows(body: Uint8Array): EncodedTableRows {
+  const reader = createReader(body);
+  const result = { rows: 0, rejected: 0, rejectReason: '' };
+  out.pos = 0;
+  let r = 0;
+  const end = reader.len;
+  while (reader.pos < end) {
+    if (readField(reader, REQUEST) !== REQUEST.id.resourceSpans) {
+      skipField(reader);
+      continue;
+    }
+    const start = readRange(reader, end);
+    const next = reader.pos;
+    writeResourceSpans(reader, start, next, `/resourceSpans/${r++}`, result);
+    reader.pos = next;
+  }
+  checkEnd(reader, end);
+  return { body: out.take(), ...result };
+}
+
+type Outcome = { rows: number; rejected: number; rejectReason: string };
+
+function writeResourceSpans(
+  reader: Reader,
+  start: number,
+  end: number,
+  where: string,
+  result: Outcome,
+): void {
+  // Pass 1: the resource (fields may come in any order); pass 2: each ScopeSpans.
+  resourceAttributes.count = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    if (readField(reader, RESOURCE_SPANS) !== RESOURCE_SPANS.id.resource) {
+      skipField(reader);
+      continue;
+    }
+    const resourceStart = readRange(reader, end);
+    const resourceEnd = reader.pos;
+    resourceAttributes.count = 0;
+    collectRepeated(
+      reader,
+      resourceStart,
+      resourceEnd,
+      RESOURCE,
+      RESOURCE.id.attributes,
+      resourceAttributes,
+    );
+    reader.pos = resourceEnd;
+  }
+  checkEnd(reader, end);
+  shared.pos = 0;
+  writeServiceName(shared, reader, resourceAttributes);
+  shared.byte(TAB);
+  writeAttributeMap(shared, reader, resourceAttributes);
+  shared.byte(TAB);
+  const resourceBytes = shared.pos;
+  let s = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    if (readField(reader, RESOURCE_SPANS) !== RESOURCE_SPANS.id.scopeSpans) {
+      skipField(reader);
+      continue;
+    }
+    const scopeStart = readRange(reader, end);
+    const next = reader.pos;
+    shared.pos = resourceBytes;
+    writeScopeSpans(reader, scopeStart, next, `${where}/scopeSpans/${s++}`, result);
+    reader.pos = next;
+  }
+}
+
+/** Adds each occurrence of message field `field` in `[start, end)` to `list`. */
+function collectRepeated(
+  reader: Reader,
+  start: number,
+  end: number,
+  fields: Parameters<typeof readField>[1],
+  field: number,
+  list: RangeList,
+): void {
+  reader.pos = start;
+  while (reader.pos < end) {
+    if (readField(reader, fields) !== field) {
+      skipField(reader);
+      continue;
+    }
+    const itemStart = readRange(reader, end);
+    list.push(itemStart, reader.pos);
+  }
+  checkEnd(reader, end);
+}
+
+function writeScopeSpans(
+  reader: Reader,
+  start: number,
+  end: number,
+  where: string,
+  result: Outcome,
+): void {
+  let nameStart = 0;
+  let nameEnd = 0;
+  let versionStart = 0;
+  let versionEnd = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    if (readField(reader, SCOPE_SPANS) !== SCOPE_SPANS.id.scope) {
+      skipField(reader);
+      continue;
+    }
+    const scopeStart = readRange(reader, end);
+    const scopeEnd = reader.pos;
+    reader.pos = scopeStart;
+    while (reader.pos < scopeEnd) {
+      const field = readField(reader, SCOPE);
+      if (field === SCOPE.id.name) {
+        nameStart = readRange(reader, scopeEnd);
+        nameEnd = reader.pos;
+      } else if (field === SCOPE.id.version) {
+        versionStart = readRange(reader, scopeEnd);
+        versionEnd = reader.pos;
+      } else skipField(reader);
+    }
+    checkEnd(reader, scopeEnd);
+  }
+  checkEnd(reader, end);
+  shared.escape(reader.buf, nameStart, nameEnd);
+  shared.byte(TAB);
+  shared.escape(reader.buf, versionStart, versionEnd);
+  let i = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    if (readField(reader, SCOPE_SPANS) !== SCOPE_SPANS.id.spans) {
+      skipField(reader);
+      continue;
+    }
+    const spanStart = readRange(reader, end);
+    const next = reader.pos;
+    const reason = writeSpan(reader, spanStart, next);
+    if (reason === undefined) result.rows++;
+    else recordRejection(result, `${where}/spans/${i}: ${reason}`);
+    i++;
+    reader.pos = next;
+  }
+}
+
+/** One span's fields as byte ranges and numbers (reused: the walker is synchronous). */
+const span = {
+  traceIdStart: 0,
+  traceIdEnd: 0,
+  spanIdStart: 0,
+  spanIdEnd: 0,
+  parentStart: 0,
+  parentEnd: 0,
+  stateStart: 0,
+  stateEnd: 0,
+  nameStart: 0,
+  nameEnd: 0,
+  kind: 0,
+  startLow: 0,
+  startHigh: 0,
+  endLow: 0,
+  endHigh: 0,
+  statusStart: -1,
+  statusEnd: -1,
+  attributes: new RangeList(),
+  events: new RangeList(),
+  links: new RangeList(),
+};
+
+function readSpan(reader: Reader, start: number, end: number): void {
+  span.traceIdStart = span.traceIdEnd = span.spanIdStart = span.spanIdEnd = 0;
+  span.parentStart = span.parentEnd = span.stateStart = span.stateEnd = 0;
+  span.nameStart = span.nameEnd = span.kind = 0;
+  span.startLow = span.startHigh = span.endLow = span.endHigh = 0;
+  span.statusStart = span.statusEnd = -1;
+  span.attributes.count = span.events.count = span.links.count = 0;
+  const F = SPAN.id;
+  reader.pos = start;
+  while (reader.pos < end) {
+    const field = readField(reader, SPAN);
+    if (field === F.attributes) {
+      const s = readRange(reader, end);
+      span.attributes.push(s, reader.pos);
+    } else if (field === F.traceId) {
+      span.traceIdStart = readRange(reader, end);
+      span.traceIdEnd = reader.pos;
+    } else if (field === F.spanId) {
+      span.spanIdStart = readRange(reader, end);
+      span.spanIdEnd = reader.pos;
+    } else if (field === F.parentSpanId) {
+      span.parentStart = readRange(reader, end);
+      span.parentEnd = reader.pos;
+    } else if (field === F.traceState) {
+      span.stateStart = readRange(reader, end);
+      span.stateEnd = reader.pos;
+    } else if (field === F.name) {
+      span.nameStart = readRange(reader, end);
+      span.nameEnd = reader.pos;
+    } else if (field === F.kind) {
+      span.kind = reader.int32();
+    } else if (field === F.startTimeUnixNano) {
+      readFixed64(reader);
+      span.startLow = int64.low;
+      span.startHigh = int64.high;
+    } else if (field === F.endTimeUnixNano) {
+      readFixed64(reader);
+      span.endLow = int64.low;
+      span.endHigh = int64.high;
+    } else if (field === F.events) {
+      const s = readRange(reader, end);
+      span.events.push(s, reader.pos);
+    } else if (field === F.links) {
+      const s = readRange(reader, end);
+      span.links.push(s, reader.pos);
+    } else if (field === F.status) {
+      span.statusStart = readRange(reader, end);
+      span.statusEnd = reader.pos;
+    } else skipField(reader);
+  }
+  checkEnd(reader, end);
+}
+
+/** Writes one span's row; returns why it was rejected instead (nothing written then). */
+function writeSpan(reader: Reader, start: number, end: number): string | undefined {
+  readSpan(reader, start, end);
+  if (span.traceIdEnd - span.traceIdStart !== 16) return 'traceId must be 16 bytes (32 hex digits)';
+  if (span.spanIdEnd - span.spanIdStart !== 8) return 'spanId must be 8 bytes (16 hex digits)';
+  const parentLength = span.parentEnd - span.parentStart;
+  if (parentLength !== 0 && parentLength !== 8) return 'parentSpanId must be empty or 8 bytes';
+  if (!linksAreValid(reader)) return 'a link has an invalid traceId or spanId';
+  const buf = reader.buf;
+  writeTime(out, span.startLow, span.startHigh);
+  const startSec = time.sec;
+  const startNs = time.ns;
+  out.byte(TAB);
+  out.hex(buf, span.traceIdStart, span.traceIdEnd);
+  out.byte(TAB);
+  out.hex(buf, span.spanIdStart, span.spanIdEnd);
+  out.byte(TAB);
+  out.hex(buf, span.parentStart, span.parentEnd);
+  out.byte(TAB);
+  out.escape(buf, span.stateStart, span.stateEnd);
+  out.byte(TAB);
+  out.escape(buf, span.nameStart, span.nameEnd);
+  out.byte(TAB);
+  out.ascii(SPAN_KINDS[span.kind] ?? '');
+  out.byte(TAB);
+  out.copy(shared.buf, 0, shared.pos);
+  out.byte(TAB);
+  writeAttributeMap(out, reader, span.attributes);
+  out.byte(TAB);
+  splitNanos(span.endLow, span.endHigh);
+  const duration = (time.sec - startSec) * 1e9 + (time.ns - startNs);
+  writeDuration(out, duration > 0 ? duration : 0);
+  out.byte(TAB);
+  writeStatus(reader);
+  out.byte(TAB);
+  writeEvents(reader);
+  out.byte(TAB);
+  writeLinks(reader);
+  out.byte(NEWLINE);
+  return undefined;
+}
+
+/** `StatusCode` and `StatusMessage`. */
+function writeStatus(reader: Reader): void {
+  let code = 0;
+  let messageStart = 0;
+  let messageEnd = 0;
+  if (span.statusStart >= 0) {
+    reader.pos = span.statusStart;
+    while (reader.pos < span.statusEnd) {
+      const field = readField(reader, STATUS);
+      if (field === STATUS.id.code) code = reader.int32();
+      else if (field === STATUS.id.message) {
+        messageStart = readRange(reader, span.statusEnd);
+        messageEnd = reader.pos;
+      } else skipField(reader);
+    }
+    checkEnd(reader, span.statusEnd);
+  }
+  out.ascii(STATUS_CODES[code] ?? '');
+  out.byte(TAB);
+  out.escape(reader.buf, messageStart, messageEnd);
+}
+
+const event = { timeLow: 0, timeHigh: 0, nameStart: 0, nameEnd: 0, attributes: new RangeList() };
+
+function readEvent(reader: Reader, start: number, end: number): void {
+  event.timeLow = event.timeHigh = event.nameStart = event.nameEnd = 0;
+  event.attributes.count = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    const field = readField(reader, EVENT);
+    if (field === EVENT.id.timeUnixNano) {
+      readFixed64(reader);
+      event.timeLow = int64.low;
+      event.timeHigh = int64.high;
+    } else if (field === EVENT.id.name) {
+      event.nameStart = readRange(reader, end);
+      event.nameEnd = reader.pos;
+    } else if (field === EVENT.id.attributes) {
+      const s = readRange(reader, end);
+      event.attributes.push(s, reader.pos);
+    } else skipField(reader);
+  }
+  checkEnd(reader, end);
+}
+
+/** `Events.Timestamp`, `Events.Name`, `Events.Attributes`: three array literals. */
+function writeEvents(reader: Reader): void {
+  const events = span.events;
+  for (let column = 0; column < 3; column++) {
+    if (column > 0) out.byte(TAB);
+    out.byte(LEFT_BRACKET);
+    for (let i = 0; i < events.count; i++) {
+      if (i > 0) out.byte(COMMA);
+      readEvent(reader, events.starts[i]!, events.ends[i]!);
+      if (column === 0) {
+        out.byte(QUOTE);
+        writeTime(out, event.timeLow, event.timeHigh);
+        out.byte(QUOTE);
+      } else if (column === 1) {
+        out.byte(QUOTE);
+        out.quote(reader.buf, event.nameStart, event.nameEnd);
+        out.byte(QUOTE);
+      } else writeAttributeMap(out, reader, event.attributes);
+    }
+    out.byte(RIGHT_BRACKET);
+  }
+}
+
+const link = {
+  traceIdStart: 0,
+  traceIdEnd: 0,
+  spanIdStart: 0,
+  spanIdEnd: 0,
+  stateStart: 0,
+  stateEnd: 0,
+  attributes: new RangeList(),
+};
+
+function readLink(reader: Reader, start: number, end: number): void {
+  link.traceIdStart = link.traceIdEnd = link.spanIdStart = link.spanIdEnd = 0;
+  link.stateStart = link.stateEnd = 0;
+  link.attributes.count = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    const field = readField(reader, LINK);
+    if (field === LINK.id.traceId) {
+      link.traceIdStart = readRange(reader, end);
+      link.traceIdEnd = reader.pos;
+    } else if (field === LINK.id.spanId) {
+      link.spanIdStart = readRange(reader, end);
+      link.spanIdEnd = reader.pos;
+    } else if (field === LINK.id.traceState) {
+      link.stateStart = readRange(reader, end);
+      link.stateEnd = reader.pos;
+    } else if (field === LINK.id.attributes) {
+      const s = readRange(reader, end);
+      link.attributes.push(s, reader.pos);
+    } else skipField(reader);
+  }
+  checkEnd(reader, end);
+}
+
+/** Link ids must be empty or of the right length (as `readId` decides for the old path). */
+function linksAreValid(reader: Reader): boolean {
+  for (let i = 0; i < span.links.count; i++) {
+    readLink(reader, span.links.starts[i]!, span.links.ends[i]!);
+    const traceId = link.traceIdEnd - link.traceIdStart;
+    const spanId = link.spanIdEnd - link.spanIdStart;
+    if ((traceId !== 0 && traceId !== 16) || (spanId !== 0 && spanId !== 8)) return false;
+  }
+  return true;
+}
+
+/** `Links.TraceId`, `Links.SpanId`, `Links.TraceState`, `Links.Attributes`. */
+function writeLinks(reader: Reader): void {
+  const links = span.links;
+  for (let column = 0; column < 4; column++) {
+    if (column > 0) out.byte(TAB);
+    out.byte(LEFT_BRACKET);
+    for (let i = 0; i < links.count; i++) {
+      if (i > 0) out.byte(COMMA);
+      readLink(reader, links.starts[i]!, links.ends[i]!);
+      if (column === 3) {
+        writeAttributeMap(out, reader, link.attributes);
+        continue;
+      }
+      out.byte(QUOTE);
+      if (column === 0) out.hex(reader.buf, link.traceIdStart, link.traceIdEnd);
+      else if (column === 1) out.hex(reader.buf, link.spanIdStart, link.spanIdEnd);
+      else out.quote(reader.buf, link.stateStart, link.stateEnd);
+      out.byte(QUOTE);
+    }
+    out.byte(RIGHT_BRACKET);
+  }
+}
+
+/** Whole seconds and nanoseconds of the last `splitNanos` (no allocation per timestamp). */
+const time = { sec: 0, ns: 0 };
+
+/** Divides high·2^32 + low by 1e9 exactly: float estimate, then an exact 32-bit correction. */
+function splitNanos(low: number, high: number): void {
+  let sec = Math.floor((high * 4294967296 + low) / 1e9);
+  // The true remainder is within ±2^31 of the estimate's, so its low 32 bits determine it.
+  let ns = (low - Math.imul(sec, 1000000000)) | 0;
+  while (ns < 0) {
+    sec -= 1;
+    ns += 1e9;
+  }
+  while (ns >= 1e9) {
+    sec += 1;
+    ns -= 1e9;
+  }
+  time.sec = sec;
+  time.ns = ns;
+}
+
+/** `DateTime64(9)` text: unix seconds with nine fractional digits (as `formatDateTime64`). */
+function writeTime(buffer: RowBuffer, low: number, high: number): void {
+  splitNanos(low, high);
+  buffer.uint(time.sec);
+  buffer.byte(DOT);
+  buffer.padded(time.ns, 9);
+}
+
+/** Durations past 2^53 ns (104 days) are written as JS prints them, like the old path. */
+function writeDuration(buffer: RowBuffer, duration: number): void {
+  if (duration < 2 ** 53) buffer.uint(duration);
+  else buffer.ascii(String(duration));
+}
+
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const DOT = 0x2e;
+const COMMA = 0x2c;
+const QUOTE = 0x27;
+const LEFT_BRACKET = 0x5b;
+const RIGHT_BRACKET = 0x5d;

@@ -9,9 +9,12 @@ export interface AlertNotice {
   environment: string;
   guardrailId: string;
   metric: GuardrailMetric;
-  /** The guardrail's action and whether it was carried out (`killed` = a new flag version). */
+  /**
+   * The guardrail's action and whether it was carried out (`killed` = a new flag version);
+   * `resolved` = a person restored the killed flag (the alert ends at `resolvedAt`).
+   */
   action: GuardrailAction;
-  outcome: 'killed' | 'paused' | 'alerted';
+  outcome: 'killed' | 'paused' | 'alerted' | 'resolved';
   variant: string;
   control: string;
   /** treatment − control on `scale`, its always-valid interval, and the test that made it. */
@@ -26,6 +29,8 @@ export interface AlertNotice {
   nTreatment: number;
   /** ISO 8601 instant of the breach. */
   breachedAt: string;
+  /** ISO 8601 instant the kill ended (outcome `resolved`), else null. */
+  resolvedAt: string | null;
   /** Flag version the kill wrote (absent unless killed). */
   killVersion: number | null;
   /** Link to the kill report in the API. */
@@ -34,6 +39,13 @@ export interface AlertNotice {
 
 /** One line a human can read in Slack or a pager: what happened, how sure, where to look. */
 export function describeNotice(notice: AlertNotice): string {
+  if (notice.outcome === 'resolved') {
+    return (
+      `Tripwire: flag "${notice.flagKey}" in ${notice.environment} was restored after the ` +
+      `guardian's kill (version ${notice.killVersion ?? '?'}) for ${notice.metric} of ` +
+      `"${notice.variant}"; resolved. Report: ${notice.reportUrl}`
+    );
+  }
   const verb =
     notice.outcome === 'killed'
       ? `killed (version ${notice.killVersion ?? '?'}, now serving "${notice.control}")`

@@ -3,9 +3,14 @@ import { describeNotice, type AlertNotice } from './alert-notice.js';
 /** How long an Alertmanager alert stays firing without a re-send (a kill is an event, not a state). */
 const ALERT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** Alertmanager v2 `POST /api/v2/alerts` body: an array; labels are the alert's identity. */
+/**
+ * Alertmanager v2 `POST /api/v2/alerts` body: an array; labels are the alert's identity, so the
+ * resolved notice of a restored kill carries the same labels with `endsAt` = the restore.
+ */
 export function buildAlertmanagerAlerts(notice: AlertNotice): unknown[] {
   const summary = describeNotice(notice);
+  const endsAt =
+    notice.resolvedAt ?? new Date(Date.parse(notice.breachedAt) + ALERT_LIFETIME_MS).toISOString();
   return [
     {
       labels: {
@@ -26,7 +31,7 @@ export function buildAlertmanagerAlerts(notice: AlertNotice): unknown[] {
         interval: `[${notice.interval[0]}, ${notice.interval[1]}]`,
       },
       startsAt: notice.breachedAt,
-      endsAt: new Date(Date.parse(notice.breachedAt) + ALERT_LIFETIME_MS).toISOString(),
+      endsAt,
       generatorURL: notice.reportUrl,
     },
   ];
@@ -56,15 +61,16 @@ export function buildWebhookPayload(notice: AlertNotice): Record<string, unknown
     margin: notice.margin,
     n: { control: notice.nControl, treatment: notice.nTreatment },
     breachedAt: notice.breachedAt,
+    resolvedAt: notice.resolvedAt,
     killVersion: notice.killVersion,
     reportUrl: notice.reportUrl,
   };
 }
 
-/** Grafana `POST /api/annotations` body: an organisation-wide annotation at the breach time. */
+/** Grafana `POST /api/annotations` body: an organisation-wide annotation at the breach (or restore) time. */
 export function buildGrafanaAnnotation(notice: AlertNotice): Record<string, unknown> {
   return {
-    time: Date.parse(notice.breachedAt),
+    time: Date.parse(notice.resolvedAt ?? notice.breachedAt),
     tags: [
       'tripwire',
       `tripwire-${notice.outcome}`,

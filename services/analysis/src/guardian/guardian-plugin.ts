@@ -15,6 +15,7 @@ import { createGuardianSources } from './guardian-sources.js';
 import { createRampController, type RampController } from './ramp-controller.js';
 import { createRampRepository, type RampRepository } from './ramp-repository.js';
 import { watchCommittedTelemetry } from './watch-committed-telemetry.js';
+import { watchRestoredKills } from './watch-restored-kills.js';
 
 /** What the guardian's routes read and drive. */
 export interface GuardianHandles {
@@ -41,9 +42,9 @@ export interface GuardianPluginOptions extends ContextPluginOptions {
 
 /**
  * Runs the guardian on the writer (a reader replica cannot kill): starts checking when the API
- * is ready, re-checks early when telemetry is committed, stops (waiting for the pass in flight
- * and alert deliveries) when it closes. Also registers the guardrail, kill-report and ramp
- * routes.
+ * is ready, re-checks early when telemetry is committed, resolves the alerts of restored kills,
+ * stops (waiting for the pass in flight and alert deliveries) when it closes. Also registers the
+ * guardrail, kill-report and ramp routes.
  */
 export const guardianPlugin: FastifyPluginAsync<GuardianPluginOptions> = async (
   app,
@@ -82,7 +83,18 @@ export const guardianPlugin: FastifyPluginAsync<GuardianPluginOptions> = async (
   await app.register(killReportRoutes, { context, guardian: handles });
   await app.register(rampRoutes, { context, guardian: handles });
   if (context.flags.isWriter) {
-    app.addHook('onReady', async () => guardian.start());
+    let stopWatchingKills = (): void => {};
+    app.addHook('onReady', async () => {
+      guardian.start();
+      stopWatchingKills = watchRestoredKills({
+        store: context.flags,
+        decisions,
+        alerts,
+        publicUrl: context.config.publicUrl,
+        log: context.log.child({ component: 'guardian' }),
+      });
+    });
+    app.addHook('onClose', async () => stopWatchingKills());
     if (telemetry !== undefined) {
       watchCommittedTelemetry(telemetry, () => guardian.notifyFreshTelemetry());
     }

@@ -323,6 +323,7 @@ export function toNotice(
     nControl: record.nControl,
     nTreatment: record.nTreatment,
     breachedAt: record.checkedAt,
+    resolvedAt: null,
     killVersion,
     reportUrl,
   };

@@ -13,6 +13,11 @@ export function describeKillReason(input: {
   return `guardrail ${input.guardrailId} breached: ${input.metric} of variant ${input.variant} (breach ${input.breachId})`;
 }
 
+/** The breach id a guardian kill reason names, if any. */
+export function readBreachId(reason: string): string | undefined {
+  return /\(breach ([0-9a-zA-Z-]+)\)$/.exec(reason)?.[1];
+}
+
 /**
  * Kills the flag in one environment exactly once per breach: if the flag history already holds
  * a guardian kill naming this breach (a restart after the kill, before it was recorded), that

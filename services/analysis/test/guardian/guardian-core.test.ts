@@ -5,6 +5,13 @@ import {
   buildWebhookPayload,
 } from '../../src/alerts/alert-payloads.js';
 import type { AlertNotice } from '../../src/alerts/alert-notice.js';
+import type { KillMarker } from '../../src/control-plane/flag-transitions.js';
+import type { StoreChange, StoreChangeListener } from '../../src/control-plane/flag-store.js';
+import type { DecisionRecord } from '../../src/guardian/decision-repository.js';
+import {
+  findEndedGuardianKills,
+  watchRestoredKills,
+} from '../../src/guardian/watch-restored-kills.js';
 import { findRunningRollouts } from '../../src/guardian/running-rollouts.js';
 import { checkRampStages, planRampStep } from '../../src/guardian/ramp-plan.js';
 import type { RampRecord } from '../../src/guardian/ramp-repository.js';
@@ -124,6 +131,7 @@ describe('alert payloads', () => {
     nControl: 900,
     nTreatment: 880,
     breachedAt: '2026-01-01T00:00:00.000Z',
+    resolvedAt: null,
     killVersion: 7,
     reportUrl: 'http://t/api/v1/kill-reports/b1',
   };
@@ -143,6 +151,51 @@ describe('alert payloads', () => {
     });
   });
 
+  it('resolves the Alertmanager alert of a restored kill: same labels, endsAt = the restore', () => {
+    const [firing] = buildAlertmanagerAlerts(notice) as Record<string, unknown>[];
+    const resolved = {
+      ...notice,
+      outcome: 'resolved' as const,
+      resolvedAt: '2026-01-01T00:05:00.000Z',
+    };
+    const [alert] = buildAlertmanagerAlerts(resolved) as Record<string, unknown>[];
+    expect(alert!.labels).toEqual(firing!.labels);
+    expect(alert).toMatchObject({
+      startsAt: '2026-01-01T00:00:00.000Z',
+      endsAt: '2026-01-01T00:05:00.000Z',
+    });
+    expect(firing!.endsAt).toBe('2026-01-02T00:00:00.000Z');
+    expect((alert!.annotations as Record<string, string>).summary).toContain('restored');
+    expect(buildWebhookPayload(resolved)).toMatchObject({
+      event: 'tripwire.guardrail.resolved',
+      resolvedAt: '2026-01-01T00:05:00.000Z',
+    });
+  });
+
+  it('finds the guardian kills a flag change ended, by breach id', () => {
+    const marker = (environment: string, actor: string, breach: string): KillMarker => ({
+      environment,
+      version: 3,
+      actor,
+      reason: `guardrail errors breached: error_rate of variant t (breach ${breach})`,
+      killedAt: '2026-01-01T00:00:00.000Z',
+      previous: { enabled: true },
+    });
+    const before = [
+      marker('production', 'guardian', 'b-1'),
+      marker('staging', 'guardian', 'b-2'),
+      marker('eu', 'token:ops#1', 'b-3'),
+    ];
+    expect(findEndedGuardianKills(before, before)).toEqual([]);
+    expect(findEndedGuardianKills(before, [before[1]!])).toEqual([
+      { environment: 'production', breachId: 'b-1' },
+    ]);
+    expect(findEndedGuardianKills(before, [marker('production', 'guardian', 'b-9')])).toEqual([
+      { environment: 'production', breachId: 'b-1' },
+      { environment: 'staging', breachId: 'b-2' },
+    ]);
+  });
+
   it('writes a Slack-compatible text and JSON-safe interval in the webhook', () => {
     const body = buildWebhookPayload(notice);
     expect(body.text).toMatch(
@@ -156,5 +209,113 @@ describe('alert payloads', () => {
       time: Date.parse('2026-01-01T00:00:00.000Z'),
       tags: expect.arrayContaining(['tripwire', 'flag:checkout']) as unknown,
     });
+  });
+});
+
+describe('watchRestoredKills', () => {
+  const base: DecisionRecord = {
+    checkId: 'c1',
+    kind: 'check',
+    checkedAt: '2026-01-01T00:00:00.000Z',
+    flagKey: 'checkout',
+    environment: 'production',
+    flagVersion: 1,
+    guardrailId: 'errors',
+    guardrail: '{}',
+    metric: 'error_rate',
+    controlVariant: 'control',
+    variant: 'treatment',
+    state: 'breached',
+    action: 'kill',
+    actionTaken: 'kill_pending',
+    breachId: 'b-1',
+    test: 'asymptotic-confidence-sequence',
+    scale: 'relative',
+    estimate: 0.02,
+    relativeEstimate: 1,
+    intervalLower: 0.4,
+    intervalUpper: Infinity,
+    pValue: 0.001,
+    alpha: 0.05,
+    margin: 0.1,
+    nControl: 900,
+    nTreatment: 880,
+    controlMean: 0.02,
+    treatmentMean: 0.04,
+    query: 'SELECT 1',
+    exemplarTraceIds: [],
+    killVersion: null,
+    detail: '',
+  };
+  const kill: DecisionRecord = {
+    ...base,
+    checkId: 'k1',
+    kind: 'kill',
+    checkedAt: '2026-01-01T00:00:01.000Z',
+    actionTaken: 'killed',
+    killVersion: 2,
+  };
+  const marker: KillMarker = {
+    environment: 'production',
+    version: 2,
+    actor: 'guardian',
+    reason: 'guardrail errors breached: error_rate of variant treatment (breach b-1)',
+    killedAt: kill.checkedAt,
+    previous: { enabled: true },
+  };
+
+  const watch = (killedNow: KillMarker[]) => {
+    const notices: AlertNotice[] = [];
+    let listener: StoreChangeListener = () => {};
+    const markers = { current: killedNow };
+    const stop = watchRestoredKills({
+      store: {
+        list: () => [makeFlag('checkout')],
+        killsOf: () => markers.current,
+        onChange: (l) => {
+          listener = l;
+          return () => {};
+        },
+        environmentChangedAt: () => '2026-01-01T00:05:00.000Z',
+      },
+      decisions: { listKills: async () => [kill], listForBreach: async () => [base, kill] },
+      alerts: { dispatch: async (notice) => void notices.push(notice) },
+      publicUrl: 'http://t/',
+      log: { info: () => {}, warn: () => {}, error: () => {} },
+      now: () => new Date('2026-01-01T01:00:00.000Z'),
+    });
+    return { notices, markers, change: (entry: object) => listener(entry as StoreChange), stop };
+  };
+  const settle = () => new Promise((done) => setTimeout(done, 10));
+
+  it('sends the resolved alert when a change ends the guardian kill, at the change time', async () => {
+    const { notices, markers, change } = watch([marker]);
+    await settle();
+    expect(notices).toEqual([]);
+    change({ entry: { entity: 'flag', key: 'checkout', createdAt: '2026-01-01T00:02:00.000Z' } });
+    await settle();
+    expect(notices).toEqual([]);
+    markers.current = [];
+    change({ entry: { entity: 'flag', key: 'checkout', createdAt: '2026-01-01T00:03:00.000Z' } });
+    await settle();
+    expect(notices).toEqual([
+      expect.objectContaining({
+        alertId: 'b-1:resolved',
+        breachId: 'b-1',
+        outcome: 'resolved',
+        breachedAt: base.checkedAt,
+        resolvedAt: '2026-01-01T00:03:00.000Z',
+        killVersion: 2,
+        reportUrl: 'http://t/api/v1/kill-reports/b-1',
+      }),
+    ]);
+  });
+
+  it('resolves on start a recent kill that ended while the service was not watching', async () => {
+    const { notices } = watch([]);
+    await settle();
+    expect(notices).toEqual([
+      expect.objectContaining({ alertId: 'b-1:resolved', resolvedAt: '2026-01-01T00:05:00.000Z' }),
+    ]);
   });
 });

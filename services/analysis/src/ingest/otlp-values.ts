@@ -161,10 +161,46 @@ function splitBits(hi: number, lo: number): Nanos {
   return { sec, ns };
 }
 
-/** `DateTime64(9)` input text: unix seconds with nine fractional digits. */
+/** The latest instant a `DateTime64(9)` holds (2262-04-11 23:47:16.854775807 UTC). */
+export const MAX_DATETIME64_9: Readonly<Nanos> = Object.freeze({ sec: 9223372036, ns: 854775807 });
+
+/** A time clamped to what `DateTime64(9)` can hold (later times would fail the whole insert). */
+export function clampDateTime64(time: Nanos): Nanos {
+  const max = MAX_DATETIME64_9;
+  return time.sec > max.sec || (time.sec === max.sec && time.ns > max.ns) ? max : time;
+}
+
+/**
+ * `DateTime64(9)` input text `YYYY-MM-DD hh:mm:ss.nnnnnnnnn` (UTC), clamped. Not unix seconds:
+ * ClickHouse reads `sec.nnnnnnnnn` as a timestamp only when `sec` has 10 digits, so a span at
+ * time 0 (no start time) would fail its whole batch.
+ */
 export function formatDateTime64(time: Nanos): string {
-  const frac = String(time.ns);
-  return `${time.sec}.${'000000000'.slice(frac.length)}${frac}`;
+  const { sec, ns } = clampDateTime64(time);
+  const days = Math.floor(sec / 86400);
+  const inDay = sec - days * 86400;
+  const date = civilFromDays(days);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return (
+    `${String(date.year).padStart(4, '0')}-${two(date.month)}-${two(date.day)} ` +
+    `${two(Math.floor(inDay / 3600))}:${two(Math.floor(inDay / 60) % 60)}:${two(inDay % 60)}.` +
+    String(ns).padStart(9, '0')
+  );
+}
+
+/** Gregorian date of a count of days since 1970-01-01 (H. Hinnant, `civil_from_days`). */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
 /** end − start in nanoseconds (0 when end precedes start), exact below 2^53 ns (104 days). */

@@ -127,6 +127,42 @@ export class RowBuffer {
     }
   }
 
+  /**
+   * Writes `DateTime64(9)` text `YYYY-MM-DD hh:mm:ss.nnnnnnnnn` for unix time `sec`.`ns`, clamped
+   * to 2262-04-11 23:47:16.854775807 (same text as `formatDateTime64`, without allocating).
+   */
+  dateTime64(sec: number, ns: number): void {
+    if (sec > 9223372036 || (sec === 9223372036 && ns > 854775807)) {
+      sec = 9223372036;
+      ns = 854775807;
+    }
+    const days = Math.floor(sec / 86400);
+    const inDay = sec - days * 86400;
+    // Gregorian date from days since 1970-01-01 (H. Hinnant, civil_from_days).
+    const z = days + 719468;
+    const era = Math.floor(z / 146097);
+    const doe = z - era * 146097;
+    const yoe = Math.floor(
+      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+    );
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    this.padded(yoe + era * 400 + (month <= 2 ? 1 : 0), 4);
+    this.byte(0x2d);
+    this.padded(month, 2);
+    this.byte(0x2d);
+    this.padded(doy - Math.floor((153 * mp + 2) / 5) + 1, 2);
+    this.byte(0x20);
+    this.padded(Math.floor(inDay / 3600), 2);
+    this.byte(0x3a);
+    this.padded(Math.floor(inDay / 60) % 60, 2);
+    this.byte(0x3a);
+    this.padded(inDay % 60, 2);
+    this.byte(0x2e);
+    this.padded(ns, 9);
+  }
+
   /** The bytes written so far, copied into a buffer of their own; the writer starts over. */
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.pos);

@@ -479,12 +479,10 @@ function splitNanos(low: number, high: number): void {
   time.ns = ns;
 }
 
-/** `DateTime64(9)` text: unix seconds with nine fractional digits (as `formatDateTime64`). */
+/** `DateTime64(9)` text of a fixed64 time (as `formatDateTime64` writes it). */
 function writeTime(buffer: RowBuffer, low: number, high: number): void {
   splitNanos(low, high);
-  buffer.uint(time.sec);
-  buffer.byte(DOT);
-  buffer.padded(time.ns, 9);
+  buffer.dateTime64(time.sec, time.ns);
 }
 
 /** Durations past 2^53 ns (104 days) are written as JS prints them, like the old path. */
@@ -495,7 +493,6 @@ function writeDuration(buffer: RowBuffer, duration: number): void {
 
 const TAB = 0x09;
 const NEWLINE = 0x0a;
-const DOT = 0x2e;
 const COMMA = 0x2c;
 const QUOTE = 0x27;
 const LEFT_BRACKET = 0x5b;

@@ -19,13 +19,27 @@ describe('readNanos', () => {
     '1764000000999999999',
     '18446744073709551615',
   ])('splits %s exactly from a Long, a string and (when safe) a number', (text) => {
-    const expected = `${text.length > 9 ? text.slice(0, -9) : '0'}.${text.slice(-9).padStart(9, '0')}`;
+    const expected = {
+      sec: text.length > 9 ? Number(text.slice(0, -9)) : 0,
+      ns: Number(text.slice(-9)),
+    };
     const long = Long.fromString(text, true);
-    expect(formatDateTime64(readNanos(long, 't'))).toBe(expected);
-    expect(formatDateTime64(readNanos(text, 't'))).toBe(expected);
+    expect(readNanos(long, 't')).toEqual(expected);
+    expect(readNanos(text, 't')).toEqual(expected);
     if (Number.isSafeInteger(Number(text))) {
-      expect(formatDateTime64(readNanos(Number(text), 't'))).toBe(expected);
+      expect(readNanos(Number(text), 't')).toEqual(expected);
     }
+  });
+
+  it.each([
+    ['0', '1970-01-01 00:00:00.000000000'],
+    ['951782400000000001', '2000-02-29 00:00:00.000000001'],
+    ['1764000000123456789', '2025-11-24 16:00:00.123456789'],
+    ['4107542399999999999', '2100-02-28 23:59:59.999999999'],
+    ['9223372036854775807', '2262-04-11 23:47:16.854775807'],
+    ['18446744073709551615', '2262-04-11 23:47:16.854775807'],
+  ])('formats %s ns as DateTime64(9) text %s (clamped past 2262)', (text, expected) => {
+    expect(formatDateTime64(readNanos(text, 't'))).toBe(expected);
   });
 
   it('rejects a value that is not a count of nanoseconds, naming the field', () => {

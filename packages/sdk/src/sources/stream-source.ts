@@ -1,6 +1,8 @@
 import { SDK_STREAM_HEARTBEAT_MS } from '@tripwire/schema';
 import { computeBackoffDelay } from '../internal/backoff.js';
 import type { ConfigSink, ConfigSource } from './config-source.js';
+import type { EventStreamConnection } from './event-stream-request.js';
+import { requestEventStream } from './event-stream-request.js';
 import type { PollingSource } from './polling-source.js';
 import { createPollingSource } from './polling-source.js';
 import type { ServerSentEvent } from './sse-parser.js';
@@ -37,7 +39,8 @@ export function createStreamSource(options: StreamSourceOptions): ConfigSource {
 class StreamSource implements ConfigSource {
   readonly origin = 'stream' as const;
   readonly #options: StreamSourceOptions;
-  readonly #closed = new AbortController();
+  #closed = false;
+  #stream: EventStreamConnection | undefined;
   readonly #resync: PollingSource;
   #fallback: PollingSource | undefined;
   #sink: ConfigSink | undefined;
@@ -62,7 +65,8 @@ class StreamSource implements ConfigSource {
   }
 
   async close(): Promise<void> {
-    this.#closed.abort();
+    this.#closed = true;
+    this.#stream?.close();
     clearTimeout(this.#reconnectTimer);
     await Promise.all([this.#connection, this.#fallback?.close(), this.#resync.close()]);
   }
@@ -76,41 +80,35 @@ class StreamSource implements ConfigSource {
   }
 
   #connect(): void {
-    if (this.#closed.signal.aborted) return;
+    if (this.#closed) return;
     this.#connection = this.#runConnection().then(
       () => this.#onDisconnect(new Error(`stream ${this.#options.url} ended`)),
       (error: Error) => this.#onDisconnect(error),
     );
   }
 
-  async #runConnection(): Promise<void> {
-    const connection = new AbortController();
-    const signal = AbortSignal.any([this.#closed.signal, connection.signal]);
-    const idleMs = this.#options.idleTimeoutMs ?? 3 * SDK_STREAM_HEARTBEAT_MS;
-    let idle = setTimeout(() => connection.abort(), idleMs);
-    try {
-      const response = await fetch(this.#options.url, { headers: this.#headers(), signal });
-      if (!response.ok || response.body === null) {
-        await response.body?.cancel();
-        throw new Error(`GET ${this.#options.url} answered ${response.status}`);
-      }
-      let receivedAny = false;
-      const parser = new SseParser({
-        onEvent: (event) => this.#onEvent(event),
-        onRetry: (ms) => (this.#retryFloorMs = ms),
-      });
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        clearTimeout(idle);
-        idle = setTimeout(() => connection.abort(), idleMs);
+  /** One connection: resolves when the server ends it (or on close), rejects when it fails. */
+  #runConnection(): Promise<void> {
+    let receivedAny = false;
+    const parser = new SseParser({
+      onEvent: (event) => this.#onEvent(event),
+      onRetry: (ms) => (this.#retryFloorMs = ms),
+    });
+    const stream = requestEventStream({
+      url: this.#options.url,
+      headers: this.#headers(),
+      idleTimeoutMs: this.#options.idleTimeoutMs ?? 3 * SDK_STREAM_HEARTBEAT_MS,
+      onText: (text) => {
         // Healthy once bytes arrive (an event or a heartbeat): a 200 that drops at once is a failure.
-        if (!receivedAny) this.#onConnected();
-        receivedAny = true;
-        parser.push(decoder.decode(chunk, { stream: true }));
-      }
-    } finally {
-      clearTimeout(idle);
-    }
+        if (!receivedAny) {
+          receivedAny = true;
+          this.#onConnected();
+        }
+        parser.push(text);
+      },
+    });
+    this.#stream = stream;
+    return stream.done;
   }
 
   #headers(): Record<string, string> {
@@ -145,7 +143,7 @@ class StreamSource implements ConfigSource {
   }
 
   #onDisconnect(error: Error): void {
-    if (this.#closed.signal.aborted) return;
+    if (this.#closed) return;
     this.#failures += 1;
     this.#sink?.fail(error, 'stream');
     const threshold = this.#options.fallbackAfterFailures ?? 2;

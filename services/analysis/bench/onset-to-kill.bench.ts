@@ -12,6 +12,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { metrics } from '@opentelemetry/api';
+import { MeterProvider, MetricReader, type HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { addressOf, buildApp, loadConfig } from '../src/index.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -32,7 +34,50 @@ interface RunResult {
   allS: number | null;
   /** Units per arm in the breached check (treatment/control). */
   breachUnits: string;
+  /** Guardian passes during the run (early re-checks/regular) and their mean duration. */
+  passes: string;
   sent: number;
+}
+
+/** Reads the guardian's own metrics (tripwire.guardian.tick.duration) when asked. */
+class PullReader extends MetricReader {
+  protected async onForceFlush(): Promise<void> {}
+  protected async onShutdown(): Promise<void> {}
+}
+const reader = new PullReader();
+// Before the service is built: the guardian takes its meter from the global provider.
+metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+
+/** Cumulative guardian passes by trigger: count and total seconds. */
+async function readPasses(): Promise<Map<string, { count: number; sum: number }>> {
+  const { resourceMetrics } = await reader.collect();
+  const passes = new Map<string, { count: number; sum: number }>();
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (metric.descriptor.name !== 'tripwire.guardian.tick.duration') continue;
+      for (const point of (metric as HistogramMetricData).dataPoints) {
+        const trigger = String(point.attributes.trigger);
+        passes.set(trigger, { count: point.value.count, sum: point.value.sum ?? 0 });
+      }
+    }
+  }
+  return passes;
+}
+
+/** "early/regular, mean ms" of the passes between two readings. */
+function describePasses(
+  before: Map<string, { count: number; sum: number }>,
+  after: Map<string, { count: number; sum: number }>,
+): string {
+  const delta = (trigger: string) => ({
+    count: (after.get(trigger)?.count ?? 0) - (before.get(trigger)?.count ?? 0),
+    sum: (after.get(trigger)?.sum ?? 0) - (before.get(trigger)?.sum ?? 0),
+  });
+  const early = delta('telemetry');
+  const regular = delta('interval');
+  const count = early.count + regular.count;
+  const meanMs = count === 0 ? 0 : ((early.sum + regular.sum) / count) * 1000;
+  return `${early.count}/${regular.count}, ${meanMs.toFixed(0)} ms`;
 }
 
 async function main(): Promise<void> {
@@ -105,6 +150,7 @@ async function measureRun(
   // A random phase against the guardian's interval (its timer runs from the service's start).
   await sleep(Math.random() * INTERVAL_S * 1000);
   await input.api('POST', '/api/v1/flags', { flag: makeBenchFlag(flagKey) });
+  const passesBefore = await readPasses();
   input.child.send({ type: 'start', flagKey });
   await nextMessage(input.child, 'started');
   await sleep(WARMUP_S * 1000);
@@ -115,6 +161,7 @@ async function measureRun(
     nextMessage(input.child, 'killed'),
     sleep(TIMEOUT_S * 1000),
   ])) as { at: number[] } | undefined;
+  const passesAfter = await readPasses();
   input.child.send({ type: 'stop' });
   const { sent } = (await nextMessage(input.child, 'stopped')) as { sent: number };
   const committedAt = (await Promise.race([committed, sleep(1)])) as { at: number } | undefined;
@@ -131,6 +178,7 @@ async function measureRun(
     killS: since(kill === undefined ? undefined : Date.parse(kill.createdAt)),
     allS: since(killed === undefined ? undefined : Math.max(...killed.at)),
     breachUnits: breach?.units ?? '-',
+    passes: describePasses(passesBefore, passesAfter),
     sent,
   };
 }
@@ -208,11 +256,11 @@ function printTable(results: RunResult[]): void {
     `\nonset to kill: ${RATE} req/s, error rate 5% → 10% on treatment at T (after ${WARMUP_S} s), guardian every ${INTERVAL_S} s, span export every ${EXPORT_DELAY_MS} ms, ${WATCHERS + 1} SDK clients\n`,
   );
   console.log(
-    'run  T→committed (s)  T→breach (s)  breach→kill (ms)  kill→all SDKs (ms)  T→all SDKs (s)  units at breach (T/C)  requests',
+    'run  T→committed (s)  T→breach (s)  breach→kill (ms)  kill→all SDKs (ms)  T→all SDKs (s)  units at breach (T/C)  passes early/regular, mean  requests',
   );
   for (const r of results) {
     console.log(
-      `${String(r.run).padStart(3)}  ${fmt(r.committedS, 2, 15)}  ${fmt(r.breachS, 1, 12)}  ${gapMs(r.breachS, r.killS, 16)}  ${gapMs(r.killS, r.allS, 18)}  ${fmt(r.allS, 1, 14)}  ${r.breachUnits.padStart(21)}  ${String(r.sent).padStart(8)}`,
+      `${String(r.run).padStart(3)}  ${fmt(r.committedS, 2, 15)}  ${fmt(r.breachS, 1, 12)}  ${gapMs(r.breachS, r.killS, 16)}  ${gapMs(r.killS, r.allS, 18)}  ${fmt(r.allS, 1, 14)}  ${r.breachUnits.padStart(21)}  ${r.passes.padStart(27)}  ${String(r.sent).padStart(8)}`,
     );
   }
   const totals = results

@@ -8,7 +8,7 @@
  * counted: JIT, protobufjs code generation, first inserts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -134,6 +134,30 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * CPU seconds per thread group of a process (Linux): the event loop thread (`main`), libuv's
+ * pool (`libuv-worker`, where chdb runs queries and inserts), and the engine's own threads.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const close = stat.lastIndexOf(')');
+    const name =
+      tid === String(pid) ? 'main (event loop)' : stat.slice(stat.indexOf('(') + 1, close);
+    const fields = stat.slice(close + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100;
+    const group = name.replace(/[\d/]+$/, '').trim() || name;
+    groups.set(group, (groups.get(group) ?? 0) + seconds);
+  }
+  return groups;
+}
+
 interface LoadResult {
   encoding: string;
   spansPerSecond: number;
@@ -144,6 +168,8 @@ interface LoadResult {
   bodyKiB: number;
   /** Server CPU (all threads) per acknowledged span: independent of other load on the host. */
   serverCpuUsPerSpan: number;
+  /** The same split by thread group (event loop, libuv pool, engine threads). */
+  threadCpuUsPerSpan: Map<string, number>;
 }
 
 /** Keeps CONCURRENCY requests in flight for SECONDS; counts only acknowledged (200) spans. */
@@ -182,7 +208,11 @@ async function runLoad(
     });
   let started = 0;
   let cpuAtStart = 0;
-  const cpuTimer = setTimeout(() => (cpuAtStart = cpuSeconds(pid)), WARMUP_SECONDS * 1000);
+  let threadsAtStart = new Map<string, number>();
+  const cpuTimer = setTimeout(() => {
+    cpuAtStart = cpuSeconds(pid);
+    threadsAtStart = threadCpuSeconds(pid);
+  }, WARMUP_SECONDS * 1000);
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
@@ -203,6 +233,11 @@ async function runLoad(
   const elapsed = (performance.now() - started) / 1000;
   clearTimeout(cpuTimer);
   const serverCpu = cpuSeconds(pid) - cpuAtStart;
+  const threadCpuUsPerSpan = new Map<string, number>();
+  for (const [group, seconds] of threadCpuSeconds(pid)) {
+    const used = seconds - (threadsAtStart.get(group) ?? 0);
+    if (used > 0 && spans > 0) threadCpuUsPerSpan.set(group, (used * 1e6) / spans);
+  }
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
@@ -214,6 +249,7 @@ async function runLoad(
     p99: percentile(latencies, 0.99),
     bodyKiB: bodies[0]!.length / 1024,
     serverCpuUsPerSpan: spans > 0 ? (serverCpu * 1e6) / spans : NaN,
+    threadCpuUsPerSpan,
   };
 }
 
@@ -393,6 +429,18 @@ async function main(): Promise<void> {
       'server CPU µs/span': r.serverCpuUsPerSpan.toFixed(1),
       'spans/s per server core': Math.round(1e6 / r.serverCpuUsPerSpan),
     })),
+  );
+  console.log('\nServer CPU µs/span by thread (threads that used ≥ 0.5 µs/span)');
+  const groups = [...new Set(results.flatMap((r) => [...r.threadCpuUsPerSpan.keys()]))];
+  console.table(
+    groups
+      .map((group) => ({
+        thread: group,
+        ...Object.fromEntries(
+          results.map((r) => [r.encoding, (r.threadCpuUsPerSpan.get(group) ?? 0).toFixed(1)]),
+        ),
+      }))
+      .filter((row) => results.some((r) => (r.threadCpuUsPerSpan.get(row.thread) ?? 0) >= 0.5)),
   );
   await measureStages(json[0]!, proto[0]!);
 }

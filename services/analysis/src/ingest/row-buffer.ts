@@ -162,14 +162,6 @@ export class RowBuffer {
     this.byte(0x2e);
     this.padded(ns, 9);
   }
-
-  /** The bytes written so far, copied into a buffer of their own; the writer starts over. */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.pos);
-    this.buf.copy(out, 0, 0, this.pos);
-    this.pos = 0;
-    return out;
-  }
 }
 
 const BACKSLASH = 0x5c;

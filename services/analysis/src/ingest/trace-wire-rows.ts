@@ -16,6 +16,7 @@ import {
 
 /** Rows of one table as one TabSeparated body (`columns` order, one line per row). */
 export interface EncodedTableRows {
+  /** A view of the writer's reused buffer: valid until the next call (the queue copies it). */
   body: Buffer;
   rows: number;
   /** Items dropped (invalid ids): reported as `partial_success`, never stored. */
@@ -75,7 +76,7 @@ export function writeTraceRows(body: Uint8Array): EncodedTableRows {
     reader.pos = next;
   }
   checkEnd(reader, end);
-  return { body: out.take(), ...result };
+  return { body: out.buf.subarray(0, out.pos), ...result };
 }
 
 type Outcome = { rows: number; rejected: number; rejectReason: string };

@@ -2,35 +2,47 @@
  * Results benchmark (`npm run bench`): one experiment's results (every query of the results
  * endpoint plus the statistics) over EXPOSURES units and SPANS request spans generated inside
  * embedded ClickHouse with INSERT … SELECT FROM numbers() into otel_traces, so the
- * materialized views fill the per-variant tables exactly as in production. Prints the
- * generation time and cold/warm results times; asserts nothing.
+ * materialized views (0200–0203) fill exactly as in production. Prints generation time, rows and
+ * disk per table, then cold/warm times per query for the rollup path (default) and, unless
+ * BENCH_RAW=0, the per-unit path it replaced; once as the inserts left the parts and once after
+ * OPTIMIZE … FINAL. Asserts nothing.
  * Options (env): BENCH_EXPOSURES (default 100,000), BENCH_SPANS (default 1,000,000),
- * BENCH_RUNS (warm runs, default 3), BENCH_CHUNK (spans per INSERT, default 5,000,000).
+ * BENCH_RUNS (warm runs, default 3), BENCH_CHUNK (spans per INSERT, default 5,000,000),
+ * BENCH_RAW (1 = also time the per-unit queries; default 1), BENCH_DATA_DIR (keep the data there;
+ * with BENCH_REUSE=1, measure the data a previous run left there instead of generating).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { computeResults } from '../src/analysis/compute-results.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
 import { fetchArmStatistics } from '../src/analysis/fetch-arm-statistics.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type TableNames } from '../src/config.js';
 import { openClickHouse } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
+import { nameQueries } from './results-query-names.js';
 
 const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 100_000);
 const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
+const WITH_RAW = process.env.BENCH_RAW !== '0';
 const FLAG = 'bench-checkout';
 const WINDOW = 7 * 86_400;
 
 /** Exposure spans: unit u gets variant u % 2, first exposed within one day. */
-const EXPOSURE_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
+const EXPOSURE_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration, StatusCode)
 SELECT
   toDateTime64('2026-11-20 00:00:00', 9, 'UTC') + toIntervalMillisecond(intHash32(number) % 86400000),
   lower(hex(cityHash64(number, 1))), lower(hex(number)), 'tripwire.exposure', 'Internal', 'api',
+  map('service.name', 'api', 'deployment.environment.name', 'production', 'telemetry.sdk.language', 'nodejs'),
   map('feature_flag.key', {flag:String},
       'feature_flag.result.variant', if(number % 2 = 0, 'control', 'treatment'),
+      'feature_flag.result.reason', 'split',
+      'feature_flag.context.id', lower(hex(cityHash64(number))),
+      'tripwire.environment', 'production',
       'tripwire.unit.id', lower(hex(cityHash64(number)))),
   1000, 'Unset'
 FROM numbers({start:UInt64}, {count:UInt64})`;
@@ -38,19 +50,25 @@ FROM numbers({start:UInt64}, {count:UInt64})`;
 /**
  * Request spans: span n belongs to unit n % EXPOSURES, services api/payments/search, ~1% errors
  * (2% for treatment in payments), log-normal-ish latency; a unit's spans fall in a few minutes.
+ * Attributes as an instrumented HTTP server writes them (method, route, status, host, SDK).
  */
 const SPAN_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration, StatusCode)
 SELECT
   toDateTime64('2026-11-20 00:00:00', 9, 'UTC') + toIntervalMillisecond(intHash32(unit) % 86400000 + (number % 7) * 20000),
   lower(hex(cityHash64(number, 2))), lower(hex(number)),
   concat('GET /', service), if(number % 5 = 0, 'SPAN_KIND_SERVER', 'Server'), service,
-  map('cloud.region', if(unit % 3 = 0, 'eu', 'us'), 'service.version', '1.4.2'),
-  map(concat('tripwire.variant.', {flag:String}), variant, 'tripwire.unit.id', lower(hex(cityHash64(unit)))),
+  map('service.name', service, 'cloud.region', if(unit % 3 = 0, 'eu', 'us'), 'service.version', '1.4.2',
+      'deployment.environment.name', 'production', 'host.name', concat(service, '-', toString(number % 4)),
+      'telemetry.sdk.language', 'nodejs', 'telemetry.sdk.name', 'opentelemetry'),
+  map(concat('tripwire.variant.', {flag:String}), variant, 'tripwire.unit.id', lower(hex(cityHash64(unit))),
+      'http.request.method', 'GET', 'http.route', concat('/', service), 'url.path', concat('/', service),
+      'http.response.status_code', if(failed, '500', '200'), 'server.address', concat(service, '.internal')),
   toUInt64(1e6 * (5 + 20 * exp(randNormal(0, 0.5)))),
-  if(randCanonical() < if(variant = 'treatment' AND service = 'payments', 0.02, 0.01), 'Error', 'Unset')
+  if(failed, 'Error', 'Unset')
 FROM (
   SELECT number, number % {units:UInt64} AS unit, if(unit % 2 = 0, 'control', 'treatment') AS variant,
-    ['api', 'payments', 'search'][number % 3 + 1] AS service
+    ['api', 'payments', 'search'][number % 3 + 1] AS service,
+    randCanonical() < if(variant = 'treatment' AND service = 'payments', 0.02, 0.01) AS failed
   FROM numbers({start:UInt64}, {count:UInt64})
 )`;
 
@@ -60,93 +78,218 @@ async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   return [value, performance.now() - start];
 }
 
+/**
+ * Records the time of every query the client runs, by name (see `nameQueries`). Queries run one
+ * at a time here (the embedded engine serialises them anyway), so each time is the query's own
+ * and not time spent queued behind a concurrent one.
+ */
+function recordQueries(clickhouse: ClickHouseClient, tables: TableNames) {
+  const names = nameQueries(tables);
+  let log: { name: string; ms: number }[] = [];
+  let queue: Promise<unknown> = Promise.resolve();
+  const query = clickhouse.query.bind(clickhouse);
+  const runOne = async (params: Parameters<typeof query>[0]) => {
+    const start = performance.now();
+    const result = await query(params);
+    const rows: unknown = await result.json();
+    log.push({ name: names.get(params.query) ?? 'other', ms: performance.now() - start });
+    return { json: () => Promise.resolve(rows) };
+  };
+  const timed = ((params: Parameters<typeof query>[0]) => {
+    const next = queue.then(() => runOne(params));
+    queue = next.catch(() => undefined);
+    return next;
+  }) as unknown as typeof query;
+  return {
+    client: Object.assign(Object.create(clickhouse) as ClickHouseClient, { query: timed }),
+    take() {
+      const taken = log;
+      log = [];
+      return taken;
+    },
+  };
+}
+
+async function generate(clickhouse: ClickHouseClient, tables: TableNames) {
+  const insert = async (sql: string, total: number, extra: Record<string, number>) => {
+    for (let start = 0; start < total; start += CHUNK) {
+      await clickhouse.command({
+        query: sql.replace('{traces}', tables.traces),
+        query_params: { flag: FLAG, start, count: Math.min(CHUNK, total - start), ...extra },
+      });
+    }
+  };
+  const [, exposureMs] = await time(() => insert(EXPOSURE_SQL, EXPOSURES, {}));
+  const [, spanMs] = await time(() => insert(SPAN_SQL, SPANS, { units: EXPOSURES }));
+  return { exposureMs, spanMs };
+}
+
+async function describeTables(clickhouse: ClickHouseClient) {
+  const result = await clickhouse.query({
+    query: `SELECT table, sum(rows) AS rows, count() AS parts,
+      round(sum(bytes_on_disk) / 1048576) AS mib
+    FROM system.parts WHERE active AND (table LIKE 'otel_traces%' OR table LIKE 'tripwire_%')
+    GROUP BY table HAVING rows > 0 ORDER BY table`,
+    format: 'JSONEachRow',
+  });
+  return result.json<{ table: string; rows: string; parts: string; mib: string }>();
+}
+
+const FLAG_DOC = {
+  key: FLAG,
+  defaultVariant: 'control',
+  variants: [
+    { key: 'control', value: 'control' },
+    { key: 'treatment', value: 'treatment' },
+  ],
+  environments: {},
+};
+
+/** Cold then RUNS warm results, per query (median of the warm runs) and in total. */
+async function measureResults(
+  recorder: ReturnType<typeof recordQueries>,
+  tables: TableNames,
+  source: 'rollup' | 'raw',
+) {
+  const context = { clickhouse: recorder.client, tables };
+  const run = async () => {
+    const data = await fetchResultsData(context, {
+      flagKey: FLAG,
+      conversionWindowSeconds: WINDOW,
+      source,
+    });
+    return computeResults({
+      flag: FLAG_DOC,
+      alpha: 0.05,
+      conversionWindowSeconds: WINDOW,
+      now: new Date(),
+      data,
+    });
+  };
+  const [first, coldMs] = await time(run);
+  const cold = recorder.take();
+  const warm: { total: number; queries: { name: string; ms: number }[] }[] = [];
+  for (let i = 0; i < RUNS; i += 1) {
+    const [, ms] = await time(run);
+    warm.push({ total: ms, queries: recorder.take() });
+  }
+  return { first, coldMs, cold, warm };
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+function printResults(label: string, measured: Awaited<ReturnType<typeof measureResults>>) {
+  const names = [...new Set(measured.cold.map((q) => q.name))];
+  const sumOf = (queries: { name: string; ms: number }[], name: string) =>
+    queries.filter((q) => q.name === name).reduce((s, q) => s + q.ms, 0);
+  console.log(`\n${label}`);
+  console.table([
+    ...names.map((name) => ({
+      query: name,
+      'cold ms': Math.round(sumOf(measured.cold, name)),
+      'warm ms (median)': Math.round(median(measured.warm.map((w) => sumOf(w.queries, name)))),
+    })),
+    {
+      query: 'whole results (queries + statistics)',
+      'cold ms': Math.round(measured.coldMs),
+      'warm ms (median)': Math.round(median(measured.warm.map((w) => w.total))),
+    },
+  ]);
+}
+
+async function measureGuardian(clickhouse: ClickHouseClient, tables: TableNames) {
+  const rows = [];
+  for (const metric of ['error_rate', 'latency_p95'] as const) {
+    for (const source of ['auto', 'raw'] as const) {
+      if (source === 'raw' && !WITH_RAW) continue;
+      const ms: number[] = [];
+      let used = '';
+      for (let run = 0; run <= RUNS; run += 1) {
+        const [result, took] = await time(() =>
+          fetchArmStatistics(
+            { clickhouse, tables },
+            { flagKey: FLAG, guardrail: { metric }, exemplarLimit: 0, source },
+          ),
+        );
+        used = result.source;
+        if (run > 0) ms.push(took);
+      }
+      rows.push({
+        fetchArmStatistics: metric,
+        source: used,
+        'warm ms (median)': Math.round(median(ms)),
+      });
+    }
+  }
+  console.table(rows);
+}
+
+async function measureAll(clickhouse: ClickHouseClient, tables: TableNames, label: string) {
+  const recorder = recordQueries(clickhouse, tables);
+  const rollup = await measureResults(recorder, tables, 'rollup');
+  printResults(`results from the rollups, ${label}`, rollup);
+  if (WITH_RAW) {
+    const raw = await measureResults(recorder, tables, 'raw');
+    printResults(`results from the per-unit tables (before 0203), ${label}`, raw);
+  }
+  await measureGuardian(clickhouse, tables);
+  return rollup.first;
+}
+
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+  const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
   const config = loadConfig(['--data-dir', dataDir], {});
   const clickhouse = await openClickHouse(config.clickhouse);
-  const context = { clickhouse, tables: config.tables };
+  const { tables } = config;
   try {
-    await runMigrations(clickhouse, config.tables);
-    const generate = async (sql: string, total: number, extra: Record<string, number>) => {
-      for (let start = 0; start < total; start += CHUNK) {
-        await clickhouse.command({
-          query: sql.replace('{traces}', config.tables.traces),
-          query_params: { flag: FLAG, start, count: Math.min(CHUNK, total - start), ...extra },
-        });
-      }
-    };
-    const [, exposureMs] = await time(() => generate(EXPOSURE_SQL, EXPOSURES, {}));
-    const [, spanMs] = await time(() => generate(SPAN_SQL, SPANS, { units: EXPOSURES }));
-    await clickhouse.command({ query: `OPTIMIZE TABLE ${config.tables.exposures} FINAL` });
-    await clickhouse.command({ query: `OPTIMIZE TABLE ${config.tables.variantRequests} FINAL` });
-    const sizes = await clickhouse.query({
-      query: `SELECT table, sum(rows) AS rows FROM system.parts WHERE active AND table IN ({tables:Array(String)}) GROUP BY table ORDER BY table`,
-      query_params: {
-        tables: [config.tables.traces, config.tables.exposures, config.tables.variantRequests],
-      },
-      format: 'JSONEachRow',
-    });
-    const rows = await sizes.json<{ table: string; rows: string }>();
-
-    const flag = {
-      key: FLAG,
-      defaultVariant: 'control',
-      variants: [
-        { key: 'control', value: 'control' },
-        { key: 'treatment', value: 'treatment' },
-      ],
-      environments: {},
-    };
-    const runResults = async () => {
-      const data = await fetchResultsData(context, {
-        flagKey: FLAG,
-        conversionWindowSeconds: WINDOW,
-      });
-      return computeResults({
-        flag,
-        alpha: 0.05,
-        conversionWindowSeconds: WINDOW,
-        now: new Date(),
-        data,
-      });
-    };
-    const [first, coldMs] = await time(runResults);
-    const warm: number[] = [];
-    for (let run = 0; run < RUNS; run += 1) warm.push((await time(runResults))[1]);
-    const guardrail: number[] = [];
-    for (let run = 0; run < RUNS; run += 1) {
-      const [, ms] = await time(() =>
-        fetchArmStatistics(context, { flagKey: FLAG, guardrail: { metric: 'error_rate' } }),
-      );
-      guardrail.push(ms);
-    }
-    warm.sort((a, b) => a - b);
-    guardrail.sort((a, b) => a - b);
-    const median = (values: number[]) => values[Math.floor(values.length / 2)] ?? NaN;
+    await runMigrations(clickhouse, tables);
     console.log(
-      `\nResults benchmark: ${EXPOSURES.toLocaleString()} exposures, ${SPANS.toLocaleString()} request spans`,
+      `Results benchmark: ${EXPOSURES.toLocaleString()} exposures, ${SPANS.toLocaleString()} request spans, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
     );
+    const reuse = process.env.BENCH_REUSE === '1';
+    const { exposureMs, spanMs } = reuse
+      ? { exposureMs: NaN, spanMs: NaN }
+      : await generate(clickhouse, tables);
     console.table([
       {
         step: 'generate exposures (INSERT … SELECT, through the views)',
-        ms: Math.round(exposureMs),
+        s: (exposureMs / 1000).toFixed(1),
       },
       {
         step: 'generate request spans (INSERT … SELECT, through the views)',
-        ms: Math.round(spanMs),
+        s: (spanMs / 1000).toFixed(1),
       },
-      ...rows.map((row) => ({ step: `rows in ${row.table}`, ms: Number(row.rows) })),
-      { step: 'results, cold', ms: Math.round(coldMs) },
-      { step: `results, warm median of ${RUNS}`, ms: Math.round(median(warm)) },
-      { step: `results, warm best of ${RUNS}`, ms: Math.round(warm[0] ?? NaN) },
-      { step: `fetchArmStatistics(error_rate), warm median`, ms: Math.round(median(guardrail)) },
     ]);
+    console.table(await describeTables(clickhouse));
+    await measureAll(clickhouse, tables, 'parts as the inserts left them');
+    const [, optimizeMs] = await time(async () => {
+      for (const table of [
+        tables.exposures,
+        tables.variantRequests,
+        `${tables.exposures}_by_unit`,
+      ]) {
+        await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+      }
+    });
+    console.log(
+      `\nOPTIMIZE … FINAL of the per-unit tables and the by-unit rollup: ${(optimizeMs / 1000).toFixed(1)} s`,
+    );
+    console.table(await describeTables(clickhouse));
+    const first = await measureAll(clickhouse, tables, 'after OPTIMIZE FINAL');
+    console.log(
+      `data directory: ${execFileSync('du', ['-sh', dataDir]).toString().trim()}, load ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
     console.log(
       `units: ${JSON.stringify(first.units)}, error rate treatment vs control p = ${first.variants[1]?.metrics[0]?.comparison?.absolute.pValue}`,
     );
   } finally {
     await clickhouse.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    if (process.env.BENCH_DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -13,7 +13,8 @@ import {
 import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
-  buildRollupHistogramSql,
+  buildExcludedHistogramSql,
+  buildRollupMinuteHistogramSql,
   buildRollupQuantileMomentsSql,
   buildRollupRequestMomentsSql,
 } from './rollup-queries.js';
@@ -89,17 +90,44 @@ export async function fetchLatencyHistograms(
   context: AnalysisContext,
   params: ScopeParams,
   source: StatsSource = 'raw',
+  /** Rollup only: false when the caller knows no unit has requests that do not count. */
+  hasExcluded = true,
 ): Promise<{ byVariant: Map<string, LatencyHistogram>; sql: string }> {
-  const sql =
-    source === 'rollup'
-      ? buildRollupHistogramSql(context.tables)
-      : buildLatencyHistogramSql(context.tables);
+  if (source === 'rollup') return fetchRollupHistograms(context, params, hasExcluded);
+  const sql = buildLatencyHistogramSql(context.tables);
   const rows = await queryRows<{ variant: string; histogram: LatencyHistogram }>(
     context,
     sql,
     params,
   );
   return { byVariant: new Map(rows.map((row) => [row.variant, row.histogram])), sql };
+}
+
+type BucketRow = { variant: string; bucket: number; requests: string | number };
+
+/**
+ * The by-minute histograms of every unit minus those of the requests that do not count: the
+ * per-unit pass only touches units with excluded requests (usually few), not every unit.
+ */
+async function fetchRollupHistograms(
+  context: AnalysisContext,
+  params: ScopeParams,
+  hasExcluded: boolean,
+): Promise<{ byVariant: Map<string, LatencyHistogram>; sql: string }> {
+  const totalSql = buildRollupMinuteHistogramSql(context.tables);
+  const excludedSql = buildExcludedHistogramSql(context.tables);
+  const totals = await queryRows<BucketRow>(context, totalSql, params);
+  const excluded = hasExcluded ? await queryRows<BucketRow>(context, excludedSql, params) : [];
+  const minus = new Map(excluded.map((row) => [`${row.variant}\x1F${row.bucket}`, row.requests]));
+  const byVariant = new Map<string, Record<string, number>>();
+  for (const row of totals) {
+    const count = Number(row.requests) - Number(minus.get(`${row.variant}\x1F${row.bucket}`) ?? 0);
+    if (count <= 0) continue;
+    const histogram = byVariant.get(row.variant) ?? {};
+    histogram[String(row.bucket)] = count;
+    byVariant.set(row.variant, histogram);
+  }
+  return { byVariant, sql: hasExcluded ? `${totalSql};\n\n${excludedSql}` : totalSql };
 }
 
 interface QuantileMomentsRow {

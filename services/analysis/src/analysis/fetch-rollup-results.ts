@@ -1,9 +1,8 @@
 /**
- * The results endpoint's data from the rollups of migration 0203: one pass over the by-unit
- * rollup gives units, request moments, histograms, breakdown sums and the exposure series; a
- * second gives the quantile moments; the request series comes from the by-minute rollup (minus
- * what units that do not count contributed, when there are any); conversions look up only the
- * converting units. Same numbers as the raw queries (`fetchResultsData({ source: 'raw' })`) up
+ * The results endpoint's data from the rollups of migration 0203: passes over the by-unit
+ * rollup (FINAL) give units and request moments, histograms, quantile moments, breakdown and the
+ * exposure series; the request series comes from the by-minute rollup (minus what units that do
+ * not count contributed, when there are any); conversions look up only the converting units. Same numbers as the raw queries (`fetchResultsData({ source: 'raw' })`) up
  * to floating-point summation order.
  */
 import type { QuantileStats } from '@tripwire/stats';
@@ -12,11 +11,11 @@ import { fetchConversionStats } from './fetch-conversion-stats.js';
 import type { FetchResultsDataOptions } from './fetch-results-data.js';
 import {
   buildRequestMoments,
+  fetchLatencyHistograms,
   fetchQuantileStats,
   type RequestMomentSums,
   type RequestMoments,
 } from './fetch-request-stats.js';
-import type { LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
   chooseBucketSeconds,
@@ -29,23 +28,25 @@ import {
 import {
   buildExcludedRequestSeriesSql,
   buildRollupArmsSql,
+  buildRollupBreakdownSql,
+  buildRollupExposureSeriesSql,
   buildRollupConversionEventsSql,
   buildRollupRequestSeriesSql,
   buildRollupTimeRangeSql,
   UNEXPOSED_GROUP,
 } from './rollup-queries.js';
 
-/** Breakdown sums per "dimension \x1F segment": units, n, n², e, e², e·n, l, l², l·n. */
-type BreakdownSums = [string[], number[], number[], number[], number[], number[], ...number[][]];
-
 interface ArmRow extends RequestMomentSums {
   variant: string;
   first_exposure_ms: string | number;
   request_units: string | number;
-  histogram: LatencyHistogram;
-  breakdown: BreakdownSums;
-  exposure_series: [number[], (string | number)[]];
   excluded_request_units: string | number;
+}
+
+interface BreakdownRow extends RequestMomentSums {
+  variant: string;
+  dimension: string;
+  segment: string;
 }
 
 export async function fetchRollupResultsData(
@@ -62,18 +63,15 @@ export async function fetchRollupResultsData(
     range === undefined || Number(range.rows) === 0
       ? 60
       : chooseBucketSeconds(range.first_minute, range.last_minute);
-  const arms = await queryRows<ArmRow>(context, buildRollupArmsSql(context.tables), {
-    ...params,
-    bucketSeconds,
-  });
+  const arms = await queryRows<ArmRow>(context, buildRollupArmsSql(context.tables), params);
   const valid = arms.filter((row) => row.variant !== '' && row.variant !== UNEXPOSED_GROUP);
-  const quantiles = await fetchRollupQuantiles(context, params, valid);
+  const excluded = arms.some((row) => Number(row.excluded_request_units) > 0);
+  const quantiles = await fetchRollupQuantiles(context, params, excluded);
   const windowUnits = new Map(valid.map((row) => [row.variant, Number(row.units)]));
   const conversions = await fetchRollupConversions(context, params, {
     windowSeconds: options.conversionWindowSeconds,
     windowUnits,
   });
-  const excluded = arms.some((row) => Number(row.excluded_request_units) > 0);
   const requestRows = await fetchRollupRequestSeries(
     context,
     { ...params, bucketSeconds },
@@ -89,8 +87,14 @@ export async function fetchRollupResultsData(
     requests: buildArmMoments(valid),
     quantiles,
     conversions,
-    breakdown: buildBreakdownCells(valid),
-    series: { bucketSeconds, rows: [...requestRows, ...buildExposureSeries(valid)] },
+    breakdown: await fetchRollupBreakdown(context, params),
+    series: {
+      bucketSeconds,
+      rows: [
+        ...requestRows,
+        ...(await fetchRollupExposureSeries(context, { ...params, bucketSeconds })),
+      ],
+    },
   };
 }
 
@@ -106,13 +110,10 @@ function buildArmMoments(rows: readonly ArmRow[]): Map<string, RequestMoments> {
 async function fetchRollupQuantiles(
   context: AnalysisContext,
   params: ScopeParams,
-  rows: readonly ArmRow[],
+  hasExcluded: boolean,
 ): Promise<ResultsData['quantiles']> {
-  const histograms = new Map(
-    rows
-      .filter((row) => Number(row.request_units) > 0)
-      .map((row) => [row.variant, row.histogram] as const),
-  );
+  const histograms = (await fetchLatencyHistograms(context, params, 'rollup', hasExcluded))
+    .byVariant;
   const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
   const fetched = await fetchQuantileStats(context, {
     params,
@@ -152,59 +153,37 @@ async function fetchRollupConversions(
   return out;
 }
 
-/** Breakdown cells in the raw query's order (dimension, segment, variant). */
-function buildBreakdownCells(rows: readonly ArmRow[]): BreakdownCell[] {
-  const cells: BreakdownCell[] = [];
-  for (const row of rows) {
-    const [keys, ...sums] = row.breakdown;
-    keys.forEach((key, i) => {
-      const [dimension = '', segment = ''] = splitOnce(key);
-      const at = (k: number) => Number(sums[k]?.[i] ?? 0);
-      cells.push({
-        dimension,
-        segment,
-        variant: row.variant,
-        moments: buildRequestMoments({
-          units: at(0),
-          sum_requests: at(1),
-          sum_requests_sq: at(2),
-          sum_errors: at(3),
-          sum_errors_sq: at(4),
-          sum_errors_requests: at(5),
-          sum_latency: at(6),
-          sum_latency_sq: at(7),
-          sum_latency_requests: at(8),
-        }),
-      });
-    });
-  }
-  const order = (cell: BreakdownCell) => [cell.dimension, cell.segment, cell.variant];
-  return cells.sort((a, b) => compareTuples(order(a), order(b)));
+async function fetchRollupBreakdown(
+  context: AnalysisContext,
+  params: ScopeParams,
+): Promise<BreakdownCell[]> {
+  const rows = await queryRows<BreakdownRow>(
+    context,
+    buildRollupBreakdownSql(context.tables),
+    params,
+  );
+  return rows.map((row) => ({
+    dimension: row.dimension,
+    segment: row.segment,
+    variant: row.variant,
+    moments: buildRequestMoments(row),
+  }));
 }
 
-function splitOnce(key: string): [string, string] {
-  const at = key.indexOf('\x1F');
-  return [key.slice(0, at), key.slice(at + 1)];
-}
-
-function compareTuples(a: readonly string[], b: readonly string[]): number {
-  for (let i = 0; i < a.length; i += 1) {
-    const x = a[i] ?? '';
-    const y = b[i] ?? '';
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return 0;
-}
-
-function buildExposureSeries(rows: readonly ArmRow[]): SeriesRow[] {
-  return rows.flatMap((row) => {
-    const [buckets, counts] = row.exposure_series;
-    return buckets.map((bucket, i) => ({
-      variant: row.variant,
-      bucket: Number(bucket),
-      units: Number(counts[i] ?? 0),
-    }));
-  });
+async function fetchRollupExposureSeries(
+  context: AnalysisContext,
+  params: ScopeParams & { bucketSeconds: number },
+): Promise<SeriesRow[]> {
+  const rows = await queryRows<{ variant: string; bucket: number; units: string | number }>(
+    context,
+    buildRollupExposureSeriesSql(context.tables),
+    params,
+  );
+  return rows.map((row) => ({
+    variant: row.variant,
+    bucket: row.bucket,
+    units: Number(row.units),
+  }));
 }
 
 /**

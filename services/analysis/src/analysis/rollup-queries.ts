@@ -51,13 +51,10 @@ export function buildRollupUnitsCte(tables: TableNames): string {
 export const UNEXPOSED_GROUP = '\x1Fnone';
 
 /**
- * Everything per arm that one pass over the units gives ('' = the multi-variant units, counted
- * only; UNEXPOSED_GROUP = units with requests but no exposure): units and first exposure; the
- * request moments of units with requests (delta method);
- * the arm's merged latency histogram (bucket → count); breakdown sums per "dimension \x1F
- * segment" (units, n, n², e, e², e·n, l, l², l·n); units first exposed per {bucketSeconds}
- * bucket; units with request sums that do not count (they decide whether the time series needs a
- * correction).
+ * Per group of units — an arm (valid units), '' (multi-variant units) or UNEXPOSED_GROUP (units
+ * with requests but no exposure) —: units, first exposure, units with requests and their request
+ * moments (valid units only; delta method), and units with request sums that do not count (they
+ * decide whether the time series needs a correction).
  */
 export function buildRollupArmsSql(tables: TableNames): string {
   return `WITH ${buildRollupUnitsCte(tables)}
@@ -68,31 +65,47 @@ SELECT multiIf(valid, arm, arm_count > 1, '', '\\x1Fnone') AS variant,
   sumIf(n, valid) AS sum_requests, sumIf(n * n, valid) AS sum_requests_sq,
   sumIf(e, valid) AS sum_errors, sumIf(e * e, valid) AS sum_errors_sq, sumIf(e * n, valid) AS sum_errors_requests,
   sumIf(l, valid) AS sum_latency, sumIf(l * l, valid) AS sum_latency_sq, sumIf(l * n, valid) AS sum_latency_requests,
-  CAST(sumMapIf(
-    arrayMap(k -> toUInt16(k - base), arrayFilter(k -> k >= base AND k < base + 65536, latency_histogram.1)),
-    arrayFilter((c, k) -> k >= base AND k < base + 65536, latency_histogram.2, latency_histogram.1),
-    valid
-  ), 'Map(UInt16, UInt64)') AS histogram,
-  sumMapIf(cell_keys,
-    arrayMap(i -> 1., cells), arrayMap(i -> cn[i], cells), arrayMap(i -> cn[i] * cn[i], cells),
-    arrayMap(i -> ce[i], cells), arrayMap(i -> ce[i] * ce[i], cells), arrayMap(i -> ce[i] * cn[i], cells),
-    arrayMap(i -> cl[i], cells), arrayMap(i -> cl[i] * cl[i], cells), arrayMap(i -> cl[i] * cn[i], cells),
-    valid
-  ) AS breakdown,
-  sumMapIf([toUnixTimestamp(toStartOfInterval(fromUnixTimestamp64Nano(first_ns), toIntervalSecond({bucketSeconds:UInt32})))], [toUInt64(1)], valid) AS exposure_series,
   countIf(excluded_requests) AS excluded_request_units
-FROM (
-  SELECT *,
-    concat(arm, ${SEP}) AS prefix,
-    arrayFilter(i -> startsWith(segments.1[i], prefix), arrayEnumerate(segments.1)) AS cells,
-    arrayMap(i -> substring(segments.1[i], length(prefix) + 1), cells) AS cell_keys,
-    arrayMap(x -> toFloat64(x), segments.2) AS cn,
-    arrayMap(x -> toFloat64(x), segments.3) AS ce,
-    segments.4 AS cl
-  FROM units
-)
+FROM units
 GROUP BY variant
 ORDER BY variant`;
+}
+
+/** Per arm and {bucketSeconds} bucket: valid units first exposed in it. */
+export function buildRollupExposureSeriesSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant,
+  toUnixTimestamp(toStartOfInterval(fromUnixTimestamp64Nano(first_ns), toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
+  count() AS units
+FROM units
+WHERE valid
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/**
+ * Per arm, dimension and segment: the per-unit moments of the valid units' requests stamped with
+ * their arm (cells of other variants left out). ARRAY JOIN + GROUP BY: far cheaper than sumMap
+ * over parallel arrays.
+ */
+export function buildRollupBreakdownSql(tables: TableNames): string {
+  return `WITH ${buildRollupUnitsCte(tables)}
+SELECT arm AS variant,
+  substring(cell, length(arm) + 2) AS cell_key,
+  substring(cell_key, 1, position(cell_key, ${SEP}) - 1) AS dimension,
+  substring(cell_key, position(cell_key, ${SEP}) + 1) AS segment,
+  count() AS units,
+  sum(cn) AS sum_requests, sum(cn * cn) AS sum_requests_sq,
+  sum(ce) AS sum_errors, sum(ce * ce) AS sum_errors_sq, sum(ce * cn) AS sum_errors_requests,
+  sum(cl) AS sum_latency, sum(cl * cl) AS sum_latency_sq, sum(cl * cn) AS sum_latency_requests
+FROM (
+  SELECT arm, cell, toFloat64(cell_n) AS cn, toFloat64(cell_e) AS ce, cell_l AS cl
+  FROM units
+  ARRAY JOIN segments.1 AS cell, segments.2 AS cell_n, segments.3 AS cell_e, segments.4 AS cell_l
+  WHERE valid AND startsWith(cell, concat(arm, ${SEP}))
+)
+GROUP BY variant, cell
+ORDER BY dimension, segment, variant`;
 }
 
 /** Per arm: request moments only (the guardian's error_rate / latency_mean). */
@@ -109,18 +122,36 @@ GROUP BY variant
 ORDER BY variant`;
 }
 
-/** Per arm: the merged latency histogram of valid units (the guardian's quantile metrics). */
-export function buildRollupHistogramSql(tables: TableNames): string {
+/**
+ * Per stamped variant and latency bucket: server-span requests of every unit (valid or not),
+ * from the by-minute rollup. Equal to the arms' histograms when no unit has requests that do not
+ * count; otherwise subtract `buildExcludedHistogramSql`.
+ */
+export function buildRollupMinuteHistogramSql(tables: TableNames): string {
+  const { byMinute } = rollupTables(tables);
+  return `SELECT variant, bucket, sum(bucket_count) AS requests
+FROM ${byMinute}
+ARRAY JOIN mapKeys(latency_histogram) AS bucket, mapValues(latency_histogram) AS bucket_count
+WHERE flag_key = {flagKey:String} AND span_kind = 'server'
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/** Per stamped variant and latency bucket: the server-span requests that do not count. */
+export function buildExcludedHistogramSql(tables: TableNames): string {
   return `WITH ${buildRollupUnitsCte(tables)}
-SELECT arm AS variant,
-  CAST(sumMap(
-    arrayMap(k -> toUInt16(k - base), arrayFilter(k -> k >= base AND k < base + 65536, latency_histogram.1)),
-    arrayFilter((c, k) -> k >= base AND k < base + 65536, latency_histogram.2, latency_histogram.1)
-  ), 'Map(UInt16, UInt64)') AS histogram
-FROM units
-WHERE valid AND has_requests
-GROUP BY variant
-ORDER BY variant`;
+SELECT stamped AS variant, toUInt16(key - stamped_base) AS bucket, sum(bucket_count) AS requests
+FROM (
+  SELECT stamped, bitShiftLeft(bitAnd(cityHash64(stamped), 281474976710655), 16) AS stamped_base,
+    latency_histogram.1 AS keys, latency_histogram.2 AS counts
+  FROM units
+  ARRAY JOIN requests.1 AS stamped
+  WHERE excluded_requests AND NOT (valid AND stamped = arm)
+)
+ARRAY JOIN keys AS key, counts AS bucket_count
+WHERE key >= stamped_base AND key < stamped_base + 65536
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
 }
 
 /**

@@ -63,7 +63,8 @@ FROM (
 GROUP BY flag_key, unit_id;
 
 -- {{variantRequests}}_by_minute: requests per flag, stamped variant, span kind and minute (all
--- units, valid or not): the time series and the flag's request time range come from here.
+-- units, valid or not), with the latency histogram: the time series, the flag's request time
+-- range and (when no unit's requests must be left out) the arms' latency histograms come from here.
 CREATE TABLE IF NOT EXISTS {{variantRequests}}_by_minute (
     flag_key LowCardinality(String),
     variant LowCardinality(String),
@@ -71,15 +72,21 @@ CREATE TABLE IF NOT EXISTS {{variantRequests}}_by_minute (
     minute DateTime,
     requests SimpleAggregateFunction(sum, UInt64),
     errors SimpleAggregateFunction(sum, UInt64),
-    latency_sum_ms SimpleAggregateFunction(sum, Float64)
+    latency_sum_ms SimpleAggregateFunction(sum, Float64),
+    latency_histogram SimpleAggregateFunction(sumMap, Map(UInt16, UInt64))
 ) ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(minute)
 ORDER BY (flag_key, variant, span_kind, minute);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{variantRequests}}_by_minute_mv TO {{variantRequests}}_by_minute AS
 SELECT flag_key, variant, span_kind, minute,
-    toUInt64(sum(requests)) AS requests, toUInt64(sum(errors)) AS errors, sum(latency_sum_ms) AS latency_sum_ms
-FROM {{variantRequests}}
+    toUInt64(sum(n)) AS requests, toUInt64(sum(e)) AS errors, sum(l) AS latency_sum_ms,
+    sumMap(h) AS latency_histogram
+FROM (
+    SELECT flag_key, variant, span_kind, minute, requests AS n, errors AS e, latency_sum_ms AS l,
+        latency_histogram AS h
+    FROM {{variantRequests}}
+)
 GROUP BY flag_key, variant, span_kind, minute;
 
 -- Backfill from what 0200/0201 already hold (rows written while this migration runs could be
@@ -123,6 +130,7 @@ FROM (
 GROUP BY flag_key, unit_id;
 
 INSERT INTO {{variantRequests}}_by_minute
-SELECT flag_key, variant, span_kind, minute, toUInt64(sum(requests)), toUInt64(sum(errors)), sum(latency_sum_ms)
+SELECT flag_key, variant, span_kind, minute, toUInt64(sum(requests)), toUInt64(sum(errors)), sum(latency_sum_ms),
+    sumMap(latency_histogram)
 FROM {{variantRequests}}
 GROUP BY flag_key, variant, span_kind, minute;

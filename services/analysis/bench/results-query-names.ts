@@ -1,0 +1,63 @@
+/**
+ * Names of the analysis queries by their SQL text (the text is fixed per table set), so the
+ * results bench can time each query the endpoint runs.
+ */
+import {
+  buildConversionMomentsSql,
+  buildLatencyHistogramSql,
+  buildQuantileMomentsSql,
+  buildRequestMomentsSql,
+  buildUnitCountsSql,
+} from '../src/analysis/arm-queries.js';
+import {
+  buildBreakdownSql,
+  buildConversionEventsSql,
+  buildExposureSeriesSql,
+  buildRequestSeriesSql,
+  buildTimeRangeSql,
+} from '../src/analysis/results-queries.js';
+import {
+  buildExcludedHistogramSql,
+  buildExcludedRequestSeriesSql,
+  buildRollupArmsSql,
+  buildRollupBreakdownSql,
+  buildRollupConversionEventsSql,
+  buildRollupConversionMomentsSql,
+  buildRollupExposureSeriesSql,
+  buildRollupMinuteHistogramSql,
+  buildRollupQuantileMomentsSql,
+  buildRollupRequestMomentsSql,
+  buildRollupRequestSeriesSql,
+  buildRollupTimeRangeSql,
+  buildRollupWindowUnitsSql,
+} from '../src/analysis/rollup-queries.js';
+import type { TableNames } from '../src/config.js';
+
+export function nameQueries(tables: TableNames): Map<string, string> {
+  const named: [string, (t: TableNames) => string][] = [
+    ['raw: unit counts (SRM)', buildUnitCountsSql],
+    ['raw: arm request moments', buildRequestMomentsSql],
+    ['raw: latency histograms', buildLatencyHistogramSql],
+    ['raw: quantile moments (CIs)', buildQuantileMomentsSql],
+    ['raw: conversion events', buildConversionEventsSql],
+    ['raw: conversion moments + CUPED', buildConversionMomentsSql],
+    ['raw: breakdowns', buildBreakdownSql],
+    ['raw: time range', buildTimeRangeSql],
+    ['raw: request series', buildRequestSeriesSql],
+    ['raw: exposure series', buildExposureSeriesSql],
+    ['rollup: time range', buildRollupTimeRangeSql],
+    ['rollup: units (SRM) + arm request moments', buildRollupArmsSql],
+    ['rollup: latency histograms, by minute', buildRollupMinuteHistogramSql],
+    ['rollup: latency histograms of excluded units', buildExcludedHistogramSql],
+    ['rollup: quantile moments (CIs)', buildRollupQuantileMomentsSql],
+    ['rollup: breakdowns', buildRollupBreakdownSql],
+    ['rollup: exposure series', buildRollupExposureSeriesSql],
+    ['rollup: conversion events', buildRollupConversionEventsSql],
+    ['rollup: conversion moments + CUPED', buildRollupConversionMomentsSql],
+    ['rollup: conversion window units', buildRollupWindowUnitsSql],
+    ['rollup: request series', buildRollupRequestSeriesSql],
+    ['rollup: excluded request series', buildExcludedRequestSeriesSql],
+    ['rollup: arm request moments', buildRollupRequestMomentsSql],
+  ];
+  return new Map(named.map(([name, build]) => [build(tables), name]));
+}

@@ -211,7 +211,7 @@ export class BatchQueue {
 }
 
 /** Buffers kept per lane between inserts (each grows to a batch's size and stays that big). */
-const MAX_SPARE_BUFFERS = 2;
+const MAX_SPARE_BUFFERS = 1;
 
 function newBatch(spare: RowBuffer[]): Batch {
   return { buffer: spare.pop() ?? new RowBuffer(1 << 16), rows: 0, waiting: [] };

@@ -18,14 +18,15 @@ export function createReader(body: Uint8Array): Reader {
 }
 
 /**
- * Reads a tag inside a message ending at `end` and returns its field number; `wireType` is then
- * in `lastWireType`. A declared field sent with another wire type is an error.
+ * Reads a tag and returns its field number (remembering it and its wire type for `skipField`).
+ * A declared field sent with another wire type is an error; undeclared fields are for skipping.
  */
 export function readField(reader: Reader, fields: WireFields<string>): number {
   const tag = reader.tag();
   const field = tag >>> 3;
   const wireType = tag & 7;
   lastWireType = wireType;
+  lastField = field;
   const expected = field < fields.wireType.length ? fields.wireType[field]! : -1;
   if (expected !== -1 && expected !== wireType) {
     throw new WireError(
@@ -35,12 +36,13 @@ export function readField(reader: Reader, fields: WireFields<string>): number {
   return field;
 }
 
-/** Wire type of the tag `readField` read last. */
-export let lastWireType = 0;
+/** Wire type and field number of the tag `readField` read last (for `skipField`). */
+let lastWireType = 0;
+let lastField = 0;
 
-/** Skips the value of the field just read. */
+/** Skips the value of the field just read (field number 0 is an error, as in protobufjs). */
 export function skipField(reader: Reader): void {
-  reader.skipType(lastWireType);
+  reader.skipType(lastWireType, 0, lastField);
 }
 
 /**

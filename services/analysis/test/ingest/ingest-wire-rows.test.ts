@@ -283,6 +283,43 @@ describe('protobuf traces written straight from the wire', () => {
   });
 });
 
+describe('fields the definitions do not declare', () => {
+  it('are skipped at every level, as protobufjs skips them', async () => {
+    const spanType = OtlpMessages.traceRequest.lookupType('otlp.Span');
+    const unknown = protobuf.Writer.create()
+      .uint32((99 << 3) | 2)
+      .string('from a newer proto')
+      .uint32((98 << 3) | 0)
+      .uint64(12345)
+      .uint32((97 << 3) | 1)
+      .fixed64(7)
+      .uint32((96 << 3) | 5)
+      .fixed32(7)
+      .finish();
+    const spanBytes = Buffer.concat([
+      spanType.encode(spanType.fromObject(span())).finish(),
+      unknown,
+    ]);
+    const wrap = (field: number, bytes: Uint8Array, extra: Uint8Array = unknown) =>
+      Buffer.concat([
+        protobuf.Writer.create()
+          .uint32((field << 3) | 2)
+          .bytes(bytes)
+          .finish(),
+        extra,
+      ]);
+    const scope = OtlpMessages.traceRequest.lookupType('otlp.InstrumentationScope');
+    const scopeBytes = scope
+      .encode(scope.fromObject({ name: 'n', version: 'unknown-fields' }))
+      .finish();
+    const scopeSpans = Buffer.concat([wrap(1, scopeBytes), wrap(2, spanBytes)]);
+    const body = wrap(1, wrap(2, scopeSpans));
+    const { wire, wireRows, oldRows } = await storeBothWays(body, 'unknown-fields');
+    expect(wire.rows).toBe(1);
+    expect(wireRows).toEqual(oldRows);
+  });
+});
+
 describe('malformed protobuf bodies', () => {
   const whole = encode(
     request(

@@ -191,7 +191,8 @@ export class BatchQueue {
       .finally(() => {
         this.#queuedRows -= rows;
         buffer.pos = 0;
-        if (lane.spare.length < MAX_SPARE_BUFFERS) lane.spare.push(buffer);
+        const reusable = buffer.buf.length <= MAX_SPARE_BYTES;
+        if (reusable && lane.spare.length < MAX_SPARE_BUFFERS) lane.spare.push(buffer);
         lane.inFlight = false;
         this.#schedule(lane);
         if (this.#closing && this.#queuedRows === 0) this.#drained?.();
@@ -212,6 +213,8 @@ export class BatchQueue {
 
 /** Buffers kept per lane between inserts (each grows to a batch's size and stays that big). */
 const MAX_SPARE_BUFFERS = 1;
+/** A buffer grown past this by one huge request is let go rather than kept. */
+const MAX_SPARE_BYTES = 64 * 1024 * 1024;
 
 function newBatch(spare: RowBuffer[]): Batch {
   return { buffer: spare.pop() ?? new RowBuffer(1 << 16), rows: 0, waiting: [] };

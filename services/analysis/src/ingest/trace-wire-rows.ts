@@ -25,6 +25,7 @@ export interface EncodedTableRows {
   rejectReason: string;
 }
 
+const OUT_BYTES = 1 << 20;
 const REQUEST = readWireFields('ExportTraceServiceRequest', ['resourceSpans']);
 const RESOURCE_SPANS = readWireFields('ResourceSpans', ['resource', 'scopeSpans']);
 const RESOURCE = readWireFields('Resource', ['attributes']);
@@ -48,7 +49,7 @@ const STATUS = readWireFields('Status', ['message', 'code']);
 const EVENT = readWireFields('SpanEvent', ['timeUnixNano', 'name', 'attributes']);
 const LINK = readWireFields('SpanLink', ['traceId', 'spanId', 'traceState', 'attributes']);
 
-const out = new RowBuffer(1 << 20);
+let out = new RowBuffer(OUT_BYTES);
 /** ServiceName, ResourceAttributes, ScopeName, ScopeVersion: written once per scope. */
 const shared = new RowBuffer(1 << 12);
 const resourceAttributes = new RangeList();
@@ -62,6 +63,8 @@ const resourceAttributes = new RangeList();
 export function writeTraceRows(body: Uint8Array): EncodedTableRows {
   const reader = createReader(body);
   const result = { rows: 0, rejected: 0, rejectReason: '' };
+  // The previous call's view has been copied by now; let go of memory one huge request grew.
+  if (out.buf.length > 16 * OUT_BYTES) out = new RowBuffer(OUT_BYTES);
   out.pos = 0;
   let r = 0;
   const end = reader.len;

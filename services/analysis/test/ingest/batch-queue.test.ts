@@ -132,6 +132,43 @@ describe('BatchQueue', () => {
     expect(request.done).toBe(true);
   });
 
+  it("copies a request's rows before returning, so the caller may reuse its buffer", async () => {
+    const { calls, insert } = controlledInsert();
+    const queue = new BatchQueue({ insert, batchRows: 10, flushIntervalMs: 1, maxQueueRows: 100 });
+    const reused = Buffer.from('a\n');
+    const first = settled(queue.enqueue([{ ...part('t', []), rows: 1, body: reused }]));
+    reused.write('b\n');
+    const second = settled(queue.enqueue([{ ...part('t', []), rows: 1, body: reused }]));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(calls.map((call) => call.rows)).toEqual([['a', 'b']]);
+    calls[0]!.commit();
+    await tick();
+    expect(first.done && second.done).toBe(true);
+  });
+
+  it('inserts rows of one table in different formats separately', async () => {
+    const { calls, insert } = controlledInsert();
+    const formats: string[] = [];
+    const queue = new BatchQueue({
+      insert: (table, batch) => {
+        formats.push(batch.format);
+        return insert(table, batch);
+      },
+      batchRows: 1,
+      flushIntervalMs: 1000,
+      maxQueueRows: 10,
+    });
+    const request = settled(
+      queue.enqueue([part('t', ['json']), { ...part('t', ['tsv']), format: 'TabSeparated' }]),
+    );
+    await tick();
+    expect(calls.map((call) => call.rows)).toEqual([['json'], ['tsv']]);
+    expect(formats).toEqual(['JSONCompactEachRow', 'TabSeparated']);
+    for (const call of calls) call.commit();
+    await tick();
+    expect(request.done).toBe(true);
+  });
+
   it('flushes everything accepted on close, then refuses new rows', async () => {
     const { calls, insert } = controlledInsert();
     const queue = new BatchQueue({

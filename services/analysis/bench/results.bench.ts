@@ -9,7 +9,9 @@
  * Options (env): BENCH_EXPOSURES (default 100,000), BENCH_SPANS (default 1,000,000),
  * BENCH_RUNS (warm runs, default 3), BENCH_CHUNK (spans per INSERT, default 5,000,000),
  * BENCH_RAW (1 = also time the per-unit queries; default 1), BENCH_DATA_DIR (keep the data there;
- * with BENCH_REUSE=1, measure the data a previous run left there instead of generating).
+ * with BENCH_REUSE=1, measure the data a previous run left there instead of generating),
+ * BENCH_WITHOUT_ROLLUPS=1 (drop 0203's views before generating, to measure what they add to
+ * inserts; then only the per-unit path can answer, so nothing else is measured).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -237,6 +239,16 @@ async function measureAll(clickhouse: ClickHouseClient, tables: TableNames, labe
   return rollup.first;
 }
 
+async function dropRollupViews(clickhouse: ClickHouseClient, tables: TableNames) {
+  for (const view of [
+    `${tables.exposures}_by_unit_exposures_mv`,
+    `${tables.exposures}_by_unit_requests_mv`,
+    `${tables.variantRequests}_by_minute_mv`,
+  ]) {
+    await clickhouse.command({ query: `DROP VIEW IF EXISTS ${view}` });
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
   const config = loadConfig(['--data-dir', dataDir], {});
@@ -249,6 +261,14 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(' ')}`,
     );
+    if (process.env.BENCH_WITHOUT_ROLLUPS === '1') {
+      await dropRollupViews(clickhouse, tables);
+      const { exposureMs, spanMs } = await generate(clickhouse, tables);
+      console.log(
+        `without 0203's views: exposures ${(exposureMs / 1000).toFixed(1)} s, spans ${(spanMs / 1000).toFixed(1)} s`,
+      );
+      return;
+    }
     const reuse = process.env.BENCH_REUSE === '1';
     const { exposureMs, spanMs } = reuse
       ? { exposureMs: NaN, spanMs: NaN }

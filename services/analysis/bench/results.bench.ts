@@ -2,7 +2,8 @@
  * Results benchmark (`npm run bench`): one experiment's results (every query of the results
  * endpoint plus the statistics) over EXPOSURES units and SPANS request spans generated inside
  * embedded ClickHouse with INSERT … SELECT FROM numbers() into otel_traces, so the
- * materialized views (0200–0203) fill exactly as in production. Prints generation time, rows and
+ * materialized views (0200–0203) fill exactly as in production; 15% of units convert (10% after
+ * exposure, 5% before it). Prints generation time, rows and
  * disk per table, then cold/warm times per query for the rollup path (default) and, unless
  * BENCH_RAW=0, the per-unit path it replaced; once as the inserts left the parts and once after
  * OPTIMIZE … FINAL. Asserts nothing.
@@ -74,6 +75,21 @@ FROM (
   FROM numbers({start:UInt64}, {count:UInt64})
 )`;
 
+/**
+ * Conversion spans ('purchase'): 10% of units one hour after their exposure, 5% two hours
+ * before it (the CUPED pre-period).
+ */
+const CONVERSION_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
+SELECT
+  toDateTime64('2026-11-20 00:00:00', 9, 'UTC') + toIntervalMillisecond(intHash32(unit) % 86400000)
+    + toIntervalSecond(if(cityHash64(unit, 3) % 20 < 2, 3600, -7200)),
+  lower(hex(cityHash64(unit, 3))), lower(hex(unit)), 'tripwire.conversion', 'Internal', 'shop',
+  map('tripwire.unit.id', lower(hex(cityHash64(unit))), 'tripwire.conversion.event', 'purchase',
+      'tripwire.conversion.value', '42.5'),
+  1000, 'Unset'
+FROM (SELECT number AS unit FROM numbers({start:UInt64}, {count:UInt64}))
+WHERE cityHash64(unit, 3) % 20 IN (0, 1, 2)`;
+
 async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
   const value = await work();
@@ -123,6 +139,7 @@ async function generate(clickhouse: ClickHouseClient, tables: TableNames) {
   };
   const [, exposureMs] = await time(() => insert(EXPOSURE_SQL, EXPOSURES, {}));
   const [, spanMs] = await time(() => insert(SPAN_SQL, SPANS, { units: EXPOSURES }));
+  await insert(CONVERSION_SQL, EXPOSURES, {});
   return { exposureMs, spanMs };
 }
 

@@ -149,6 +149,60 @@ describe('stream source', () => {
     expect(server.openStreams).toBe(1);
   });
 
+  it('reports a non-2xx answer with the URL and connects again', async () => {
+    let connections = 0;
+    server.onStream((res) => {
+      connections += 1;
+      res.write(formatSse('put', { version: 3 }, 3));
+    });
+    server.failWith = 503;
+    const sink = new RecordingSink();
+    source = createStreamSource(streamOptions());
+    source.start(sink);
+    await sink.until(() => sink.failures.length === 1);
+    expect(sink.failures[0]?.message).toBe(`GET ${base}/sdk/v1/stream answered 503`);
+    server.failWith = undefined;
+    await sink.until(() => sink.puts.length === 1);
+    expect(connections).toBe(1);
+  });
+
+  it('drops a silent connection after idleTimeoutMs and connects again', async () => {
+    let connections = 0;
+    server.onStream((res) => {
+      connections += 1;
+      if (connections === 2) res.write(formatSse('put', { version: 2 }, 2));
+    });
+    const sink = new RecordingSink();
+    source = createStreamSource({ ...streamOptions(), idleTimeoutMs: 50 });
+    source.start(sink);
+    await sink.until(() => sink.puts.length === 1);
+    expect(sink.failures[0]?.message).toBe(`no data from ${base}/sdk/v1/stream for 50 ms`);
+    expect(connections).toBe(2);
+  });
+
+  it('reassembles UTF-8 characters split between packets', async () => {
+    const text = 'café ✓ 🚀';
+    const bytes = Buffer.from(formatSse('put', { version: 1, text }, 1));
+    const cut = bytes.indexOf(Buffer.from('🚀')) + 2;
+    server.onStream((res) => {
+      res.write(bytes.subarray(0, cut));
+      setTimeout(() => res.write(bytes.subarray(cut)), 20);
+    });
+    const sink = new RecordingSink();
+    source = createStreamSource(streamOptions());
+    source.start(sink);
+    await sink.until(() => sink.puts.length === 1);
+    expect(sink.puts[0]?.payload).toEqual({ version: 1, text });
+  });
+
+  it('reports an unsupported protocol as a source failure', async () => {
+    const sink = new RecordingSink();
+    source = createStreamSource({ ...streamOptions(), url: 'ftp://127.0.0.1/sdk/v1/stream' });
+    source.start(sink);
+    await sink.until(() => sink.failures.length === 1);
+    expect(sink.failures[0]?.message).toContain("unsupported protocol 'ftp:'");
+  });
+
   it('releases its connection on close', async () => {
     server.onStream(() => undefined);
     const sink = new RecordingSink();

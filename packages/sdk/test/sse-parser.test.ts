@@ -46,4 +46,31 @@ describe('SseParser', () => {
     const { retries } = parse(['retry: 1500\nretry: soon\n\n']);
     expect(retries).toEqual([1500]);
   });
+
+  it('gives the same events however the stream is cut into chunks', () => {
+    const stream =
+      'retry: 10\r\n: ping\n\nevent: put\r\nid: 1\r\ndata: {"a":"é✓"}\r\n\r\n' +
+      'event: patch\rid: 2\rdata: x\rdata:\r\rdata: tail\n\n';
+    const whole = parse([stream]);
+    expect(whole.events).toEqual([
+      { type: 'put', data: '{"a":"é✓"}', lastEventId: '1' },
+      { type: 'patch', data: 'x\n', lastEventId: '2' },
+      { type: 'message', data: 'tail', lastEventId: '2' },
+    ]);
+    for (let size = 1; size <= 7; size += 1) {
+      const chunks: string[] = [];
+      for (let at = 0; at < stream.length; at += size) chunks.push(stream.slice(at, at + size));
+      expect(parse(chunks), `chunks of ${size}`).toEqual(whole);
+    }
+    for (let cut = 1; cut < stream.length; cut += 1) {
+      expect(parse([stream.slice(0, cut), stream.slice(cut)]), `cut at ${cut}`).toEqual(whole);
+    }
+  });
+
+  it('joins a long line that arrives in many pieces', () => {
+    const data = 'x'.repeat(10_000);
+    const text = `event: put\ndata: ${data}\n\n`;
+    const chunks = text.match(/[^]{1,97}/g) ?? [];
+    expect(parse(chunks).events).toEqual([{ type: 'put', data, lastEventId: '' }]);
+  });
 });

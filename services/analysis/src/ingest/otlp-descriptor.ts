@@ -317,7 +317,7 @@ function wireTypeOf(field: protobuf.Field): number {
 export interface WireFields<Name extends string> {
   /** Field numbers by (JSON) field name. */
   id: Record<Name, number>;
-  /** Expected wire type by field number (-1 for numbers the message does not declare). */
+  /** Expected wire type by field number (-1: undeclared, or a repeated number, packed or not). */
   wireType: Int8Array;
   /** The message name, for error messages. */
   message: string;
@@ -338,7 +338,11 @@ export function readWireFields<Name extends string>(
   let max = 0;
   for (const field of type.fieldsArray) max = Math.max(max, field.id);
   const wireType = new Int8Array(max + 1).fill(-1);
-  for (const field of type.fieldsArray) wireType[field.id] = wireTypeOf(field);
+  for (const field of type.fieldsArray) {
+    const packable = field.repeated && wireTypeOf(field) !== WireType.lengthDelimited;
+    // A repeated number may come packed (length-delimited) or not: either is accepted.
+    wireType[field.id] = packable ? -1 : wireTypeOf(field);
+  }
   for (const name of names) {
     const field = type.fields[name];
     if (field === undefined) throw new Error(`otlp.${message} has no field ${name}`);

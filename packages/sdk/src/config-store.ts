@@ -114,10 +114,13 @@ export class ConfigStore<E> implements ConfigSink {
       );
     }
     const next = applyConfigPatch(applied.snapshot, patch);
-    return this.#apply(next, origin, review.references, {
-      previous: applied.engine,
-      recompile: review.recompile,
-    });
+    return this.#apply(
+      next,
+      origin,
+      review.references,
+      { previous: applied.engine, recompile: review.recompile },
+      listPatchedFlags(applied.snapshot, patch, next),
+    );
   }
 
   recover(origin: ConfigOrigin): void {
@@ -133,6 +136,7 @@ export class ConfigStore<E> implements ConfigSink {
     origin: ConfigOrigin,
     references: ConfigReferences,
     update?: EngineUpdate<E>,
+    changedFlags?: string[],
   ): boolean {
     let engine: E;
     try {
@@ -149,7 +153,7 @@ export class ConfigStore<E> implements ConfigSink {
       origin,
       version: snapshot.version,
       previousVersion: previous?.version,
-      changedFlags: diffFlagVersions(previous, snapshot),
+      changedFlags: changedFlags ?? diffFlagVersions(previous, snapshot),
     });
     return true;
   }
@@ -169,6 +173,24 @@ export class ConfigStore<E> implements ConfigSink {
     });
     return false;
   }
+}
+
+/**
+ * `diffFlagVersions(before, after)` for `after = applyConfigPatch(before, patch)`, without
+ * walking every flag when the patch touches one (a kill): that walk allocates two collections
+ * the size of the config on every patch.
+ */
+function listPatchedFlags(
+  before: ConfigSnapshot,
+  patch: ConfigPatch,
+  after: ConfigSnapshot,
+): string[] {
+  if (patch.flags.length + patch.removedFlags.length !== 1) return diffFlagVersions(before, after);
+  const flag = patch.flags[0];
+  const key = flag?.key ?? patch.removedFlags[0] ?? '';
+  const old = before.flags.find((f) => f.key === key);
+  if (flag === undefined) return old === undefined ? [] : [key];
+  return old?.version === flag.version ? [] : [key];
 }
 
 /** Flag keys added, removed, or whose version differs between two snapshots. */

@@ -7,8 +7,8 @@ import type {
 } from '@tripwire/schema';
 import { applyConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
 import { describe, expect, it } from 'vitest';
-import type { ConfigProblem } from '../src/config-store.js';
-import { ConfigStore } from '../src/config-store.js';
+import type { ConfigChange, ConfigProblem } from '../src/config-store.js';
+import { ConfigStore, diffFlagVersions } from '../src/config-store.js';
 import type { CompiledConfig } from '../src/evaluation/index.js';
 import { compileConfig, compileConfigUpdate, ConfigReferences } from '../src/evaluation/index.js';
 
@@ -215,6 +215,8 @@ const cases: [string, ConfigPatch][] = [
       ],
     }),
   ],
+  ['a flag is sent again unchanged', patch({ flags: [makeFlag('dutch')] })],
+  ['a new flag is added', patch({ flags: [makeFlag('fresh')] })],
 ];
 
 describe('patching the applied config', () => {
@@ -236,6 +238,21 @@ describe('patching the applied config', () => {
       expect(evaluateAll(engine, keys)).toEqual(evaluateAll(compileConfig(next), keys));
     },
   );
+
+  it.each(cases)('reports the same changed flags as diffing the snapshots when %s', (_n, body) => {
+    const changes: ConfigChange[] = [];
+    const store = new ConfigStore<CompiledConfig>({
+      environment: 'production',
+      buildEngine: (snapshot) => compileConfig(snapshot),
+      onChange: (change) => changes.push(change),
+      onProblem: () => {},
+      onRecover: () => {},
+    });
+    store.put(base, 'stream');
+    if (!store.patch(body, 'stream')) return;
+    const next = applyConfigPatch(base, body);
+    expect(changes[1]?.changedFlags).toEqual(diffFlagVersions(base, next));
+  });
 
   it('re-evaluates a flag whose segment (through a nested segment) changed', () => {
     const store = createStore();

@@ -195,6 +195,28 @@ describe('stream source', () => {
     expect(sink.puts[0]?.payload).toEqual({ version: 1, text });
   });
 
+  it('fails only the connection, not the process, when the sink throws', async () => {
+    let connections = 0;
+    server.onStream((res) => {
+      connections += 1;
+      res.write(formatSse('put', { version: connections }, connections));
+    });
+    const sink = new RecordingSink();
+    const put = sink.put.bind(sink);
+    sink.put = (payload, origin) => {
+      if (sink.puts.length === 0) {
+        sink.puts.push({ payload: 'thrown', origin });
+        throw new Error('sink exploded');
+      }
+      return put(payload, origin);
+    };
+    source = createStreamSource(streamOptions());
+    source.start(sink);
+    await sink.until(() => sink.puts.length === 2);
+    expect(sink.failures[0]?.message).toContain('sink exploded');
+    expect(sink.puts[1]?.payload).toEqual({ version: 2 });
+  });
+
   it('reports an unsupported protocol as a source failure', async () => {
     const sink = new RecordingSink();
     source = createStreamSource({ ...streamOptions(), url: 'ftp://127.0.0.1/sdk/v1/stream' });

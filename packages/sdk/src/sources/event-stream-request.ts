@@ -62,7 +62,14 @@ export function requestEventStream(options: EventStreamRequestOptions): EventStr
         return;
       }
       response.setEncoding('utf8');
-      response.on('data', options.onText);
+      response.on('data', (text: string) => {
+        try {
+          options.onText(text);
+        } catch (error) {
+          // A throwing consumer fails this connection (and is retried), never the host process.
+          request?.destroy(error as Error);
+        }
+      });
       response.on('end', () => settle());
       response.on('error', (error) => settle(describeError(url, error)));
     });

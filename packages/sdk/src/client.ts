@@ -34,7 +34,8 @@ import type {
 } from './telemetry/exposure-recorder.js';
 import { PROVIDER_NAME, recordExposure } from './telemetry/exposure-recorder.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
-import { hasExposure, listExposures, UnitCache } from './telemetry/unit-cache.js';
+import { FlagExposures } from './telemetry/flag-exposures.js';
+import { UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
 import type { ResultSlot } from './telemetry/evaluation-tally.js';
 import { EvaluationTally } from './telemetry/evaluation-tally.js';
@@ -149,6 +150,9 @@ class Client implements TripwireClient {
   readonly #store: ConfigStore<CompiledConfig>;
   readonly #source: ConfigSource;
   readonly #units: UnitCache;
+  /** Exposure dedup per flag key, kept across config versions. */
+  readonly #exposureLogs = new Map<string, FlagExposures>();
+  readonly #unitCacheSize: number;
   readonly #tally = new EvaluationTally();
   readonly #exposureOptions: ExposureRecorderOptions;
   readonly #exposureReasons: ReadonlySet<EvaluationReason>;
@@ -172,10 +176,8 @@ class Client implements TripwireClient {
     this.environment = options.environment;
     this.#source = source;
     this.#logger = options.logger === undefined ? console : options.logger;
-    this.#units = new UnitCache({
-      hashKey: options.hashKey,
-      capacity: options.unitCacheSize ?? DEFAULT_UNIT_CACHE_SIZE,
-    });
+    this.#unitCacheSize = options.unitCacheSize ?? DEFAULT_UNIT_CACHE_SIZE;
+    this.#units = new UnitCache({ hashKey: options.hashKey, capacity: this.#unitCacheSize });
     this.#exposureReasons = new Set(options.exposureReasons ?? DEFAULT_EXPOSURE_REASONS);
     this.#eventsOnEveryEvaluation = options.evaluationEvents?.emit === 'all';
     this.#exposureOptions = {
@@ -270,8 +272,19 @@ class Client implements TripwireClient {
   ): ResultSlot | undefined {
     return this.#tally.createSlot(result, flagKey, {
       unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
-      isExposure: this.#exposureReasons.has(result.reason),
+      exposureLog: this.#exposureReasons.has(result.reason)
+        ? this.#exposureLogFor(flagKey)
+        : undefined,
     });
+  }
+
+  #exposureLogFor(flagKey: string): FlagExposures {
+    let log = this.#exposureLogs.get(flagKey);
+    if (log === undefined) {
+      log = new FlagExposures(flagKey, this.#unitCacheSize);
+      this.#exposureLogs.set(flagKey, log);
+    }
+    return log;
   }
 
   #describeResult<T>(
@@ -280,6 +293,7 @@ class Client implements TripwireClient {
     result: EvaluationResult<T>,
     variant: string,
   ): ResultSlot {
+    const exposureLog = this.#exposureLogFor(flagKey);
     return {
       flagKey,
       variant,
@@ -288,9 +302,12 @@ class Client implements TripwireClient {
       unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
       attribute: getVariantAttribute(flagKey),
       isExposure: true,
+      exposureLog,
+      variantCode: exposureLog.codeOf(variant),
       shared: false,
       count: 1,
       exposures: 0,
+      exposureAttributes: undefined,
     };
   }
 
@@ -313,16 +330,22 @@ class Client implements TripwireClient {
     return this.assign(flagKey, ctx, defaultValue).value;
   }
 
-  /** Exposure path: attribution on every call, span + counter only on a unit's first exposure. */
+  /**
+   * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
+   * A repeat outside any span or scope costs one dedup lookup and one context read.
+   */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
+    const log = slot.exposureLog;
+    if (log === undefined) return;
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
-    const unit = this.#units.entryFor(unitKey);
+    const isFirst = log.record(unitKey, slot.variantCode);
     const active = context.active();
     // The root context holds no span and no scope: nothing to stamp.
-    if (active !== ROOT_CONTEXT) stampAssignment(active, unit, slot);
-    if (hasExposure(unit, slot.flagKey, slot.variant)) return;
-    recordExposure(this.#exposureOptions, { slot, unit }, active);
+    if (!isFirst && active === ROOT_CONTEXT) return;
+    const unitId = this.#units.idFor(unitKey);
+    if (active !== ROOT_CONTEXT) stampAssignment(active, unitId, slot);
+    if (isFirst) recordExposure(this.#exposureOptions, { slot, unitId }, active);
   }
 
   /** The semconv event on every evaluation (`evaluationEvents.emit: 'all'`). */
@@ -362,11 +385,11 @@ class Client implements TripwireClient {
       }
       const unitKey = options.unitKey ?? options.context?.targetingKey;
       if (typeof unitKey === 'string' && unitKey !== '') {
-        const unit = this.#units.entryFor(unitKey);
-        attributes[TripwireAttributes.unitId] = unit.id;
+        attributes[TripwireAttributes.unitId] = this.#units.idFor(unitKey);
         // Variants this process exposed the unit to, so the conversion is attributable without baggage.
-        for (const [flagKey, variant] of listExposures(unit)) {
-          attributes[getVariantAttribute(flagKey)] = variant;
+        for (const log of this.#exposureLogs.values()) {
+          const variant = log.variantOf(unitKey);
+          if (variant !== undefined) attributes[getVariantAttribute(log.flagKey)] = variant;
         }
       } else {
         const fromBaggage = propagation.getBaggage(active)?.getEntry(BaggageKeys.unit)?.value;
@@ -390,7 +413,7 @@ class Client implements TripwireClient {
   }
 
   hashUnit(unitKey: string): string {
-    return this.#units.entryFor(unitKey).id;
+    return this.#units.idFor(unitKey);
   }
 
   getFlagInfo(flagKey: string): FlagInfo | undefined {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EvaluationTally } from '../src/telemetry/evaluation-tally.js';
+import { FlagExposures } from '../src/telemetry/flag-exposures.js';
 
-const info = { unitKind: 'targetingKey', isExposure: true };
+const info = { unitKind: 'targetingKey', exposureLog: new FlagExposures('f', 10) };
 
 describe('EvaluationTally', () => {
   it('gives each shared result one slot and counts through it', () => {

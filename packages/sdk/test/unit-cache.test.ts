@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { hashUnit } from '../src/telemetry/hash-unit.js';
-import { hasExposure, listExposures, setExposure, UnitCache } from '../src/telemetry/unit-cache.js';
+import { createUnitHasher, hashUnit } from '../src/telemetry/hash-unit.js';
+import { FlagExposures } from '../src/telemetry/flag-exposures.js';
+import { UnitCache } from '../src/telemetry/unit-cache.js';
 
 describe('hashUnit', () => {
   it('is HMAC-SHA256 of the unit key under the configured key, hex, 32 chars', () => {
@@ -15,56 +16,112 @@ describe('hashUnit', () => {
   });
 });
 
+describe('createUnitHasher', () => {
+  // Keys around the 64-byte block (longer keys are hashed first), multi-byte and lone surrogates.
+  const keys = [
+    'k',
+    'x'.repeat(63),
+    'x'.repeat(64),
+    'y'.repeat(65),
+    'é'.repeat(40),
+    'key-0123456789abcdef',
+  ];
+  const units = [
+    '',
+    'user-42',
+    'alice@example.com',
+    '😀'.repeat(30),
+    'z'.repeat(500),
+    'a\ud800b',
+    '42',
+  ];
+
+  it.each(keys)('equals hashUnit (HMAC-SHA256) for every unit under key %j', (key) => {
+    const hasher = createUnitHasher(key);
+    for (const unit of units) expect(hasher(unit)).toBe(hashUnit(unit, key));
+  });
+
+  it('gives the same id after a longer unit key grew its buffer', () => {
+    const hasher = createUnitHasher('key-0123456789abcdef');
+    const before = hasher('short');
+    hasher('long'.repeat(100));
+    expect(hasher('short')).toBe(before);
+  });
+});
+
 describe('UnitCache', () => {
-  it('returns the same entry for a unit while it is cached', () => {
+  it('returns the hashed id of a unit', () => {
     const cache = new UnitCache({ hashKey: 'k', capacity: 10 });
-    const entry = cache.entryFor('u1');
-    expect(cache.entryFor('u1')).toBe(entry);
-    expect(entry.id).toBe(hashUnit('u1', 'k'));
+    expect(cache.idFor('u1')).toBe(hashUnit('u1', 'k'));
+    expect(cache.idFor('u1')).toBe(hashUnit('u1', 'k'));
+    expect(cache.size).toBe(1);
   });
 
   it('never holds more than its capacity', () => {
     const cache = new UnitCache({ hashKey: 'k', capacity: 100 });
-    for (let i = 0; i < 10_000; i += 1) cache.entryFor(`u${i}`);
+    for (let i = 0; i < 10_000; i += 1) cache.idFor(`u${i}`);
     expect(cache.size).toBeLessThanOrEqual(100);
   });
 
-  it('keeps a unit that is used regularly while others churn through', () => {
-    const cache = new UnitCache({ hashKey: 'k', capacity: 100 });
-    const hot = cache.entryFor('hot');
+  it('hashes a unit that is used regularly only once while others churn through', () => {
+    const hashed: string[] = [];
+    const hash = (unitKey: string) => (hashed.push(unitKey), unitKey);
+    const cache = new UnitCache({ hashKey: 'k', capacity: 100, hash });
     for (let i = 0; i < 5000; i += 1) {
-      cache.entryFor(`cold${i}`);
-      if (i % 40 === 0) expect(cache.entryFor('hot')).toBe(hot);
+      cache.idFor(`cold${i}`);
+      if (i % 40 === 0) cache.idFor('hot');
     }
+    expect(hashed.filter((unitKey) => unitKey === 'hot')).toHaveLength(1);
+    expect(cache.size).toBeLessThanOrEqual(100);
   });
 
   it('forgets units that were not used for more than the capacity', () => {
-    const cache = new UnitCache({ hashKey: 'k', capacity: 10 });
-    const first = cache.entryFor('first');
-    for (let i = 0; i < 20; i += 1) cache.entryFor(`u${i}`);
-    expect(cache.entryFor('first')).not.toBe(first);
+    const hashed: string[] = [];
+    const hash = (unitKey: string) => (hashed.push(unitKey), unitKey);
+    const cache = new UnitCache({ hashKey: 'k', capacity: 10, hash });
+    cache.idFor('first');
+    for (let i = 0; i < 20; i += 1) cache.idFor(`u${i}`);
+    cache.idFor('first');
+    expect(hashed.filter((unitKey) => unitKey === 'first')).toHaveLength(2);
   });
 });
 
-describe('per-unit exposure record', () => {
-  it('remembers the last variant per flag, for any number of flags', () => {
-    const unit = new UnitCache({ hashKey: 'k', capacity: 10 }).entryFor('u');
-    expect(hasExposure(unit, 'a', 'on')).toBe(false);
-    for (const flag of ['a', 'b', 'c']) setExposure(unit, flag, 'on');
-    expect(['a', 'b', 'c', 'd'].map((f) => hasExposure(unit, f, 'on'))).toEqual([
-      true,
-      true,
+describe('FlagExposures', () => {
+  it('reports a first exposure once per unit and variant, and again when the variant changes', () => {
+    const log = new FlagExposures('f', 10);
+    const on = log.codeOf('on');
+    const off = log.codeOf('off');
+    expect(log.codeOf('on')).toBe(on);
+    expect([log.record('u', on), log.record('u', on), log.record('v', on)]).toEqual([
       true,
       false,
+      true,
     ]);
-    setExposure(unit, 'a', 'off');
-    setExposure(unit, 'c', 'off');
-    expect(hasExposure(unit, 'a', 'on')).toBe(false);
-    expect(hasExposure(unit, 'c', 'off')).toBe(true);
-    expect(listExposures(unit)).toEqual([
-      ['a', 'off'],
-      ['b', 'on'],
-      ['c', 'off'],
+    expect([log.record('u', off), log.record('u', off), log.record('u', on)]).toEqual([
+      true,
+      false,
+      true,
     ]);
+    expect(log.variantOf('u')).toBe('on');
+    expect(log.variantOf('w')).toBeUndefined();
+  });
+
+  it('never holds more than its capacity, and forgets units not seen for longer', () => {
+    const log = new FlagExposures('f', 10);
+    const on = log.codeOf('on');
+    log.record('first', on);
+    for (let i = 0; i < 1000; i += 1) log.record(`u${i}`, on);
+    expect(log.size).toBeLessThanOrEqual(10);
+    expect(log.record('first', on)).toBe(true);
+  });
+
+  it('keeps a unit exposed within the last capacity / 2 units, without re-exposing it', () => {
+    const log = new FlagExposures('f', 100);
+    const on = log.codeOf('on');
+    log.record('hot', on);
+    for (let i = 0; i < 5000; i += 1) {
+      log.record(`cold${i}`, on);
+      if (i % 40 === 0) expect(log.record('hot', on)).toBe(false);
+    }
   });
 });

@@ -4,7 +4,6 @@ import { TripwireAttributes } from '@tripwire/schema';
 import { AssignmentBaggage, AssignmentCollector } from './assignment-baggage.js';
 import { getLocalRootRegistry } from './local-root-registry.js';
 import type { ResultSlot } from './evaluation-tally.js';
-import type { UnitEntry } from './unit-cache.js';
 
 const COLLECTOR_KEY = createContextKey('@tripwire/sdk.assignment-collector');
 
@@ -25,18 +24,18 @@ export function createAssignmentContext(ctx: Context): Context {
  * span and on the open local root span of its trace (the server span, when a
  * `TripwireSpanProcessor` is installed).
  */
-export function stampAssignment(ctx: Context, unit: UnitEntry, slot: ResultSlot): void {
+export function stampAssignment(ctx: Context, unitId: string, slot: ResultSlot): void {
   (ctx.getValue(COLLECTOR_KEY) as AssignmentCollector | undefined)?.record(
-    unit.id,
+    unitId,
     slot.flagKey,
     slot.variant,
   );
   const span = trace.getSpan(ctx);
   if (span === undefined || !span.isRecording()) return;
   span.setAttribute(slot.attribute, slot.variant);
-  span.setAttribute(TripwireAttributes.unitId, unit.id);
+  span.setAttribute(TripwireAttributes.unitId, unitId);
   const root = getLocalRootRegistry().get(span.spanContext().traceId);
   if (root === undefined || root === span) return;
   root.setAttribute(slot.attribute, slot.variant);
-  root.setAttribute(TripwireAttributes.unitId, unit.id);
+  root.setAttribute(TripwireAttributes.unitId, unitId);
 }

@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { EvaluationReason } from '@tripwire/schema';
 import type { FlagCount } from './flag-counters.js';
 import { FlagCounters } from './flag-counters.js';
+import type { FlagExposures } from './flag-exposures.js';
 import { getVariantAttribute } from './variant-attribute.js';
 
 /**
@@ -20,12 +21,16 @@ export interface ResultSlot {
   /** `tripwire.variant.<flagKey>`. */
   readonly attribute: string;
   readonly isExposure: boolean;
+  /** Where exposures of this flag are deduplicated (exposure slots only). */
+  readonly exposureLog: FlagExposures | undefined;
+  /** The variant's code in `exposureLog` (-1 when there is none). */
+  readonly variantCode: number;
   /** False for a one-off slot describing a result the core did not share (never stored). */
   readonly shared: boolean;
   count: number;
   exposures: number;
   /** The exposure span's per-slot attributes, built on the first exposure. */
-  exposureAttributes?: Attributes;
+  exposureAttributes: Attributes | undefined;
 }
 
 /** Guard against a core that stops sharing results: past this many slots, count the slow way. */
@@ -57,7 +62,7 @@ export class EvaluationTally {
   createSlot(
     result: SlotResult,
     flagKey: string,
-    describe: { unitKind: string; isExposure: boolean },
+    describe: { unitKind: string; exposureLog: FlagExposures | undefined },
   ): ResultSlot | undefined {
     const variant = result.variant;
     if (variant === undefined || result.reason === 'error' || !Object.isFrozen(result)) {
@@ -71,10 +76,13 @@ export class EvaluationTally {
       flagVersion: result.flagVersion,
       unitKind: describe.unitKind,
       attribute: getVariantAttribute(flagKey),
-      isExposure: describe.isExposure,
+      isExposure: describe.exposureLog !== undefined,
+      exposureLog: describe.exposureLog,
+      variantCode: describe.exposureLog?.codeOf(variant) ?? -1,
       shared: true,
       count: 0,
       exposures: 0,
+      exposureAttributes: undefined,
     };
     this.#slots.set(result, slot);
     return slot;

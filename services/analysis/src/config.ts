@@ -45,6 +45,8 @@ export interface Config {
   guardianIntervalSeconds: number;
   /** Units (both arms) at which the guardian's confidence sequences are tightest (t*). */
   guardianTargetUnits: number;
+  /** Soonest re-check (ms after the last pass started) when fresh telemetry was committed. */
+  guardianRecheckMs: number;
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
   alerts: AlertsConfig;
@@ -90,6 +92,7 @@ export const settings = {
   'max-queue-rows': { env: 'TRIPWIRE_MAX_QUEUE_ROWS', default: '500000' },
   'guardian-interval': { env: 'TRIPWIRE_GUARDIAN_INTERVAL_SECONDS', default: '10' },
   'guardian-target-units': { env: 'TRIPWIRE_GUARDIAN_TARGET_UNITS', default: '10000' },
+  'guardian-recheck-ms': { env: 'TRIPWIRE_GUARDIAN_RECHECK_MS', default: '1000' },
   'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
   'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
   'alertmanager-url': { env: 'TRIPWIRE_ALERTMANAGER_URL', default: '' },
@@ -151,6 +154,7 @@ export function loadConfig(
     },
     guardianIntervalSeconds: int('guardian-interval', 1),
     guardianTargetUnits: int('guardian-target-units', 2),
+    guardianRecheckMs: int('guardian-recheck-ms', 1),
     publicUrl: read('public-url') || `http://${host}:${apiPort}`,
     alerts: {
       alertmanagerUrl: read('alertmanager-url'),

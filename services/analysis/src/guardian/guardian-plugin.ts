@@ -68,6 +68,7 @@ export const guardianPlugin: FastifyPluginAsync<GuardianPluginOptions> = async (
     log: context.log.child({ component: 'guardian' }),
     publicUrl: context.config.publicUrl,
     intervalMs: context.config.guardianIntervalSeconds * 1000,
+    minRecheckMs: context.config.guardianRecheckMs,
     ramps: rampController,
   });
   const handles: GuardianHandles = {

@@ -226,3 +226,14 @@ async function recordGuardianKill(flagKey: string, breachId: string) {
   ]);
   return breach;
 }
+
+describe('guardian settings', () => {
+  it('reads the early re-check delay from --guardian-recheck-ms or its variable, default 1000', () => {
+    expect(loadConfig([], {}).guardianRecheckMs).toBe(1000);
+    expect(loadConfig(['--guardian-recheck-ms', '250'], {}).guardianRecheckMs).toBe(250);
+    expect(loadConfig([], { TRIPWIRE_GUARDIAN_RECHECK_MS: '2500' }).guardianRecheckMs).toBe(2500);
+    expect(() => loadConfig(['--guardian-recheck-ms', '0'], {})).toThrow(
+      /--guardian-recheck-ms \(TRIPWIRE_GUARDIAN_RECHECK_MS\) must be an integer >= 1, got "0"/,
+    );
+  });
+});

@@ -36,6 +36,12 @@ export async function openClickHouse(config: ClickHouseConfig): Promise<ClickHou
 /** The chdb connection behind each embedded client (for its raw insert). */
 const embeddedConnections = new WeakMap<ClickHouseClient, ChdbConnection>();
 
+/**
+ * Parse batches in 1 MB chunks in parallel (the default, 10 MB, leaves a typical 5–10 MB batch
+ * to one thread): measured 7–13% more spans/s and 8–14% less CPU per span in the ingest bench.
+ */
+const EMBEDDED_INSERT_SETTINGS = { min_chunk_bytes_for_parallel_parsing: 1024 * 1024 };
+
 /** Text formats an encoded row body can be inserted in. */
 export type RowFormat = 'TabSeparated' | 'JSONCompactEachRow';
 
@@ -65,6 +71,7 @@ export async function insertEncodedRows(
       columns: insert.columns,
       format: insert.format,
       values: insert.body,
+      settings: EMBEDDED_INSERT_SETTINGS,
     });
     return;
   }

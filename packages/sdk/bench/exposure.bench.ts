@@ -6,7 +6,7 @@
  * Prints mitata's table, then a summary of the derived figures against the issue's targets.
  * A table, not a test: nothing here asserts timings.
  */
-import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -14,6 +14,7 @@ import type { ConfigSnapshot, Flag } from '@tripwire/schema';
 import { cpus, loadavg } from 'node:os';
 import { bench, do_not_optimize, group, run } from 'mitata';
 import { compileConfig, createClient, hashUnit, TripwireSpanProcessor } from '../src/index.js';
+import { createUnitHasher } from '../src/telemetry/hash-unit.js';
 
 const UNITS = 10_000;
 const FLAGS = 64;
@@ -87,8 +88,9 @@ const options = {
 };
 const core = compileConfig(snapshot);
 const client = createClient(options);
-// Every call a new unit: a cache of 2 units forgets each one before it comes back.
-const forgetful = createClient({ ...options, unitCacheSize: 2 });
+// Every call a new unit (fresh keys), with the default cache size: its generations turn over
+// as they would in a service seeing a stream of new users.
+const forgetful = createClient(options);
 // Known units (HMAC cached), each call a (unit, flag) pair not exposed before: 10k × 64 pairs.
 const knownUnits = createClient(options);
 for (const ctx of contexts) knownUnits.hashUnit(ctx.targetingKey);
@@ -115,8 +117,28 @@ const NAMES = {
   first: 'client.assign, first exposure of a new unit (HMAC + span)',
   firstKnown: 'client.assign, first exposure of a known unit (span)',
   bareSpan: 'bare OTel span (startSpan + end)',
-  hmac: 'hashUnit (HMAC-SHA256, uncached)',
+  hmac: 'hashUnit (HMAC-SHA256 by createHmac, uncached)',
+  hasher: 'client unit hasher (same HMAC, prepared pads, uncached)',
 } as const;
+
+const unitHasher = createUnitHasher(options.hashKey);
+/** What the OTel SDK alone charges for an exposure span: same name, kind and 9 attributes. */
+const exposureAttributes = Object.entries({
+  'feature_flag.key': 'exp',
+  'feature_flag.result.variant': 'on',
+  'feature_flag.result.reason': 'split',
+  'feature_flag.provider.name': 'tripwire',
+  'feature_flag.set.id': 'production',
+  'feature_flag.version': '1',
+  'tripwire.unit.kind': 'targetingKey',
+  'feature_flag.context.id': '0123456789abcdef0123456789abcdef',
+  'tripwire.unit.id': '0123456789abcdef0123456789abcdef',
+});
+const spanWithAttributes = () => {
+  const span = tracer.startSpan('tripwire.exposure', { kind: SpanKind.INTERNAL }, context.active());
+  for (const [key, value] of exposureAttributes) span.setAttribute(key, value);
+  span.end();
+};
 
 group('exposure cost', () => {
   bench(NAMES.core, () => do_not_optimize(core.evaluate('exp', next(), false)));
@@ -131,6 +153,7 @@ group('exposure cost', () => {
   });
   bench(NAMES.bareSpan, () => tracer.startSpan('bare').end());
   bench(NAMES.hmac, () => do_not_optimize(hashUnit(next().targetingKey, 'k')));
+  bench(NAMES.hasher, () => do_not_optimize(unitHasher(next().targetingKey)));
 });
 
 // BENCH_FILTER=<regex> runs only the matching mitata benches (the paired summary always runs).
@@ -170,7 +193,7 @@ function measurePaired(a: () => unknown, b: () => unknown, rounds = 401, batch =
 // Fresh clients, so first exposures in the paired runs are really first.
 const pairedKnown = createClient(options);
 for (const ctx of contexts) pairedKnown.hashUnit(ctx.targetingKey);
-const pairedNew = createClient({ ...options, unitCacheSize: 2 });
+const pairedNew = createClient(options);
 let pairedPair = 0;
 const firstKnownExposure = () => {
   pairedPair += 1;
@@ -186,6 +209,7 @@ const repeatInSpan = measurePaired(
   () => context.with(inRequest, () => core.evaluate('exp', next(), false)),
   () => context.with(inRequest, () => client.assign('exp', next(), false)),
 );
+const attributesFloor = measurePaired(bareSpan, spanWithAttributes);
 const firstKnown = measurePaired(bareSpan, firstKnownExposure);
 const firstNew = measurePaired(bareSpan, () => pairedNew.assign('exp', freshContext(), false));
 const rows: [string, string, string][] = [
@@ -197,6 +221,11 @@ const rows: [string, string, string][] = [
   [
     'repeat exposure + stamping the active and root span',
     `${repeatInSpan.diff.toFixed(0)} ns`,
+    '-',
+  ],
+  [
+    "a span with the exposure's 9 attributes (no client) ÷ one bare span",
+    `${attributesFloor.ratio.toFixed(2)} ×`,
     '-',
   ],
   ['first exposure, known unit ÷ one bare span', `${firstKnown.ratio.toFixed(2)} ×`, '≤ 1.2×'],

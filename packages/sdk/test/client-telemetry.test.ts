@@ -1,13 +1,14 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { hashUnit } from '../src/index.js';
+import type { ConfigSnapshot } from '@tripwire/schema';
 import { BaggageKeys, MetricNames, SpanNames } from '@tripwire/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TripwireClient } from '../src/index.js';
 import { createClient } from '../src/index.js';
 import { createMetrics } from './support/metrics.js';
 import { createTracing } from './support/otel.js';
-import { HASH_KEY, makeSnapshot } from './support/snapshot.js';
+import { HASH_KEY, makeExperimentFlag, makeSnapshot } from './support/snapshot.js';
 
 let client: TripwireClient | undefined;
 afterEach(async () => {
@@ -15,17 +16,17 @@ afterEach(async () => {
   client = undefined;
 });
 
-function setup(options: { now?: () => number } = {}) {
+function setup(options: { now?: () => number; config?: ConfigSnapshot } = {}) {
   const tracing = createTracing();
   const metrics = createMetrics();
   client = createClient({
     environment: 'production',
     hashKey: HASH_KEY,
-    source: { type: 'static', config: makeSnapshot() },
+    source: { type: 'static', config: options.config ?? makeSnapshot() },
     tracer: tracing.tracer,
     meter: metrics.meter,
     logger: null,
-    ...options,
+    ...(options.now === undefined ? {} : { now: options.now }),
   });
   const exposures = (): ReadableSpan[] =>
     tracing.finished().filter((s) => s.name === SpanNames.exposure);
@@ -75,6 +76,36 @@ describe('exposure spans', () => {
       client.assign('checkout-flow', { targetingKey: 'user-2' }, 'old');
     }
     expect(exposures()).toHaveLength(2);
+  });
+
+  it('exposes a unit again when its variant changes, not when only the reason does', () => {
+    const { client, exposures } = setup();
+    const unit = unitIn(client, 'control');
+    const exposed = () =>
+      exposures()
+        .filter((s) => s.attributes['tripwire.unit.id'] === hashUnit(unit, HASH_KEY))
+        .map((s) => s.attributes['feature_flag.result.variant']);
+    client.assign('checkout-flow', { targetingKey: unit, plan: 'vip' }, 'old'); // rule: treatment
+    client.assign('checkout-flow', { targetingKey: unit }, 'old'); // split: control again
+    expect(exposed()).toEqual(['control', 'treatment', 'control']);
+    const treated = unitIn(client, 'treatment');
+    const before = exposures().length;
+    client.assign('checkout-flow', { targetingKey: treated, plan: 'vip' }, 'old'); // same variant
+    expect(exposures()).toHaveLength(before);
+  });
+
+  it('deduplicates per flag, however many flags a unit sees', () => {
+    const flags = Array.from({ length: 40 }, (_, i) =>
+      makeExperimentFlag({ key: `exp-${i}`, salt: `exp-${i}` }),
+    );
+    const { client, exposures } = setup({ config: makeSnapshot({ flags }) });
+    for (let round = 0; round < 3; round += 1) {
+      for (const unit of ['user-1', 'user-2']) {
+        for (const flag of flags) client.assign(flag.key, { targetingKey: unit }, 'old');
+      }
+    }
+    expect(exposures()).toHaveLength(80);
+    expect(new Set(exposures().map((s) => s.attributes['feature_flag.key'])).size).toBe(40);
   });
 
   it('counts targeting matches as exposures, and static or default results not', () => {

@@ -15,7 +15,7 @@ export function hashUnit(unitKey: string, hashKey: string): string {
 }
 
 /**
- * A hasher equal to `hashUnit(unitKey, hashKey)` for every input, about 3× cheaper per unit:
+ * A hasher equal to `hashUnit(unitKey, hashKey)` for every input, about 2× cheaper per unit:
  * HMAC-SHA256 as RFC 2104 defines it, H((K ⊕ opad) ‖ H((K ⊕ ipad) ‖ m)), with the padded key
  * blocks prepared once and both hashes done by the one-shot `crypto.hash` (no Hmac object, no
  * key import per call). test/unit-cache.test.ts checks it against `createHmac`.
@@ -41,8 +41,9 @@ export function createUnitHasher(hashKey: string): (unitKey: string) => string {
       inner = grown;
     }
     const written = inner.write(unitKey, BLOCK_BYTES, 'utf8');
-    const innerDigest = hash('sha256', inner.subarray(0, BLOCK_BYTES + written), 'buffer');
-    innerDigest.copy(outer, BLOCK_BYTES);
+    // The digest as a 'binary' (latin1) string, one char per byte: 'buffer' output costs ~4× more.
+    const innerDigest = hash('sha256', inner.subarray(0, BLOCK_BYTES + written), 'binary');
+    outer.write(innerDigest, BLOCK_BYTES, 'binary');
     return hash('sha256', outer, 'hex').slice(0, UNIT_ID_LENGTH);
   };
 }

@@ -1,14 +1,18 @@
 // Kill-switch propagation: 1,000 SSE clients on loopback (in a child process), time from the
-// kill write (API call issued) to every client having applied it. Run: npm run bench.
+// kill write (API call issued) to every client having applied it, once with real @tripwire/sdk
+// clients and once with raw SSE readers. Run: npm run bench (or npx tsx bench/propagation.bench.ts).
+// The first PROPAGATION_WARMUP kills of each mode warm the JIT and are reported on their own
+// (cold p99), not in the distribution of the PROPAGATION_ROUNDS kills that follow.
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Flag } from '@tripwire/schema';
 import { buildApp, loadConfig } from '../src/index.js';
 
 const CLIENTS = Number(process.env.PROPAGATION_CLIENTS ?? 1000);
 const ROUNDS = Number(process.env.PROPAGATION_ROUNDS ?? 10);
+const WARMUP = Number(process.env.PROPAGATION_WARMUP ?? 1);
 const ADMIN = 'twk_bench_admin_token_0123456789abcdef';
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
@@ -45,20 +49,28 @@ async function api<T>(base: string, path: string, body: unknown): Promise<T> {
 
 interface Server {
   base: string;
+  /** Kill/restore writes so far. */
+  writes: number;
   sdkKey: string;
   currentVersion: () => number;
   /** Wall-clock time the hub finished writing the latest change to every stream. */
   fannedOutAt: () => number;
 }
 
-async function measure(mode: 'sdk' | 'raw', server: Server) {
-  const { base, sdkKey, currentVersion } = server;
+/** One kill (or restore) through the API, timed until every client reported the new version. */
+interface Round {
+  write: number;
+  fanout: number;
+  /** Per client: API call issued → patch applied, ms, sorted. */
+  latencies: number[];
+}
+
+/** The clients' child process: reports every version each client applied, with a wall time. */
+async function startClients(mode: 'sdk' | 'raw', server: Server) {
   const child = fork(
     join(import.meta.dirname, 'propagation-clients.ts'),
-    [base, sdkKey, String(CLIENTS), mode],
-    {
-      execArgv: ['--import', 'tsx'],
-    },
+    [server.base, server.sdkKey, String(CLIENTS), mode],
+    { execArgv: ['--import', 'tsx'] },
   );
   const latest = new Map<number, { version: number; at: number }>();
   let onReport = (): void => undefined;
@@ -72,21 +84,8 @@ async function measure(mode: 'sdk' | 'raw', server: Server) {
   await new Promise<void>((resolve) =>
     child.on('message', (m: { type: string }) => m.type === 'ready' && resolve()),
   );
-  const latencies: number[] = [];
-  const roundP99: number[] = [];
-  const writes: number[] = [];
-  const firsts: number[] = [];
-  const fanouts: number[] = [];
-  for (let round = 0; round < ROUNDS; round += 1) {
-    const action = round % 2 === 0 ? 'kill' : 'restore';
-    const start = wallClock();
-    await api(base, `/api/v1/flags/${flag.key}/${action}`, {
-      environment: 'production',
-      reason: `bench ${round}`,
-    });
-    writes.push(wallClock() - start);
-    const target = currentVersion();
-    await new Promise<void>((resolve) => {
+  const allApplied = (target: number): Promise<void> =>
+    new Promise<void>((resolve) => {
       onReport = () => {
         let done = 0;
         for (const item of latest.values()) if (item.version >= target) done += 1;
@@ -94,31 +93,49 @@ async function measure(mode: 'sdk' | 'raw', server: Server) {
       };
       onReport();
     });
-    const round_ = [...latest.values()].map((item) => item.at - start).sort((a, b) => a - b);
-    latencies.push(...round_);
-    firsts.push(round_[0] ?? Number.NaN);
-    fanouts.push(server.fannedOutAt() - start);
-    roundP99.push(percentile(round_, 99));
+  return { child, latest, allApplied };
+}
+
+async function measure(mode: 'sdk' | 'raw', server: Server) {
+  const { child, latest, allApplied } = await startClients(mode, server);
+  const rounds: Round[] = [];
+  for (let round = 0; round < WARMUP + ROUNDS; round += 1) {
+    // Alternates across modes too: a kill of a killed flag writes no new version.
+    const action = server.writes++ % 2 === 0 ? 'kill' : 'restore';
+    const before = server.currentVersion();
+    const start = wallClock();
+    await api(server.base, `/api/v1/flags/${flag.key}/${action}`, {
+      environment: 'production',
+      reason: `bench ${round}`,
+    });
+    const write = wallClock() - start;
+    const target = server.currentVersion();
+    if (target <= before) throw new Error(`${action} wrote no new config version`);
+    await allApplied(target);
+    const latencies = [...latest.values()].map((item) => item.at - start).sort((a, b) => a - b);
+    rounds.push({ write, fanout: server.fannedOutAt() - start, latencies });
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill();
-  latencies.sort((a, b) => a - b);
+  const cold = rounds.slice(0, WARMUP);
+  const measured = rounds.slice(WARMUP);
+  const latencies = measured.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const median = (values: number[]): number =>
     percentile(
       [...values].sort((a, b) => a - b),
       50,
     );
   return {
-    write: median(writes),
-    first: median(firsts),
-    fanout: median(fanouts),
     clients: mode === 'sdk' ? '@tripwire/sdk createClient (stream)' : 'raw SSE (node:http)',
-    count: CLIENTS,
-    rounds: ROUNDS,
+    write: median(measured.map((r) => r.write)),
+    fanout: median(measured.map((r) => r.fanout)),
+    first: median(measured.map((r) => r.latencies[0] ?? Number.NaN)),
     p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? Number.NaN,
-    worstRoundP99: Math.max(...roundP99),
+    worstRoundP99: Math.max(...measured.map((r) => percentile(r.latencies, 99))),
+    coldP99: Math.max(...cold.map((r) => percentile(r.latencies, 99))),
   };
 }
 
@@ -144,6 +161,7 @@ async function main(): Promise<void> {
     app.context.flags.onChange(() => (fannedOutAt = wallClock()));
     const server: Server = {
       base: url,
+      writes: 0,
       sdkKey,
       currentVersion: () => app.context.flags.version(),
       fannedOutAt: () => fannedOutAt,
@@ -152,20 +170,24 @@ async function main(): Promise<void> {
     for (const mode of ['sdk', 'raw'] as const) rows.push(await measure(mode, server));
     const ms = (value: number): string => `${value.toFixed(1)} ms`;
     console.log(
-      `\nKill-switch propagation: API kill call issued → client applied the patch (target p99 ≤ 250 ms)\n`,
+      `\nKill-switch propagation: API kill call issued → client applied the patch (target p99 ≤ 250 ms)` +
+        `\n${CLIENTS} connections per mode; distribution over ${ROUNDS} alternating kill/restore writes` +
+        ` after ${WARMUP} unmeasured warm-up write(s) (cold kill p99 = worst of those); load ${loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')}\n`,
     );
     console.table(
       rows.map((row) => ({
         clients: row.clients,
-        connections: row.count,
-        kills: row.rounds,
         'write (API 200), median': ms(row.write),
         'server wrote all streams, median': ms(row.fanout),
         'first client, median': ms(row.first),
         p50: ms(row.p50),
+        p90: ms(row.p90),
         p99: ms(row.p99),
         max: ms(row.max),
-        'worst round p99': ms(row.worstRoundP99),
+        'worst kill p99': ms(row.worstRoundP99),
+        'cold kill p99': WARMUP > 0 ? ms(row.coldP99) : '-',
       })),
     );
   } finally {

@@ -303,7 +303,7 @@ class Client implements TripwireClient {
       attribute: getVariantAttribute(flagKey),
       isExposure: true,
       exposureLog,
-      variantCode: exposureLog.codeOf(variant),
+      exposedUnits: exposureLog.variant(variant),
       shared: false,
       count: 1,
       exposures: 0,
@@ -332,20 +332,26 @@ class Client implements TripwireClient {
 
   /**
    * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
-   * A repeat outside any span or scope costs one dedup lookup and one context read.
+   * A repeat is one lookup in the slot's exposure record (which also yields the unit id) and
+   * one context read.
    */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
-    if (log === undefined) return;
+    const exposed = slot.exposedUnits;
+    if (log === undefined || exposed === undefined) return;
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
-    const isFirst = log.record(unitKey, slot.variantCode);
+    const repeatId = exposed.get(unitKey);
     const active = context.active();
-    // The root context holds no span and no scope: nothing to stamp.
-    if (!isFirst && active === ROOT_CONTEXT) return;
+    if (repeatId !== undefined) {
+      // The root context holds no span and no scope: nothing to stamp.
+      if (active !== ROOT_CONTEXT) stampAssignment(active, repeatId, slot);
+      return;
+    }
     const unitId = this.#units.idFor(unitKey);
+    log.record(exposed, unitKey, unitId);
     if (active !== ROOT_CONTEXT) stampAssignment(active, unitId, slot);
-    if (isFirst) recordExposure(this.#exposureOptions, { slot, unitId }, active);
+    recordExposure(this.#exposureOptions, { slot, unitId }, active);
   }
 
   /** The semconv event on every evaluation (`evaluationEvents.emit: 'all'`). */

@@ -87,41 +87,35 @@ describe('UnitCache', () => {
 });
 
 describe('FlagExposures', () => {
-  it('reports a first exposure once per unit and variant, and again when the variant changes', () => {
+  it('answers a repeat with the unit id, and forgets the other variant when the variant changes', () => {
     const log = new FlagExposures('f', 10);
-    const on = log.codeOf('on');
-    const off = log.codeOf('off');
-    expect(log.codeOf('on')).toBe(on);
-    expect([log.record('u', on), log.record('u', on), log.record('v', on)]).toEqual([
-      true,
-      false,
-      true,
-    ]);
-    expect([log.record('u', off), log.record('u', off), log.record('u', on)]).toEqual([
-      true,
-      false,
-      true,
-    ]);
-    expect(log.variantOf('u')).toBe('on');
+    const on = log.variant('on');
+    const off = log.variant('off');
+    expect(log.variant('on')).toBe(on);
+    expect(on.get('u')).toBeUndefined();
+    log.record(on, 'u', 'id-u');
+    expect([on.get('u'), off.get('u'), log.variantOf('u')]).toEqual(['id-u', undefined, 'on']);
+    log.record(off, 'u', 'id-u');
+    expect([on.get('u'), off.get('u'), log.variantOf('u')]).toEqual([undefined, 'id-u', 'off']);
     expect(log.variantOf('w')).toBeUndefined();
   });
 
-  it('never holds more than its capacity, and forgets units not seen for longer', () => {
+  it('never holds more than its capacity per variant, and forgets units not seen for longer', () => {
     const log = new FlagExposures('f', 10);
-    const on = log.codeOf('on');
-    log.record('first', on);
-    for (let i = 0; i < 1000; i += 1) log.record(`u${i}`, on);
-    expect(log.size).toBeLessThanOrEqual(10);
-    expect(log.record('first', on)).toBe(true);
+    const on = log.variant('on');
+    log.record(on, 'first', 'id');
+    for (let i = 0; i < 1000; i += 1) log.record(on, `u${i}`, 'id');
+    expect(on.size).toBeLessThanOrEqual(10);
+    expect(on.get('first')).toBeUndefined();
   });
 
-  it('keeps a unit exposed within the last capacity / 2 units, without re-exposing it', () => {
+  it('keeps a unit exposed within the last capacity / 2 units', () => {
     const log = new FlagExposures('f', 100);
-    const on = log.codeOf('on');
-    log.record('hot', on);
+    const on = log.variant('on');
+    log.record(on, 'hot', 'id-hot');
     for (let i = 0; i < 5000; i += 1) {
-      log.record(`cold${i}`, on);
-      if (i % 40 === 0) expect(log.record('hot', on)).toBe(false);
+      log.record(on, `cold${i}`, 'id');
+      if (i % 40 === 0) expect(on.get('hot')).toBe('id-hot');
     }
   });
 });

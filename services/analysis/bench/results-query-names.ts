@@ -25,16 +25,18 @@ import {
   buildRollupConversionMomentsSql,
   buildRollupExposureSeriesSql,
   buildRollupMinuteHistogramSql,
+  buildRollupPartsSql,
   buildRollupQuantileMomentsSql,
   buildRollupRequestMomentsSql,
   buildRollupRequestSeriesSql,
   buildRollupTimeRangeSql,
   buildRollupWindowUnitsSql,
+  type RollupMerge,
 } from '../src/analysis/rollup-queries.js';
 import type { TableNames } from '../src/config.js';
 
 export function nameQueries(tables: TableNames): Map<string, string> {
-  const named: [string, (t: TableNames) => string][] = [
+  const named: [string, (t: TableNames, merge?: RollupMerge) => string][] = [
     ['raw: unit counts (SRM)', buildUnitCountsSql],
     ['raw: arm request moments', buildRequestMomentsSql],
     ['raw: latency histograms', buildLatencyHistogramSql],
@@ -46,6 +48,7 @@ export function nameQueries(tables: TableNames): Map<string, string> {
     ['raw: request series', buildRequestSeriesSql],
     ['raw: exposure series', buildExposureSeriesSql],
     ['rollup: time range', buildRollupTimeRangeSql],
+    ['rollup: part sizes (FINAL or largest part)', buildRollupPartsSql],
     ['rollup: units (SRM) + arm request moments', buildRollupArmsSql],
     ['rollup: latency histograms, by minute', buildRollupMinuteHistogramSql],
     ['rollup: latency histograms of excluded units', buildExcludedHistogramSql],
@@ -59,5 +62,11 @@ export function nameQueries(tables: TableNames): Map<string, string> {
     ['rollup: excluded request series', buildExcludedRequestSeriesSql],
     ['rollup: arm request moments', buildRollupRequestMomentsSql],
   ];
-  return new Map(named.map(([name, build]) => [build(tables), name]));
+  const names = new Map<string, string>();
+  for (const [name, build] of named) {
+    const largestPart = build(tables, 'largest-part');
+    names.set(largestPart, `${name} [largest part]`);
+    names.set(build(tables, 'final'), name); // same text for queries without the choice
+  }
+  return names;
 }

@@ -19,6 +19,8 @@ export interface ScopeParams {
   untilMs: number;
   /** 1 = rollup queries look only at units with conversions (by primary key); 0 = all units. */
   unitFilter: number;
+  /** How rollup queries merge the by-unit rows: 0 = FINAL, 1 = largest part + the rest (`chooseRollupMerge`). */
+  largestPart: number;
   [key: string]:
     string | number | readonly string[] | readonly number[] | readonly (readonly number[])[];
 }
@@ -45,6 +47,7 @@ export function buildScopeParams(scope: ArmScope): ScopeParams {
     sinceMs: scope.since?.getTime() ?? 0,
     untilMs: scope.until?.getTime() ?? FAR_FUTURE_MS,
     unitFilter: 0,
+    largestPart: 0,
   };
 }
 

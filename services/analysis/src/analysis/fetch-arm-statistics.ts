@@ -17,6 +17,7 @@ import {
   fetchRequestMoments,
   type StatsSource,
 } from './fetch-request-stats.js';
+import { chooseRollupMerge } from './choose-rollup-merge.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import { buildRollupTimeRangeSql } from './rollup-queries.js';
 
@@ -79,7 +80,8 @@ export async function fetchArmStatistics(
     until: options.until,
   });
   const source = await chooseStatsSource(context, options, params);
-  const { byVariant, sql } = await fetchMetricStats(context, options, { params, source });
+  const scoped = source === 'rollup' ? await chooseRollupMerge(context, params) : params;
+  const { byVariant, sql } = await fetchMetricStats(context, options, { params: scoped, source });
   const exemplars = await fetchExemplars(context, {
     metric: guardrail.metric,
     params,
@@ -92,7 +94,7 @@ export async function fetchArmStatistics(
     exemplarTraceIds: exemplars.byVariant.get(variant) ?? [],
   }));
   const allSql = [...sql, ...(exemplars.sql ? [exemplars.sql] : [])].join(';\n\n');
-  return { arms, sql: allSql, params: { ...params } as Record<string, string | number>, source };
+  return { arms, sql: allSql, params: { ...scoped } as Record<string, string | number>, source };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CovariateStats, MeanStats } from '@tripwire/stats';
 import { buildConversionMomentsSql, type ScopeParams } from './arm-queries.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import { rollupMergeOf } from './choose-rollup-merge.js';
 import { buildRollupConversionMomentsSql, buildRollupWindowUnitsSql } from './rollup-queries.js';
 
 /** Default attribution window of a conversion after a unit's first exposure: 7 days. */
@@ -60,7 +61,7 @@ async function fetchRollupConversionStats(
   context: AnalysisContext,
   options: FetchConversionStatsOptions,
 ): Promise<{ byVariant: Map<string, ConversionArm>; sql: string }> {
-  const sql = buildRollupConversionMomentsSql(context.tables);
+  const sql = buildRollupConversionMomentsSql(context.tables, rollupMergeOf(options.params));
   const params = { ...options.params, event: options.event, windowSeconds: options.windowSeconds };
   const sums = await queryRows<Omit<ConversionRow, 'units'>>(
     context,
@@ -74,7 +75,7 @@ async function fetchRollupConversionStats(
       (
         await queryRows<{ variant: string; units: string }>(
           context,
-          buildRollupWindowUnitsSql(context.tables),
+          buildRollupWindowUnitsSql(context.tables, rollupMergeOf(options.params)),
           params,
         )
       ).map((row) => [row.variant, Number(row.units)]),

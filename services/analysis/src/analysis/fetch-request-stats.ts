@@ -10,6 +10,7 @@ import {
   buildRequestMomentsSql,
   type ScopeParams,
 } from './arm-queries.js';
+import { rollupMergeOf } from './choose-rollup-merge.js';
 import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
@@ -77,7 +78,7 @@ export async function fetchRequestMoments(
 ): Promise<{ byVariant: Map<string, RequestMoments>; sql: string }> {
   const sql =
     source === 'rollup'
-      ? buildRollupRequestMomentsSql(context.tables)
+      ? buildRollupRequestMomentsSql(context.tables, rollupMergeOf(params))
       : buildRequestMomentsSql(context.tables);
   const rows = await queryRows<RequestMomentSums & { variant: string }>(context, sql, params);
   const byVariant = new Map<string, RequestMoments>();
@@ -115,7 +116,7 @@ async function fetchRollupHistograms(
   hasExcluded: boolean,
 ): Promise<{ byVariant: Map<string, LatencyHistogram>; sql: string }> {
   const totalSql = buildRollupMinuteHistogramSql(context.tables);
-  const excludedSql = buildExcludedHistogramSql(context.tables);
+  const excludedSql = buildExcludedHistogramSql(context.tables, rollupMergeOf(params));
   const totals = await queryRows<BucketRow>(context, totalSql, params);
   const excluded = hasExcluded ? await queryRows<BucketRow>(context, excludedSql, params) : [];
   const minus = new Map(excluded.map((row) => [`${row.variant}\x1F${row.bucket}`, row.requests]));
@@ -162,7 +163,7 @@ export async function fetchQuantileStats(
   );
   const sql =
     options.source === 'rollup'
-      ? buildRollupQuantileMomentsSql(context.tables)
+      ? buildRollupQuantileMomentsSql(context.tables, rollupMergeOf(options.params))
       : buildQuantileMomentsSql(context.tables);
   const byProbability = probabilities.map(() => new Map<string, QuantileStats>());
   if (variants.length === 0) return { byProbability, sql };

@@ -7,6 +7,7 @@
  */
 import type { QuantileStats } from '@tripwire/stats';
 import { buildScopeParams, type ScopeParams } from './arm-queries.js';
+import { chooseRollupMerge, rollupMergeOf } from './choose-rollup-merge.js';
 import { fetchConversionStats } from './fetch-conversion-stats.js';
 import type { FetchResultsDataOptions } from './fetch-results-data.js';
 import {
@@ -53,7 +54,10 @@ export async function fetchRollupResultsData(
   context: AnalysisContext,
   options: FetchResultsDataOptions,
 ): Promise<ResultsData> {
-  const params = buildScopeParams({ flagKey: options.flagKey, environment: options.environment });
+  const params = await chooseRollupMerge(
+    context,
+    buildScopeParams({ flagKey: options.flagKey, environment: options.environment }),
+  );
   const [range] = await queryRows<{ first_minute: number; last_minute: number; rows: string }>(
     context,
     buildRollupTimeRangeSql(context.tables),
@@ -63,7 +67,11 @@ export async function fetchRollupResultsData(
     range === undefined || Number(range.rows) === 0
       ? 60
       : chooseBucketSeconds(range.first_minute, range.last_minute);
-  const arms = await queryRows<ArmRow>(context, buildRollupArmsSql(context.tables), params);
+  const arms = await queryRows<ArmRow>(
+    context,
+    buildRollupArmsSql(context.tables, rollupMergeOf(params)),
+    params,
+  );
   const valid = arms.filter((row) => row.variant !== '' && row.variant !== UNEXPOSED_GROUP);
   const excluded = arms.some((row) => Number(row.excluded_request_units) > 0);
   const quantiles = await fetchRollupQuantiles(context, params, excluded);
@@ -136,7 +144,7 @@ async function fetchRollupConversions(
 ): Promise<ResultsData['conversions']> {
   const events = await queryRows<{ event: string }>(
     context,
-    buildRollupConversionEventsSql(context.tables),
+    buildRollupConversionEventsSql(context.tables, rollupMergeOf(params)),
     { ...params, unitFilter: 1 },
     { indexForInSubqueries: true },
   );
@@ -159,7 +167,7 @@ async function fetchRollupBreakdown(
 ): Promise<BreakdownCell[]> {
   const rows = await queryRows<BreakdownRow>(
     context,
-    buildRollupBreakdownSql(context.tables),
+    buildRollupBreakdownSql(context.tables, rollupMergeOf(params)),
     params,
   );
   return rows.map((row) => ({
@@ -176,7 +184,7 @@ async function fetchRollupExposureSeries(
 ): Promise<SeriesRow[]> {
   const rows = await queryRows<{ variant: string; bucket: number; units: string | number }>(
     context,
-    buildRollupExposureSeriesSql(context.tables),
+    buildRollupExposureSeriesSql(context.tables, rollupMergeOf(params)),
     params,
   );
   return rows.map((row) => ({
@@ -200,7 +208,7 @@ async function fetchRollupRequestSeries(
   if (!hasExcluded) return totals;
   const excluded = await queryRows<Row>(
     context,
-    buildExcludedRequestSeriesSql(context.tables),
+    buildExcludedRequestSeriesSql(context.tables, rollupMergeOf(params)),
     params,
   );
   const minus = new Map(excluded.map((row) => [`${row.variant}\x1F${row.bucket}`, row]));

@@ -19,13 +19,17 @@ const SEP = `'\\x1F'`;
 
 /**
  * One row per unit of the flag (units never exposed in the environment, {environment} '' = any,
- * have arm_count 0): arm_count (distinct variants exposed; 1 = valid), arm, first_ns (first exposure, ns), the
- * arm's server-span sums n, e, l (0 when none; has_requests says whether any), base (the arm's
+ * have arm_count 0), its by-unit rows merged as `merge` says: arm_count (distinct variants
+ * exposed; 1 = valid), arm, first_ns (first exposure, ns), the arm's server-span sums n, e, l (0 when none; has_requests says whether any), base (the arm's
  * histogram key prefix) and excluded_requests (the unit has request sums that do not count:
  * another variant, or the unit is not valid).
  */
-export function buildRollupUnitsCte(tables: TableNames): string {
+export function buildRollupUnitsCte(tables: TableNames, merge: RollupMerge = 'final'): string {
   const { byUnit } = rollupTables(tables);
+  const rows =
+    merge === 'final'
+      ? `${byUnit} FINAL WHERE flag_key = {flagKey:String} AND`
+      : `${buildLargestPartUnitsSql(byUnit)} WHERE`;
   return `units AS (
     SELECT unit_id, requests, latency_histogram, segments,
       mapFilter((k, v) -> {environment:String} = '' OR startsWith(k, concat({environment:String}, ${SEP})), exposures) AS scoped,
@@ -41,10 +45,46 @@ export function buildRollupUnitsCte(tables: TableNames): string {
       requests.4[request_index] AS l,
       bitShiftLeft(bitAnd(cityHash64(arm), 281474976710655), 16) AS base,
       length(requests.1) > toUInt8(has_requests) AS excluded_requests
-    FROM ${byUnit} FINAL
-    WHERE flag_key = {flagKey:String}
-      AND ({unitFilter:UInt8} = 0 OR unit_id IN (SELECT unit_id FROM ${tables.conversions}))
+    FROM ${rows}
+      ({unitFilter:UInt8} = 0 OR unit_id IN (SELECT unit_id FROM ${tables.conversions}))
   )`;
+}
+
+/**
+ * How the rollup queries merge a flag's by-unit rows per unit: 'final' = FINAL; 'largest-part' =
+ * the rows of the flag's largest part as they are, except for units that also appear in other
+ * parts, which are merged with GROUP BY and the functions the engine merges with — the same rows
+ * as FINAL. FINAL merges every row whose key range overlaps a fresh part, and with random unit ids
+ * a fresh part overlaps everything (one 20k-row part made FINAL over 1M units 5× slower); the
+ * second way wins when few rows lie outside the largest part and loses when parts are of similar
+ * size, so the caller picks by part sizes (`chooseRollupMerge`).
+ */
+export type RollupMerge = 'final' | 'largest-part';
+
+function buildLargestPartUnitsSql(byUnit: string): string {
+  const largestPart = `SELECT _part FROM ${byUnit} WHERE flag_key = {flagKey:String}
+      GROUP BY _part ORDER BY count() DESC, _part LIMIT 1`;
+  const elsewhere = `SELECT unit_id FROM ${byUnit}
+      WHERE flag_key = {flagKey:String} AND _part != (${largestPart})`;
+  return `(
+      SELECT unit_id, exposures, requests, latency_histogram, segments
+      FROM ${byUnit}
+      WHERE flag_key = {flagKey:String} AND _part = (${largestPart})
+        AND unit_id NOT IN (${elsewhere})
+      UNION ALL
+      SELECT unit_id, minMap(exposures) AS exposures, sumMap(requests) AS requests,
+        sumMap(latency_histogram) AS latency_histogram, sumMap(segments) AS segments
+      FROM ${byUnit}
+      WHERE flag_key = {flagKey:String} AND unit_id IN (${elsewhere})
+      GROUP BY unit_id
+    )`;
+}
+
+/** The flag's by-unit rows and the rows of its largest part (to choose how to merge them). */
+export function buildRollupPartsSql(tables: TableNames): string {
+  const { byUnit } = rollupTables(tables);
+  return `SELECT sum(part_rows) AS rows, max(part_rows) AS largest
+FROM (SELECT _part, count() AS part_rows FROM ${byUnit} WHERE flag_key = {flagKey:String} GROUP BY _part)`;
 }
 
 /** Group of the units never exposed in the environment (only their excluded requests matter). */
@@ -56,8 +96,8 @@ export const UNEXPOSED_GROUP = '\x1Fnone';
  * moments (valid units only; delta method), and units with request sums that do not count (they
  * decide whether the time series needs a correction).
  */
-export function buildRollupArmsSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupArmsSql(tables: TableNames, merge: RollupMerge = 'final'): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT multiIf(valid, arm, arm_count > 1, '', '\\x1Fnone') AS variant,
   count() AS units,
   min(intDiv(first_ns, 1000000)) AS first_exposure_ms,
@@ -72,8 +112,11 @@ ORDER BY variant`;
 }
 
 /** Per arm and {bucketSeconds} bucket: valid units first exposed in it. */
-export function buildRollupExposureSeriesSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupExposureSeriesSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT arm AS variant,
   toUnixTimestamp(toStartOfInterval(fromUnixTimestamp64Nano(first_ns), toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
   count() AS units
@@ -88,8 +131,8 @@ ORDER BY variant, bucket`;
  * their arm (cells of other variants left out). ARRAY JOIN + GROUP BY: far cheaper than sumMap
  * over parallel arrays.
  */
-export function buildRollupBreakdownSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupBreakdownSql(tables: TableNames, merge: RollupMerge = 'final'): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT arm AS variant,
   substring(cell, length(arm) + 2) AS cell_key,
   substring(cell_key, 1, position(cell_key, ${SEP}) - 1) AS dimension,
@@ -109,8 +152,11 @@ ORDER BY dimension, segment, variant`;
 }
 
 /** Per arm: request moments only (the guardian's error_rate / latency_mean). */
-export function buildRollupRequestMomentsSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupRequestMomentsSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT arm AS variant,
   count() AS units,
   sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq,
@@ -138,8 +184,11 @@ ORDER BY variant, bucket`;
 }
 
 /** Per stamped variant and latency bucket: the server-span requests that do not count. */
-export function buildExcludedHistogramSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildExcludedHistogramSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT stamped AS variant, toUInt16(key - stamped_base) AS bucket, sum(bucket_count) AS requests
 FROM (
   SELECT stamped, bitShiftLeft(bitAnd(cityHash64(stamped), 281474976710655), 16) AS stamped_base,
@@ -158,8 +207,11 @@ ORDER BY variant, bucket`;
  * Per arm, the clustered-quantile moments (see `buildQuantileMomentsSql`): for each quantile j,
  * b_j = the unit's requests below bucket {buckets}[arm][j] plus {fractions}[arm][j] of that bucket.
  */
-export function buildRollupQuantileMomentsSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupQuantileMomentsSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT arm AS variant,
   count() AS units,
   sumForEach(b) AS sum_below,
@@ -206,8 +258,11 @@ ORDER BY variant, bucket`;
  * Per stamped variant and time bucket: the server-span sums that do NOT count (units not
  * valid, or a variant other than the unit's arm), to subtract from the by-minute totals.
  */
-export function buildExcludedRequestSeriesSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildExcludedRequestSeriesSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT variant,
   toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucketSeconds:UInt32}))) AS bucket,
   toFloat64(sum(requests)) AS requests, toFloat64(sum(errors)) AS errors, sum(latency_sum_ms) AS latency
@@ -228,8 +283,11 @@ ORDER BY variant, bucket`;
  * Σxy and conversions (y, x as in `buildConversionMomentsSql`). Non-converting units add 0 to
  * every sum; the caller adds their count.
  */
-export function buildRollupConversionMomentsSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupConversionMomentsSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT arm AS variant,
   sum(y) AS sum_converted, sum(x) AS sum_pre, sum(x * x) AS sum_pre_sq, sum(x * y) AS sum_pre_converted,
   sum(conversions) AS conversions
@@ -257,8 +315,11 @@ ORDER BY variant`;
 }
 
 /** Per arm: valid units first exposed in [{sinceMs}, {untilMs}) (conversion denominators). */
-export function buildRollupWindowUnitsSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupWindowUnitsSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT arm AS variant, count() AS units
 FROM units
 WHERE valid AND first_ns >= {sinceMs:Int64} * 1000000 AND first_ns < {untilMs:Int64} * 1000000
@@ -267,8 +328,11 @@ ORDER BY variant`;
 }
 
 /** Conversion events of the flag's valid units (at most 20, most frequent first). */
-export function buildRollupConversionEventsSql(tables: TableNames): string {
-  return `WITH ${buildRollupUnitsCte(tables)}
+export function buildRollupConversionEventsSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return `WITH ${buildRollupUnitsCte(tables, merge)}
 SELECT event, count() AS conversions
 FROM ${tables.conversions}
 WHERE unit_id IN (SELECT unit_id FROM units WHERE valid)

@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guardrail } from '@tripwire/schema';
+import { buildScopeParams } from '../../src/analysis/arm-queries.js';
+import { chooseRollupMerge } from '../../src/analysis/choose-rollup-merge.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
 import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
 import { loadConfig } from '../../src/config.js';
@@ -290,4 +292,33 @@ describe('fetchArmStatistics from the rollups', () => {
       expect(auto.arms.length).toBe(2);
     }
   });
+});
+
+describe('the rollups read as one merged part plus a fresh one', () => {
+  it('choose FINAL for similar parts, and the largest part when the rest is small', async () => {
+    const params = buildScopeParams({ flagKey: FLAG });
+    expect((await chooseRollupMerge(context(), params)).largestPart).toBe(0);
+    await clickhouse.command({ query: `OPTIMIZE TABLE ${tables.exposures}_by_unit FINAL` });
+    // Units seen again after the merge: their rows must be merged with the big part's at read time.
+    await clickhouse.insert({
+      table: tables.traces,
+      values: generateUnits(100, 130, 5),
+      format: 'JSONEachRow',
+    });
+    expect((await chooseRollupMerge(context(), params)).largestPart).toBe(1);
+  });
+
+  for (const environment of [undefined, 'production']) {
+    it(`still equal the per-unit queries (environment ${environment ?? 'any'})`, async () => {
+      const options = { flagKey: FLAG, environment, conversionWindowSeconds: 86_400 };
+      const raw = await fetchResultsData(context(), { ...options, source: 'raw' });
+      expectSame(normalize(await fetchResultsData(context(), options)), normalize(raw));
+      const guardrail = { metric: 'latency_p95' as const };
+      const arms = { flagKey: FLAG, environment, guardrail, exemplarLimit: 0 };
+      const auto = await fetchArmStatistics(context(), arms);
+      expect(auto.params.largestPart).toBe(1);
+      const reference = await fetchArmStatistics(context(), { ...arms, source: 'raw' });
+      expectSame(normalize(auto.arms), normalize(reference.arms));
+    });
+  }
 });

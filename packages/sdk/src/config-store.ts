@@ -1,6 +1,6 @@
 import type { ConfigPatch, ConfigSnapshot, ValidationIssue } from '@tripwire/schema';
 import { applyConfigPatch, validateConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
-import { ConfigReferences } from './evaluation/config-references.js';
+import { ConfigReferences, type RecompileSet } from './evaluation/config-references.js';
 import type { ConfigOrigin, ConfigSink } from './sources/config-source.js';
 
 /** A config the client could not use, or a source that failed; the applied config is kept. */
@@ -34,7 +34,7 @@ export interface AppliedConfig<E> {
 export interface EngineUpdate<E> {
   readonly previous: E;
   /** Flags changed by the patch or depending on a change; every other flag is unchanged. */
-  readonly recompile: ReadonlySet<string>;
+  readonly recompile: RecompileSet;
 }
 
 export interface ConfigStoreOptions<E> {

@@ -11,6 +11,7 @@ import type { ConfigChange, ConfigProblem } from '../src/config-store.js';
 import { ConfigStore, diffFlagVersions } from '../src/config-store.js';
 import type { CompiledConfig } from '../src/evaluation/index.js';
 import { compileConfig, compileConfigUpdate, ConfigReferences } from '../src/evaluation/index.js';
+import { RecompileSet } from '../src/evaluation/config-references.js';
 
 const metadata = { owner: 'team-test', createdAt: '2026-01-01T00:00:00Z' };
 
@@ -138,6 +139,12 @@ const cases: [string, ConfigPatch][] = [
   [
     'the root prerequisite is killed',
     patch({ flags: [makeFlag('gate', { enabled: false, version: 2 })] }),
+  ],
+  [
+    'the root prerequisite is killed, keeping its rules',
+    patch({
+      flags: [makeFlag('gate', { when: { segment: 'insiders' }, enabled: false, version: 2 })],
+    }),
   ],
   ['a middle prerequisite changes', patch({ flags: [makeFlag('nav', { version: 2 })] })],
   [
@@ -299,12 +306,12 @@ describe('patching the applied config', () => {
       ]),
     );
     // The next valid patch still applies on top of the kept config.
-    expect(store.patch(cases[4]![1], 'stream')).toBe(true);
+    expect(store.patch(cases[5]![1], 'stream')).toBe(true);
     expect(on(store.applied!.engine, 'dutch', contexts[3]!)).toBe(true);
   });
 
   it('points at the offending place inside the patch', () => {
-    const review = ConfigReferences.fromSnapshot(base).reviewPatch(cases[11]![1]);
+    const review = ConfigReferences.fromSnapshot(base).reviewPatch(cases[12]![1]);
     expect(review.issues).toEqual([
       {
         instancePath: '/flags/0/environments/production/rules/0/when/segment',
@@ -319,7 +326,7 @@ describe('ConfigReferences.reviewPatch', () => {
     [...ConfigReferences.fromSnapshot(base).reviewPatch(body).recompile].sort();
 
   it('recompiles only the patched flag when nothing depends on it', () => {
-    expect(recompile(cases[4]![1])).toEqual(['dutch']);
+    expect(recompile(cases[5]![1])).toEqual(['dutch']);
   });
 
   it('recompiles the users of a changed segment and of segments that use it, and their dependents', () => {
@@ -328,7 +335,80 @@ describe('ConfigReferences.reviewPatch', () => {
   });
 
   it('recompiles the dependents of a changed or removed prerequisite', () => {
-    expect(recompile(cases[3]![1])).toEqual(['deep', 'nav']);
+    expect(recompile(cases[4]![1])).toEqual(['deep', 'nav']);
     expect(recompile(patch({ removedFlags: ['nav'] }))).toEqual(['deep']);
+  });
+});
+
+describe('patches that keep the reference graph (kills, served variant, rules)', () => {
+  const gateKill = patch({
+    flags: [makeFlag('gate', { when: { segment: 'insiders' }, enabled: false, version: 2 })],
+  });
+
+  it('reuses the graph and still recompiles the dependents, transitively', () => {
+    const references = ConfigReferences.fromSnapshot(base);
+    const review = references.reviewPatch(gateKill);
+    expect(review.issues).toEqual([]);
+    expect(review.references).toBe(references);
+    expect([...review.recompile].sort()).toEqual(['deep', 'gate', 'nav']);
+    expect(review.recompile.segmentsChanged).toBe(false);
+  });
+
+  it('builds a new graph when a flag changes the segments it uses', () => {
+    const references = ConfigReferences.fromSnapshot(base);
+    const moved = references.reviewPatch(
+      patch({ flags: [makeFlag('gate', { when: { segment: 'staff' }, version: 2 })] }),
+    );
+    expect(moved.issues).toEqual([]);
+    expect(moved.references).not.toBe(references);
+    // 'insiders' is no longer used by any flag, so removing it is now fine.
+    const removal = patch({ version: 12, removedSegments: ['insiders'] });
+    expect(references.reviewPatch(removal).issues).not.toEqual([]);
+    expect(moved.references.reviewPatch(removal).issues).toEqual([]);
+  });
+
+  it('evaluates like a full compile after a series of kills and segment changes', () => {
+    const store = createStore();
+    const series: Partial<ConfigPatch>[] = [
+      gateKill,
+      { segments: [segment({ key: 'staff', included: ['u3'] })] },
+      { flags: [makeFlag('gate', { when: { segment: 'insiders' }, version: 3 })] },
+      { flags: [makeFlag('dutch', { enabled: false, version: 2 })] },
+      { flags: [makeFlag('nav', { fallthrough: 'off', version: 2, prerequisites: [] })] },
+      { flags: [makeFlag('gate', { when: { segment: 'insiders' }, enabled: false, version: 4 })] },
+    ];
+    let snapshot = base;
+    series.forEach((body, i) => {
+      const next = patch({ ...body, version: 11 + i });
+      expect(store.patch(next, 'stream')).toBe(true);
+      snapshot = applyConfigPatch(snapshot, next);
+      const keys = snapshot.flags.map((f) => f.key);
+      expect(evaluateAll(store.applied!.engine, keys)).toEqual(
+        evaluateAll(compileConfig(snapshot), keys),
+      );
+    });
+  });
+});
+
+describe('compileConfigUpdate', () => {
+  it('breaks the flags of a prerequisite cycle that a recompiled flag closes (backstop)', () => {
+    const previous = compileConfig(base);
+    const cyclic = makeFlag('gate', {
+      version: 2,
+      prerequisites: [{ flag: 'deep', variants: ['on'] }],
+    });
+    const next = { ...base, version: 11, flags: [cyclic, ...flags.slice(1)] };
+    const engine = compileConfigUpdate(
+      previous,
+      next,
+      new RecompileSet(['gate', 'nav', 'deep'], false),
+    );
+    for (const key of ['gate', 'nav', 'deep'])
+      expect(engine.evaluate(key, contexts[0]!, false)).toMatchObject({
+        reason: 'error',
+        errorCode: 'parse_error',
+        errorMessage: expect.stringContaining('prerequisites form a cycle') as unknown,
+      });
+    expect(engine.evaluate('dutch', contexts[2]!, false).value).toBe(true);
   });
 });

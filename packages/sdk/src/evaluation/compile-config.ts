@@ -26,6 +26,7 @@ import {
 import { readUnitKey } from './resolve-flag.js';
 import { SemverCache } from './semver.js';
 import { CompiledConfig } from './compiled-config.js';
+import type { RecompileSet } from './config-references.js';
 
 /** Segment membership: `excluded` wins, then `included`, then `when` (if any). */
 function compileSegment(segment: Segment, scope: ConditionScope): Matcher {
@@ -43,8 +44,11 @@ function compileSegment(segment: Segment, scope: ConditionScope): Matcher {
   };
 }
 
-/** Compiles segments on first reference, once each, rejecting unknown keys and cycles. */
-function createScope(segments: readonly Segment[]): ConditionScope {
+/**
+ * Compiles segments on first reference, once each, rejecting unknown keys and cycles. With
+ * `validated`, the segments are known valid (they come from a validated snapshot or patch).
+ */
+function createScope(segments: readonly Segment[], validated = false): ConditionScope {
   const sources = new Map(segments.map((s) => [s.key, s] as const));
   const compiled = new Map<string, Matcher | ConditionCompileError>();
   const inProgress = new Set<string>();
@@ -60,8 +64,8 @@ function createScope(segments: readonly Segment[]): ConditionScope {
         throw new ConditionCompileError(`segment '${key}' references itself`);
       inProgress.add(key);
       try {
-        const checked = validateSegment(source);
-        if (!checked.ok)
+        const checked = validated ? undefined : validateSegment(source);
+        if (checked !== undefined && !checked.ok)
           throw new ConditionCompileError(
             `segment '${key}' is invalid: ${checked.errors[0]!.instancePath} ${checked.errors[0]!.message}`,
           );
@@ -216,8 +220,11 @@ function createBrokenShell(raw: Record<string, unknown>, failure: ResolutionFail
   };
 }
 
-/** Marks every flag on a prerequisite cycle as broken (validation rejects cycles; this is the backstop). */
-function breakPrerequisiteCycles(shells: Map<string, CompiledFlag>): void {
+/**
+ * Marks every flag on a prerequisite cycle reachable from `starts` as broken (validation rejects
+ * cycles; this is the backstop).
+ */
+function breakPrerequisiteCycles(starts: Iterable<CompiledFlag>): void {
   const state = new Map<CompiledFlag, 'visiting' | 'done'>();
   const stack: CompiledFlag[] = [];
   const visit = (flag: CompiledFlag): void => {
@@ -235,7 +242,7 @@ function breakPrerequisiteCycles(shells: Map<string, CompiledFlag>): void {
     stack.pop();
     state.set(flag, 'done');
   };
-  for (const flag of shells.values()) visit(flag);
+  for (const flag of starts) visit(flag);
 }
 
 function describeFirstIssue(errors: readonly { instancePath: string; message: string }[]): string {
@@ -263,31 +270,41 @@ function checkEvaluable(raw: object): Flag | ResolutionFailure {
   );
 }
 
+/** How `compileFlags` treats the snapshot's flags. */
+interface CompileMode {
+  readonly scope: ConditionScope;
+  /** Hands back the compiled form of a flag known to be unaffected by what changed. */
+  readonly reuse: (key: string) => CompiledFlag | undefined;
+  /** Every flag is known valid (validated snapshot or patch): do not validate again. */
+  readonly validated: boolean;
+}
+
+/** The key of a snapshot entry that has one (unvalidated snapshots may hold anything). */
+const readKey = (raw: unknown): string | undefined =>
+  typeof raw === 'object' && raw !== null && typeof (raw as { key?: unknown }).key === 'string'
+    ? (raw as { key: string }).key
+    : undefined;
+
 /**
  * Builds one compiled flag per snapshot flag; a flag that cannot compile is kept as broken.
- * `reuse` may hand back the compiled form of a flag known to be unaffected by what changed.
+ * Returns the flags and the ones compiled now (the others were reused).
  */
 function compileFlags(
   snapshot: ConfigSnapshot,
-  reuse: (key: string) => CompiledFlag | undefined = () => undefined,
-): Map<string, CompiledFlag> {
-  const scope = createScope(Array.isArray(snapshot.segments) ? snapshot.segments : []);
+  mode: CompileMode,
+): { shells: Map<string, CompiledFlag>; compiled: CompiledFlag[] } {
   const shells = new Map<string, CompiledFlag>();
   const bodies: { flag: Flag; shell: CompiledFlag; results: ResultTable }[] = [];
+  const compiled: CompiledFlag[] = [];
   for (const raw of Array.isArray(snapshot.flags) ? (snapshot.flags as unknown[]) : []) {
-    if (
-      typeof raw !== 'object' ||
-      raw === null ||
-      typeof (raw as { key?: unknown }).key !== 'string'
-    )
-      continue;
-    const key = (raw as { key: string }).key;
-    const kept = reuse(key);
+    const key = mode.validated ? (raw as Flag).key : readKey(raw);
+    if (key === undefined) continue;
+    const kept = mode.reuse(key);
     if (kept !== undefined) {
       shells.set(key, kept);
       continue;
     }
-    const flag = checkEvaluable(raw);
+    const flag = mode.validated ? (raw as Flag) : checkEvaluable(raw as object);
     if (flag instanceof ResolutionFailure) {
       shells.set(key, createBrokenShell(raw as Record<string, unknown>, flag));
       continue;
@@ -296,10 +313,16 @@ function compileFlags(
     const shell = createFlagShell(flag, results, snapshot.environment);
     shells.set(shell.key, shell);
     bodies.push({ flag, shell, results });
+    compiled.push(shell);
   }
   for (const { flag, shell, results } of bodies) {
     try {
-      compileFlagBody(flag, shell, { environment: snapshot.environment, scope, results, shells });
+      compileFlagBody(flag, shell, {
+        environment: snapshot.environment,
+        scope: mode.scope,
+        results,
+        shells,
+      });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       shell.broken = new ResolutionFailure(
@@ -308,22 +331,26 @@ function compileFlags(
       );
     }
   }
-  breakPrerequisiteCycles(shells);
-  return shells;
+  return { shells, compiled };
 }
 
-/** The compiled flags behind each config this module built, for `compileConfigUpdate`. */
-const compiledFlags = new WeakMap<CompiledConfig, ReadonlyMap<string, CompiledFlag>>();
+/** What each config this module built was compiled from, for `compileConfigUpdate`. */
+interface CompiledParts {
+  readonly flags: ReadonlyMap<string, CompiledFlag>;
+  /** Holds the compiled segments; reusable by an update that changes no segment. */
+  readonly scope: ConditionScope;
+}
+const compiledParts = new WeakMap<CompiledConfig, CompiledParts>();
 
-function createCompiledConfig(
-  snapshot: ConfigSnapshot,
-  flags: Map<string, CompiledFlag>,
-): CompiledConfig {
+function createCompiledConfig(snapshot: ConfigSnapshot, parts: CompiledParts): CompiledConfig {
   const { environment, version, generatedAt } = snapshot;
-  const config = new CompiledConfig({ environment, version, generatedAt }, flags);
-  compiledFlags.set(config, flags);
+  const config = new CompiledConfig({ environment, version, generatedAt }, parts.flags);
+  compiledParts.set(config, parts);
   return config;
 }
+
+const segmentsOf = (snapshot: ConfigSnapshot): readonly Segment[] =>
+  Array.isArray(snapshot.segments) ? snapshot.segments : [];
 
 /**
  * Prepares a snapshot for evaluation: validates and compiles each flag once (conditions to
@@ -332,25 +359,33 @@ function createCompiledConfig(
  * snapshot with `validateConfigSnapshot` before trusting it as last known good.
  */
 export function compileConfig(snapshot: ConfigSnapshot): CompiledConfig {
-  return createCompiledConfig(snapshot, compileFlags(snapshot));
+  const scope = createScope(segmentsOf(snapshot));
+  const { shells } = compileFlags(snapshot, { scope, reuse: () => undefined, validated: false });
+  breakPrerequisiteCycles(shells.values());
+  return createCompiledConfig(snapshot, { flags: shells, scope });
 }
 
 /**
- * Compiles `snapshot` (a validated config derived from the one `previous` was compiled from,
- * e.g. by a patch) recompiling only the flags in `recompile` and reusing the compiled form of
- * every other flag. The caller guarantees that the flags not listed are unchanged and neither
- * reference a changed segment (directly or through other segments) nor depend, directly or
- * transitively, on a changed or removed flag (`ConfigReferences.reviewPatch` computes such a
- * set). Falls back to a full compile when `previous` was not built here.
+ * Compiles `snapshot` = `applyConfigPatch(s, patch)`, where `previous` was compiled from `s`,
+ * `s` passed `validateConfigSnapshot` (or was built this way itself), `patch` passed
+ * `validateConfigPatch` and `recompile` is what `ConfigReferences.reviewPatch` returned for it
+ * without issues. So every flag and segment is valid and is not validated again (validation
+ * happens once, at the boundary); only the flags in `recompile` are compiled, every other flag
+ * keeps its compiled form, compiled segments are kept when the patch changes none, and only
+ * the recompiled flags are walked for prerequisite cycles (a new cycle needs a new edge). Falls
+ * back to a full compile (validating) when `previous` was not built here.
  */
 export function compileConfigUpdate(
   previous: CompiledConfig,
   snapshot: ConfigSnapshot,
-  recompile: ReadonlySet<string>,
+  recompile: RecompileSet,
 ): CompiledConfig {
-  const before = compiledFlags.get(previous);
+  const before = compiledParts.get(previous);
   if (before === undefined || previous.environment !== snapshot.environment)
     return compileConfig(snapshot);
-  const reuse = (key: string) => (recompile.has(key) ? undefined : before.get(key));
-  return createCompiledConfig(snapshot, compileFlags(snapshot, reuse));
+  const scope = recompile.segmentsChanged ? createScope(segmentsOf(snapshot), true) : before.scope;
+  const reuse = (key: string) => (recompile.has(key) ? undefined : before.flags.get(key));
+  const { shells, compiled } = compileFlags(snapshot, { scope, reuse, validated: true });
+  breakPrerequisiteCycles(compiled);
+  return createCompiledConfig(snapshot, { flags: shells, scope });
 }

@@ -84,6 +84,76 @@ function findCycleFrom(
   return undefined;
 }
 
+/**
+ * Flags of a patched config whose compiled form may differ, as computed by
+ * `ConfigReferences.reviewPatch` for a patch that `validateConfigPatch` accepted: every flag and
+ * segment of the patched config is valid, so `compileConfigUpdate` does not validate again. The
+ * private brand makes a plain `Set` unacceptable where one is expected.
+ */
+export class RecompileSet extends Set<string> {
+  /** Whether the patch added, changed or removed a segment (else compiled segments are reusable). */
+  readonly segmentsChanged: boolean;
+  // A private member makes the class nominal for TypeScript: no structural look-alike passes.
+  readonly #reviewed = true as const;
+
+  /** Only `ConfigReferences.reviewPatch` creates one (the index exports the type only). */
+  constructor(keys: Iterable<string>, segmentsChanged: boolean) {
+    super(keys);
+    this.segmentsChanged = this.#reviewed && segmentsChanged;
+  }
+}
+
+/** Whether a condition tree references segment `key`. */
+function conditionUsesSegment(condition: Condition, key: string): boolean {
+  if ('all' in condition) return condition.all.some((c) => conditionUsesSegment(c, key));
+  if ('any' in condition) return condition.any.some((c) => conditionUsesSegment(c, key));
+  if ('not' in condition) return conditionUsesSegment(condition.not, key);
+  return 'segment' in condition && condition.segment === key;
+}
+
+/** Whether every segment a condition tree references is in `known`. */
+function conditionUsesOnly(condition: Condition, known: ReadonlySet<string>): boolean {
+  if ('all' in condition) return condition.all.every((c) => conditionUsesOnly(c, known));
+  if ('any' in condition) return condition.any.every((c) => conditionUsesOnly(c, known));
+  if ('not' in condition) return conditionUsesOnly(condition.not, known);
+  return !('segment' in condition) || known.has(condition.segment);
+}
+
+function flagUsesSegment(flag: Flag, key: string): boolean {
+  for (const env in flag.environments)
+    for (const rule of flag.environments[env]!.rules)
+      if (conditionUsesSegment(rule.when, key)) return true;
+  return false;
+}
+
+function flagUsesOnly(flag: Flag, known: ReadonlySet<string>): boolean {
+  for (const env in flag.environments)
+    for (const rule of flag.environments[env]!.rules)
+      if (!conditionUsesOnly(rule.when, known)) return false;
+  return true;
+}
+
+/**
+ * Whether `flag` has exactly the references `refs` describes (same variant keys, segments and
+ * prerequisite list), checked without allocating: a kill or a rules tweak keeps them.
+ */
+function hasSameReferences(flag: Flag, refs: FlagReferences): boolean {
+  if (flag.variants.length !== refs.variants.size) return false;
+  for (const v of flag.variants) if (!refs.variants.has(v.key)) return false;
+  const prerequisites = flag.prerequisites ?? [];
+  if (prerequisites.length !== refs.prerequisites.length) return false;
+  for (let i = 0; i < prerequisites.length; i++) {
+    const mine = prerequisites[i]!;
+    const theirs = refs.prerequisites[i]!;
+    if (mine.flag !== theirs.flag || mine.variants.length !== theirs.variants.length) return false;
+    for (let j = 0; j < mine.variants.length; j++)
+      if (mine.variants[j] !== theirs.variants[j]) return false;
+  }
+  if (!flagUsesOnly(flag, refs.segments)) return false;
+  for (const key of refs.segments) if (!flagUsesSegment(flag, key)) return false;
+  return true;
+}
+
 /** The outcome of checking a patch against the references of the config it applies to. */
 export interface PatchReview {
   /** Referential problems (paths point into the patch); empty when the patch is acceptable. */
@@ -91,7 +161,7 @@ export interface PatchReview {
   /** The references of the patched config. */
   readonly references: ConfigReferences;
   /** Flags of the patched config whose compiled form may differ: changed, or depending on a change. */
-  readonly recompile: ReadonlySet<string>;
+  readonly recompile: RecompileSet;
 }
 
 /**
@@ -102,6 +172,8 @@ export interface PatchReview {
 export class ConfigReferences {
   readonly #flags: ReadonlyMap<string, FlagReferences>;
   readonly #segments: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Flag → flags that have it as a prerequisite; built on first use, kept while the graph is. */
+  #dependents: Map<string, string[]> | undefined;
 
   private constructor(
     flags: ReadonlyMap<string, FlagReferences>,
@@ -126,6 +198,8 @@ export class ConfigReferences {
    * through the patched ones (the config before the patch was valid).
    */
   reviewPatch(patch: ConfigPatch): PatchReview {
+    if (this.#keepsGraph(patch))
+      return { issues: [], references: this, recompile: this.#listDependents(patch, false) };
     const flags = new Map(this.#flags);
     const segments = new Map(this.#segments);
     for (const key of patch.removedFlags) flags.delete(key);
@@ -136,6 +210,51 @@ export class ConfigReferences {
     const next = new ConfigReferences(flags, segments);
     const issues = [...next.#checkPatchedItems(patch), ...next.#checkUnchangedItems(patch)];
     return { issues, references: next, recompile: next.#listStaleFlags(patch) };
+  }
+
+  /**
+   * Whether the patch only changes existing flags without changing their references (a kill,
+   * served variant or rules): the graph is then the same, every reference still resolves and no
+   * cycle can appear, since the config before the patch was valid.
+   */
+  #keepsGraph(patch: ConfigPatch): boolean {
+    if (patch.segments.length > 0 || patch.removedFlags.length > 0) return false;
+    if (patch.removedSegments !== undefined && patch.removedSegments.length > 0) return false;
+    for (const flag of patch.flags) {
+      const refs = this.#flags.get(flag.key);
+      if (refs === undefined || !hasSameReferences(flag, refs)) return false;
+    }
+    return true;
+  }
+
+  /** The patched flags and, transitively, the flags that have one of them as a prerequisite. */
+  #listDependents(patch: ConfigPatch, segmentsChanged: boolean): RecompileSet {
+    const recompile = new RecompileSet(
+      patch.flags.map((f) => f.key),
+      segmentsChanged,
+    );
+    if (recompile.size === 0) return recompile;
+    this.#dependents ??= this.#indexDependents();
+    if (this.#dependents.size === 0) return recompile;
+    const queue = [...recompile];
+    for (let key = queue.pop(); key !== undefined; key = queue.pop())
+      for (const dependent of this.#dependents.get(key) ?? [])
+        if (!recompile.has(dependent)) {
+          recompile.add(dependent);
+          queue.push(dependent);
+        }
+    return recompile;
+  }
+
+  #indexDependents(): Map<string, string[]> {
+    const dependents = new Map<string, string[]>();
+    for (const [key, refs] of this.#flags)
+      for (const p of refs.prerequisites) {
+        const list = dependents.get(p.flag);
+        if (list === undefined) dependents.set(p.flag, [key]);
+        else list.push(key);
+      }
+    return dependents;
   }
 
   /** The patch's flags and segments point at things that exist; no new cycle. */
@@ -247,7 +366,7 @@ export class ConfigReferences {
   }
 
   /** Flags whose compiled form may change: patched ones, users of stale segments, dependents. */
-  #listStaleFlags(patch: ConfigPatch): Set<string> {
+  #listStaleFlags(patch: ConfigPatch): RecompileSet {
     const staleSegments = new Set([
       ...patch.segments.map((s) => s.key),
       ...(patch.removedSegments ?? []),
@@ -260,7 +379,10 @@ export class ConfigReferences {
           grew = true;
         }
     }
-    const recompile = new Set(patch.flags.map((f) => f.key));
+    const recompile = new RecompileSet(
+      patch.flags.map((f) => f.key),
+      staleSegments.size > 0,
+    );
     if (staleSegments.size > 0)
       for (const [key, refs] of this.#flags)
         if ([...refs.segments].some((s) => staleSegments.has(s))) recompile.add(key);

@@ -1,6 +1,6 @@
 export { compileConfig, compileConfigUpdate } from './compile-config.js';
 export { ConfigReferences } from './config-references.js';
-export type { PatchReview } from './config-references.js';
+export type { PatchReview, RecompileSet } from './config-references.js';
 export { CompiledConfig } from './compiled-config.js';
 export type { FlagInfo } from './compiled-flag.js';
 export { murmur3, createHashPrefix, hashWithPrefix } from './murmur3.js';

@@ -1,5 +1,7 @@
 // Per-patch apply cost (`npx tsx bench/patch.bench.ts [flags]`): the old path (validate the whole
-// snapshot + compile every flag) vs ConfigStore.patch (checks and compiles only what the patch touches).
+// snapshot + compile every flag) vs ConfigStore.patch (checks and compiles only what the patch
+// touches), the first patches of a fresh process, the cost of each step of ConfigStore.patch, and
+// (with `npx tsx --expose-gc --min-semi-space-size=64 bench/patch.bench.ts`) bytes allocated per patch.
 import {
   applyConfigPatch,
   validateConfigPatch,
@@ -12,6 +14,7 @@ import { ConfigStore, diffFlagVersions } from '../src/config-store.js';
 import {
   compileConfig,
   compileConfigUpdate,
+  ConfigReferences,
   type CompiledConfig,
 } from '../src/evaluation/index.js';
 
@@ -93,6 +96,32 @@ function median(run: () => void, n: number): number {
   return times[Math.floor(n / 2)]!;
 }
 
+const createStore = () => {
+  const store = new ConfigStore<CompiledConfig>({
+    environment: 'production',
+    buildEngine: (snapshot, update) =>
+      update === undefined
+        ? compileConfig(snapshot)
+        : compileConfigUpdate(update.previous, snapshot, update.recompile),
+    onChange: () => {},
+    onProblem: (p) => {
+      throw new Error(p.message);
+    },
+    onRecover: () => {},
+  });
+  store.put(base, 'stream');
+  return store;
+};
+
+// Cold: the first patches of this process, before any of the patch code is optimised.
+const coldStore = createStore();
+const cold = Array.from({ length: 20 }, (_, i) => {
+  const raw: unknown = JSON.parse(JSON.stringify(killPatch(i + 2)));
+  const t = performance.now();
+  if (!coldStore.patch(raw, 'stream')) throw new Error('rejected');
+  return performance.now() - t;
+});
+
 // Before: what ConfigStore.patch did (validate the patch and the whole patched snapshot, compile all).
 let oldSnapshot = base;
 let oldVersion = 1;
@@ -107,24 +136,72 @@ const before = median(() => {
   oldSnapshot = next.value;
 }, 2000);
 
-const store = new ConfigStore<CompiledConfig>({
-  environment: 'production',
-  buildEngine: (snapshot, update) =>
-    update === undefined
-      ? compileConfig(snapshot)
-      : compileConfigUpdate(update.previous, snapshot, update.recompile),
-  onChange: () => {},
-  onProblem: (p) => {
-    throw new Error(p.message);
-  },
-  onRecover: () => {},
-});
-store.put(base, 'stream');
+const store = createStore();
 let newVersion = 1;
 const after = median(() => {
   const raw: unknown = JSON.parse(JSON.stringify(killPatch(++newVersion)));
   if (!store.patch(raw, 'stream')) throw new Error('rejected');
 }, 2000);
+const us = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
+
+// The steps of ConfigStore.patch, each timed on its own (median over 2,000 patches).
+const steps = { validateConfigPatch: [0], reviewPatch: [0], applyConfigPatch: [0], compile: [0] };
+let stepSnapshot = base;
+let stepReferences = ConfigReferences.fromSnapshot(base);
+let stepEngine = compileConfig(base);
+for (let i = 0; i < 2000; i++) {
+  const raw: unknown = JSON.parse(JSON.stringify(killPatch(i + 2)));
+  let t = performance.now();
+  const checked = validateConfigPatch(raw);
+  if (!checked.ok) throw new Error('bad patch');
+  steps.validateConfigPatch.push(performance.now() - t);
+  t = performance.now();
+  const review = stepReferences.reviewPatch(checked.value);
+  steps.reviewPatch.push(performance.now() - t);
+  t = performance.now();
+  const next = applyConfigPatch(stepSnapshot, checked.value);
+  steps.applyConfigPatch.push(performance.now() - t);
+  t = performance.now();
+  stepEngine = compileConfigUpdate(stepEngine, next, review.recompile);
+  steps.compile.push(performance.now() - t);
+  stepSnapshot = next;
+  stepReferences = review.references;
+}
+const medianOf = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// Bytes allocated per ConfigStore.patch (event pre-parsed): median heap growth over batches of
+// 10 patches. Run with a young generation large enough that no scavenge runs inside a batch
+// (`--min-semi-space-size=64`), else the figure is low.
+function measureAllocation(): number | undefined {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect === undefined) return undefined;
+  const batch = 10;
+  let version = 1_000_000;
+  const growths: number[] = [];
+  for (let round = 0; round < 40; round++) {
+    const raws = Array.from(
+      { length: batch },
+      () => JSON.parse(JSON.stringify(killPatch(++version))) as unknown,
+    );
+    collect();
+    const start = process.memoryUsage().heapUsed;
+    for (const raw of raws) store.patch(raw, 'stream');
+    const grown = process.memoryUsage().heapUsed - start;
+    growths.push(grown / batch);
+  }
+  return medianOf(growths);
+}
+const bytes = measureAllocation();
+
+console.log(`flags=${FLAGS}`);
+console.log(`| measure | µs |`);
+console.log(`| --- | ---: |`);
+console.log(`| old path (validate snapshot + compile all), median | ${us(before)} |`);
+console.log(`| ConfigStore.patch warm, median | ${us(after)} |`);
+console.log(`| ConfigStore.patch cold, first patch | ${us(cold[0]!)} |`);
+console.log(`| ConfigStore.patch cold, median of first 20 | ${us(medianOf(cold))} |`);
+for (const [name, times] of Object.entries(steps))
+  console.log(`| step ${name}, median | ${us(medianOf(times.slice(1)))} |`);
 console.log(
-  `flags=${FLAGS} median per-patch apply (incl. JSON.parse of the event): before ${(before * 1000).toFixed(0)} µs, after ${(after * 1000).toFixed(0)} µs`,
+  `| bytes allocated per ConfigStore.patch | ${bytes === undefined ? 'run with --expose-gc' : `${Math.round(bytes)} B`} |`,
 );

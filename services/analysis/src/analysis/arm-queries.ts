@@ -143,6 +143,27 @@ ORDER BY variant`;
 }
 
 /**
+ * Per unit `u` (with `first_exposure`) joined to its conversion events `c`: `conversions` within
+ * {windowSeconds} after the first exposure (and before {untilMs}), y = converted at all, x = the
+ * same over the equally long period before it (the CUPED covariate). Shared by the per-unit and
+ * the rollup queries so both define a conversion the same way.
+ */
+export const UNIT_CONVERSION_COLUMNS = `countIf(c.timestamp >= u.first_exposure
+      AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
+      AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})) AS conversions,
+    toFloat64(conversions > 0) AS y,
+    toFloat64(countIf(c.timestamp < u.first_exposure
+      AND c.timestamp >= u.first_exposure - toIntervalSecond({windowSeconds:UInt32})) > 0) AS x`;
+
+/** The `c` side of a unit → conversions join: events named {event}, or any when ''. */
+export function buildConversionsJoin(tables: TableNames): string {
+  return `(
+    SELECT unit_id, timestamp FROM ${tables.conversions}
+    WHERE {event:String} = '' OR event = {event:String}
+  ) AS c ON c.unit_id = u.unit_id`;
+}
+
+/**
  * Per variant, over valid units first exposed in the window: y_i = 1 when the unit converted
  * ({event}, or any event when '') within {windowSeconds} after its first exposure, x_i = the
  * same over the equally long period before it (the CUPED covariate).
@@ -155,17 +176,9 @@ SELECT variant,
   sum(conversions) AS conversions
 FROM (
   SELECT u.arm AS variant, u.unit_id AS unit_id,
-    countIf(c.timestamp >= u.first_exposure
-      AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
-      AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})) AS conversions,
-    toFloat64(conversions > 0) AS y,
-    toFloat64(countIf(c.timestamp < u.first_exposure
-      AND c.timestamp >= u.first_exposure - toIntervalSecond({windowSeconds:UInt32})) > 0) AS x
+    ${UNIT_CONVERSION_COLUMNS}
   FROM valid_units AS u
-  LEFT JOIN (
-    SELECT unit_id, timestamp FROM ${tables.conversions}
-    WHERE {event:String} = '' OR event = {event:String}
-  ) AS c ON c.unit_id = u.unit_id
+  LEFT JOIN ${buildConversionsJoin(tables)}
   WHERE u.first_exposure >= fromUnixTimestamp64Milli({sinceMs:Int64})
     AND u.first_exposure < fromUnixTimestamp64Milli({untilMs:Int64})
   GROUP BY u.arm, u.unit_id

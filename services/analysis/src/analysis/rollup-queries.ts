@@ -8,6 +8,7 @@
  * seconds per query at millions of units, while a FINAL read of merged rows streams.
  */
 import type { TableNames } from '../config.js';
+import { buildConversionsJoin, UNIT_CONVERSION_COLUMNS } from './arm-queries.js';
 
 /** Names of the rollup tables, derived from the configured names as migration 0203 does. */
 export function rollupTables(tables: TableNames): { byUnit: string; byMinute: string } {
@@ -293,21 +294,13 @@ SELECT arm AS variant,
   sum(conversions) AS conversions
 FROM (
   SELECT u.arm AS arm, u.unit_id AS unit_id,
-    countIf(c.timestamp >= u.first_exposure
-      AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
-      AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})) AS conversions,
-    toFloat64(conversions > 0) AS y,
-    toFloat64(countIf(c.timestamp < u.first_exposure
-      AND c.timestamp >= u.first_exposure - toIntervalSecond({windowSeconds:UInt32})) > 0) AS x
+    ${UNIT_CONVERSION_COLUMNS}
   FROM (
     SELECT unit_id, arm, fromUnixTimestamp64Nano(first_ns) AS first_exposure FROM units
     WHERE valid
       AND first_ns >= {sinceMs:Int64} * 1000000 AND first_ns < {untilMs:Int64} * 1000000
   ) AS u
-  INNER JOIN (
-    SELECT unit_id, timestamp FROM ${tables.conversions}
-    WHERE {event:String} = '' OR event = {event:String}
-  ) AS c ON c.unit_id = u.unit_id
+  INNER JOIN ${buildConversionsJoin(tables)}
   GROUP BY u.arm, u.unit_id
 )
 GROUP BY variant

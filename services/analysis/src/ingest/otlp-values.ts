@@ -134,7 +134,7 @@ const DIGITS = /^\d{1,20}$/;
 /** Reads a fixed64 `*UnixNano` field: a Long (protobuf), a decimal string or a number (JSON). */
 export function readNanos(value: unknown, key: string): Nanos {
   if (value === undefined || value === null || value === 0) return ZERO_TIME;
-  if (isLong(value)) return splitBits(value.high >>> 0, value.low >>> 0);
+  if (isLong(value)) return splitNanos(value.high >>> 0, value.low >>> 0, { sec: 0, ns: 0 });
   if (typeof value === 'string' && DIGITS.test(value)) {
     if (value.length <= 9) return { sec: 0, ns: Number(value) };
     return { sec: Number(value.slice(0, -9)), ns: Number(value.slice(-9)) };
@@ -145,11 +145,14 @@ export function readNanos(value: unknown, key: string): Nanos {
   return fail(key, 'a decimal string of nanoseconds', value);
 }
 
-/** Divides hi·2^32 + lo by 1e9 exactly: float estimate, then an exact 32-bit correction. */
-function splitBits(hi: number, lo: number): Nanos {
-  let sec = Math.floor((hi * 4294967296 + lo) / 1e9);
+/**
+ * Divides high·2^32 + low (unsigned 32-bit halves) by 1e9 exactly into `into`, and returns it:
+ * float estimate, then an exact 32-bit correction. Hot paths pass a reused object.
+ */
+export function splitNanos(high: number, low: number, into: Nanos): Nanos {
+  let sec = Math.floor((high * 4294967296 + low) / 1e9);
   // The true remainder is within ±2^31 of the estimate's, so its low 32 bits determine it.
-  let ns = (lo - Math.imul(sec, 1000000000)) | 0;
+  let ns = (low - Math.imul(sec, 1000000000)) | 0;
   while (ns < 0) {
     sec -= 1;
     ns += 1e9;
@@ -158,7 +161,9 @@ function splitBits(hi: number, lo: number): Nanos {
     sec += 1;
     ns -= 1e9;
   }
-  return { sec, ns };
+  into.sec = sec;
+  into.ns = ns;
+  return into;
 }
 
 /** The latest instant a `DateTime64(9)` holds (2262-04-11 23:47:16.854775807 UTC). */
@@ -188,8 +193,21 @@ export function formatDateTime64(time: Nanos): string {
   );
 }
 
-/** Gregorian date of a count of days since 1970-01-01 (H. Hinnant, `civil_from_days`). */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
+/** A Gregorian calendar date. */
+export interface CivilDate {
+  year: number;
+  month: number;
+  day: number;
+}
+
+/**
+ * Gregorian date of a count of days since 1970-01-01 (H. Hinnant, `civil_from_days`), written
+ * into `into` and returned. Hot paths pass a reused object.
+ */
+export function civilFromDays(
+  days: number,
+  into: CivilDate = { year: 0, month: 0, day: 0 },
+): CivilDate {
   const z = days + 719468;
   const era = Math.floor(z / 146097);
   const doe = z - era * 146097;
@@ -198,9 +216,10 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+  into.day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  into.month = mp < 10 ? mp + 3 : mp - 9;
+  into.year = yoe + era * 400 + (into.month <= 2 ? 1 : 0);
+  return into;
 }
 
 /** end − start in nanoseconds (0 when end precedes start), exact below 2^53 ns (104 days). */

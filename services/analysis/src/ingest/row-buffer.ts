@@ -1,3 +1,5 @@
+import { civilFromDays, MAX_DATETIME64_9, type CivilDate } from './otlp-values.js';
+
 /**
  * A growing byte buffer that rows are written into as ClickHouse `TabSeparated` text
  * (https://clickhouse.com/docs/interfaces/formats/TabSeparated). Strings are copied byte for
@@ -7,6 +9,9 @@
  * - `quote`: the inside of a single-quoted string in a Map or Array literal, where `'` is also
  *   escaped (and `\b`, `\f`).
  */
+/** Reused by `dateTime64`: no object per timestamp. */
+const scratchDate: CivilDate = { year: 0, month: 0, day: 0 };
+
 export class RowBuffer {
   buf: Buffer;
   pos = 0;
@@ -132,27 +137,19 @@ export class RowBuffer {
    * to 2262-04-11 23:47:16.854775807 (same text as `formatDateTime64`, without allocating).
    */
   dateTime64(sec: number, ns: number): void {
-    if (sec > 9223372036 || (sec === 9223372036 && ns > 854775807)) {
-      sec = 9223372036;
-      ns = 854775807;
+    const max = MAX_DATETIME64_9;
+    if (sec > max.sec || (sec === max.sec && ns > max.ns)) {
+      sec = max.sec;
+      ns = max.ns;
     }
     const days = Math.floor(sec / 86400);
     const inDay = sec - days * 86400;
-    // Gregorian date from days since 1970-01-01 (H. Hinnant, civil_from_days).
-    const z = days + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor(
-      (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
-    );
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    this.padded(yoe + era * 400 + (month <= 2 ? 1 : 0), 4);
+    const date = civilFromDays(days, scratchDate);
+    this.padded(date.year, 4);
     this.byte(0x2d);
-    this.padded(month, 2);
+    this.padded(date.month, 2);
     this.byte(0x2d);
-    this.padded(doy - Math.floor((153 * mp + 2) / 5) + 1, 2);
+    this.padded(date.day, 2);
     this.byte(0x20);
     this.padded(Math.floor(inDay / 3600), 2);
     this.byte(0x3a);

@@ -1,4 +1,5 @@
 import { readWireFields } from './otlp-descriptor.js';
+import { splitNanos, type Nanos } from './otlp-values.js';
 import { RowBuffer } from './row-buffer.js';
 import { recordRejection, SPAN_KINDS, STATUS_CODES } from './trace-rows.js';
 import { writeAttributeMap, writeServiceName } from './wire-attributes.js';
@@ -314,7 +315,7 @@ function writeSpan(reader: Reader, start: number, end: number): string | undefin
   out.byte(TAB);
   writeAttributeMap(out, reader, span.attributes);
   out.byte(TAB);
-  splitNanos(span.endLow, span.endHigh);
+  splitNanos(span.endHigh, span.endLow, time);
   const duration = (time.sec - startSec) * 1e9 + (time.ns - startNs);
   writeDuration(out, duration > 0 ? duration : 0);
   out.byte(TAB);
@@ -463,29 +464,12 @@ function writeLinks(reader: Reader): void {
   }
 }
 
-/** Whole seconds and nanoseconds of the last `splitNanos` (no allocation per timestamp). */
-const time = { sec: 0, ns: 0 };
-
-/** Divides high·2^32 + low by 1e9 exactly: float estimate, then an exact 32-bit correction. */
-function splitNanos(low: number, high: number): void {
-  let sec = Math.floor((high * 4294967296 + low) / 1e9);
-  // The true remainder is within ±2^31 of the estimate's, so its low 32 bits determine it.
-  let ns = (low - Math.imul(sec, 1000000000)) | 0;
-  while (ns < 0) {
-    sec -= 1;
-    ns += 1e9;
-  }
-  while (ns >= 1e9) {
-    sec += 1;
-    ns -= 1e9;
-  }
-  time.sec = sec;
-  time.ns = ns;
-}
+/** Whole seconds and nanoseconds of the last split time (no allocation per timestamp). */
+const time: Nanos = { sec: 0, ns: 0 };
 
 /** `DateTime64(9)` text of a fixed64 time (as `formatDateTime64` writes it). */
 function writeTime(buffer: RowBuffer, low: number, high: number): void {
-  splitNanos(low, high);
+  splitNanos(high, low, time);
   buffer.dateTime64(time.sec, time.ns);
 }
 

@@ -13,6 +13,7 @@ import {
 import { rollupMergeOf } from './choose-rollup-merge.js';
 import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import { QUANTILE_METRICS, type QuantileMetric, type ResultsData } from './results-data.js';
 import {
   buildExcludedHistogramSql,
   buildRollupMinuteHistogramSql,
@@ -139,6 +140,28 @@ interface QuantileMomentsRow {
   sum_below_requests: number[];
   sum_requests: number;
   sum_requests_sq: number;
+}
+
+/** Every results quantile (`QUANTILE_METRICS`) per variant, from the arms' latency histograms. */
+export async function fetchQuantilesByMetric(
+  context: AnalysisContext,
+  options: {
+    params: ScopeParams;
+    histograms: ReadonlyMap<string, LatencyHistogram>;
+    source?: StatsSource;
+  },
+): Promise<ResultsData['quantiles']> {
+  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
+  const fetched = await fetchQuantileStats(context, {
+    ...options,
+    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
+  });
+  return Object.fromEntries(
+    metrics.map((metric, j) => [
+      metric,
+      fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
+    ]),
+  ) as ResultsData['quantiles'];
 }
 
 /**

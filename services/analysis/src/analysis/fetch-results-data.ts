@@ -3,13 +3,12 @@
  * per-unit tables of 0200–0202 with the original queries (`source: 'raw'`; kept as the
  * reference the rollup path is tested against, and as the guardian's path for filtered scopes).
  */
-import type { QuantileStats } from '@tripwire/stats';
 import { buildScopeParams, buildUnitCountsSql, type ScopeParams } from './arm-queries.js';
 import { fetchConversionStats } from './fetch-conversion-stats.js';
 import {
   buildRequestMoments,
   fetchLatencyHistograms,
-  fetchQuantileStats,
+  fetchQuantilesByMetric,
   fetchRequestMoments,
   type RequestMomentSums,
 } from './fetch-request-stats.js';
@@ -17,9 +16,7 @@ import { fetchRollupResultsData } from './fetch-rollup-results.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
   chooseBucketSeconds,
-  QUANTILE_METRICS,
   type BreakdownCell,
-  type QuantileMetric,
   type ResultsData,
   type SeriesRow,
 } from './results-data.js';
@@ -92,18 +89,7 @@ async function fetchAllQuantiles(
   params: ScopeParams,
 ): Promise<ResultsData['quantiles']> {
   const histograms = await fetchLatencyHistograms(context, params);
-  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
-  const fetched = await fetchQuantileStats(context, {
-    params,
-    histograms: histograms.byVariant,
-    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
-  });
-  return Object.fromEntries(
-    metrics.map((metric, j) => [
-      metric,
-      fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
-    ]),
-  ) as ResultsData['quantiles'];
+  return fetchQuantilesByMetric(context, { params, histograms: histograms.byVariant });
 }
 
 async function fetchConversions(

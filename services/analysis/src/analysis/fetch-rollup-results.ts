@@ -5,7 +5,6 @@
  * not count contributed, when there are any); conversions look up only the converting units. Same numbers as the raw queries (`fetchResultsData({ source: 'raw' })`) up
  * to floating-point summation order.
  */
-import type { QuantileStats } from '@tripwire/stats';
 import { buildScopeParams, type ScopeParams } from './arm-queries.js';
 import { chooseRollupMerge, rollupMergeOf } from './choose-rollup-merge.js';
 import { fetchConversionStats } from './fetch-conversion-stats.js';
@@ -13,16 +12,14 @@ import type { FetchResultsDataOptions } from './fetch-results-data.js';
 import {
   buildRequestMoments,
   fetchLatencyHistograms,
-  fetchQuantileStats,
+  fetchQuantilesByMetric,
   type RequestMomentSums,
   type RequestMoments,
 } from './fetch-request-stats.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
   chooseBucketSeconds,
-  QUANTILE_METRICS,
   type BreakdownCell,
-  type QuantileMetric,
   type ResultsData,
   type SeriesRow,
 } from './results-data.js';
@@ -122,19 +119,7 @@ async function fetchRollupQuantiles(
 ): Promise<ResultsData['quantiles']> {
   const histograms = (await fetchLatencyHistograms(context, params, 'rollup', hasExcluded))
     .byVariant;
-  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
-  const fetched = await fetchQuantileStats(context, {
-    params,
-    histograms,
-    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
-    source: 'rollup',
-  });
-  return Object.fromEntries(
-    metrics.map((metric, j) => [
-      metric,
-      fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
-    ]),
-  ) as ResultsData['quantiles'];
+  return fetchQuantilesByMetric(context, { params, histograms, source: 'rollup' });
 }
 
 async function fetchRollupConversions(

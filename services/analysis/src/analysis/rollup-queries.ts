@@ -10,6 +10,12 @@
 import type { TableNames } from '../config.js';
 import { buildConversionsJoin, UNIT_CONVERSION_COLUMNS } from './arm-queries.js';
 
+/**
+ * Over `units` ARRAY JOIN `requests.1 AS stamped`: a stamped variant whose requests do not count
+ * (the unit is not valid, or the stamp is not its arm); subtracted from the by-minute totals.
+ */
+const UNCOUNTED_STAMP = 'excluded_requests AND NOT (valid AND stamped = arm)';
+
 /** Names of the rollup tables, derived from the configured names as migration 0203 does. */
 export function rollupTables(tables: TableNames): { byUnit: string; byMinute: string } {
   return { byUnit: `${tables.exposures}_by_unit`, byMinute: `${tables.variantRequests}_by_minute` };
@@ -196,7 +202,7 @@ FROM (
     latency_histogram.1 AS keys, latency_histogram.2 AS counts
   FROM units
   ARRAY JOIN requests.1 AS stamped
-  WHERE excluded_requests AND NOT (valid AND stamped = arm)
+  WHERE ${UNCOUNTED_STAMP}
 )
 ARRAY JOIN keys AS key, counts AS bucket_count
 WHERE key >= stamped_base AND key < stamped_base + 65536
@@ -271,7 +277,7 @@ FROM ${tables.variantRequests}
 WHERE flag_key = {flagKey:String} AND span_kind = 'server'
   AND (unit_id, toString(variant)) IN (
     SELECT unit_id, stamped FROM units ARRAY JOIN requests.1 AS stamped
-    WHERE excluded_requests AND NOT (valid AND stamped = arm)
+    WHERE ${UNCOUNTED_STAMP}
   )
 GROUP BY variant, bucket
 ORDER BY variant, bucket`;

@@ -33,6 +33,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WITH_RAW = process.env.BENCH_RAW !== '0';
 const FLAG = 'bench-checkout';
+const INSERT_SETTINGS = JSON.parse(process.env.BENCH_INSERT_SETTINGS ?? '{}') as Record<string, string>;
 const WINDOW = 7 * 86_400;
 
 /** Exposure spans: unit u gets variant u % 2, first exposed within one day. */
@@ -128,12 +129,49 @@ function recordQueries(clickhouse: ClickHouseClient, tables: TableNames) {
   };
 }
 
+/**
+ * With BENCH_STORE_SPANS=0: a Null-engine twin of otel_traces (same columns, stores nothing) and
+ * twins of the views that read otel_traces and write tripwire_* tables — the production views'
+ * own SQL, read back from system.tables — so the generated spans fill exactly the tables the
+ * results read, without storing the raw spans (the results never read otel_traces; at 100 M
+ * spans storing them is most of the generation time). Returns the table to insert spans into.
+ */
+async function routeSpansThroughNullTable(
+  clickhouse: ClickHouseClient,
+  tables: TableNames,
+): Promise<string> {
+  const target = `${tables.traces}_bench_null`;
+  await clickhouse.command({
+    query: `CREATE TABLE IF NOT EXISTS ${target} AS ${tables.traces} ENGINE = Null`,
+  });
+  const result = await clickhouse.query({
+    query: `SELECT name, create_table_query FROM system.tables
+      WHERE database = currentDatabase() AND engine = 'MaterializedView' AND name LIKE 'tripwire_%'`,
+    format: 'JSONEachRow',
+  });
+  const reads = new RegExp(`(\.|\s)${tables.traces}(?![A-Za-z0-9_])`, 'g');
+  for (const view of await result.json<{ name: string; create_table_query: string }>()) {
+    if (!reads.test(view.create_table_query)) continue;
+    reads.lastIndex = 0;
+    const twin = view.create_table_query
+      .replace(`.${view.name} `, `.${view.name}_bench `)
+      .replace(reads, `$1${target}`);
+    await clickhouse.command({ query: twin });
+  }
+  return target;
+}
+
 async function generate(clickhouse: ClickHouseClient, tables: TableNames) {
+  const spanTable =
+    process.env.BENCH_STORE_SPANS === '0'
+      ? await routeSpansThroughNullTable(clickhouse, tables)
+      : tables.traces;
   const insert = async (sql: string, total: number, extra: Record<string, number>) => {
     for (let start = 0; start < total; start += CHUNK) {
       await clickhouse.command({
-        query: sql.replace('{traces}', tables.traces),
+        query: sql.replace('{traces}', spanTable),
         query_params: { flag: FLAG, start, count: Math.min(CHUNK, total - start), ...extra },
+        clickhouse_settings: INSERT_SETTINGS,
       });
     }
   };
@@ -301,6 +339,7 @@ async function main(): Promise<void> {
       },
     ]);
     console.table(await describeTables(clickhouse));
+    if (process.env.BENCH_GENERATE_ONLY === '1') return;
     await measureAll(clickhouse, tables, 'parts as the inserts left them');
     const [, optimizeMs] = await time(async () => {
       for (const table of [

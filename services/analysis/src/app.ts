@@ -73,7 +73,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await api.register(healthRoutes, { context });
   await api.register(flagSummaryRoutes, { context });
   await api.register(controlPlaneRoutes, { context });
-  await api.register(resultsRoutes, { context });
+  await api.register(resultsRoutes, { context, telemetry: otlp });
   await api.register(webRoutes, { context });
   await api.register(guardianPlugin, { context, telemetry: otlp });
 

@@ -47,6 +47,8 @@ export interface Config {
   guardianTargetUnits: number;
   /** Soonest re-check (ms after the last pass started) when fresh telemetry was committed. */
   guardianRecheckMs: number;
+  /** Background refresh period of the results snapshots of watched experiments (seconds; 0 = off). */
+  resultsRefreshSeconds: number;
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
   alerts: AlertsConfig;
@@ -93,6 +95,7 @@ export const settings = {
   'guardian-interval': { env: 'TRIPWIRE_GUARDIAN_INTERVAL_SECONDS', default: '10' },
   'guardian-target-units': { env: 'TRIPWIRE_GUARDIAN_TARGET_UNITS', default: '10000' },
   'guardian-recheck-ms': { env: 'TRIPWIRE_GUARDIAN_RECHECK_MS', default: '1000' },
+  'results-refresh': { env: 'TRIPWIRE_RESULTS_REFRESH_SECONDS', default: '10' },
   'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
   'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
   'alertmanager-url': { env: 'TRIPWIRE_ALERTMANAGER_URL', default: '' },
@@ -155,6 +158,7 @@ export function loadConfig(
     guardianIntervalSeconds: int('guardian-interval', 1),
     guardianTargetUnits: int('guardian-target-units', 2),
     guardianRecheckMs: int('guardian-recheck-ms', 1),
+    resultsRefreshSeconds: int('results-refresh', 0),
     publicUrl: read('public-url') || `http://${host}:${apiPort}`,
     alerts: {
       alertmanagerUrl: read('alertmanager-url'),

@@ -152,6 +152,18 @@ export const ResultsResponseSchema = Type.Object({
   timeseries: TimeseriesSchema,
   /** Sorted by adjusted p-value, most significant first. */
   breakdowns: Type.Array(BreakdownRowSchema),
+  /**
+   * When the data was read from ClickHouse (the statistics are computed per request from it):
+   * 'live' = for this request; 'snapshot' = a background-refreshed snapshot (see the README).
+   */
+  freshness: Type.Optional(
+    Type.Object({
+      source: Type.Union([Type.Literal('live'), Type.Literal('snapshot')]),
+      computedAt: Type.String(),
+      ageSeconds: Type.Number(),
+      computeSeconds: Type.Number(),
+    }),
+  ),
 });
 export type ResultsResponse = Type.Static<typeof ResultsResponseSchema>;
 
@@ -161,6 +173,11 @@ export const ResultsQuerySchema = Type.Object(
     environment: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$' })),
     alpha: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 0.5 })),
     conversionWindowSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+    /**
+     * Oldest data accepted (seconds): 0 = read ClickHouse now. Absent: live, except for
+     * experiments slow to compute, which answer from a snapshot at most 120 s old.
+     */
+    maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })),
   },
   { additionalProperties: false },
 );

@@ -1,8 +1,9 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import { DEFAULT_CONVERSION_WINDOW_SECONDS } from '../analysis/fetch-conversion-stats.js';
 import { computeResults } from '../analysis/compute-results.js';
 import { fetchResultsData } from '../analysis/fetch-results-data.js';
+import { createResultsSnapshots, type ServedResults } from '../analysis/results-snapshots.js';
 import {
   ResultsQuerySchema,
   ResultsResponseSchema,
@@ -12,15 +13,40 @@ import {
 import type { ContextPluginOptions } from '../context.js';
 import { assertScope } from '../control-plane/auth.js';
 import { createError } from '../errors.js';
+import { watchCommittedTelemetry } from '../guardian/watch-committed-telemetry.js';
 
 const DEFAULT_ALPHA = 0.05;
+
+export interface ResultsRouteOptions extends ContextPluginOptions {
+  /** The OTLP receiver's app: its committed requests tell the snapshots that data changed. */
+  telemetry?: FastifyInstance;
+}
 
 /**
  * `GET /api/v1/experiments/:key/results` and `GET /api/v1/flags/:key/results` (the same answer
  * for any flag, e.g. a percentage rollout): per-variant metrics against the control (the flag's
- * `defaultVariant`), SRM, cumulative series and breakdowns. Viewer role.
+ * `defaultVariant`), SRM, cumulative series and breakdowns. Viewer role. The ClickHouse data
+ * comes through the results snapshots (`results-snapshots.ts`): live, or for experiments slow to
+ * compute a background-refreshed snapshot; `freshness` says which and how old.
  */
-export const resultsRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
+export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
+  app,
+  { context, telemetry },
+) => {
+  const refreshSeconds = context.config.resultsRefreshSeconds;
+  const snapshots = createResultsSnapshots({
+    fetch: (scope) => fetchResultsData(context, scope),
+    refreshMs: refreshSeconds * 1000,
+    ...(refreshSeconds === 0 ? { slowMs: Number.POSITIVE_INFINITY } : {}),
+    log: context.log.child({ component: 'results-snapshots' }),
+  });
+  if (refreshSeconds > 0) {
+    app.addHook('onReady', async () => snapshots.start());
+    if (telemetry !== undefined) {
+      watchCommittedTelemetry(telemetry, () => snapshots.notifyFreshTelemetry());
+    }
+  }
+  app.addHook('onClose', async () => snapshots.stop());
   const schema = {
     tags: ['results'],
     params: {
@@ -54,19 +80,23 @@ export const resultsRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
     }
     const conversionWindowSeconds =
       request.query.conversionWindowSeconds ?? DEFAULT_CONVERSION_WINDOW_SECONDS;
-    const data = await fetchResultsData(context, {
-      flagKey: key,
-      environment,
-      conversionWindowSeconds,
-    });
-    return computeResults({
-      flag,
-      environment,
-      alpha: request.query.alpha ?? DEFAULT_ALPHA,
-      conversionWindowSeconds,
-      now: new Date(),
-      data,
-    });
+    const { maxAgeSeconds } = request.query;
+    const served = await snapshots.read(
+      { flagKey: key, environment, conversionWindowSeconds },
+      { maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000 },
+    );
+    const now = new Date();
+    return {
+      ...computeResults({
+        flag,
+        environment,
+        alpha: request.query.alpha ?? DEFAULT_ALPHA,
+        conversionWindowSeconds,
+        now,
+        data: served.snapshot.data,
+      }),
+      freshness: describeFreshness(served, now),
+    };
   };
   for (const path of ['/api/v1/experiments/:key/results', '/api/v1/flags/:key/results']) {
     app.get<{ Params: { key: string }; Querystring: ResultsQuery }>(
@@ -79,3 +109,16 @@ export const resultsRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
     );
   }
 };
+
+function describeFreshness(
+  served: ServedResults,
+  now: Date,
+): NonNullable<ResultsResponse['freshness']> {
+  const { computedAt, durationMs } = served.snapshot;
+  return {
+    source: served.served,
+    computedAt: new Date(computedAt).toISOString(),
+    ageSeconds: Math.max(0, now.getTime() - computedAt) / 1000,
+    computeSeconds: durationMs / 1000,
+  };
+}

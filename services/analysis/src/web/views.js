@@ -487,7 +487,7 @@ export function renderResultsSections(results) {
       h(
         'p',
         { class: 'muted' },
-        `${formatCount(results.units.total)} units exposed, ${formatCount(results.units.excludedMultiVariant)} excluded for seeing more than one variant · α = ${results.alpha} · updated ${formatTime(results.generatedAt)}`,
+        `${formatCount(results.units.total)} units exposed, ${formatCount(results.units.excludedMultiVariant)} excluded for seeing more than one variant · α = ${results.alpha} · data as of ${formatTime(results.freshness?.computedAt ?? results.generatedAt)}${results.freshness?.source === 'snapshot' ? ' (background snapshot, refreshed while this page is open)' : ''}`,
       ),
       variantsTable(results),
       comparisonDetails(results),

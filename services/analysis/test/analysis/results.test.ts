@@ -392,6 +392,24 @@ describe('GET /api/v1/experiments/:key/results', () => {
     expect(anonymous.status).toBe(401);
     const badAlpha = await getResults(FLAG, '?alpha=2');
     expect(badAlpha.status).toBe(400);
+    const badAge = await getResults(FLAG, '?maxAgeSeconds=-1');
+    expect(badAge.status).toBe(400);
+  });
+
+  it('says how fresh the data is and answers from the last read when maxAgeSeconds allows', async () => {
+    const live = (await getResults(FLAG, '?maxAgeSeconds=0')).body as ResultsResponse;
+    expect(live.freshness).toMatchObject({ source: 'live' });
+    expect(live.freshness?.computeSeconds).toBeGreaterThan(0);
+    const kept = (await getResults(FLAG, '?maxAgeSeconds=3600')).body as ResultsResponse;
+    expect(kept.freshness).toMatchObject({
+      source: 'snapshot',
+      computedAt: live.freshness?.computedAt,
+    });
+    expect(kept.units).toEqual(live.units);
+    // Without maxAgeSeconds a snapshot answers only if it took ≥ 250 ms to compute (slow scope).
+    const slow = (live.freshness?.computeSeconds ?? 0) >= 0.25;
+    const again = (await getResults(FLAG)).body as ResultsResponse;
+    expect(again.freshness?.source).toBe(slow ? 'snapshot' : 'live');
   });
 });
 

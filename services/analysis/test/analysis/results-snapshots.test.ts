@@ -1,0 +1,137 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ResultsData } from '../../src/analysis/results-data.js';
+import {
+  createResultsSnapshots,
+  type ResultsScope,
+  type ResultsSnapshotsOptions,
+} from '../../src/analysis/results-snapshots.js';
+
+const SCOPE: ResultsScope = { flagKey: 'checkout', conversionWindowSeconds: 604_800 };
+
+/** A fake clock and a fetch that takes `costMs` of it and returns numbered data. */
+function setup(costMs: number, overrides: Partial<ResultsSnapshotsOptions> = {}) {
+  let clock = 1_000_000;
+  let calls = 0;
+  let fail = false;
+  const fetch = vi.fn(async (scope: ResultsScope): Promise<ResultsData> => {
+    calls += 1;
+    const call = calls;
+    await Promise.resolve();
+    clock += costMs;
+    if (fail) throw new Error('engine down');
+    return {
+      excludedMultiVariant: call,
+      units: [{ variant: scope.flagKey, units: call, firstExposureMs: 0 }],
+    } as unknown as ResultsData;
+  });
+  const warn = vi.fn();
+  const snapshots = createResultsSnapshots({
+    fetch,
+    now: () => clock,
+    refreshMs: 10_000,
+    slowMs: 250,
+    staleMs: 120_000,
+    watchMs: 900_000,
+    idleRefreshMs: 60_000,
+    maxBusyShare: 0.5,
+    log: { warn },
+    ...overrides,
+  });
+  return {
+    snapshots,
+    fetch,
+    warn,
+    advance: (ms: number) => (clock += ms),
+    failNext: (value: boolean) => (fail = value),
+    version: async (options?: { maxAgeMs?: number }) => {
+      const served = await snapshots.read(SCOPE, options);
+      return [served.served, served.snapshot.data.excludedMultiVariant] as const;
+    },
+  };
+}
+
+describe('createResultsSnapshots', () => {
+  it('reads a fast scope live every time unless the reader allows an age', async () => {
+    const t = setup(40);
+    expect(await t.version()).toEqual(['live', 1]);
+    expect(await t.version()).toEqual(['live', 2]);
+    expect(await t.version({ maxAgeMs: 5_000 })).toEqual(['snapshot', 2]);
+    t.advance(6_000);
+    expect(await t.version({ maxAgeMs: 5_000 })).toEqual(['live', 3]);
+    expect(await t.version({ maxAgeMs: 0 })).toEqual(['live', 4]);
+  });
+
+  it('answers a slow scope from its snapshot up to the stale limit', async () => {
+    const t = setup(3_000);
+    expect(await t.version()).toEqual(['live', 1]);
+    t.advance(100_000);
+    expect(await t.version()).toEqual(['snapshot', 1]);
+    t.advance(20_000);
+    expect(await t.version()).toEqual(['live', 2]);
+    expect(await t.version({ maxAgeMs: 0 })).toEqual(['live', 3]);
+  });
+
+  it('shares one computation between concurrent live reads', async () => {
+    const t = setup(40);
+    const served = await Promise.all([t.version(), t.version(), t.version()]);
+    expect(served).toEqual([
+      ['live', 1],
+      ['live', 1],
+      ['live', 1],
+    ]);
+    expect(t.fetch).toHaveBeenCalledTimes(1);
+  });
+
+  it('refreshes a watched scope after commits, oldest first, within the busy share', async () => {
+    const t = setup(3_000);
+    await t.version();
+    await t.snapshots.read({ ...SCOPE, environment: 'staging' });
+    expect(await t.snapshots.refreshDue()).toBe(false); // no commit, not 10 s old
+    t.snapshots.notifyFreshTelemetry();
+    expect(await t.snapshots.refreshDue()).toBe(false); // committed, but only 3 s old
+    t.advance(10_000);
+    expect(await t.snapshots.refreshDue()).toBe(true);
+    // The production scope (older) went first; the next refresh waits as long as this one took.
+    expect(t.fetch.mock.calls.map(([scope]) => scope.environment)).toEqual([
+      undefined,
+      'staging',
+      undefined,
+    ]);
+    expect(await t.snapshots.refreshDue()).toBe(false);
+    t.advance(3_000);
+    expect(await t.snapshots.refreshDue()).toBe(true);
+    expect(t.fetch.mock.calls.at(-1)?.[0].environment).toBe('staging');
+    expect(await t.version()).toEqual(['snapshot', 3]);
+  });
+
+  it('refreshes without a seen commit after the idle period, and forgets scopes nobody reads', async () => {
+    const t = setup(3_000);
+    await t.version();
+    t.advance(30_000);
+    expect(await t.snapshots.refreshDue()).toBe(false);
+    t.advance(30_000);
+    expect(await t.snapshots.refreshDue()).toBe(true);
+    expect(t.fetch).toHaveBeenCalledTimes(2);
+    t.advance(900_001);
+    t.snapshots.notifyFreshTelemetry();
+    expect(await t.snapshots.refreshDue()).toBe(false);
+    expect(await t.version()).toEqual(['live', 3]);
+  });
+
+  it('keeps the snapshot when a refresh fails and fails a live read when the engine does', async () => {
+    const t = setup(3_000);
+    await t.version();
+    t.snapshots.notifyFreshTelemetry();
+    t.advance(10_000);
+    t.failNext(true);
+    expect(await t.snapshots.refreshDue()).toBe(true);
+    expect(t.warn).toHaveBeenCalledWith(
+      expect.objectContaining({ flagKey: 'checkout' }),
+      expect.stringContaining('previous snapshot is kept'),
+    );
+    expect(await t.version()).toEqual(['snapshot', 1]);
+    await expect(t.snapshots.read(SCOPE, { maxAgeMs: 0 })).rejects.toThrow('engine down');
+    t.failNext(false);
+    expect(await t.version({ maxAgeMs: 0 })).toEqual(['live', 4]);
+  });
+});

@@ -1,8 +1,8 @@
 /**
  * OTLP ingest benchmark (`npm run bench`): realistic spans (20 attributes, 3 events) over
  * loopback into `tripwire serve` (embedded ClickHouse) running as a child process, for protobuf
- * and JSON; then where the time goes (protobuf → rows, JSON parse + map, insert, the share of
- * the materialized views on otel_traces) measured in this process.
+ * and JSON; then where the time goes (protobuf → Native block, JSON parse + map, parsing and
+ * inserting Native vs text, each materialized view on otel_traces) measured in this process.
  * Prints tables; asserts nothing. Options (env): BENCH_SECONDS (default 10), BENCH_CONCURRENCY
  * (default 8), BENCH_SPANS_PER_REQUEST (default 1000), BENCH_WARMUP_SECONDS (default 3, not
  * counted: JIT, protobufjs code generation, first inserts).
@@ -14,12 +14,12 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tableNames } from '../src/config.js';
+import { tableNames, type TableNames } from '../src/config.js';
 import { OtlpMessages } from '../src/ingest/otlp-descriptor.js';
-import { createRowInserter, encodeLines } from '../src/ingest/otlp-request.js';
+import { encodeLines } from '../src/ingest/otlp-request.js';
 import { mapTraceRequest, TRACE_COLUMNS } from '../src/ingest/trace-rows.js';
 import { writeTraceRows } from '../src/ingest/trace-wire-rows.js';
-import { insertEncodedRows, openClickHouse } from '../src/storage/clickhouse.js';
+import { insertEncodedRows, openClickHouse, type RowFormat } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -316,6 +316,16 @@ async function time<T>(
   };
 }
 
+/** The materialized views reading otel_traces, dropped one at a time to price each. */
+function viewsOnTraces(tables: TableNames): string[] {
+  return [
+    `${tables.conversions}_mv`,
+    `${tables.exposures}_from_spans_mv`,
+    `${tables.variantRequests}_mv`,
+    tables.traceIdTsView,
+  ];
+}
+
 /** Decode, write/map and insert cost per span, in this process, for one request shape. */
 async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void> {
   const n = SPANS_PER_REQUEST;
@@ -335,59 +345,89 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
   });
   const tables = tableNames();
   await runMigrations(clickhouse, tables);
-  const insert = createRowInserter(clickhouse, tables);
+  // Inserts only: merges are priced by the load runs' thread table.
+  await clickhouse.command({ query: 'SYSTEM STOP MERGES' });
   const copies = 20;
-  const tsv = Buffer.concat(Array.from({ length: copies }, () => writeTraceRows(protoBody).body));
+  // Distinct requests (unit ids differ), as the views see them under load.
+  const native = Buffer.concat(
+    Array.from({ length: copies }, (_, seed) =>
+      Buffer.from(writeTraceRows(encodeProtobuf(makeRequest(100 + seed, n))).body),
+    ),
+  );
   const jsonLines = encodeLines(Array.from({ length: copies }, () => mapJson.result.rows).flat());
   const rows = n * copies;
-  const insertTsv = await time(
-    () => insert(tables.traces, { format: 'TabSeparated', rows, body: tsv }),
-    3,
-  );
-  const insertJson = await time(
-    () => insert(tables.traces, { format: 'JSONCompactEachRow', rows, body: jsonLines }),
-    3,
-  );
-  // The same insert into a copy of otel_traces that no materialized view reads from.
-  await clickhouse.command({ query: `CREATE TABLE bench_traces_no_views AS ${tables.traces}` });
-  const insertNoViews = await time(
-    () =>
-      insertEncodedRows(clickhouse, {
-        table: 'bench_traces_no_views',
-        columns: TRACE_COLUMNS,
+  const insert = (table: string, format: RowFormat, body: Buffer) => () =>
+    insertEncodedRows(clickhouse, { table, columns: TRACE_COLUMNS, format, body });
+  await clickhouse.command({ query: `CREATE TABLE bench_null AS ${tables.traces} ENGINE = Null` });
+  await clickhouse.command({ query: `CREATE TABLE bench_no_views AS ${tables.traces}` });
+  await insert('bench_no_views', 'Native', native)();
+  // The same rows as TabSeparated text (the format protobuf was inserted in before Native).
+  const tsv = Buffer.from(
+    await (
+      await clickhouse.query({
+        query: `SELECT ${TRACE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM bench_no_views`,
         format: 'TabSeparated',
-        body: tsv,
-      }),
-    3,
+      })
+    ).text(),
   );
+  const stages = [
+    ['protobuf → Native block (wire writer, the service path)', writeProto, n],
+    ['decode JSON (JSON.parse)', decodeJson, n],
+    ['map JSON message → JSONCompactEachRow rows', mapJson, n],
+    ['old protobuf path: decode (protobufjs)', decodeProto, n],
+    ['old protobuf path: map message → rows', mapProto, n],
+    [
+      'parse Native (insert into a Null-engine copy)',
+      await time(insert('bench_null', 'Native', native), 3),
+      rows,
+    ],
+    [
+      'parse TSV, raw insert (Null-engine copy)',
+      await time(insert('bench_null', 'TabSeparated', tsv), 3),
+      rows,
+    ],
+    [
+      'insert Native into a copy with no views',
+      await time(insert('bench_no_views', 'Native', native), 3),
+      rows,
+    ],
+    [
+      'insert TSV into a copy with no views',
+      await time(insert('bench_no_views', 'TabSeparated', tsv), 3),
+      rows,
+    ],
+    [
+      'insert JSONCompactEachRow (every view)',
+      await time(insert(tables.traces, 'JSONCompactEachRow', jsonLines), 3),
+      rows,
+    ],
+    ['insert TSV (every view)', await time(insert(tables.traces, 'TabSeparated', tsv), 3), rows],
+  ] as [string, { msPerRun: number; cpuMsPerRun: number }, number][];
+  const withViews = await time(insert(tables.traces, 'Native', native), 3);
+  stages.push(['insert Native (every view, the service path)', withViews, rows]);
+  let previous = withViews;
+  for (const view of viewsOnTraces(tables)) {
+    await clickhouse.command({ query: `DROP VIEW ${view}` });
+    const without = await time(insert(tables.traces, 'Native', native), 3);
+    const cost = {
+      msPerRun: previous.msPerRun - without.msPerRun,
+      cpuMsPerRun: previous.cpuMsPerRun - without.cpuMsPerRun,
+    };
+    stages.push([`  of which view ${view} (and what it feeds)`, cost, rows]);
+    previous = without;
+  }
   await clickhouse.close();
   rmSync(dataDir, { recursive: true, force: true });
 
-  const row = (
-    stage: string,
-    measured: { msPerRun: number; cpuMsPerRun: number },
-    spans: number,
-  ) => ({
-    stage,
-    'wall µs/span': ((measured.msPerRun * 1000) / spans).toFixed(2),
-    'CPU µs/span': ((measured.cpuMsPerRun * 1000) / spans).toFixed(2),
-  });
   console.log(
-    `\nWhere the time goes (${n}-span requests, ${rows}-row inserts; CPU = this process, all threads incl. chdb)`,
+    `\nWhere the time goes (${n}-span requests, ${rows}-row inserts, merges stopped; CPU = this process, all threads incl. chdb)`,
   );
-  console.table([
-    row('protobuf → TSV rows (wire writer, the service path)', writeProto, n),
-    row('decode JSON (JSON.parse)', decodeJson, n),
-    row('map JSON message → JSONCompactEachRow rows', mapJson, n),
-    row('old protobuf path: decode (protobufjs)', decodeProto, n),
-    row('old protobuf path: map message → rows', mapProto, n),
-    row('insert TSV (chdb raw insert, with every view)', insertTsv, rows),
-    row('insert JSONCompactEachRow (chdb raw insert, every view)', insertJson, rows),
-    row('insert TSV into a copy with no views', insertNoViews, rows),
-  ]);
-  const viewShare = 1 - insertNoViews.cpuMsPerRun / insertTsv.cpuMsPerRun;
-  console.log(
-    `Materialized views on otel_traces (and those fed by their tables): ${(viewShare * 100).toFixed(0)}% of the TSV insert's CPU`,
+  console.table(
+    stages.map(([stage, measured, spans]) => ({
+      stage,
+      'wall µs/span': ((measured.msPerRun * 1000) / spans).toFixed(2),
+      'CPU µs/span': ((measured.cpuMsPerRun * 1000) / spans).toFixed(2),
+    })),
   );
 }
 

@@ -69,7 +69,7 @@ export const OTLP_SIGNALS: Record<'traces' | 'metrics' | 'logs', Signal> = {
       const { body: rows, rows: count, rejected, rejectReason } = writeTraceRows(body);
       const part: RequestPart = {
         table: 'traces',
-        format: 'TabSeparated',
+        format: 'Native',
         rows: count,
         body: rows,
       };

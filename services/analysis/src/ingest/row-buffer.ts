@@ -1,17 +1,8 @@
-import { civilFromDays, MAX_DATETIME64_9, type CivilDate } from './otlp-values.js';
-
 /**
- * A growing byte buffer that rows are written into as ClickHouse `TabSeparated` text
- * (https://clickhouse.com/docs/interfaces/formats/TabSeparated). Strings are copied byte for
- * byte from the request body with the escaping each context needs, so no JS string is made for
- * them:
- * - `escape`: a top-level field, where `\t`, `\n`, `\r`, `\0` and `\` are written as `\t` … `\\`;
- * - `quote`: the inside of a single-quoted string in a Map or Array literal, where `'` is also
- *   escaped (and `\b`, `\f`).
+ * A growing byte buffer that request bodies, ClickHouse Native columns
+ * (https://clickhouse.com/docs/interfaces/formats/Native) and batches are written into. Strings
+ * are copied byte for byte from the request body, so no JS string is made for them.
  */
-/** Reused by `dateTime64`: no object per timestamp. */
-const scratchDate: CivilDate = { year: 0, month: 0, day: 0 };
-
 export class RowBuffer {
   buf: Buffer;
   pos = 0;
@@ -58,37 +49,63 @@ export class RowBuffer {
     this.pos = pos;
   }
 
-  /** Copies `src[start, end)` as a top-level TabSeparated field. */
-  escape(src: Uint8Array, start: number, end: number): void {
-    this.#copyEscaped(src, start, end, FIELD_ESCAPES);
-  }
-
-  /** Copies `src[start, end)` as the inside of a quoted string (Map keys and values, Array items). */
-  quote(src: Uint8Array, start: number, end: number): void {
-    this.#copyEscaped(src, start, end, QUOTED_ESCAPES);
-  }
-
-  /** Writes a JS string (rare paths: JSON of arrays and maps, base64 of bytes) escaped. */
-  text(text: string, quoted: boolean): void {
-    const bytes = Buffer.from(text, 'utf8');
-    this.#copyEscaped(bytes, 0, bytes.length, quoted ? QUOTED_ESCAPES : FIELD_ESCAPES);
-  }
-
-  #copyEscaped(src: Uint8Array, start: number, end: number, escapes: Uint8Array): void {
-    this.reserve(2 * (end - start));
+  /** Writes an unsigned LEB128 varint (Native format lengths and counts), `value` < 2^53. */
+  varint(value: number): void {
+    this.reserve(8);
     const buf = this.buf;
     let pos = this.pos;
-    for (let i = start; i < end; i++) {
-      const c = src[i]!;
-      const escaped = escapes[c]!;
-      if (escaped === 0) {
-        buf[pos++] = c;
-      } else {
-        buf[pos++] = BACKSLASH;
-        buf[pos++] = escaped;
-      }
+    let rest = value;
+    while (rest >= 0x80) {
+      buf[pos++] = (rest & 0x7f) | 0x80;
+      rest = Math.floor(rest / 128);
     }
+    buf[pos++] = rest;
     this.pos = pos;
+  }
+
+  /** Writes a 64-bit integer given as unsigned 32-bit halves, little-endian (UInt64, Int64). */
+  int64(low: number, high: number): void {
+    this.reserve(8);
+    this.buf.writeUInt32LE(low >>> 0, this.pos);
+    this.buf.writeUInt32LE(high >>> 0, this.pos + 4);
+    this.pos += 8;
+  }
+
+  /** Writes `src[start, end)` as a Native/RowBinary string: varint length, then the bytes. */
+  string(src: Uint8Array, start: number, end: number): void {
+    this.varint(end - start);
+    this.copy(src, start, end);
+  }
+
+  /**
+   * Starts a Native string whose length is not known yet: returns a mark for `endString`, which
+   * writes the length in front of what was written since (moving it when the length needs more
+   * than one byte, i.e. from 128 bytes on).
+   */
+  startString(): number {
+    this.byte(0);
+    return this.pos - 1;
+  }
+
+  endString(mark: number): void {
+    const length = this.pos - mark - 1;
+    if (length < 0x80) {
+      this.buf[mark] = length;
+      return;
+    }
+    let bytes = 1;
+    for (let rest = length; rest >= 0x80; rest = Math.floor(rest / 128)) bytes++;
+    this.reserve(bytes - 1);
+    const buf = this.buf;
+    buf.copyWithin(mark + bytes, mark + 1, this.pos);
+    let pos = mark;
+    let rest = length;
+    while (rest >= 0x80) {
+      buf[pos++] = (rest & 0x7f) | 0x80;
+      rest = Math.floor(rest / 128);
+    }
+    buf[pos] = rest;
+    this.pos = mark + bytes + length;
   }
 
   /** Writes `src[start, end)` as lowercase hex. */
@@ -118,69 +135,6 @@ export class RowBuffer {
     const buf = this.buf;
     for (let rest = value; rest > 0; rest = Math.floor(rest / 10)) buf[--pos] = 48 + (rest % 10);
   }
-
-  /** Writes `value` (0 ≤ value < 10^width) in decimal, left-padded with zeros to `width`. */
-  padded(value: number, width: number): void {
-    this.reserve(width);
-    const buf = this.buf;
-    let pos = this.pos + width;
-    this.pos = pos;
-    let rest = value;
-    for (let i = 0; i < width; i++) {
-      buf[--pos] = 48 + (rest % 10);
-      rest = Math.floor(rest / 10);
-    }
-  }
-
-  /**
-   * Writes `DateTime64(9)` text `YYYY-MM-DD hh:mm:ss.nnnnnnnnn` for unix time `sec`.`ns`, clamped
-   * to 2262-04-11 23:47:16.854775807 (same text as `formatDateTime64`, without allocating).
-   */
-  dateTime64(sec: number, ns: number): void {
-    const max = MAX_DATETIME64_9;
-    if (sec > max.sec || (sec === max.sec && ns > max.ns)) {
-      sec = max.sec;
-      ns = max.ns;
-    }
-    const days = Math.floor(sec / 86400);
-    const inDay = sec - days * 86400;
-    const date = civilFromDays(days, scratchDate);
-    this.padded(date.year, 4);
-    this.byte(0x2d);
-    this.padded(date.month, 2);
-    this.byte(0x2d);
-    this.padded(date.day, 2);
-    this.byte(0x20);
-    this.padded(Math.floor(inDay / 3600), 2);
-    this.byte(0x3a);
-    this.padded(Math.floor(inDay / 60) % 60, 2);
-    this.byte(0x3a);
-    this.padded(inDay % 60, 2);
-    this.byte(0x2e);
-    this.padded(ns, 9);
-  }
 }
 
-const BACKSLASH = 0x5c;
 const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
-
-function escapeTable(pairs: Record<string, string>): Uint8Array {
-  const table = new Uint8Array(256);
-  for (const [raw, letter] of Object.entries(pairs))
-    table[raw.charCodeAt(0)] = letter.charCodeAt(0);
-  return table;
-}
-
-/** What ClickHouse's readEscapedString needs escaped: field and row separators, `\`, and CR/NUL. */
-const FIELD_ESCAPES = escapeTable({ '\\': '\\', '\t': 't', '\n': 'n', '\r': 'r', '\0': '0' });
-/** Inside `'…'` (readQuotedString): also the quote itself; \b and \f as ClickHouse writes them. */
-const QUOTED_ESCAPES = escapeTable({
-  '\\': '\\',
-  "'": "'",
-  '\t': 't',
-  '\n': 'n',
-  '\r': 'r',
-  '\0': '0',
-  '\b': 'b',
-  '\f': 'f',
-});

@@ -1,8 +1,9 @@
 import { readWireFields } from './otlp-descriptor.js';
 import { splitNanos, type Nanos } from './otlp-values.js';
 import { RowBuffer } from './row-buffer.js';
+import { TraceBlock } from './trace-native-block.js';
 import { recordRejection, SPAN_KINDS, STATUS_CODES } from './trace-rows.js';
-import { writeAttributeMap, writeServiceName } from './wire-attributes.js';
+import { writeAttributeEntries, writeServiceName } from './wire-attributes.js';
 import {
   checkEnd,
   createReader,
@@ -15,7 +16,7 @@ import {
   type Reader,
 } from './wire-reader.js';
 
-/** Rows of one table as one TabSeparated body (`columns` order, one line per row). */
+/** Rows of one table as one ClickHouse Native block (`TRACE_COLUMNS`; empty when no rows). */
 export interface EncodedTableRows {
   /** A view of the writer's reused buffer: valid until the next call (the queue copies it). */
   body: Buffer;
@@ -51,15 +52,23 @@ const EVENT = readWireFields('SpanEvent', ['timeUnixNano', 'name', 'attributes']
 const LINK = readWireFields('SpanLink', ['traceId', 'spanId', 'traceState', 'attributes']);
 
 let out = new RowBuffer(OUT_BYTES);
-/** ServiceName, ResourceAttributes, ScopeName, ScopeVersion: written once per scope. */
-const shared = new RowBuffer(1 << 12);
+const block = new TraceBlock();
 const resourceAttributes = new RangeList();
+/** ServiceName, ResourceAttributes, ScopeName, ScopeVersion: encoded once, copied per span. */
+const shared = {
+  serviceName: new RowBuffer(1 << 8),
+  keys: new RowBuffer(1 << 12),
+  values: new RowBuffer(1 << 12),
+  entries: 0,
+  scopeName: new RowBuffer(1 << 8),
+  scopeVersion: new RowBuffer(1 << 8),
+};
 
 /**
  * Walks an ExportTraceServiceRequest in protobuf wire format and writes its spans straight into
- * `otel_traces` TabSeparated rows (`TRACE_COLUMNS` order), with the same values and the same
- * rejections as `mapTraceRequest` on the decoded message. Throws `WireError` for a body that is
- * not a valid message (truncated, wrong wire types).
+ * one ClickHouse Native block of `otel_traces` rows (`TRACE_COLUMNS`, see `TraceBlock`), with
+ * the same values and the same rejections as `mapTraceRequest` on the decoded message. Throws
+ * `WireError` for a body that is not a valid message (truncated, wrong wire types).
  */
 export function writeTraceRows(body: Uint8Array): EncodedTableRows {
   const reader = createReader(body);
@@ -67,6 +76,7 @@ export function writeTraceRows(body: Uint8Array): EncodedTableRows {
   // The previous call's view has been copied by now; let go of memory one huge request grew.
   if (out.buf.length > 16 * OUT_BYTES) out = new RowBuffer(OUT_BYTES);
   out.pos = 0;
+  block.reset();
   let r = 0;
   const end = reader.len;
   while (reader.pos < end) {
@@ -80,6 +90,7 @@ export function writeTraceRows(body: Uint8Array): EncodedTableRows {
     reader.pos = next;
   }
   checkEnd(reader, end);
+  if (result.rows > 0) block.finish(out, result.rows);
   return { body: out.buf.subarray(0, out.pos), ...result };
 }
 
@@ -114,12 +125,11 @@ function writeResourceSpans(
     reader.pos = resourceEnd;
   }
   checkEnd(reader, end);
-  shared.pos = 0;
-  writeServiceName(shared, reader, resourceAttributes);
-  shared.byte(TAB);
-  writeAttributeMap(shared, reader, resourceAttributes);
-  shared.byte(TAB);
-  const resourceBytes = shared.pos;
+  shared.serviceName.pos = shared.keys.pos = shared.values.pos = 0;
+  const mark = shared.serviceName.startString();
+  writeServiceName(shared.serviceName, reader, resourceAttributes);
+  shared.serviceName.endString(mark);
+  shared.entries = writeAttributeEntries(shared, reader, resourceAttributes);
   let s = 0;
   reader.pos = start;
   while (reader.pos < end) {
@@ -129,7 +139,6 @@ function writeResourceSpans(
     }
     const scopeStart = readRange(reader, end);
     const next = reader.pos;
-    shared.pos = resourceBytes;
     writeScopeSpans(reader, scopeStart, next, `${where}/scopeSpans/${s++}`, result);
     reader.pos = next;
   }
@@ -189,9 +198,9 @@ function writeScopeSpans(
     checkEnd(reader, scopeEnd);
   }
   checkEnd(reader, end);
-  shared.escape(reader.buf, nameStart, nameEnd);
-  shared.byte(TAB);
-  shared.escape(reader.buf, versionStart, versionEnd);
+  shared.scopeName.pos = shared.scopeVersion.pos = 0;
+  shared.scopeName.string(reader.buf, nameStart, nameEnd);
+  shared.scopeVersion.string(reader.buf, versionStart, versionEnd);
   let i = 0;
   reader.pos = start;
   while (reader.pos < end) {
@@ -295,36 +304,29 @@ function writeSpan(reader: Reader, start: number, end: number): string | undefin
   if (parentLength !== 0 && parentLength !== 8) return 'parentSpanId must be empty or 8 bytes';
   if (!linksAreValid(reader)) return 'a link has an invalid traceId or spanId';
   const buf = reader.buf;
-  writeTime(out, span.startLow, span.startHigh);
+  writeTime(block.timestamp, span.startLow, span.startHigh);
+  splitNanos(span.startHigh, span.startLow, time);
   const startSec = time.sec;
   const startNs = time.ns;
-  out.byte(TAB);
-  out.hex(buf, span.traceIdStart, span.traceIdEnd);
-  out.byte(TAB);
-  out.hex(buf, span.spanIdStart, span.spanIdEnd);
-  out.byte(TAB);
-  out.hex(buf, span.parentStart, span.parentEnd);
-  out.byte(TAB);
-  out.escape(buf, span.stateStart, span.stateEnd);
-  out.byte(TAB);
-  out.escape(buf, span.nameStart, span.nameEnd);
-  out.byte(TAB);
-  out.ascii(SPAN_KINDS[span.kind] ?? '');
-  out.byte(TAB);
-  out.copy(shared.buf, 0, shared.pos);
-  out.byte(TAB);
-  writeAttributeMap(out, reader, span.attributes);
-  out.byte(TAB);
+  writeHex(block.traceId, buf, span.traceIdStart, span.traceIdEnd);
+  writeHex(block.spanId, buf, span.spanIdStart, span.spanIdEnd);
+  writeHex(block.parentSpanId, buf, span.parentStart, span.parentEnd);
+  block.traceState.string(buf, span.stateStart, span.stateEnd);
+  block.spanName.string(buf, span.nameStart, span.nameEnd);
+  writeAscii(block.spanKind, SPAN_KINDS[span.kind] ?? '');
+  copyAll(block.serviceName, shared.serviceName);
+  copyAll(block.resourceAttributes.keys, shared.keys);
+  copyAll(block.resourceAttributes.values, shared.values);
+  block.resourceAttributes.endMap(shared.entries);
+  copyAll(block.scopeName, shared.scopeName);
+  copyAll(block.scopeVersion, shared.scopeVersion);
+  block.spanAttributes.endMap(writeAttributeEntries(block.spanAttributes, reader, span.attributes));
   splitNanos(span.endHigh, span.endLow, time);
   const duration = (time.sec - startSec) * 1e9 + (time.ns - startNs);
-  writeDuration(out, duration > 0 ? duration : 0);
-  out.byte(TAB);
+  writeDuration(block.duration, duration > 0 ? duration : 0);
   writeStatus(reader);
-  out.byte(TAB);
   writeEvents(reader);
-  out.byte(TAB);
   writeLinks(reader);
-  out.byte(NEWLINE);
   return undefined;
 }
 
@@ -345,9 +347,8 @@ function writeStatus(reader: Reader): void {
     }
     checkEnd(reader, span.statusEnd);
   }
-  out.ascii(STATUS_CODES[code] ?? '');
-  out.byte(TAB);
-  out.escape(reader.buf, messageStart, messageEnd);
+  writeAscii(block.statusCode, STATUS_CODES[code] ?? '');
+  block.statusMessage.string(reader.buf, messageStart, messageEnd);
 }
 
 const event = { timeLow: 0, timeHigh: 0, nameStart: 0, nameEnd: 0, attributes: new RangeList() };
@@ -373,27 +374,17 @@ function readEvent(reader: Reader, start: number, end: number): void {
   checkEnd(reader, end);
 }
 
-/** `Events.Timestamp`, `Events.Name`, `Events.Attributes`: three array literals. */
+/** `Events.Timestamp`, `Events.Name`, `Events.Attributes`: one element each per event. */
 function writeEvents(reader: Reader): void {
   const events = span.events;
-  for (let column = 0; column < 3; column++) {
-    if (column > 0) out.byte(TAB);
-    out.byte(LEFT_BRACKET);
-    for (let i = 0; i < events.count; i++) {
-      if (i > 0) out.byte(COMMA);
-      readEvent(reader, events.starts[i]!, events.ends[i]!);
-      if (column === 0) {
-        out.byte(QUOTE);
-        writeTime(out, event.timeLow, event.timeHigh);
-        out.byte(QUOTE);
-      } else if (column === 1) {
-        out.byte(QUOTE);
-        out.quote(reader.buf, event.nameStart, event.nameEnd);
-        out.byte(QUOTE);
-      } else writeAttributeMap(out, reader, event.attributes);
-    }
-    out.byte(RIGHT_BRACKET);
+  for (let i = 0; i < events.count; i++) {
+    readEvent(reader, events.starts[i]!, events.ends[i]!);
+    writeTime(block.eventTimestamp, event.timeLow, event.timeHigh);
+    block.eventName.string(reader.buf, event.nameStart, event.nameEnd);
+    const attributes = block.eventAttributes;
+    attributes.endMap(writeAttributeEntries(attributes, reader, event.attributes));
   }
+  block.events.endArray(events.count);
 }
 
 const link = {
@@ -444,44 +435,55 @@ function linksAreValid(reader: Reader): boolean {
 /** `Links.TraceId`, `Links.SpanId`, `Links.TraceState`, `Links.Attributes`. */
 function writeLinks(reader: Reader): void {
   const links = span.links;
-  for (let column = 0; column < 4; column++) {
-    if (column > 0) out.byte(TAB);
-    out.byte(LEFT_BRACKET);
-    for (let i = 0; i < links.count; i++) {
-      if (i > 0) out.byte(COMMA);
-      readLink(reader, links.starts[i]!, links.ends[i]!);
-      if (column === 3) {
-        writeAttributeMap(out, reader, link.attributes);
-        continue;
-      }
-      out.byte(QUOTE);
-      if (column === 0) out.hex(reader.buf, link.traceIdStart, link.traceIdEnd);
-      else if (column === 1) out.hex(reader.buf, link.spanIdStart, link.spanIdEnd);
-      else out.quote(reader.buf, link.stateStart, link.stateEnd);
-      out.byte(QUOTE);
-    }
-    out.byte(RIGHT_BRACKET);
+  for (let i = 0; i < links.count; i++) {
+    readLink(reader, links.starts[i]!, links.ends[i]!);
+    writeHex(block.linkTraceId, reader.buf, link.traceIdStart, link.traceIdEnd);
+    writeHex(block.linkSpanId, reader.buf, link.spanIdStart, link.spanIdEnd);
+    block.linkTraceState.string(reader.buf, link.stateStart, link.stateEnd);
+    const attributes = block.linkAttributes;
+    attributes.endMap(writeAttributeEntries(attributes, reader, link.attributes));
   }
+  block.links.endArray(links.count);
 }
 
 /** Whole seconds and nanoseconds of the last split time (no allocation per timestamp). */
 const time: Nanos = { sec: 0, ns: 0 };
 
-/** `DateTime64(9)` text of a fixed64 time (as `formatDateTime64` writes it). */
+/**
+ * A fixed64 time as `DateTime64(9)` (Int64 ns), clamped to its last instant
+ * (2262-04-11 23:47:16.854775807, as `clampDateTime64`): later times would fail the insert.
+ */
 function writeTime(buffer: RowBuffer, low: number, high: number): void {
-  splitNanos(high, low, time);
-  buffer.dateTime64(time.sec, time.ns);
+  if (high > 0x7fffffff) buffer.int64(0xffffffff, 0x7fffffff);
+  else buffer.int64(low, high);
 }
 
-/** Durations past 2^53 ns (104 days) are written as JS prints them, like the old path. */
+/**
+ * `Duration` as UInt64: the double the JSON path computes too (exact below 2^53 ns, 104 days;
+ * past that the double's value, as the text formats stored it).
+ */
 function writeDuration(buffer: RowBuffer, duration: number): void {
-  if (duration < 2 ** 53) buffer.uint(duration);
-  else buffer.ascii(String(duration));
+  if (duration >= 2 ** 64) {
+    buffer.int64(0xffffffff, 0xffffffff);
+    return;
+  }
+  const high = Math.floor(duration / 2 ** 32);
+  buffer.int64(duration - high * 2 ** 32, high);
 }
 
-const TAB = 0x09;
-const NEWLINE = 0x0a;
-const COMMA = 0x2c;
-const QUOTE = 0x27;
-const LEFT_BRACKET = 0x5b;
-const RIGHT_BRACKET = 0x5d;
+/** An id as a Native string of lowercase hex. */
+function writeHex(buffer: RowBuffer, src: Uint8Array, start: number, end: number): void {
+  buffer.varint(2 * (end - start));
+  buffer.hex(src, start, end);
+}
+
+/** A constant (ASCII) as a Native string. */
+function writeAscii(buffer: RowBuffer, text: string): void {
+  buffer.varint(text.length);
+  buffer.ascii(text);
+}
+
+/** Appends everything written to `src`. */
+function copyAll(buffer: RowBuffer, src: RowBuffer): void {
+  buffer.copy(src.buf, 0, src.pos);
+}

@@ -108,36 +108,36 @@ function sortByKey(buf: Uint8Array, a: Attributes): void {
 }
 
 /**
- * Writes a `repeated KeyValue` as a ClickHouse Map literal `{'k':'v',…}` with the values the
- * exporter stores (`formatAnyValue`), keys sorted by their bytes, a repeated key keeping its
- * last value.
+ * Writes a `repeated KeyValue` as the entries of one Native `Map(String, String)` value: each
+ * key (to `map.keys`) and the value the exporter stores (`formatAnyValue`, to `map.values`),
+ * keys sorted by their bytes, a repeated key keeping its last value. Returns how many entries
+ * it wrote.
  */
-export function writeAttributeMap(out: RowBuffer, reader: Reader, list: RangeList): void {
+export function writeAttributeEntries(
+  map: { keys: RowBuffer; values: RowBuffer },
+  reader: Reader,
+  list: RangeList,
+): number {
   const buf = reader.buf;
   const attributes = readAttributes(reader, list);
   sortByKey(buf, attributes);
   const { order, count } = attributes;
-  out.byte(LEFT_BRACE);
-  let first = true;
+  let entries = 0;
   for (let k = 0; k < count; k++) {
     const i = order[k]!;
     if (k + 1 < count && compareKeys(buf, attributes, order[k + 1]!, i) === 0) continue;
-    if (!first) out.byte(COMMA);
-    first = false;
-    out.byte(QUOTE);
-    out.quote(buf, attributes.keyStart[i]!, attributes.keyEnd[i]!);
-    out.byte(QUOTE);
-    out.byte(COLON);
-    out.byte(QUOTE);
-    writeAnyValue(out, reader, attributes.valueStart[i]!, attributes.valueEnd[i]!, true);
-    out.byte(QUOTE);
+    map.keys.string(buf, attributes.keyStart[i]!, attributes.keyEnd[i]!);
+    const mark = map.values.startString();
+    writeAnyValue(map.values, reader, attributes.valueStart[i]!, attributes.valueEnd[i]!);
+    map.values.endString(mark);
+    entries++;
   }
-  out.byte(RIGHT_BRACE);
+  return entries;
 }
 
 const SERVICE_NAME = Buffer.from('service.name');
 
-/** Writes the value of the last `service.name` attribute in `list` as a field ('' when absent). */
+/** Writes the value of the last `service.name` attribute in `list` as bytes (none when absent). */
 export function writeServiceName(out: RowBuffer, reader: Reader, list: RangeList): void {
   const buf = reader.buf;
   const attributes = readAttributes(reader, list);
@@ -148,22 +148,17 @@ export function writeServiceName(out: RowBuffer, reader: Reader, list: RangeList
     if (SERVICE_NAME.equals(buf.subarray(start, attributes.keyEnd[i]))) found = i;
   }
   if (found === -1) return;
-  writeAnyValue(out, reader, attributes.valueStart[found]!, attributes.valueEnd[found]!, false);
+  writeAnyValue(out, reader, attributes.valueStart[found]!, attributes.valueEnd[found]!);
 }
 
 /**
- * Writes an AnyValue `[start, end)` as the exporter's string form (see `formatAnyValue`):
+ * Writes an AnyValue `[start, end)` as the exporter's string form (see `formatAnyValue`), as
+ * bytes without escaping or length (the caller frames them):
  * the same precedence when several fields are set (string, int, bool, double, array or map,
  * bytes). Arrays, maps and bytes, rare in practice, are decoded with protobufjs and formatted
  * by `formatAnyValue` itself, so both paths store them identically.
  */
-export function writeAnyValue(
-  out: RowBuffer,
-  reader: Reader,
-  start: number,
-  end: number,
-  quoted: boolean,
-): void {
+export function writeAnyValue(out: RowBuffer, reader: Reader, start: number, end: number): void {
   if (start < 0) return;
   let stringStart = -1;
   let stringEnd = -1;
@@ -198,15 +193,14 @@ export function writeAnyValue(
     }
   }
   checkEnd(reader, end);
-  if (stringStart >= 0) {
-    if (quoted) out.quote(reader.buf, stringStart, stringEnd);
-    else out.escape(reader.buf, stringStart, stringEnd);
-  } else if (hasInt) writeInt64(out, intLow, intHigh);
+  if (stringStart >= 0) out.copy(reader.buf, stringStart, stringEnd);
+  else if (hasInt) writeInt64(out, intLow, intHigh);
   else if (bool >= 0) out.ascii(bool === 1 ? 'true' : 'false');
   else if (hasDouble) out.ascii(formatDouble(double));
   else if (hasOther) {
     const message = OtlpMessages.anyValue.decode(reader.buf.subarray(start, end));
-    out.text(formatAnyValue(message), quoted);
+    const text = Buffer.from(formatAnyValue(message), 'utf8');
+    out.copy(text, 0, text.length);
   }
 }
 
@@ -225,9 +219,4 @@ function writeInt64(out: RowBuffer, low: number, high: number): void {
   }
 }
 
-const LEFT_BRACE = 0x7b;
-const RIGHT_BRACE = 0x7d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const QUOTE = 0x27;
 const MINUS = 0x2d;

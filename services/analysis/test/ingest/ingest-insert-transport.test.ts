@@ -47,11 +47,12 @@ describe('insertEncodedRows on a ClickHouse server', () => {
       database: 'default',
       dataDir: '/nonexistent',
     });
-    const body = Buffer.from("1\tmulti\\tline\n2\t{'k':'v'}\n");
+    // Binary (a Native block may hold any byte): NUL, newline, CR, tab, 0xff.
+    const body = Buffer.from([2, 0, 1, 0x0a, 0x0d, 0x09, 0xff, 0x27, 0x5c, 0]);
     await insertEncodedRows(client, {
       table: 'otel_traces',
       columns: ['Timestamp', 'Events.Name'],
-      format: 'TabSeparated',
+      format: 'Native',
       body,
     });
     await client.close();
@@ -59,7 +60,7 @@ describe('insertEncodedRows on a ClickHouse server', () => {
     expect(insert).toBeDefined();
     expect(insert!.method).toBe('POST');
     expect(insert!.query).toBe(
-      'INSERT INTO otel_traces (`Timestamp`, `Events.Name`) FORMAT TabSeparated',
+      'INSERT INTO otel_traces (`Timestamp`, `Events.Name`) FORMAT Native',
     );
     expect(insert!.body.equals(body)).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -16,7 +16,7 @@ import {
 import { runMigrations } from '../../src/storage/migrations.js';
 
 /**
- * The wire writer (protobuf → TabSeparated rows) against the path it replaces (protobufjs
+ * The wire writer (protobuf → a Native block) against the path it replaces (protobufjs
  * decode → `mapTraceRequest` → JSONCompactEachRow): the same request goes both ways into two
  * copies of otel_traces, and the rows read back must be identical.
  */
@@ -74,10 +74,10 @@ async function storeBothWays(body: Buffer, marker: string) {
   const old = mapTraceRequest(OtlpMessages.traceRequest.decode(body));
   const wire = writeTraceRows(body);
   const wireBody = Buffer.from(wire.body);
-  const insert = (table: string, format: 'TabSeparated' | 'JSONCompactEachRow', rows: Buffer) =>
+  const insert = (table: string, format: 'Native' | 'JSONCompactEachRow', rows: Buffer) =>
     insertEncodedRows(clickhouse, { table, columns: TRACE_COLUMNS, format, body: rows });
   await insert('old_path', 'JSONCompactEachRow', encodeLines(old.rows));
-  await insert('wire_path', 'TabSeparated', wireBody);
+  await insert('wire_path', 'Native', wireBody);
   const select = async (table: string) => {
     const result = await clickhouse.query({
       query: `SELECT ${TRACE_COLUMNS.map((c) => `\`${c}\``).join(', ')} FROM ${table}
@@ -227,6 +227,35 @@ describe('protobuf traces written straight from the wire', () => {
       ServiceName: 'last wins',
       'Events.Name': [],
     });
+  });
+
+  it('writes strings of every length class (Native varint lengths of 1, 2 and 3 bytes)', async () => {
+    const lengths = [0, 1, 127, 128, 129, 16383, 16384, 70000];
+    const text = (n: number) => 'x\t'.repeat(n).slice(0, n);
+    const array = { arrayValue: { values: lengths.map((n) => str(text(n))) } };
+    const rows = await expectSameRows(
+      lengths.map((n) =>
+        span({
+          name: text(n),
+          traceState: text(n),
+          attributes: [kv(text(n), str(text(n))), kv('array', array), kv('int', int('-1'))],
+          events: [{ name: text(n), attributes: [kv('k', str(text(n)))] }],
+          links: [{ traceState: text(n), attributes: [kv(text(n), str('v'))] }],
+        }),
+      ),
+      { attributes: [kv('service.name', str(text(300))), kv(text(200), str(text(200)))] },
+    );
+    expect(rows.map((row) => (row.SpanName as string).length)).toEqual(lengths);
+  });
+
+  it('leaves no staged file behind once its Native inserts are committed', async () => {
+    await expectSameRows([span()]);
+    const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    const own = readdirSync(root).filter((name) =>
+      name.startsWith(`tripwire-insert-${process.pid}-`),
+    );
+    expect(own).toHaveLength(1);
+    expect(readdirSync(join(root, own[0]!))).toEqual([]);
   });
 
   it('rejects the spans the old path rejects, with the same reason, and stores the rest', async () => {

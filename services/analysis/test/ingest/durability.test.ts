@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
 
 const BIN = new URL('../../bin/tripwire.js', import.meta.url).pathname;
 const TOKEN = 'twk_test_durability_token_0123456789';
@@ -69,6 +70,21 @@ async function startService(): Promise<{ child: ChildProcess; otlp: string; api:
 }
 
 function batch(offset: number, size: number): string {
+  return JSON.stringify(traceRequest(offset, size));
+}
+
+/** The same spans as protobuf (ids as bytes): the Native insert path. */
+function protobufBatch(offset: number, size: number): Buffer {
+  const request = JSON.parse(JSON.stringify(traceRequest(offset, size)), (key, value: unknown) =>
+    (key === 'traceId' || key === 'spanId') && typeof value === 'string'
+      ? Buffer.from(value, 'hex')
+      : value,
+  ) as object;
+  const type = OtlpMessages.traceRequest;
+  return Buffer.from(type.encode(type.fromObject(request)).finish());
+}
+
+function traceRequest(offset: number, size: number): object {
   const start = 1_764_000_000n * 1_000_000_000n;
   const spans = Array.from({ length: size }, (_, i) => ({
     traceId: (offset + i + 1).toString(16).padStart(32, '0'),
@@ -79,22 +95,25 @@ function batch(offset: number, size: number): string {
     endTimeUnixNano: String(start + 1_000_000n),
     attributes: [{ key: 'tripwire.variant.durable', value: { stringValue: 'on' } }],
   }));
-  return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
+  return { resourceSpans: [{ scopeSpans: [{ spans }] }] };
 }
 
 describe('durability', () => {
   it('keeps every acknowledged span when the process is killed with SIGKILL right after the 200', async () => {
     const first = await startService();
     let acknowledged = 0;
-    for (const [offset, size] of [
-      [0, 300],
-      [300, 1],
-      [301, 200],
+    for (const [offset, size, encoding] of [
+      [0, 300, 'json'],
+      [300, 1, 'json'],
+      [301, 200, 'json'],
+      [501, 250, 'protobuf'],
+      [751, 1, 'protobuf'],
     ] as const) {
+      const protobuf = encoding === 'protobuf';
       const response = await fetch(`${first.otlp}/v1/traces`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: batch(offset, size),
+        headers: { 'content-type': protobuf ? 'application/x-protobuf' : 'application/json' },
+        body: protobuf ? protobufBatch(offset, size) : batch(offset, size),
       });
       expect(response.status).toBe(200);
       acknowledged += size;

@@ -99,6 +99,17 @@ let i = 0;
 const next = () => contexts[(i = (i + 1) % UNITS)]!;
 // Warm the dedup cache: every later exposure of `client` is a repeat.
 for (const ctx of contexts) client.assign('exp', ctx, false);
+/** A request's pattern: several flags evaluated in a row for one unit, then the next unit. */
+const FLAGS_PER_UNIT = 8;
+for (const ctx of contexts) {
+  for (let f = 0; f < FLAGS_PER_UNIT; f += 1) client.assign(`exp-${f}`, ctx, false);
+}
+let call = 0;
+const nextInRequest = (): [string, { targetingKey: string }] => {
+  call += 1;
+  const unit = Math.floor(call / FLAGS_PER_UNIT) % UNITS;
+  return [`exp-${call % FLAGS_PER_UNIT}`, contexts[unit]!];
+};
 let fresh = 0;
 const freshContext = () => ({ targetingKey: `fresh-${(fresh += 1)}` });
 let pair = 0;
@@ -114,6 +125,7 @@ const NAMES = {
   core: 'core evaluate (50/50)',
   repeat: 'client.assign, repeat exposure, no active span',
   repeatInSpan: 'client.assign, repeat exposure, in a recording span',
+  repeatPerUnit: 'client.assign, repeat exposure, 8 flags per unit in a row',
   first: 'client.assign, first exposure of a new unit (HMAC + span)',
   firstKnown: 'client.assign, first exposure of a known unit (span)',
   bareSpan: 'bare OTel span (startSpan + end)',
@@ -143,6 +155,10 @@ const spanWithAttributes = () => {
 group('exposure cost', () => {
   bench(NAMES.core, () => do_not_optimize(core.evaluate('exp', next(), false)));
   bench(NAMES.repeat, () => do_not_optimize(client.assign('exp', next(), false)));
+  bench(NAMES.repeatPerUnit, () => {
+    const [flagKey, ctx] = nextInRequest();
+    do_not_optimize(client.assign(flagKey, ctx, false));
+  });
   bench(NAMES.repeatInSpan, () =>
     context.with(inRequest, () => do_not_optimize(client.assign('exp', next(), false))),
   );
@@ -205,6 +221,16 @@ const repeat = measurePaired(
   () => core.evaluate('exp', next(), false),
   () => client.assign('exp', next(), false),
 );
+const repeatPerUnit = measurePaired(
+  () => {
+    const [flagKey, ctx] = nextInRequest();
+    return core.evaluate(flagKey, ctx, false);
+  },
+  () => {
+    const [flagKey, ctx] = nextInRequest();
+    return client.assign(flagKey, ctx, false);
+  },
+);
 const repeatInSpan = measurePaired(
   () => context.with(inRequest, () => core.evaluate('exp', next(), false)),
   () => context.with(inRequest, () => client.assign('exp', next(), false)),
@@ -214,8 +240,13 @@ const firstKnown = measurePaired(bareSpan, firstKnownExposure);
 const firstNew = measurePaired(bareSpan, () => pairedNew.assign('exp', freshContext(), false));
 const rows: [string, string, string][] = [
   [
-    'repeat exposure, on top of evaluation (no active span)',
+    'repeat exposure, on top of evaluation, another unit every call (no active span)',
     `${repeat.diff.toFixed(0)} ns`,
+    '≤ 50 ns',
+  ],
+  [
+    'repeat exposure, on top of evaluation, 8 flags per unit in a row (no active span)',
+    `${repeatPerUnit.diff.toFixed(0)} ns`,
     '≤ 50 ns',
   ],
   [

@@ -1,4 +1,4 @@
-import type { Attributes, Context } from '@opentelemetry/api';
+import type { Attributes, Context, Tracer } from '@opentelemetry/api';
 import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type {
   EvaluationContext,
@@ -28,11 +28,8 @@ import { compileConfig, compileConfigUpdate } from './evaluation/index.js';
 import type { ConfigOrigin, ConfigSource } from './sources/config-source.js';
 import { isUnitId } from './telemetry/assignment-baggage.js';
 import { createAssignmentContext, stampAssignment } from './telemetry/attribution.js';
-import type {
-  EvaluationEventLogger,
-  ExposureRecorderOptions,
-} from './telemetry/exposure-recorder.js';
-import { PROVIDER_NAME, recordExposure } from './telemetry/exposure-recorder.js';
+import type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
+import { ExposureRecorder, PROVIDER_NAME } from './telemetry/exposure-recorder.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
 import { FlagExposures } from './telemetry/flag-exposures.js';
 import { UnitCache } from './telemetry/unit-cache.js';
@@ -152,9 +149,12 @@ class Client implements TripwireClient {
   readonly #units: UnitCache;
   /** Exposure dedup per flag key, kept across config versions. */
   readonly #exposureLogs = new Map<string, FlagExposures>();
+  /** The same records as a list, for forgetting an evicted unit in each. */
+  readonly #exposureLogList: FlagExposures[] = [];
   readonly #unitCacheSize: number;
   readonly #tally = new EvaluationTally();
-  readonly #exposureOptions: ExposureRecorderOptions;
+  readonly #tracer: Tracer;
+  readonly #exposures: ExposureRecorder;
   readonly #exposureReasons: ReadonlySet<EvaluationReason>;
   readonly #eventsOnEveryEvaluation: boolean;
   readonly #eventLogger: EvaluationEventLogger | undefined;
@@ -177,15 +177,22 @@ class Client implements TripwireClient {
     this.#source = source;
     this.#logger = options.logger === undefined ? console : options.logger;
     this.#unitCacheSize = options.unitCacheSize ?? DEFAULT_UNIT_CACHE_SIZE;
-    this.#units = new UnitCache({ hashKey: options.hashKey, capacity: this.#unitCacheSize });
+    this.#units = new UnitCache({
+      hashKey: options.hashKey,
+      capacity: this.#unitCacheSize,
+      onEvict: (entry) => {
+        for (const log of this.#exposureLogList) log.forget(entry);
+      },
+    });
     this.#exposureReasons = new Set(options.exposureReasons ?? DEFAULT_EXPOSURE_REASONS);
     this.#eventsOnEveryEvaluation = options.evaluationEvents?.emit === 'all';
-    this.#exposureOptions = {
-      tracer: options.tracer ?? trace.getTracer('@tripwire/sdk'),
+    this.#tracer = options.tracer ?? trace.getTracer('@tripwire/sdk');
+    this.#exposures = new ExposureRecorder({
+      tracer: this.#tracer,
       environment: options.environment,
       tally: this.#tally,
       eventLogger: this.#eventsOnEveryEvaluation ? undefined : options.evaluationEvents?.logger,
-    };
+    });
     this.#eventLogger = options.evaluationEvents?.logger;
     this.#store = new ConfigStore<CompiledConfig>({
       environment: options.environment,
@@ -283,6 +290,7 @@ class Client implements TripwireClient {
     if (log === undefined) {
       log = new FlagExposures(flagKey, this.#unitCacheSize);
       this.#exposureLogs.set(flagKey, log);
+      this.#exposureLogList.push(log);
     }
     return log;
   }
@@ -303,7 +311,7 @@ class Client implements TripwireClient {
       attribute: getVariantAttribute(flagKey),
       isExposure: true,
       exposureLog,
-      exposedUnits: exposureLog.variant(variant),
+      variantStamp: exposureLog.stampOf(variant),
       shared: false,
       count: 1,
       exposures: 0,
@@ -332,26 +340,27 @@ class Client implements TripwireClient {
 
   /**
    * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
-   * A repeat is one lookup in the slot's exposure record (which also yields the unit id) and
-   * one context read.
+   * A repeat is the unit's entry in the unit table (a string compare when the unit is the one
+   * of the previous call, a `Map.get` otherwise), one typed-array compare in the flag's record
+   * and one context read.
    */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
-    const exposed = slot.exposedUnits;
-    if (log === undefined || exposed === undefined) return;
+    if (log === undefined) return;
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
-    const repeatId = exposed.get(unitKey);
+    const units = this.#units;
+    const entry = units.indexOf(unitKey);
     const active = context.active();
-    if (repeatId !== undefined) {
+    if (log.has(entry, slot.variantStamp)) {
       // The root context holds no span and no scope: nothing to stamp.
-      if (active !== ROOT_CONTEXT) stampAssignment(active, repeatId, slot);
+      if (active !== ROOT_CONTEXT) stampAssignment(active, units.idAt(entry), slot);
       return;
     }
-    const unitId = this.#units.idFor(unitKey);
-    log.record(exposed, unitKey, unitId);
+    log.record(entry, slot.variantStamp);
+    const unitId = units.idAt(entry);
     if (active !== ROOT_CONTEXT) stampAssignment(active, unitId, slot);
-    recordExposure(this.#exposureOptions, { slot, unitId }, active);
+    this.#exposures.record(slot, unitId, active);
   }
 
   /** The semconv event on every evaluation (`evaluationEvents.emit: 'all'`). */
@@ -391,10 +400,11 @@ class Client implements TripwireClient {
       }
       const unitKey = options.unitKey ?? options.context?.targetingKey;
       if (typeof unitKey === 'string' && unitKey !== '') {
-        attributes[TripwireAttributes.unitId] = this.#units.idFor(unitKey);
+        const entry = this.#units.indexOf(unitKey);
+        attributes[TripwireAttributes.unitId] = this.#units.idAt(entry);
         // Variants this process exposed the unit to, so the conversion is attributable without baggage.
-        for (const log of this.#exposureLogs.values()) {
-          const variant = log.variantOf(unitKey);
+        for (const log of this.#exposureLogList) {
+          const variant = log.variantOf(entry);
           if (variant !== undefined) attributes[getVariantAttribute(log.flagKey)] = variant;
         }
       } else {
@@ -402,7 +412,7 @@ class Client implements TripwireClient {
         if (fromBaggage !== undefined && isUnitId(fromBaggage))
           attributes[TripwireAttributes.unitId] = fromBaggage;
       }
-      this.#exposureOptions.tracer
+      this.#tracer
         .startSpan(SpanNames.conversion, { kind: SpanKind.INTERNAL, attributes }, active)
         .end();
     } catch {
@@ -488,6 +498,14 @@ class Client implements TripwireClient {
 
   #onChange(change: ConfigChange): void {
     this.#tally.retire();
+    // Between configs, so no slot of the new config holds an ordinal of a replaced record.
+    const logs = this.#exposureLogList;
+    for (let i = 0; i < logs.length; i += 1) {
+      const flagKey = logs[i]!.flagKey;
+      if (!logs[i]!.isNearlyFull) continue;
+      logs[i] = new FlagExposures(flagKey, this.#unitCacheSize);
+      this.#exposureLogs.set(flagKey, logs[i]!);
+    }
     if (change.origin !== 'bootstrap') {
       this.#sourceDelivered = true;
       this.#stale = false;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createUnitHasher, hashUnit } from '../src/telemetry/hash-unit.js';
-import { FlagExposures } from '../src/telemetry/flag-exposures.js';
+import { FlagExposures, MAX_VARIANT_KEYS } from '../src/telemetry/flag-exposures.js';
 import { UnitCache } from '../src/telemetry/unit-cache.js';
 
 describe('hashUnit', () => {
@@ -39,6 +39,18 @@ describe('createUnitHasher', () => {
   it.each(keys)('equals hashUnit (HMAC-SHA256) for every unit under key %j', (key) => {
     const hasher = createUnitHasher(key);
     for (const unit of units) expect(hasher(unit)).toBe(hashUnit(unit, key));
+  });
+
+  it('equals hashUnit on both sides of the short ASCII path (128 characters, non-ASCII)', () => {
+    const hasher = createUnitHasher('key-0123456789abcdef');
+    const units = [
+      'a'.repeat(127),
+      'a'.repeat(128),
+      'a'.repeat(129),
+      `${'a'.repeat(50)}\u007f`,
+      'ü',
+    ];
+    for (const unit of units) expect(hasher(unit)).toBe(hashUnit(unit, 'key-0123456789abcdef'));
   });
 
   it('gives the same id after a longer unit key grew its buffer', () => {
@@ -86,36 +98,114 @@ describe('UnitCache', () => {
   });
 });
 
+describe('UnitCache entries', () => {
+  const identity = (unitKey: string) => unitKey;
+
+  it('gives a unit the same entry until it is evicted, and reports the eviction first', () => {
+    const evicted: [number, string][] = [];
+    const cache = new UnitCache({
+      hashKey: 'k',
+      capacity: 4,
+      hash: identity,
+      onEvict: (entry) => evicted.push([entry, cache.idAt(entry)]),
+    });
+    const entry = cache.indexOf('a');
+    cache.indexOf('b');
+    expect([cache.indexOf('a'), cache.idAt(entry)]).toEqual([entry, 'a']);
+    for (let i = 0; i < 10; i += 1) cache.indexOf(`u${i}`);
+    expect(cache.find('a')).toBeUndefined();
+    expect(evicted).toContainEqual([entry, 'a']);
+    expect(evicted).toHaveLength(12 - 4);
+  });
+
+  it('finds a known unit without admitting an unknown one', () => {
+    const hashed: string[] = [];
+    const cache = new UnitCache({ hashKey: 'k', capacity: 4, hash: (u) => (hashed.push(u), u) });
+    const entry = cache.indexOf('a');
+    cache.indexOf('b');
+    expect([cache.find('a'), cache.find('b'), cache.find('zzz')]).toEqual([entry, 1, undefined]);
+    expect(hashed).toEqual(['a', 'b']);
+  });
+
+  it('grows its tables past their first size up to the capacity', () => {
+    const cache = new UnitCache({ hashKey: 'k', capacity: 5000, hash: identity });
+    for (let i = 0; i < 5000; i += 1) cache.indexOf(`u${i}`);
+    expect(cache.size).toBe(5000);
+    for (let i = 0; i < 5000; i += 1) expect(cache.idAt(cache.indexOf(`u${i}`))).toBe(`u${i}`);
+    cache.indexOf('one-more');
+    expect(cache.size).toBe(5000);
+  });
+});
+
 describe('FlagExposures', () => {
-  it('answers a repeat with the unit id, and forgets the other variant when the variant changes', () => {
+  const identity = (unitKey: string) => unitKey;
+
+  it('answers a repeat, and forgets the other variant when the variant changes', () => {
+    const cache = new UnitCache({ hashKey: 'k', capacity: 10, hash: identity });
     const log = new FlagExposures('f', 10);
-    const on = log.variant('on');
-    const off = log.variant('off');
-    expect(log.variant('on')).toBe(on);
-    expect(on.get('u')).toBeUndefined();
-    log.record(on, 'u', 'id-u');
-    expect([on.get('u'), off.get('u'), log.variantOf('u')]).toEqual(['id-u', undefined, 'on']);
-    log.record(off, 'u', 'id-u');
-    expect([on.get('u'), off.get('u'), log.variantOf('u')]).toEqual([undefined, 'id-u', 'off']);
-    expect(log.variantOf('w')).toBeUndefined();
+    const on = log.stampOf('on');
+    const off = log.stampOf('off');
+    expect([log.stampOf('on'), on === off, on > 0 && off > 0]).toEqual([on, false, true]);
+    const entry = cache.indexOf('u');
+    expect([log.has(entry, on), log.variantOf(entry)]).toEqual([false, undefined]);
+    log.record(entry, on);
+    expect([log.has(entry, on), log.has(entry, off), log.variantOf(entry)]).toEqual([
+      true,
+      false,
+      'on',
+    ]);
+    log.record(entry, off);
+    expect([log.has(entry, on), log.has(entry, off), log.variantOf(entry)]).toEqual([
+      false,
+      true,
+      'off',
+    ]);
+    expect(log.variantOf(cache.indexOf('w'))).toBeUndefined();
   });
 
-  it('never holds more than its capacity per variant, and forgets units not seen for longer', () => {
+  it('forgets a unit whose entry the unit table gives to another unit', () => {
     const log = new FlagExposures('f', 10);
-    const on = log.variant('on');
-    log.record(on, 'first', 'id');
-    for (let i = 0; i < 1000; i += 1) log.record(on, `u${i}`, 'id');
-    expect(on.size).toBeLessThanOrEqual(10);
-    expect(on.get('first')).toBeUndefined();
-  });
-
-  it('keeps a unit exposed within the last capacity / 2 units', () => {
-    const log = new FlagExposures('f', 100);
-    const on = log.variant('on');
-    log.record(on, 'hot', 'id-hot');
-    for (let i = 0; i < 5000; i += 1) {
-      log.record(on, `cold${i}`, 'id');
-      if (i % 40 === 0) expect(on.get('hot')).toBe('id-hot');
+    const cache = new UnitCache({
+      hashKey: 'k',
+      capacity: 10,
+      hash: identity,
+      onEvict: (entry) => log.forget(entry),
+    });
+    const on = log.stampOf('on');
+    const first = cache.indexOf('first');
+    log.record(first, on);
+    for (let i = 0; i < 1000; i += 1) {
+      const entry = cache.indexOf(`u${i}`);
+      expect(log.has(entry, on)).toBe(false);
+      log.record(entry, on);
     }
+    expect(cache.find('first')).toBeUndefined();
+    expect(log.has(cache.indexOf('first'), on)).toBe(false);
+  });
+
+  it('keeps the exposure of a unit that is used while others churn through', () => {
+    const log = new FlagExposures('f', 100);
+    const cache = new UnitCache({
+      hashKey: 'k',
+      capacity: 100,
+      hash: identity,
+      onEvict: (entry) => log.forget(entry),
+    });
+    const on = log.stampOf('on');
+    log.record(cache.indexOf('hot'), on);
+    for (let i = 0; i < 5000; i += 1) {
+      log.record(cache.indexOf(`cold${i}`), on);
+      if (i % 40 === 0) expect(log.has(cache.indexOf('hot'), on)).toBe(true);
+    }
+  });
+
+  it('reports when it has seen so many variant keys that a new config might not fit', () => {
+    const log = new FlagExposures('f', 10);
+    for (let i = 0; i < MAX_VARIANT_KEYS - 128; i += 1) log.stampOf(`v${i}`);
+    expect(log.isNearlyFull).toBe(false);
+    log.stampOf('one-more');
+    expect(log.isNearlyFull).toBe(true);
+    for (let i = MAX_VARIANT_KEYS - 127; i < MAX_VARIANT_KEYS; i += 1) log.stampOf(`w${i}`);
+    expect(() => log.stampOf('too-many')).toThrow(/full/);
   });
 });

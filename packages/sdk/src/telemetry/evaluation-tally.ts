@@ -2,7 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { EvaluationReason } from '@tripwire/schema';
 import type { FlagCount } from './flag-counters.js';
 import { FlagCounters } from './flag-counters.js';
-import type { FlagExposures, VariantExposures } from './flag-exposures.js';
+import type { FlagExposures } from './flag-exposures.js';
 import { getVariantAttribute } from './variant-attribute.js';
 
 /**
@@ -23,8 +23,8 @@ export interface ResultSlot {
   readonly isExposure: boolean;
   /** Where exposures of this flag are deduplicated (exposure slots only). */
   readonly exposureLog: FlagExposures | undefined;
-  /** Units whose last exposure to the flag was this variant (exposure slots only). */
-  readonly exposedUnits: VariantExposures | undefined;
+  /** The variant's stamp in `exposureLog` (exposure slots only; 0 otherwise). */
+  readonly variantStamp: number;
   /** False for a one-off slot describing a result the core did not share (never stored). */
   readonly shared: boolean;
   count: number;
@@ -78,7 +78,7 @@ export class EvaluationTally {
       attribute: getVariantAttribute(flagKey),
       isExposure: describe.exposureLog !== undefined,
       exposureLog: describe.exposureLog,
-      exposedUnits: describe.exposureLog?.variant(variant),
+      variantStamp: describe.exposureLog?.stampOf(variant) ?? 0,
       shared: true,
       count: 0,
       exposures: 0,

@@ -96,9 +96,7 @@ export async function insertEncodedRows(
     });
     return;
   }
-  embedded.stagingDir ??= createStagingDir();
-  const path = join(embedded.stagingDir, `${++stagedInserts}.native`);
-  await writeFile(path, insert.body);
+  const path = await stageBody(embedded, insert.body);
   try {
     const columns = insert.columns.map((column) => `\`${column}\``).join(', ');
     await client.command({
@@ -112,15 +110,39 @@ export async function insertEncodedRows(
 /** Names the staged files of this process (one per insert, removed after it). */
 let stagedInserts = 0;
 
+/**
+ * Writes `body` to a new file in the client's staging directory and returns its path. When
+ * tmpfs is full (a container's /dev/shm is 64 MB unless configured), this client stages in the
+ * OS temp dir from then on instead of failing inserts.
+ */
+async function stageBody(
+  embedded: { stagingDir: string | undefined },
+  body: Buffer,
+): Promise<string> {
+  embedded.stagingDir ??= createStagingDir(existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
+  const path = join(embedded.stagingDir, `${++stagedInserts}.native`);
+  try {
+    await writeFile(path, body);
+    return path;
+  } catch (error) {
+    await rm(path, { force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOSPC' && code !== 'EDQUOT') || embedded.stagingDir.startsWith(tmpdir())) {
+      throw error;
+    }
+    embedded.stagingDir = createStagingDir(tmpdir());
+    return stageBody(embedded, body);
+  }
+}
+
 const STAGING_PREFIX = 'tripwire-insert-';
 
 /**
- * A directory for this process's staged inserts, on tmpfs when the host has `/dev/shm`. The
- * directories of processes that no longer run (killed before they removed their files) are
- * removed first, so a crash leaks at most one batch until the next start.
+ * A directory in `root` for this process's staged inserts. The directories of processes that
+ * no longer run (killed before they removed their files) are removed first, so a crash leaks
+ * at most the batches it was inserting until the next start.
  */
-function createStagingDir(): string {
-  const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+function createStagingDir(root: string): string {
   for (const name of readdirSync(root)) {
     const pid = new RegExp(`^${STAGING_PREFIX}(\\d+)-`).exec(name)?.[1];
     if (pid !== undefined && !isRunning(Number(pid))) {

@@ -26,6 +26,7 @@ import { ConfigStore } from './config-store.js';
 import type { CompiledConfig, FlagInfo } from './evaluation/index.js';
 import { compileConfig, compileConfigUpdate } from './evaluation/index.js';
 import type { ConfigOrigin, ConfigSource } from './sources/config-source.js';
+import { getActiveContext } from './telemetry/active-context.js';
 import { isUnitId } from './telemetry/assignment-baggage.js';
 import { createAssignmentContext, stampAssignment } from './telemetry/attribution.js';
 import type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
@@ -351,7 +352,7 @@ class Client implements TripwireClient {
     if (unitKey === undefined) return;
     const units = this.#units;
     const entry = units.indexOf(unitKey);
-    const active = context.active();
+    const active = getActiveContext();
     if (log.has(entry, slot.variantStamp)) {
       // The root context holds no span and no scope: nothing to stamp.
       if (active !== ROOT_CONTEXT) stampAssignment(active, units.idAt(entry), slot);

@@ -12,7 +12,11 @@
  * BENCH_RAW (1 = also time the per-unit queries; default 1), BENCH_DATA_DIR (keep the data there;
  * with BENCH_REUSE=1, measure the data a previous run left there instead of generating),
  * BENCH_WITHOUT_ROLLUPS=1 (drop 0203's views before generating, to measure what they add to
- * inserts; then only the per-unit path can answer, so nothing else is measured).
+ * inserts; then only the per-unit path can answer, so nothing else is measured),
+ * BENCH_STORE_SPANS=0 (spans fill the tripwire_* tables through twins of the production views
+ * on a Null-engine copy of otel_traces and are not stored: see routeSpansThroughNullTable),
+ * BENCH_GENERATE_ONLY=1 (stop after generating; with BENCH_DATA_DIR, measure later with
+ * BENCH_REUSE=1), BENCH_MERGED_ONLY=1 (measure only after OPTIMIZE … FINAL).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -22,6 +26,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { computeResults } from '../src/analysis/compute-results.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
 import { fetchArmStatistics } from '../src/analysis/fetch-arm-statistics.js';
+import { createResultsSnapshots } from '../src/analysis/results-snapshots.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { openClickHouse } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
@@ -33,7 +38,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WITH_RAW = process.env.BENCH_RAW !== '0';
 const FLAG = 'bench-checkout';
-const INSERT_SETTINGS = JSON.parse(process.env.BENCH_INSERT_SETTINGS ?? '{}') as Record<string, string>;
+const INSERT_SETTINGS = JSON.parse(process.env.BENCH_INSERT_SETTINGS ?? '{}') as Record<
+  string,
+  string
+>;
 const WINDOW = 7 * 86_400;
 
 /** Exposure spans: unit u gets variant u % 2, first exposed within one day. */
@@ -255,6 +263,44 @@ function printResults(label: string, measured: Awaited<ReturnType<typeof measure
   ]);
 }
 
+/**
+ * The endpoint's way (`results-snapshots.ts`, default options): the first read computes live;
+ * later reads of a scope that took ≥ 250 ms answer from the snapshot (statistics still computed
+ * per read). Reports both, with the source each read reported.
+ */
+async function measureSnapshotReads(clickhouse: ClickHouseClient, tables: TableNames) {
+  const snapshots = createResultsSnapshots({
+    fetch: (scope) => fetchResultsData({ clickhouse, tables }, scope),
+  });
+  const read = async () => {
+    const served = await snapshots.read({ flagKey: FLAG, conversionWindowSeconds: WINDOW });
+    computeResults({
+      flag: FLAG_DOC,
+      alpha: 0.05,
+      conversionWindowSeconds: WINDOW,
+      now: new Date(),
+      data: served.snapshot.data,
+    });
+    return served.served;
+  };
+  const [firstSource, firstMs] = await time(read);
+  const warm: number[] = [];
+  let warmSource = '';
+  for (let i = 0; i < RUNS; i += 1) {
+    const [source, ms] = await time(read);
+    warm.push(ms);
+    warmSource = source;
+  }
+  console.table([
+    { 'results endpoint read': 'first (cold scope)', source: firstSource, ms: Math.round(firstMs) },
+    {
+      'results endpoint read': 'warm (median)',
+      source: warmSource,
+      ms: Number(median(warm).toFixed(2)),
+    },
+  ]);
+}
+
 async function measureGuardian(clickhouse: ClickHouseClient, tables: TableNames) {
   const rows = [];
   for (const metric of ['error_rate', 'latency_p95'] as const) {
@@ -290,6 +336,7 @@ async function measureAll(clickhouse: ClickHouseClient, tables: TableNames, labe
     const raw = await measureResults(recorder, tables, 'raw');
     printResults(`results from the per-unit tables (before 0203), ${label}`, raw);
   }
+  await measureSnapshotReads(clickhouse, tables);
   await measureGuardian(clickhouse, tables);
   return rollup.first;
 }
@@ -340,7 +387,9 @@ async function main(): Promise<void> {
     ]);
     console.table(await describeTables(clickhouse));
     if (process.env.BENCH_GENERATE_ONLY === '1') return;
-    await measureAll(clickhouse, tables, 'parts as the inserts left them');
+    if (process.env.BENCH_MERGED_ONLY !== '1') {
+      await measureAll(clickhouse, tables, 'parts as the inserts left them');
+    }
     const [, optimizeMs] = await time(async () => {
       for (const table of [
         tables.exposures,

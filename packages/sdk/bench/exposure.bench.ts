@@ -104,11 +104,13 @@ const FLAGS_PER_UNIT = 8;
 for (const ctx of contexts) {
   for (let f = 0; f < FLAGS_PER_UNIT; f += 1) client.assign(`exp-${f}`, ctx, false);
 }
+// Flag keys as services pass them: the same string each time (a literal), not one built per call.
+const requestFlagKeys = Array.from({ length: FLAGS_PER_UNIT }, (_, f) => `exp-${f}`);
 let call = 0;
 const nextInRequest = (): [string, { targetingKey: string }] => {
   call += 1;
   const unit = Math.floor(call / FLAGS_PER_UNIT) % UNITS;
-  return [`exp-${call % FLAGS_PER_UNIT}`, contexts[unit]!];
+  return [requestFlagKeys[call % FLAGS_PER_UNIT]!, contexts[unit]!];
 };
 let fresh = 0;
 const freshContext = () => ({ targetingKey: `fresh-${(fresh += 1)}` });
@@ -236,6 +238,17 @@ const repeatInSpan = measurePaired(
   () => context.with(inRequest, () => client.assign('exp', next(), false)),
 );
 const attributesFloor = measurePaired(bareSpan, spanWithAttributes);
+// The same flags and units as `firstKnownExposure`, evaluated by the core, plus the span with
+// its attributes: what a first exposure costs with no client work at all.
+let floorPair = 0;
+const evaluationAndSpan = () => {
+  floorPair += 1;
+  const flagKey = flagKeys[Math.floor(floorPair / UNITS) % FLAGS]!;
+  const result = core.evaluate(flagKey, contexts[floorPair % UNITS]!, false);
+  spanWithAttributes();
+  return result;
+};
+const evaluationFloor = measurePaired(bareSpan, evaluationAndSpan);
 const firstKnown = measurePaired(bareSpan, firstKnownExposure);
 const firstNew = measurePaired(bareSpan, () => pairedNew.assign('exp', freshContext(), false));
 const rows: [string, string, string][] = [
@@ -257,6 +270,11 @@ const rows: [string, string, string][] = [
   [
     "a span with the exposure's 9 attributes (no client) ÷ one bare span",
     `${attributesFloor.ratio.toFixed(2)} ×`,
+    '-',
+  ],
+  [
+    'evaluation + a span with the 9 attributes (no client) ÷ one bare span',
+    `${evaluationFloor.ratio.toFixed(2)} ×`,
     '-',
   ],
   ['first exposure, known unit ÷ one bare span', `${firstKnown.ratio.toFixed(2)} ×`, '≤ 1.2×'],

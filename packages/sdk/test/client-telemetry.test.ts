@@ -16,7 +16,9 @@ afterEach(async () => {
   client = undefined;
 });
 
-function setup(options: { now?: () => number; config?: ConfigSnapshot } = {}) {
+function setup(
+  options: { now?: () => number; config?: ConfigSnapshot; unitCacheSize?: number } = {},
+) {
   const tracing = createTracing();
   const metrics = createMetrics();
   client = createClient({
@@ -27,6 +29,7 @@ function setup(options: { now?: () => number; config?: ConfigSnapshot } = {}) {
     meter: metrics.meter,
     logger: null,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.unitCacheSize === undefined ? {} : { unitCacheSize: options.unitCacheSize }),
   });
   const exposures = (): ReadableSpan[] =>
     tracing.finished().filter((s) => s.name === SpanNames.exposure);
@@ -106,6 +109,25 @@ describe('exposure spans', () => {
     }
     expect(exposures()).toHaveLength(80);
     expect(new Set(exposures().map((s) => s.attributes['feature_flag.key'])).size).toBe(40);
+  });
+
+  it('exposes a unit again once it left the unit table, never with the variant of another unit', () => {
+    const { client, tracing, exposures } = setup({ unitCacheSize: 2 });
+    const exposuresOf = (unit: string) =>
+      exposures().filter((s) => s.attributes['tripwire.unit.id'] === hashUnit(unit, HASH_KEY));
+    // The table holds two units: user-3 pushes user-1 out, user-1 coming back pushes user-2 out.
+    for (const unit of ['user-1', 'user-2', 'user-3', 'user-1', 'user-1']) {
+      client.assign('checkout-flow', { targetingKey: unit }, 'old');
+    }
+    // user-1 is exposed again after it was forgotten (a duplicate, not a loss), once.
+    expect(['user-1', 'user-2', 'user-3'].map((unit) => exposuresOf(unit).length)).toEqual([
+      2, 1, 1,
+    ]);
+    // A unit never exposed takes an entry an exposed unit held: its conversion carries no variant.
+    client.track('purchase', { unitKey: 'never-exposed' });
+    expect(
+      tracing.byName(SpanNames.conversion).attributes['tripwire.variant.checkout-flow'],
+    ).toBeUndefined();
   });
 
   it('counts targeting matches as exposures, and static or default results not', () => {

@@ -341,9 +341,8 @@ class Client implements TripwireClient {
 
   /**
    * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
-   * A repeat is the unit's entry in the unit table (a string compare when the unit is the one
-   * of the previous call, a `Map.get` otherwise), one typed-array compare in the flag's record
-   * and one context read.
+   * A repeat is one `Map.get` of the unit key in the unit table, one byte compare in the flag's
+   * record and one context read.
    */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
@@ -499,7 +498,7 @@ class Client implements TripwireClient {
 
   #onChange(change: ConfigChange): void {
     this.#tally.retire();
-    // Between configs, so no slot of the new config holds an ordinal of a replaced record.
+    // Between configs, so no slot of the new config holds a stamp of a replaced record.
     const logs = this.#exposureLogList;
     for (let i = 0; i < logs.length; i += 1) {
       const flagKey = logs[i]!.flagKey;

@@ -33,12 +33,16 @@ export interface BatchQueueOptions {
   maxQueueRows: number;
   /** Seconds a refused client is told to wait (Retry-After). */
   retryAfterSeconds?: number;
+  /** The clock (ms) a batch's first row is stamped with; `Date.now` unless a test sets it. */
+  now?: () => number;
 }
 
 /** Requests' rows gathered in one buffer, settled together by one insert. */
 interface Batch {
   buffer: RowBuffer;
   rows: number;
+  /** When its first row arrived (`now()`): it is inserted at most `flushIntervalMs` later. */
+  firstRowAt: number;
   waiting: { resolve: () => void; reject: (error: unknown) => void }[];
 }
 
@@ -71,7 +75,7 @@ export class BatchQueue {
   #drained: (() => void) | undefined;
 
   constructor(options: BatchQueueOptions) {
-    this.#options = { retryAfterSeconds: 1, ...options };
+    this.#options = { retryAfterSeconds: 1, now: Date.now, ...options };
   }
 
   /** Rows accepted and not yet committed. */
@@ -121,6 +125,7 @@ export class BatchQueue {
       this.#seal(lane);
     }
     const batch = lane.open;
+    if (batch.rows === 0) batch.firstRowAt = this.#options.now();
     batch.buffer.copy(part.body, 0, part.body.length);
     batch.rows += part.rows;
     const done = new Promise<void>((resolve, reject) => {
@@ -160,7 +165,9 @@ export class BatchQueue {
     if (lane.sealed.length > 0 || (this.#closing && lane.open.rows > 0)) {
       this.#flush(lane);
     } else if (lane.open.rows > 0 && lane.timer === undefined) {
-      lane.timer = setTimeout(() => this.#flush(lane), this.#options.flushIntervalMs);
+      // Counted from the batch's first row: rows that waited out an insert go at once.
+      const due = lane.open.firstRowAt + this.#options.flushIntervalMs - this.#options.now();
+      lane.timer = setTimeout(() => this.#flush(lane), Math.max(0, due));
     }
   }
 
@@ -217,5 +224,5 @@ const MAX_SPARE_BUFFERS = 1;
 const MAX_SPARE_BYTES = 64 * 1024 * 1024;
 
 function newBatch(spare: RowBuffer[]): Batch {
-  return { buffer: spare.pop() ?? new RowBuffer(1 << 16), rows: 0, waiting: [] };
+  return { buffer: spare.pop() ?? new RowBuffer(1 << 16), rows: 0, firstRowAt: 0, waiting: [] };
 }

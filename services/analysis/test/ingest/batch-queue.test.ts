@@ -75,6 +75,39 @@ describe('BatchQueue', () => {
     expect(second.done && third.done).toBe(true);
   });
 
+  it.each([
+    [1500, true],
+    [400, false],
+  ])(
+    'inserts a batch flushIntervalMs (1000) after its first row: after an insert of %i ms, at once is %s',
+    async (insertMs, atOnce) => {
+      const { calls, insert } = controlledInsert();
+      let now = 0;
+      const queue = new BatchQueue({
+        insert,
+        batchRows: 3,
+        flushIntervalMs: 1000,
+        maxQueueRows: 100,
+        now: () => now,
+      });
+      void queue.enqueue([part('t', ['a', 'b', 'c'])]);
+      const waiting = settled(queue.enqueue([part('t', ['d'])])); // first row of the next batch
+      await tick();
+      now = insertMs;
+      calls[0]!.commit();
+      await tick();
+      await tick();
+      expect(calls.map((call) => call.rows)).toEqual(
+        atOnce ? [['a', 'b', 'c'], ['d']] : [['a', 'b', 'c']],
+      );
+      const closed = queue.close();
+      await tick();
+      calls.at(-1)!.commit();
+      await closed;
+      expect(waiting).toEqual({ done: true });
+    },
+  );
+
   it('refuses a request past the bound with a 503 carrying Retry-After', async () => {
     const { insert } = controlledInsert();
     const queue = new BatchQueue({ insert, batchRows: 10, flushIntervalMs: 1000, maxQueueRows: 3 });

@@ -27,8 +27,26 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts `tripwire serve` on the shared data dir and resolves once both ports answer. */
+/**
+ * Starts `tripwire serve` on the shared data dir and resolves once it answers on both ports.
+ * The ports come from `freePort`, so another process may take one before the child binds it
+ * (tests in other forks listen on port 0): the child then exits with EADDRINUSE and is started
+ * again on new ports, and readiness is an API call only this child accepts (its admin token),
+ * not a `/healthz` that another process's server could answer.
+ */
 async function startService(): Promise<{ child: ChildProcess; otlp: string; api: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const started = await tryStartService();
+    if (!('failed' in started)) return started;
+    if (!started.failed.includes('EADDRINUSE') || attempt === 3) {
+      throw new Error(`tripwire serve did not start: ${started.failed}`);
+    }
+  }
+}
+
+async function tryStartService(): Promise<
+  { child: ChildProcess; otlp: string; api: string } | { failed: string }
+> {
   const [otlpPort, apiPort] = [await freePort(), await freePort()];
   const child = spawn(
     process.execPath,
@@ -58,15 +76,19 @@ async function startService(): Promise<{ child: ChildProcess; otlp: string; api:
   const otlp = `http://127.0.0.1:${otlpPort}`;
   const api = `http://127.0.0.1:${apiPort}`;
   for (let attempt = 0; attempt < 300; attempt++) {
-    if (child.exitCode !== null) throw new Error(`tripwire serve exited: ${stderr}`);
-    const ready = await fetch(`${api}/healthz`).then(
+    if (child.exitCode !== null) return { failed: `exited ${child.exitCode}: ${stderr}` };
+    // The OTLP port is bound before the API port, so an answer here means both are the child's.
+    const ready = await fetch(`${api}/api/v1/flags`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    }).then(
       (response) => response.ok,
       () => false,
     );
     if (ready) return { child, otlp, api };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`tripwire serve did not start: ${stderr}`);
+  child.kill('SIGKILL');
+  return { failed: `no answer in 30 s: ${stderr}` };
 }
 
 function batch(offset: number, size: number): string {

@@ -38,12 +38,20 @@ function renderTable(rows: string[][]): string {
     .join('\n');
 }
 
+function describeFreshness(freshness: NonNullable<ResultsResponse['freshness']>): string {
+  const read = `read ${freshness.computedAt} in ${freshness.computeSeconds.toFixed(1)} s`;
+  return freshness.source === 'live'
+    ? `data: live, ${read}`
+    : `data: background snapshot, ${Math.round(freshness.ageSeconds)} s old (${read})`;
+}
+
 /** The results as terminal text: header, SRM, one row per metric and variant, breakdown. */
 export function formatResultsTable(results: ResultsResponse): string {
   const alphaPct = `${Math.round((1 - results.alpha) * 100)}%`;
   const lines = [
     `${results.flagKey}  control: ${results.control}  environment: ${results.environment ?? 'all'}`,
     `units: ${results.variants.map((v) => `${v.variant} ${v.units}`).join(', ')}; excluded (seen in more than one variant): ${results.units.excludedMultiVariant}`,
+    ...(results.freshness === undefined ? [] : [describeFreshness(results.freshness)]),
     results.srm === null
       ? 'SRM: no rollout weights to check against'
       : `SRM: χ² = ${results.srm.statistic.toFixed(2)}, p = ${formatP(results.srm.pValue)}${results.srm.mismatch ? '  MISMATCH: the split is broken, do not trust these results' : '  ok'}`,

@@ -19,6 +19,8 @@ Options (the token needs role viewer or above):
 ${CONNECTION_USAGE}  --environment <name>   exposures in this environment only (default: all)
   --alpha <number>       significance level (default 0.05)
   --conversion-window <seconds>  conversion attribution window (default 604800)
+  --max-age <seconds>    oldest data accepted (0 = read now; default: live, except experiments
+                         slow to compute, which answer from a snapshot at most 120 s old)
 `;
 
 /** `tripwire results <key>`: GET /api/v1/experiments/<key>/results, as a table or JSON. */
@@ -32,6 +34,7 @@ export async function runResultsCommand(argv: string[], io: CliIo): Promise<numb
         environment: { type: 'string' },
         alpha: { type: 'string' },
         'conversion-window': { type: 'string' },
+        'max-age': { type: 'string' },
       },
     });
     if (values.help) {
@@ -49,6 +52,7 @@ export async function runResultsCommand(argv: string[], io: CliIo): Promise<numb
     if (values['conversion-window'] !== undefined) {
       query.set('conversionWindowSeconds', values['conversion-window']);
     }
+    if (values['max-age'] !== undefined) query.set('maxAgeSeconds', values['max-age']);
     const path = `/api/v1/experiments/${encodeURIComponent(key)}/results`;
     const body = await client.request<ResultsResponse>(
       'GET',

@@ -498,9 +498,12 @@ describe('tripwire results', () => {
     const out = capture();
     const err = capture();
     const env = { TRIPWIRE_URL: harness.url, TRIPWIRE_TOKEN: ADMIN_TOKEN };
-    expect(await runResultsCommand([FLAG], { out: out.stream, err: err.stream, env })).toBe(0);
+    expect(
+      await runResultsCommand([FLAG, '--max-age', '0'], { out: out.stream, err: err.stream, env }),
+    ).toBe(0);
     expect(out.text()).toMatch(/error_rate\s+treatment\s+\d+\.\d\d%/);
     expect(out.text()).toContain('service=payments');
+    expect(out.text()).toMatch(/^data: live, read \d{4}-\d\d-\d\dT[\d:.]+Z in \d+\.\d s$/m);
     const json = capture();
     const code = await runResultsCommand([FLAG, '--json'], {
       out: json.stream,

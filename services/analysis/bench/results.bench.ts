@@ -157,7 +157,7 @@ async function routeSpansThroughNullTable(
       WHERE database = currentDatabase() AND engine = 'MaterializedView' AND name LIKE 'tripwire_%'`,
     format: 'JSONEachRow',
   });
-  const reads = new RegExp(`(\.|\s)${tables.traces}(?![A-Za-z0-9_])`, 'g');
+  const reads = new RegExp(String.raw`([.\s])${tables.traces}(?![A-Za-z0-9_])`, 'g');
   for (const view of await result.json<{ name: string; create_table_query: string }>()) {
     if (!reads.test(view.create_table_query)) continue;
     reads.lastIndex = 0;

@@ -15,7 +15,8 @@
  * inserts; then only the per-unit path can answer, so nothing else is measured),
  * BENCH_STORE_SPANS=0 (spans fill the tripwire_* tables through twins of the production views
  * on a Null-engine copy of otel_traces and are not stored: see routeSpansThroughNullTable),
- * BENCH_GENERATE_ONLY=1 (stop after generating; with BENCH_DATA_DIR, measure later with
+ * BENCH_APPEND_FROM=n (with BENCH_DATA_DIR of an earlier run: add request spans n … SPANS − 1
+ * only, e.g. to grow 20 M spans to 100 M), BENCH_GENERATE_ONLY=1 (stop after generating; with BENCH_DATA_DIR, measure later with
  * BENCH_REUSE=1), BENCH_MERGED_ONLY=1 (measure only after OPTIMIZE … FINAL).
  */
 import { execFileSync } from 'node:child_process';
@@ -37,6 +38,8 @@ const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WITH_RAW = process.env.BENCH_RAW !== '0';
+/** With BENCH_DATA_DIR holding a previous run: add request spans [BENCH_APPEND_FROM, SPANS) only. */
+const APPEND_FROM = Number(process.env.BENCH_APPEND_FROM ?? 0);
 const FLAG = 'bench-checkout';
 const INSERT_SETTINGS = JSON.parse(process.env.BENCH_INSERT_SETTINGS ?? '{}') as Record<
   string,
@@ -162,6 +165,7 @@ async function routeSpansThroughNullTable(
     if (!reads.test(view.create_table_query)) continue;
     reads.lastIndex = 0;
     const twin = view.create_table_query
+      .replace('CREATE MATERIALIZED VIEW ', 'CREATE MATERIALIZED VIEW IF NOT EXISTS ')
       .replace(`.${view.name} `, `.${view.name}_bench `)
       .replace(reads, `$1${target}`);
     await clickhouse.command({ query: twin });
@@ -174,8 +178,8 @@ async function generate(clickhouse: ClickHouseClient, tables: TableNames) {
     process.env.BENCH_STORE_SPANS === '0'
       ? await routeSpansThroughNullTable(clickhouse, tables)
       : tables.traces;
-  const insert = async (sql: string, total: number, extra: Record<string, number>) => {
-    for (let start = 0; start < total; start += CHUNK) {
+  const insert = async (sql: string, total: number, extra: Record<string, number>, from = 0) => {
+    for (let start = from; start < total; start += CHUNK) {
       await clickhouse.command({
         query: sql.replace('{traces}', spanTable),
         query_params: { flag: FLAG, start, count: Math.min(CHUNK, total - start), ...extra },
@@ -183,6 +187,10 @@ async function generate(clickhouse: ClickHouseClient, tables: TableNames) {
       });
     }
   };
+  if (APPEND_FROM > 0) {
+    const [, spanMs] = await time(() => insert(SPAN_SQL, SPANS, { units: EXPOSURES }, APPEND_FROM));
+    return { exposureMs: 0, spanMs };
+  }
   const [, exposureMs] = await time(() => insert(EXPOSURE_SQL, EXPOSURES, {}));
   const [, spanMs] = await time(() => insert(SPAN_SQL, SPANS, { units: EXPOSURES }));
   await insert(CONVERSION_SQL, EXPOSURES, {});
@@ -371,7 +379,7 @@ async function main(): Promise<void> {
       );
       return;
     }
-    const reuse = process.env.BENCH_REUSE === '1';
+    const reuse = process.env.BENCH_REUSE === '1' && APPEND_FROM === 0;
     const { exposureMs, spanMs } = reuse
       ? { exposureMs: NaN, spanMs: NaN }
       : await generate(clickhouse, tables);

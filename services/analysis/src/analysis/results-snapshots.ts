@@ -120,12 +120,14 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     return inflight;
   };
 
-  const entryFor = (scope: ResultsScope): Entry => {
+  /** The scope's entry, marked as read now (Map order = least recently read first). */
+  const readEntry = (scope: ResultsScope): Entry => {
     const id = scopeId(scope);
     const existing = entries.get(id);
     if (existing !== undefined) {
-      entries.delete(id); // re-inserted below: Map order = least recently read first
+      entries.delete(id);
       entries.set(id, existing);
+      existing.lastReadAt = now();
       return existing;
     }
     const created: Entry = { scope, version: -1, lastReadAt: now() };
@@ -190,8 +192,7 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
 
   return {
     async read(scope, readOptions = {}) {
-      const entry = entryFor(scope);
-      entry.lastReadAt = now();
+      const entry = readEntry(scope);
       const snapshot = entry.snapshot;
       if (snapshot !== undefined && mayAnswer(snapshot, readOptions.maxAgeMs)) {
         return { snapshot, served: 'snapshot' };

@@ -14,7 +14,7 @@ import { createGuardianMetrics } from './guardian-metrics.js';
 import { createGuardianSources } from './guardian-sources.js';
 import { createRampController, type RampController } from './ramp-controller.js';
 import { createRampRepository, type RampRepository } from './ramp-repository.js';
-import { watchCommittedTelemetry } from './watch-committed-telemetry.js';
+import { watchCommittedTelemetry } from '../ingest/watch-committed-telemetry.js';
 import { watchRestoredKills } from './watch-restored-kills.js';
 
 /** What the guardian's routes read and drive. */

@@ -1,34 +1,10 @@
 import { RowBuffer } from './row-buffer.js';
 import { TRACE_COLUMNS } from './trace-rows.js';
 
-/**
- * One `Map(String, String)` column of a ClickHouse Native block
- * (https://clickhouse.com/docs/interfaces/formats/Native): per map, the running total of
- * entries as UInt64 (`offsets`); then every key, then every value, each a varint length and
- * bytes. Also serves `Array(Map(…))`, whose array offsets are kept by the caller.
- */
-export class MapColumn {
-  readonly offsets = new RowBuffer(1 << 12);
-  readonly keys = new RowBuffer(1 << 16);
-  readonly values = new RowBuffer(1 << 16);
-  /** Entries written so far (the last offset). */
-  total = 0;
-
-  /** Closes one map of `entries` entries (already written to `keys` and `values`). */
-  endMap(entries: number): void {
-    this.total += entries;
-    this.offsets.int64(this.total % 2 ** 32, Math.floor(this.total / 2 ** 32));
-  }
-
-  reset(): void {
-    this.offsets.pos = this.keys.pos = this.values.pos = 0;
-    this.total = 0;
-  }
-}
-
 /** Running element counts of an array column, written as UInt64 offsets. */
 export class ArrayOffsets {
   readonly offsets = new RowBuffer(1 << 12);
+  /** Elements written so far (the last offset). */
   total = 0;
 
   endArray(elements: number): void {
@@ -39,6 +15,28 @@ export class ArrayOffsets {
   reset(): void {
     this.offsets.pos = 0;
     this.total = 0;
+  }
+}
+
+/**
+ * One `Map(String, String)` column of a ClickHouse Native block
+ * (https://clickhouse.com/docs/interfaces/formats/Native): in Native a map is an array of
+ * entries — per map, the running total of entries as UInt64 (`offsets`); then every key, then
+ * every value, each a varint length and bytes. Also serves `Array(Map(…))`, whose array offsets
+ * are kept by the caller.
+ */
+export class MapColumn extends ArrayOffsets {
+  readonly keys = new RowBuffer(1 << 16);
+  readonly values = new RowBuffer(1 << 16);
+
+  /** Closes one map of `entries` entries (already written to `keys` and `values`). */
+  endMap(entries: number): void {
+    this.endArray(entries);
+  }
+
+  override reset(): void {
+    super.reset();
+    this.keys.pos = this.values.pos = 0;
   }
 }
 

@@ -13,7 +13,7 @@ import {
 import type { ContextPluginOptions } from '../context.js';
 import { assertScope } from '../control-plane/auth.js';
 import { createError } from '../errors.js';
-import { watchCommittedTelemetry } from '../guardian/watch-committed-telemetry.js';
+import { watchCommittedTelemetry } from '../ingest/watch-committed-telemetry.js';
 
 const DEFAULT_ALPHA = 0.05;
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPassLoop } from '../../src/guardian/pass-loop.js';
 import { planNextPass, type PassTiming } from '../../src/guardian/plan-next-pass.js';
 import type { PassTrigger } from '../../src/guardian/plan-next-pass.js';
-import { watchCommittedTelemetry } from '../../src/guardian/watch-committed-telemetry.js';
+import { watchCommittedTelemetry } from '../../src/ingest/watch-committed-telemetry.js';
 
 const timing = (overrides: Partial<PassTiming>): PassTiming => ({
   now: 100_000,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -8,12 +8,8 @@ import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
 import { encodeLines } from '../../src/ingest/otlp-request.js';
 import { mapTraceRequest, TRACE_COLUMNS } from '../../src/ingest/trace-rows.js';
 import { writeTraceRows } from '../../src/ingest/trace-wire-rows.js';
-import {
-  insertEncodedRows,
-  openClickHouse,
-  type ClickHouseClient,
-} from '../../src/storage/clickhouse.js';
-import { runMigrations } from '../../src/storage/migrations.js';
+import { insertEncodedRows, type ClickHouseClient } from '../../src/storage/clickhouse.js';
+import { openMigratedEmbedded, type EmbeddedClickHouse } from '../storage/embedded-clickhouse.js';
 
 /**
  * The wire writer (protobuf → a Native block) against the path it replaces (protobufjs
@@ -21,24 +17,18 @@ import { runMigrations } from '../../src/storage/migrations.js';
  * copies of otel_traces, and the rows read back must be identical.
  */
 const tables = tableNames();
-const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-wire-rows-'));
+let embedded: EmbeddedClickHouse | undefined;
 let clickhouse: ClickHouseClient;
 
 beforeAll(async () => {
-  clickhouse = await openClickHouse({
-    user: 'default',
-    password: '',
-    database: 'default',
-    dataDir,
-  });
-  await runMigrations(clickhouse, tables);
+  embedded = await openMigratedEmbedded(tables, 'tripwire-wire-rows-');
+  clickhouse = embedded.clickhouse;
   for (const name of ['old_path', 'wire_path']) {
     await clickhouse.command({ query: `CREATE TABLE ${name} AS ${tables.traces}` });
   }
 });
 afterAll(async () => {
-  await clickhouse?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await embedded?.close();
 });
 
 const id = (hex: string) => Buffer.from(hex, 'hex');

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/config.js';
 import { createRowInserter, encodeLines } from '../../src/ingest/otlp-request.js';
@@ -8,6 +5,7 @@ import { mapTraceRequest } from '../../src/ingest/trace-rows.js';
 import { summarizeFlagSpans } from '../../src/repositories/span-summary.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { runMigrations } from '../../src/storage/migrations.js';
+import { openMigratedEmbedded, type EmbeddedClickHouse } from './embedded-clickhouse.js';
 
 const T0 = 1_764_000_000; // 2025-11-24T16:00:00Z
 const WINDOW = { from: new Date(T0 * 1000), to: new Date((T0 + 3600) * 1000) };
@@ -134,21 +132,15 @@ function defineSummaryCases(client: () => ClickHouseClient): void {
 }
 
 describe('span summary repository on the embedded engine', () => {
+  let embedded: EmbeddedClickHouse | undefined;
   let clickhouse: ClickHouseClient;
-  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
   beforeAll(async () => {
-    clickhouse = await openClickHouse({
-      user: 'default',
-      password: '',
-      database: 'default',
-      dataDir,
-    });
-    await runMigrations(clickhouse, tables);
+    embedded = await openMigratedEmbedded(tables);
+    clickhouse = embedded.clickhouse;
     await loadFixture(clickhouse);
   });
   afterAll(async () => {
-    await clickhouse?.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await embedded?.close();
   });
   defineSummaryCases(() => clickhouse);
 });

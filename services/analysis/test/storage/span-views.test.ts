@@ -1,17 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableNames } from '../../src/config.js';
 import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
 import { TRACE_COLUMNS } from '../../src/ingest/trace-rows.js';
 import { writeTraceRows } from '../../src/ingest/trace-wire-rows.js';
-import {
-  insertEncodedRows,
-  openClickHouse,
-  type ClickHouseClient,
-} from '../../src/storage/clickhouse.js';
-import { runMigrations } from '../../src/storage/migrations.js';
+import { insertEncodedRows, type ClickHouseClient } from '../../src/storage/clickhouse.js';
+import { openMigratedEmbedded, type EmbeddedClickHouse } from './embedded-clickhouse.js';
 
 /**
  * Migration 0210 replaces the exposure and conversion views of 0200/0202 with cheaper ones that
@@ -20,21 +14,15 @@ import { runMigrations } from '../../src/storage/migrations.js';
  * 0202 files) run over otel_traces.
  */
 const tables = tableNames();
-const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-span-views-'));
+let embedded: EmbeddedClickHouse | undefined;
 let clickhouse: ClickHouseClient;
 
 beforeAll(async () => {
-  clickhouse = await openClickHouse({
-    user: 'default',
-    password: '',
-    database: 'default',
-    dataDir,
-  });
-  await runMigrations(clickhouse, tables);
+  embedded = await openMigratedEmbedded(tables, 'tripwire-span-views-');
+  clickhouse = embedded.clickhouse;
 });
 afterAll(async () => {
-  await clickhouse?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await embedded?.close();
 });
 
 /** The SELECT of the view `viewName` as a migration file defines it, table names filled in. */

@@ -136,7 +136,7 @@ const NAMES = {
 } as const;
 
 const unitHasher = createUnitHasher(options.hashKey);
-/** What the OTel SDK alone charges for an exposure span: same name, kind and 9 attributes. */
+/** What the OTel SDK alone charges for an exposure span: same name, kind and 8 attributes. */
 const exposureAttributes = Object.entries({
   'feature_flag.key': 'exp',
   'feature_flag.result.variant': 'on',
@@ -146,7 +146,6 @@ const exposureAttributes = Object.entries({
   'feature_flag.version': '1',
   'tripwire.unit.kind': 'targetingKey',
   'feature_flag.context.id': '0123456789abcdef0123456789abcdef',
-  'tripwire.unit.id': '0123456789abcdef0123456789abcdef',
 });
 const spanWithAttributes = () => {
   const span = tracer.startSpan('tripwire.exposure', { kind: SpanKind.INTERNAL }, context.active());
@@ -268,12 +267,12 @@ const rows: [string, string, string][] = [
     '-',
   ],
   [
-    "a span with the exposure's 9 attributes (no client) ÷ one bare span",
+    "a span with the exposure's 8 attributes (no client) ÷ one bare span",
     `${attributesFloor.ratio.toFixed(2)} ×`,
     '-',
   ],
   [
-    'evaluation + a span with the 9 attributes (no client) ÷ one bare span',
+    'evaluation + a span with the 8 attributes (no client) ÷ one bare span',
     `${evaluationFloor.ratio.toFixed(2)} ×`,
     '-',
   ],

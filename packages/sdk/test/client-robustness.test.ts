@@ -93,6 +93,7 @@ describe('semconv feature_flag.evaluation events (opt-in)', () => {
       'feature_flag.result.variant': 'treatment',
       'feature_flag.result.reason': 'targeting_match',
       'feature_flag.context.id': hashUnit('vip', HASH_KEY),
+      'tripwire.unit.id': hashUnit('vip', HASH_KEY),
     });
   });
 

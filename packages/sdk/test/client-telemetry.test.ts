@@ -67,9 +67,10 @@ describe('exposure spans', () => {
       'feature_flag.context.id': hashUnit('user-7', HASH_KEY),
       'feature_flag.set.id': 'production',
       'feature_flag.version': '3',
-      'tripwire.unit.id': hashUnit('user-7', HASH_KEY),
       'tripwire.unit.kind': 'targetingKey',
     });
+    // The unit id is feature_flag.context.id only: tripwire.unit.id would repeat it.
+    expect(span?.attributes).not.toHaveProperty('tripwire.unit.id');
   });
 
   it('deduplicates repeat exposures of a unit to the same variant', () => {
@@ -86,7 +87,7 @@ describe('exposure spans', () => {
     const unit = unitIn(client, 'control');
     const exposed = () =>
       exposures()
-        .filter((s) => s.attributes['tripwire.unit.id'] === hashUnit(unit, HASH_KEY))
+        .filter((s) => s.attributes['feature_flag.context.id'] === hashUnit(unit, HASH_KEY))
         .map((s) => s.attributes['feature_flag.result.variant']);
     client.assign('checkout-flow', { targetingKey: unit, plan: 'vip' }, 'old'); // rule: treatment
     client.assign('checkout-flow', { targetingKey: unit }, 'old'); // split: control again
@@ -114,7 +115,9 @@ describe('exposure spans', () => {
   it('exposes a unit again once it left the unit table, never with the variant of another unit', () => {
     const { client, tracing, exposures } = setup({ unitCacheSize: 2 });
     const exposuresOf = (unit: string) =>
-      exposures().filter((s) => s.attributes['tripwire.unit.id'] === hashUnit(unit, HASH_KEY));
+      exposures().filter(
+        (s) => s.attributes['feature_flag.context.id'] === hashUnit(unit, HASH_KEY),
+      );
     // The table holds two units: user-3 pushes user-1 out, user-1 coming back pushes user-2 out.
     for (const unit of ['user-1', 'user-2', 'user-3', 'user-1', 'user-1']) {
       client.assign('checkout-flow', { targetingKey: unit }, 'old');

@@ -77,7 +77,7 @@ describe('TripwireProvider with a static config', () => {
       .find(
         (s) =>
           s.name === SpanNames.exposure &&
-          s.attributes['tripwire.unit.id'] === hashUnit('of-user', HASH_KEY),
+          s.attributes['feature_flag.context.id'] === hashUnit('of-user', HASH_KEY),
       );
     expect(exposure?.attributes['feature_flag.result.reason']).toBe('split');
   });

@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { BaggageKeys } from '@tripwire/schema';
+import { BaggageKeys, SpanNames } from '@tripwire/schema';
 import { describe, expect, it } from 'vitest';
 import {
   AssignmentBaggage,
@@ -109,6 +109,13 @@ describe('TripwireSpanProcessor', () => {
     expect(registry.get(traceId)).toBe(root);
     root.end();
     expect(registry.get(traceId)).toBeUndefined();
+  });
+
+  it('does not remember exposure spans, which end as soon as they start', () => {
+    const { tracer } = createTracing();
+    const exposure = tracer.startSpan(SpanNames.exposure, {}, ROOT_CONTEXT);
+    expect(getLocalRootRegistry().get(exposure.spanContext().traceId)).toBeUndefined();
+    exposure.end();
   });
 
   it('treats a span with a remote parent as the local root', () => {

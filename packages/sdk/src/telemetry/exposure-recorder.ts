@@ -71,7 +71,6 @@ export class ExposureRecorder {
     const span = options.tracer.startSpan(SpanNames.exposure, EXPOSURE_SPAN_OPTIONS, ctx);
     span.setAttributes(attributes);
     span.setAttribute(FlagAttributes.contextId, unitId);
-    span.setAttribute(TripwireAttributes.unitId, unitId);
     span.end();
     options.eventLogger?.emit({
       eventName: FLAG_EVALUATION_EVENT,

@@ -21,6 +21,8 @@ export interface ScopeParams {
   unitFilter: number;
   /** How rollup queries merge the by-unit rows: 0 = FINAL, 1 = largest part + the rest (`chooseRollupMerge`). */
   largestPart: number;
+  /** 1 = rollup queries also read the units their scalar columns do not decide from the maps (`chooseRollupMerge`). */
+  mixedUnits: number;
   [key: string]:
     string | number | readonly string[] | readonly number[] | readonly (readonly number[])[];
 }
@@ -48,6 +50,7 @@ export function buildScopeParams(scope: ArmScope): ScopeParams {
     untilMs: scope.until?.getTime() ?? FAR_FUTURE_MS,
     unitFilter: 0,
     largestPart: 0,
+    mixedUnits: 1,
   };
 }
 

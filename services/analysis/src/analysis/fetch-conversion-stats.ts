@@ -2,7 +2,11 @@ import type { CovariateStats, MeanStats } from '@tripwire/stats';
 import { buildConversionMomentsSql, type ScopeParams } from './arm-queries.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import { rollupMergeOf } from './choose-rollup-merge.js';
-import { buildRollupConversionMomentsSql, buildRollupWindowUnitsSql } from './rollup-queries.js';
+import {
+  buildRollupConversionMomentsSql,
+  buildRollupConversionsByEventSql,
+  buildRollupWindowUnitsSql,
+} from './rollup-queries.js';
 
 /** Default attribution window of a conversion after a unit's first exposure: 7 days. */
 export const DEFAULT_CONVERSION_WINDOW_SECONDS = 7 * 24 * 3600;
@@ -80,6 +84,56 @@ async function fetchRollupConversionStats(
         )
       ).map((row) => [row.variant, Number(row.units)]),
     );
+  return { byVariant: buildWindowConversionArms(sums, windowUnits), sql };
+}
+
+/** Most conversion events the results list (most frequent first). */
+export const MAX_CONVERSION_EVENTS = 20;
+
+/**
+ * Conversion statistics of the flag's most frequent events ({@link MAX_CONVERSION_EVENTS}), all
+ * from one pass over the converting units of the rollup (`buildRollupConversionsByEventSql`).
+ */
+export async function fetchRollupConversionsByEvent(
+  context: AnalysisContext,
+  options: {
+    params: ScopeParams;
+    windowSeconds: number;
+    windowUnits: ReadonlyMap<string, number>;
+  },
+): Promise<{ event: string; byVariant: Map<string, ConversionArm> }[]> {
+  const rows = await queryRows<
+    Omit<ConversionRow, 'units'> & { event: string; event_conversions: string | number }
+  >(
+    context,
+    buildRollupConversionsByEventSql(context.tables, rollupMergeOf(options.params)),
+    { ...options.params, event: '', windowSeconds: options.windowSeconds, unitFilter: 1 },
+    { indexForInSubqueries: true },
+  );
+  const byEvent = new Map<string, { total: number; rows: typeof rows }>();
+  for (const row of rows) {
+    const entry = byEvent.get(row.event) ?? { total: 0, rows: [] };
+    entry.total += Number(row.event_conversions);
+    entry.rows.push(row);
+    byEvent.set(row.event, entry);
+  }
+  return [...byEvent]
+    .sort(([a, x], [b, y]) => y.total - x.total || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, MAX_CONVERSION_EVENTS)
+    .map(([event, entry]) => ({
+      event,
+      byVariant: buildWindowConversionArms(entry.rows, options.windowUnits),
+    }));
+}
+
+/**
+ * Arms with valid units in the window (`windowUnits`), with the sums of their converting units
+ * (arms without any add zeros: non-converting units add 0 to every sum).
+ */
+function buildWindowConversionArms(
+  sums: readonly Omit<ConversionRow, 'units'>[],
+  windowUnits: ReadonlyMap<string, number>,
+): Map<string, ConversionArm> {
   const byArm = new Map(sums.map((row) => [row.variant, row]));
   const rows: ConversionRow[] = [...windowUnits]
     .filter(([, units]) => units > 0)
@@ -93,7 +147,7 @@ async function fetchRollupConversionStats(
       variant,
       units,
     }));
-  return { byVariant: buildConversionArms(rows), sql };
+  return buildConversionArms(rows);
 }
 
 function buildConversionArms(rows: readonly ConversionRow[]): Map<string, ConversionArm> {

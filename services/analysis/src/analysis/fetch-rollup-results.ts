@@ -7,7 +7,7 @@
  */
 import { buildScopeParams, type ScopeParams } from './arm-queries.js';
 import { chooseRollupMerge, rollupMergeOf } from './choose-rollup-merge.js';
-import { fetchConversionStats } from './fetch-conversion-stats.js';
+import { fetchRollupConversionsByEvent } from './fetch-conversion-stats.js';
 import type { FetchResultsDataOptions } from './fetch-results-data.js';
 import {
   buildRequestMoments,
@@ -28,7 +28,6 @@ import {
   buildRollupArmsSql,
   buildRollupBreakdownSql,
   buildRollupExposureSeriesSql,
-  buildRollupConversionEventsSql,
   buildRollupRequestSeriesSql,
   buildRollupTimeRangeSql,
   UNEXPOSED_GROUP,
@@ -73,7 +72,8 @@ export async function fetchRollupResultsData(
   const excluded = arms.some((row) => Number(row.excluded_request_units) > 0);
   const quantiles = await fetchRollupQuantiles(context, params, excluded);
   const windowUnits = new Map(valid.map((row) => [row.variant, Number(row.units)]));
-  const conversions = await fetchRollupConversions(context, params, {
+  const conversions = await fetchRollupConversionsByEvent(context, {
+    params,
     windowSeconds: options.conversionWindowSeconds,
     windowUnits,
   });
@@ -120,30 +120,6 @@ async function fetchRollupQuantiles(
   const histograms = (await fetchLatencyHistograms(context, params, 'rollup', hasExcluded))
     .byVariant;
   return fetchQuantilesByMetric(context, { params, histograms, source: 'rollup' });
-}
-
-async function fetchRollupConversions(
-  context: AnalysisContext,
-  params: ScopeParams,
-  options: { windowSeconds: number; windowUnits: ReadonlyMap<string, number> },
-): Promise<ResultsData['conversions']> {
-  const events = await queryRows<{ event: string }>(
-    context,
-    buildRollupConversionEventsSql(context.tables, rollupMergeOf(params)),
-    { ...params, unitFilter: 1 },
-    { indexForInSubqueries: true },
-  );
-  const out: ResultsData['conversions'] = [];
-  for (const { event } of events) {
-    const stats = await fetchConversionStats(context, {
-      ...options,
-      params,
-      event,
-      source: 'rollup',
-    });
-    out.push({ event, byVariant: stats.byVariant });
-  }
-  return out;
 }
 
 async function fetchRollupBreakdown(

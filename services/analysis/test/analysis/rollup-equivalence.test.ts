@@ -15,6 +15,8 @@ import { buildScopeParams } from '../../src/analysis/arm-queries.js';
 import { chooseRollupMerge } from '../../src/analysis/choose-rollup-merge.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
 import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
+import { queryRows } from '../../src/analysis/query-rows.js';
+import { buildRollupArmsSql, buildRollupMixedUnitsSql } from '../../src/analysis/rollup-queries.js';
 import { loadConfig } from '../../src/config.js';
 import { createRng } from '../../src/create-rng.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
@@ -250,6 +252,45 @@ describe('results from the rollups', () => {
     const raw = await fetchResultsData(context(), { ...options, source: 'raw' });
     expect(raw.units[0]?.units).toBeGreaterThan(100);
     expectSame(normalize(await fetchResultsData(context(), options)), normalize(raw));
+  });
+});
+
+describe('the scalar columns of migration 0211', () => {
+  it('decide every unit but the mixed ones, which are read from the maps', async () => {
+    const count = async (flagKey: string, environment?: string) => {
+      const params = buildScopeParams({ flagKey, environment });
+      const [row] = await queryRows<{ mixed: string }>(
+        context(),
+        buildRollupMixedUnitsSql(tables),
+        params,
+      );
+      return {
+        mixed: Number(row?.mixed),
+        chosen: (await chooseRollupMerge(context(), params)).mixedUnits,
+      };
+    };
+    // FLAG has units with requests stamped with two variants, and units exposed in two
+    // environments (mixed only when the query is scoped to one); OTHER has neither.
+    const any = await count(FLAG);
+    const production = await count(FLAG, 'production');
+    expect(any.mixed).toBeGreaterThan(0);
+    expect(production.mixed).toBeGreaterThan(any.mixed);
+    expect([any.chosen, production.chosen]).toEqual([1, 1]);
+    expect(await count(OTHER)).toEqual({ mixed: 0, chosen: 0 });
+    // Leaving the map pass out loses exactly those units: the pass is what makes the answers equal.
+    const units = async (mixedUnits: number) => {
+      const params = {
+        ...buildScopeParams({ flagKey: FLAG, environment: 'production' }),
+        mixedUnits,
+      };
+      const rows = await queryRows<{ units: string }>(
+        context(),
+        buildRollupArmsSql(tables),
+        params,
+      );
+      return rows.reduce((sum, row) => sum + Number(row.units), 0);
+    };
+    expect((await units(1)) - (await units(0))).toBe(production.mixed);
   });
 });
 

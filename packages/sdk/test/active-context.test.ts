@@ -40,6 +40,23 @@ describe('getActiveContext', () => {
     expect(getActiveContext()).toBe(ROOT_CONTEXT);
   });
 
+  it("does not read a manager's storage directly when it disagrees with the manager", () => {
+    const real = new AsyncLocalStorageContextManager().enable();
+    const decoy = ROOT_CONTEXT.setValue(KEY, 'decoy');
+    const manager = {
+      active: () => real.active(),
+      with: real.with.bind(real),
+      bind: real.bind.bind(real),
+      enable: () => manager,
+      disable: () => manager,
+      _asyncLocalStorage: { getStore: () => decoy },
+    } as ContextManager;
+    context.setGlobalContextManager(manager);
+    const inner = ROOT_CONTEXT.setValue(KEY, 1);
+    expect(context.with(inner, () => getActiveContext())).toBe(inner);
+    expect(getActiveContext()).toBe(ROOT_CONTEXT);
+  });
+
   it('follows a manager registered after another one was disabled', () => {
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     getActiveContext();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createSharedResult } from '../src/evaluation/compiled-flag.js';
 import { EvaluationTally } from '../src/telemetry/evaluation-tally.js';
 import { FlagExposures } from '../src/telemetry/flag-exposures.js';
 
@@ -42,5 +43,29 @@ describe('EvaluationTally', () => {
     expect([...tally.entries()]).toEqual([
       { flagKey: 'f', variant: 'on', reason: 'split', count: 7 },
     ]);
+  });
+
+  it('finds slots through the shared result cell, only those of its current slots', () => {
+    const shared = createSharedResult({
+      value: true,
+      variant: 'on',
+      reason: 'split',
+      flagVersion: 1,
+    });
+    expect(Object.keys(shared)).toEqual(['value', 'variant', 'reason', 'flagVersion']);
+    expect(JSON.parse(JSON.stringify(shared))).toEqual(shared);
+    const first = new EvaluationTally();
+    const second = new EvaluationTally();
+    const slot = first.createSlot(shared, 'f', info);
+    const other = second.createSlot(shared, 'f', info);
+    // The cell now names the second tally's slots: the first finds its own through its map.
+    expect(first.findSlot(shared, 'f')).toBe(slot);
+    expect(second.findSlot(shared, 'f')).toBe(other);
+    expect(second.findSlot(shared, 'g')).toBeUndefined();
+    second.retire();
+    expect(second.findSlot(shared, 'f')).toBeUndefined();
+    const renewed = second.createSlot(shared, 'f', info);
+    expect(renewed).not.toBe(other);
+    expect(second.findSlot(shared, 'f')).toBe(renewed);
   });
 });

@@ -2,6 +2,8 @@ import type { Attributes } from '@opentelemetry/api';
 import type { EvaluationReason } from '@tripwire/schema';
 import type { FlagCount } from './flag-counters.js';
 import { FlagCounters } from './flag-counters.js';
+import type { ResultCell } from '../evaluation/compiled-flag.js';
+import { RESULT_CELL } from '../evaluation/compiled-flag.js';
 import type { FlagExposures } from './flag-exposures.js';
 import { getVariantAttribute } from './variant-attribute.js';
 
@@ -52,9 +54,17 @@ export class EvaluationTally {
   readonly #foldedExposures = new FlagCounters();
   #slots = new Map<object, ResultSlot>();
 
-  /** The slot of `result` for `flagKey`, if one was created. */
+  /**
+   * The slot of `result` for `flagKey`, if one was created: read from the result's cell when this
+   * tally's current slots claimed it, else (another config's slots, a result without a cell)
+   * from the map.
+   */
   findSlot(result: object, flagKey: string): ResultSlot | undefined {
-    const slot = this.#slots.get(result);
+    const cell = (result as { [RESULT_CELL]?: ResultCell })[RESULT_CELL];
+    const slot =
+      cell !== undefined && cell.owner === this.#slots
+        ? (cell.value as ResultSlot)
+        : this.#slots.get(result);
     return slot !== undefined && slot.flagKey === flagKey ? slot : undefined;
   }
 
@@ -85,6 +95,11 @@ export class EvaluationTally {
       exposureAttributes: undefined,
     };
     this.#slots.set(result, slot);
+    const cell = (result as { [RESULT_CELL]?: ResultCell })[RESULT_CELL];
+    if (cell !== undefined) {
+      cell.owner = this.#slots;
+      cell.value = slot;
+    }
     return slot;
   }
 

@@ -30,12 +30,12 @@ import {
   buildRollupExposureSeriesSql,
   buildRollupRequestSeriesSql,
   buildRollupTimeRangeSql,
-  UNEXPOSED_GROUP,
 } from './rollup-queries.js';
 
 interface ArmRow extends RequestMomentSums {
   variant: string;
   first_exposure_ms: string | number;
+  multi_variant_units: string | number;
   request_units: string | number;
   excluded_request_units: string | number;
 }
@@ -68,7 +68,7 @@ export async function fetchRollupResultsData(
     buildRollupArmsSql(context.tables, rollupMergeOf(params)),
     params,
   );
-  const valid = arms.filter((row) => row.variant !== '' && row.variant !== UNEXPOSED_GROUP);
+  const valid = arms.filter((row) => row.variant !== '' && Number(row.units) > 0);
   const excluded = arms.some((row) => Number(row.excluded_request_units) > 0);
   const quantiles = await fetchRollupQuantiles(context, params, excluded);
   const windowUnits = new Map(valid.map((row) => [row.variant, Number(row.units)]));
@@ -88,7 +88,7 @@ export async function fetchRollupResultsData(
       units: Number(row.units),
       firstExposureMs: Number(row.first_exposure_ms),
     })),
-    excludedMultiVariant: Number(arms.find((row) => row.variant === '')?.units ?? 0),
+    excludedMultiVariant: arms.reduce((sum, row) => sum + Number(row.multi_variant_units), 0),
     requests: buildArmMoments(valid),
     quantiles,
     conversions,
@@ -97,7 +97,11 @@ export async function fetchRollupResultsData(
       bucketSeconds,
       rows: [
         ...requestRows,
-        ...(await fetchRollupExposureSeries(context, { ...params, bucketSeconds })),
+        ...(await fetchRollupExposureSeries(context, {
+          ...params,
+          bucketSeconds,
+          variants: valid.map((row) => row.variant),
+        })),
       ],
     },
   };
@@ -141,7 +145,7 @@ async function fetchRollupBreakdown(
 
 async function fetchRollupExposureSeries(
   context: AnalysisContext,
-  params: ScopeParams & { bucketSeconds: number },
+  params: ScopeParams & { bucketSeconds: number; variants: string[] },
 ): Promise<SeriesRow[]> {
   const rows = await queryRows<{ variant: string; bucket: number; units: string | number }>(
     context,

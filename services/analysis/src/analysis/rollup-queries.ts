@@ -176,42 +176,44 @@ export function buildRollupPartsSql(tables: TableNames): string {
 FROM (SELECT _part, count() AS part_rows FROM ${byUnit} WHERE flag_key = {flagKey:String} GROUP BY _part)`;
 }
 
-/** Group of the units never exposed in the environment (only their excluded requests matter). */
-export const UNEXPOSED_GROUP = '\x1Fnone';
-
 /**
- * Per group of units — an arm (valid units), '' (multi-variant units) or UNEXPOSED_GROUP (units
- * with requests but no exposure) —: units, first exposure, units with requests and their request
- * moments (valid units only; delta method), and units with request sums that do not count (they
- * decide whether the time series needs a correction).
+ * Per arm (valid units; '' = units that are not valid: exposed to more than one variant, or never
+ * exposed in the environment): valid units, units exposed to more than one variant, first
+ * exposure, units with requests and their request moments (delta method), and units with request
+ * sums that do not count (they decide whether the time series needs a correction). Grouped by the
+ * arm alone: grouping by two keys cost this engine several times more.
  */
 export function buildRollupArmsSql(tables: TableNames, merge: RollupMerge = 'final'): string {
   return `WITH ${buildRollupUnitsCte(tables, merge)}
-SELECT multiIf(arm_count = 1, toString(arm), arm_count > 1, '', '\\x1Fnone') AS variant,
-  count() AS units,
-  min(intDiv(first_ns, 1000000)) AS first_exposure_ms,
+SELECT toString(arm) AS variant,
+  countIf(valid) AS units,
+  countIf(arm_count > 1) AS multi_variant_units,
+  minIf(intDiv(first_ns, 1000000), valid) AS first_exposure_ms,
   countIf(has_requests) AS request_units,
   sum(n) AS sum_requests, sum(n * n) AS sum_requests_sq,
   sum(e) AS sum_errors, sum(e * e) AS sum_errors_sq, sum(e * n) AS sum_errors_requests,
   sum(l) AS sum_latency, sum(l * l) AS sum_latency_sq, sum(l * n) AS sum_latency_requests,
   countIf(excluded_requests) AS excluded_request_units
 FROM units
-GROUP BY arm, arm_count
+GROUP BY arm
 ORDER BY variant`;
 }
 
-/** Per arm and {bucketSeconds} bucket: valid units first exposed in it. */
+/**
+ * Per arm of {variants} (the valid arms) and {bucketSeconds} bucket: valid units first exposed in
+ * it. One numeric grouping key (bucket, arm index): two keys cost this engine several times more.
+ */
 export function buildRollupExposureSeriesSql(
   tables: TableNames,
   merge: RollupMerge = 'final',
 ): string {
   return `WITH ${buildRollupUnitsCte(tables, merge)}
-SELECT toString(arm) AS variant,
-  intDiv(first_ns, {bucketSeconds:UInt32} * 1000000000) * {bucketSeconds:UInt32} AS bucket,
+SELECT {variants:Array(String)}[toUInt32(key % 65536)] AS variant,
+  intDiv(key, 65536) * {bucketSeconds:UInt32} AS bucket,
   count() AS units
 FROM units
-WHERE valid
-GROUP BY arm, bucket
+WHERE valid AND has({variants:Array(String)}, arm)
+GROUP BY intDiv(first_ns, {bucketSeconds:UInt32} * 1000000000) * 65536 + indexOf({variants:Array(String)}, arm) AS key
 ORDER BY variant, bucket`;
 }
 

@@ -16,7 +16,10 @@ import { chooseRollupMerge } from '../../src/analysis/choose-rollup-merge.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
 import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
 import { queryRows } from '../../src/analysis/query-rows.js';
-import { buildRollupArmsSql, buildRollupMixedUnitsSql } from '../../src/analysis/rollup-queries.js';
+import {
+  buildRollupMixedUnitsSql,
+  buildRollupUnitsCte,
+} from '../../src/analysis/rollup-queries.js';
 import { loadConfig } from '../../src/config.js';
 import { createRng } from '../../src/create-rng.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
@@ -283,12 +286,9 @@ describe('the scalar columns of migration 0211', () => {
         ...buildScopeParams({ flagKey: FLAG, environment: 'production' }),
         mixedUnits,
       };
-      const rows = await queryRows<{ units: string }>(
-        context(),
-        buildRollupArmsSql(tables),
-        params,
-      );
-      return rows.reduce((sum, row) => sum + Number(row.units), 0);
+      const sql = `WITH ${buildRollupUnitsCte(tables)} SELECT count() AS units FROM units`;
+      const [row] = await queryRows<{ units: string }>(context(), sql, params);
+      return Number(row?.units);
     };
     expect((await units(1)) - (await units(0))).toBe(production.mixed);
   });

@@ -50,6 +50,7 @@ export function makeSpan(fields: Partial<SpanRow> & { timeMs: number }): SpanRow
   };
 }
 
+/** An exposure span as the SDK emits it: the unit in `feature_flag.context.id` only. */
 export function makeExposureSpan(input: {
   flagKey: string;
   variant: string;
@@ -65,7 +66,6 @@ export function makeExposureSpan(input: {
       'feature_flag.key': input.flagKey,
       'feature_flag.result.variant': input.variant,
       'feature_flag.context.id': input.unitId,
-      'tripwire.unit.id': input.unitId,
       ...(input.environment ? { 'tripwire.environment': input.environment } : {}),
     },
   });

@@ -21,13 +21,20 @@
 import type { Tracer } from '@opentelemetry/api';
 import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ConfigSnapshot, EvaluationContext, Flag } from '@tripwire/schema';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ConfigSnapshot, EvaluationContext } from '@tripwire/schema';
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { do_not_optimize } from 'mitata';
+import {
+  contexts,
+  createDroppingProvider,
+  FLAGS,
+  flagKeys,
+  snapshot,
+  UNITS,
+} from './exposure-fixtures.js';
 
 /** The part of a tree's `src/index.ts` this bench uses. */
 interface SdkTree {
@@ -56,69 +63,9 @@ const loadTree = async (dir: string) =>
   (await import(pathToFileURL(resolve(dir, 'src/index.ts')).href)) as SdkTree;
 const [treeA, treeB] = [await loadTree(dirA), await loadTree(dirB)];
 
-const UNITS = 10_000;
-const FLAGS = 64;
-const contexts = Array.from({ length: UNITS }, (_, i) => ({ targetingKey: `user-${i}` }));
-const flagKeys = Array.from({ length: FLAGS }, (_, f) => `exp-${f}`);
-
-/** A 50/50 boolean experiment, as in exposure.bench.ts. */
-function makeExperiment(key: string): Flag {
-  return {
-    key,
-    kind: 'experiment',
-    type: 'boolean',
-    variants: [
-      { key: 'off', value: false },
-      { key: 'on', value: true },
-    ],
-    defaultVariant: 'off',
-    salt: key,
-    metadata: { owner: 'bench', createdAt: '2026-01-01T00:00:00Z' },
-    environments: {
-      production: {
-        enabled: true,
-        rules: [],
-        fallthrough: {
-          rollout: {
-            coverage: 10_000,
-            weights: [
-              { variant: 'off', weight: 50 },
-              { variant: 'on', weight: 50 },
-            ],
-          },
-        },
-      },
-    },
-    version: 1,
-  };
-}
-
-const snapshot: ConfigSnapshot = {
-  schemaVersion: 1,
-  environment: 'production',
-  version: 1,
-  generatedAt: '2026-01-01T00:00:00Z',
-  segments: [],
-  flags: [makeExperiment('exp'), ...flagKeys.map(makeExperiment)],
-};
-
-class DroppingExporter implements SpanExporter {
-  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
-    done({ code: 0 });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const createTracer = (tree: SdkTree): Tracer =>
-  new BasicTracerProvider({
-    spanProcessors: [
-      new tree.TripwireSpanProcessor(),
-      new BatchSpanProcessor(new DroppingExporter()),
-    ],
-  }).getTracer('bench');
+  createDroppingProvider(new tree.TripwireSpanProcessor()).getTracer('bench');
 
 /** One `client.assign` call of the pattern per invocation, on a client of `tree`. */
 function createCase(tree: SdkTree, tracer: Tracer): () => unknown {

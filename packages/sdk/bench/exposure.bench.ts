@@ -8,76 +8,21 @@
  */
 import { context, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import type { ConfigSnapshot, Flag } from '@tripwire/schema';
 import { cpus, loadavg } from 'node:os';
 import { bench, do_not_optimize, group, run } from 'mitata';
 import { compileConfig, createClient, hashUnit, TripwireSpanProcessor } from '../src/index.js';
 import { createUnitHasher } from '../src/telemetry/hash-unit.js';
-
-const UNITS = 10_000;
-const FLAGS = 64;
-const contexts = Array.from({ length: UNITS }, (_, i) => ({ targetingKey: `user-${i}` }));
-
-/** A 50/50 boolean experiment. */
-function makeExperiment(key: string): Flag {
-  return {
-    key,
-    kind: 'experiment',
-    type: 'boolean',
-    variants: [
-      { key: 'off', value: false },
-      { key: 'on', value: true },
-    ],
-    defaultVariant: 'off',
-    salt: key,
-    metadata: { owner: 'bench', createdAt: '2026-01-01T00:00:00Z' },
-    environments: {
-      production: {
-        enabled: true,
-        rules: [],
-        fallthrough: {
-          rollout: {
-            coverage: 10_000,
-            weights: [
-              { variant: 'off', weight: 50 },
-              { variant: 'on', weight: 50 },
-            ],
-          },
-        },
-      },
-    },
-    version: 1,
-  };
-}
-
-const snapshot: ConfigSnapshot = {
-  schemaVersion: 1,
-  environment: 'production',
-  version: 1,
-  generatedAt: '2026-01-01T00:00:00Z',
-  segments: [],
-  flags: [
-    makeExperiment('exp'),
-    ...Array.from({ length: FLAGS }, (_, f) => makeExperiment(`exp-${f}`)),
-  ],
-};
-
-/** An exporter that drops spans: the bench measures the SDK path, not export I/O. */
-class DroppingExporter implements SpanExporter {
-  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
-    done({ code: 0 });
-  }
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
+import {
+  contexts,
+  createDroppingProvider,
+  FLAGS,
+  flagKeys,
+  snapshot,
+  UNITS,
+} from './exposure-fixtures.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-const provider = new BasicTracerProvider({
-  spanProcessors: [new TripwireSpanProcessor(), new BatchSpanProcessor(new DroppingExporter())],
-});
+const provider = createDroppingProvider(new TripwireSpanProcessor());
 const tracer = provider.getTracer('bench');
 const options = {
   environment: 'production',
@@ -115,7 +60,6 @@ const nextInRequest = (): [string, { targetingKey: string }] => {
 let fresh = 0;
 const freshContext = () => ({ targetingKey: `fresh-${(fresh += 1)}` });
 let pair = 0;
-const flagKeys = Array.from({ length: FLAGS }, (_, f) => `exp-${f}`);
 const nextPair = (): [string, { targetingKey: string }] => {
   pair += 1;
   return [flagKeys[Math.floor(pair / UNITS) % FLAGS]!, contexts[pair % UNITS]!];

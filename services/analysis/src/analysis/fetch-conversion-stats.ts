@@ -1,6 +1,7 @@
 import type { CovariateStats, MeanStats } from '@tripwire/stats';
 import { buildConversionMomentsSql, type ScopeParams } from './arm-queries.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
+import { MAX_CONVERSION_EVENTS } from './results-data.js';
 import { rollupMergeOf } from './choose-rollup-merge.js';
 import {
   buildRollupConversionMomentsSql,
@@ -86,9 +87,6 @@ async function fetchRollupConversionStats(
     );
   return { byVariant: buildWindowConversionArms(sums, windowUnits), sql };
 }
-
-/** Most conversion events the results list (most frequent first). */
-export const MAX_CONVERSION_EVENTS = 20;
 
 /**
  * Conversion statistics of the flag's most frequent events ({@link MAX_CONVERSION_EVENTS}), all

@@ -14,6 +14,9 @@ export const QUANTILE_METRICS: Record<QuantileMetric, number> = {
   latency_p99: 0.99,
 };
 
+/** Most conversion events the results list (most frequent first), on either path. */
+export const MAX_CONVERSION_EVENTS = 20;
+
 export interface BreakdownCell {
   dimension: string;
   segment: string;

@@ -4,6 +4,7 @@
  */
 import type { TableNames } from '../config.js';
 import { buildRequestWhere, buildValidUnitsCte } from './arm-queries.js';
+import { MAX_CONVERSION_EVENTS } from './results-data.js';
 
 /**
  * Per dimension (service, span name, region, service version), segment and variant: the
@@ -65,7 +66,7 @@ GROUP BY variant, bucket
 ORDER BY variant, bucket`;
 }
 
-/** Conversion events of the flag's valid units (at most 20, most frequent first). */
+/** Conversion events of the flag's valid units (at most MAX_CONVERSION_EVENTS, most frequent first). */
 export function buildConversionEventsSql(tables: TableNames): string {
   return `WITH ${buildValidUnitsCte(tables)}
 SELECT event, count() AS conversions
@@ -73,5 +74,5 @@ FROM ${tables.conversions}
 WHERE unit_id IN (SELECT unit_id FROM valid_units)
 GROUP BY event
 ORDER BY conversions DESC, event
-LIMIT 20`;
+LIMIT ${MAX_CONVERSION_EVENTS}`;
 }

@@ -64,6 +64,8 @@ const SCALAR_COLUMNS: readonly [string, 'min' | 'max' | 'sum'][] = [
   ['server_errors', 'sum'],
   ['server_latency_ms', 'sum'],
 ];
+/** What a merged by-unit row holds: the maps and the scalar columns. */
+const MERGED_COLUMNS = [...MAP_COLUMNS, ...SCALAR_COLUMNS.map(([name]) => name)].join(', ');
 
 /**
  * One row per unit of the flag (units never exposed in the environment, {environment} '' = any,
@@ -76,11 +78,10 @@ const SCALAR_COLUMNS: readonly [string, 'min' | 'max' | 'sum'][] = [
  */
 export function buildRollupUnitsCte(tables: TableNames, merge: RollupMerge = 'final'): string {
   const { byUnit } = rollupTables(tables);
-  const columns = [...MAP_COLUMNS, ...SCALAR_COLUMNS.map(([name]) => name)].join(', ');
   const rows =
     merge === 'final'
-      ? `SELECT ${columns} FROM ${byUnit} FINAL WHERE flag_key = {flagKey:String} AND`
-      : `SELECT ${columns} FROM ${buildLargestPartUnitsSql(byUnit)} WHERE`;
+      ? `SELECT ${MERGED_COLUMNS} FROM ${byUnit} FINAL WHERE flag_key = {flagKey:String} AND`
+      : `SELECT ${MERGED_COLUMNS} FROM ${buildLargestPartUnitsSql(byUnit)} WHERE`;
   return `merged AS (
     ${rows} ({unitFilter:UInt8} = 0 OR unit_id IN (SELECT unit_id FROM ${tables.conversions}))
   ),
@@ -137,7 +138,6 @@ export function buildRollupUnitsCte(tables: TableNames, merge: RollupMerge = 'fi
 export type RollupMerge = 'final' | 'largest-part';
 
 function buildLargestPartUnitsSql(byUnit: string): string {
-  const columns = [...MAP_COLUMNS, ...SCALAR_COLUMNS.map(([name]) => name)].join(', ');
   const merged = [
     'unit_id',
     'minMap(exposures) AS exposures',
@@ -151,7 +151,7 @@ function buildLargestPartUnitsSql(byUnit: string): string {
   const elsewhere = `SELECT unit_id FROM ${byUnit}
       WHERE flag_key = {flagKey:String} AND _part != (${largestPart})`;
   return `(
-      SELECT ${columns}
+      SELECT ${MERGED_COLUMNS}
       FROM ${byUnit}
       WHERE flag_key = {flagKey:String} AND _part = (${largestPart})
         AND unit_id NOT IN (${elsewhere})

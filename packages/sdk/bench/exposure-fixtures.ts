@@ -1,0 +1,71 @@
+/**
+ * What the two exposure benches share (exposure.bench.ts, exposure-ab.bench.ts): 10,000 units,
+ * 64 + 1 50/50 boolean experiments (`exp`, `exp-0` … `exp-63`) and a tracer provider whose
+ * exporter drops everything, so the benches measure the SDK path, not export I/O.
+ */
+import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ConfigSnapshot, Flag } from '@tripwire/schema';
+
+export const UNITS = 10_000;
+export const FLAGS = 64;
+export const contexts = Array.from({ length: UNITS }, (_, i) => ({ targetingKey: `user-${i}` }));
+export const flagKeys = Array.from({ length: FLAGS }, (_, f) => `exp-${f}`);
+
+/** A 50/50 boolean experiment. */
+function makeExperiment(key: string): Flag {
+  return {
+    key,
+    kind: 'experiment',
+    type: 'boolean',
+    variants: [
+      { key: 'off', value: false },
+      { key: 'on', value: true },
+    ],
+    defaultVariant: 'off',
+    salt: key,
+    metadata: { owner: 'bench', createdAt: '2026-01-01T00:00:00Z' },
+    environments: {
+      production: {
+        enabled: true,
+        rules: [],
+        fallthrough: {
+          rollout: {
+            coverage: 10_000,
+            weights: [
+              { variant: 'off', weight: 50 },
+              { variant: 'on', weight: 50 },
+            ],
+          },
+        },
+      },
+    },
+    version: 1,
+  };
+}
+
+export const snapshot: ConfigSnapshot = {
+  schemaVersion: 1,
+  environment: 'production',
+  version: 1,
+  generatedAt: '2026-01-01T00:00:00Z',
+  segments: [],
+  flags: [makeExperiment('exp'), ...flagKeys.map(makeExperiment)],
+};
+
+/** An exporter that drops spans. */
+class DroppingExporter implements SpanExporter {
+  export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {
+    done({ code: 0 });
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** A provider with `tripwireProcessor` (a `TripwireSpanProcessor`) and a dropping batch export. */
+export function createDroppingProvider(tripwireProcessor: SpanProcessor): BasicTracerProvider {
+  return new BasicTracerProvider({
+    spanProcessors: [tripwireProcessor, new BatchSpanProcessor(new DroppingExporter())],
+  });
+}

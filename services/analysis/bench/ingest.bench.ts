@@ -3,13 +3,18 @@
  * loopback into `tripwire serve` (embedded ClickHouse) running as a child process, for protobuf
  * and JSON; then where the time goes (protobuf → Native block, JSON parse + map, parsing and
  * inserting Native vs text, each materialized view on otel_traces) measured in this process.
+ * A last load run sends the protobuf requests to the receiver alone (`ingest-receiver.ts`) in
+ * front of a stand-in for a ClickHouse server that drops every insert: what the service itself
+ * costs per span when ClickHouse runs elsewhere (`CLICKHOUSE_URL`).
  * Prints tables; asserts nothing. Options (env): BENCH_SECONDS (default 10), BENCH_CONCURRENCY
  * (default 8), BENCH_SPANS_PER_REQUEST (default 1000), BENCH_WARMUP_SECONDS (default 3, not
- * counted: JIT, protobufjs code generation, first inserts).
+ * counted: JIT, protobufjs code generation, first inserts), BENCH_LOADS (which load runs, comma
+ * separated: `protobuf,gzip,json,alone`; default all), BENCH_STAGES=0 (skip the in-process
+ * table).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent, createServer as createHttpServer, request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +31,11 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const SPANS_PER_REQUEST = Number(process.env.BENCH_SPANS_PER_REQUEST ?? 1000);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const LOADS = new Set((process.env.BENCH_LOADS ?? 'protobuf,gzip,json,alone').split(','));
+const STAGES = process.env.BENCH_STAGES !== '0';
 const BIN = new URL('../bin/tripwire.js', import.meta.url).pathname;
+/** The run against the receiver alone (ClickHouse replaced by a stand-in that drops inserts). */
+const REMOTE_LABEL = 'protobuf, service alone';
 
 const hex = (n: number, bytes: number) => n.toString(16).padStart(bytes * 2, '0');
 const str = (value: string) => ({ stringValue: value });
@@ -262,39 +271,48 @@ async function runLoad(
   };
 }
 
-async function startServer(
-  dataDir: string,
-): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+interface BenchServer {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** `tripwire serve` on embedded ClickHouse in `dataDir`, as `npm start` runs it. */
+async function startServer(dataDir: string): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--data-dir',
-      dataDir,
-      '--otlp-port',
-      String(port),
-      '--api-port',
-      String(await freePort()),
-    ],
-    {
-      env: {
-        ...process.env,
-        TRIPWIRE_LOG_LEVEL: 'warn',
-        TRIPWIRE_ADMIN_TOKEN: 'twk_bench_token_0123456789abcdef',
-        CLICKHOUSE_URL: '',
-      },
-      stdio: ['ignore', 'inherit', 'inherit'],
+  const args = [BIN, 'serve', '--data-dir', dataDir, '--otlp-port', String(port)];
+  return spawnServer(port, [...args, '--api-port', String(await freePort())]);
+}
+
+/**
+ * The OTLP receiver alone (`bench/ingest-receiver.ts`) with `CLICKHOUSE_URL` at a stand-in that
+ * reads each insert body and answers 200: the service's own cost with ClickHouse elsewhere.
+ */
+async function startReceiverAlone(clickhouseUrl: string): Promise<BenchServer> {
+  const port = await freePort();
+  const script = new URL('./ingest-receiver.ts', import.meta.url).pathname;
+  // BENCH_RECEIVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the receiver.
+  const nodeArgs = (process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawnServer(port, [...nodeArgs, '--import', 'tsx', script, clickhouseUrl, String(port)]);
+}
+
+async function spawnServer(port: number, args: string[]): Promise<BenchServer> {
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      TRIPWIRE_LOG_LEVEL: 'warn',
+      TRIPWIRE_ADMIN_TOKEN: 'twk_bench_token_0123456789abcdef',
+      CLICKHOUSE_URL: '',
     },
-  );
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   for (let i = 0; i < 600; i++) {
     const up = await fetch(`http://127.0.0.1:${port}/healthz`).then(
       (r) => r.ok,
       () => false,
     );
     if (up) break;
-    if (child.exitCode !== null) throw new Error('tripwire serve exited during start-up');
+    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited during start-up`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return {
@@ -305,6 +323,30 @@ async function startServer(
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/**
+ * A stand-in for a ClickHouse server's HTTP interface: reads every request body (an insert's
+ * Native batch, or the receiver's `CREATE DATABASE IF NOT EXISTS`) and answers 200, counting
+ * the insert bytes it received.
+ */
+async function startClickHouseStandIn(): Promise<{ url: string; bytes(): number; close(): void }> {
+  let received = 0;
+  const server = createHttpServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (received += chunk.length));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain' }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    bytes: () => received,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
   };
 }
 
@@ -454,21 +496,34 @@ async function main(): Promise<void> {
   );
   const results: LoadResult[] = [];
   const memory: number[] = [];
-  for (const [encoding, bodies, headers] of [
-    ['protobuf', proto, { 'content-type': 'application/x-protobuf' }],
+  const loads = [
+    ['protobuf', 'protobuf', proto, { 'content-type': 'application/x-protobuf' }],
     [
+      'gzip',
       'protobuf+gzip',
       proto.map((b) => gzipSync(b)),
       { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
     ],
-    ['JSON', json, { 'content-type': 'application/json' }],
-  ] as const) {
+    ['json', 'JSON', json, { 'content-type': 'application/json' }],
+  ] as const;
+  for (const [load, encoding, bodies, headers] of loads) {
+    if (!LOADS.has(load)) continue;
     const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
     const server = await startServer(dataDir);
     results.push(await runLoad(server.pid, server.port, encoding, bodies, headers));
     memory.push(peakMemoryMiB(server.pid));
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+  if (LOADS.has('alone')) {
+    // The same protobuf load on the receiver alone, ClickHouse replaced by a stand-in.
+    const standIn = await startClickHouseStandIn();
+    const receiver = await startReceiverAlone(standIn.url);
+    const headers = { 'content-type': 'application/x-protobuf' };
+    results.push(await runLoad(receiver.pid, receiver.port, REMOTE_LABEL, proto, headers));
+    memory.push(peakMemoryMiB(receiver.pid));
+    await receiver.stop();
+    standIn.close();
   }
   console.table(
     results.map((r, i) => ({
@@ -497,7 +552,7 @@ async function main(): Promise<void> {
       }))
       .filter((row) => results.some((r) => (r.threadCpuUsPerSpan.get(row.thread) ?? 0) >= 0.5)),
   );
-  await measureStages(json[0]!, proto[0]!);
+  if (STAGES) await measureStages(json[0]!, proto[0]!);
 }
 
 await main();

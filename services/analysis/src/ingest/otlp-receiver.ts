@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { ContextPluginOptions } from '../context.js';
+import type { AppContext } from '../context.js';
 import { createError, TripwireHttpError } from '../errors.js';
 import { BatchQueue } from './batch-queue.js';
 import { decodeContent, readEncoding, responseEncoding, type OtlpEncoding } from './otlp-body.js';
@@ -9,13 +9,18 @@ import { createRowInserter, decodeOtlpRequest, OTLP_SIGNALS, type Signal } from 
 /** google.rpc.Code for each HTTP status we answer OTLP errors with. */
 const RPC_CODES: Record<number, number> = { 400: 3, 413: 3, 415: 3, 429: 8, 500: 13, 503: 14 };
 
+/** What the receiver uses of the app's context (so it can also run alone, as the ingest bench does). */
+export interface OtlpReceiverOptions {
+  context: Pick<AppContext, 'config' | 'clickhouse' | 'tables' | 'readiness'>;
+}
+
 /**
  * The OTLP/HTTP receiver: `POST /v1/traces`, `/v1/metrics`, `/v1/logs` in protobuf or JSON,
  * optionally gzip-compressed. Rows go through a bounded batching queue; a request is answered
  * 200 only after its rows are committed. Errors are `google.rpc.Status` bodies in the request's
  * encoding. On close, everything accepted is flushed before storage closes.
  */
-export const otlpReceiver: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
+export const otlpReceiver: FastifyPluginAsync<OtlpReceiverOptions> = async (app, { context }) => {
   const { ingest } = context.config;
   const queue = new BatchQueue({
     insert: createRowInserter(context.clickhouse, context.tables),

@@ -10,7 +10,7 @@
  * (default 8), BENCH_SPANS_PER_REQUEST (default 1000), BENCH_WARMUP_SECONDS (default 3, not
  * counted: JIT, protobufjs code generation, first inserts), BENCH_LOADS (which load runs, comma
  * separated: `protobuf,gzip,json,alone`; default all), BENCH_STAGES=0 (skip the in-process
- * table).
+ * tables: each stage's cost, and one merge of each table).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -487,6 +487,70 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
   );
 }
 
+/**
+ * What merging costs per table: 10 inserts of 8,000 spans with merges stopped, then each table's
+ * parts merged into one (`OPTIMIZE … FINAL`, one table at a time, until no merge runs). CPU =
+ * this process, all threads. One merge level; under load rows are merged more than once.
+ */
+async function measureMerges(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+  const clickhouse = await openClickHouse({
+    user: 'default',
+    password: '',
+    database: 'default',
+    dataDir,
+  });
+  await runMigrations(clickhouse, tableNames());
+  await clickhouse.command({ query: 'SYSTEM STOP MERGES' });
+  const inserts = 10;
+  const perInsert = 8000;
+  for (let i = 0; i < inserts; i++) {
+    const body = Buffer.from(writeTraceRows(encodeProtobuf(makeRequest(5000 + i, perInsert))).body);
+    await insertEncodedRows(clickhouse, {
+      table: tableNames().traces,
+      columns: TRACE_COLUMNS,
+      format: 'Native',
+      body,
+    });
+  }
+  const select = async (query: string) =>
+    (await clickhouse.query({ query, format: 'JSONEachRow' })).json<Record<string, string>>();
+  const tables = await select(
+    `SELECT table, count() AS parts, sum(rows) AS rows, sum(bytes_on_disk) AS bytes FROM system.parts
+     WHERE active AND database = currentDatabase() GROUP BY table HAVING parts > 1 ORDER BY table`,
+  );
+  const spans = inserts * perInsert;
+  const rows: object[] = [];
+  for (const { table, parts, rows: tableRows, bytes } of tables) {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await clickhouse.command({ query: `SYSTEM START MERGES ${table}` });
+    await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+    while (
+      Number(
+        (await select(`SELECT count() AS n FROM system.merges WHERE table = '${table}'`))[0]!.n,
+      ) > 0
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const used = process.cpuUsage(cpu);
+    rows.push({
+      table,
+      'parts → 1': Number(parts),
+      rows: Number(tableRows),
+      'KiB on disk': Math.round(Number(bytes) / 1024),
+      'wall µs/span': (((performance.now() - start) * 1000) / spans).toFixed(2),
+      'CPU µs/span': ((used.user + used.system) / spans).toFixed(2),
+    });
+  }
+  await clickhouse.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  console.log(
+    `\nOne merge of each table's parts (${inserts} inserts of ${perInsert} spans, merges stopped, then OPTIMIZE … FINAL per table; µs per inserted span)`,
+  );
+  console.table(rows);
+}
+
 async function main(): Promise<void> {
   const requests = Array.from({ length: 8 }, (_, seed) => makeRequest(seed, SPANS_PER_REQUEST));
   const json = requests.map((message) => Buffer.from(JSON.stringify(message)));
@@ -552,7 +616,10 @@ async function main(): Promise<void> {
       }))
       .filter((row) => results.some((r) => (r.threadCpuUsPerSpan.get(row.thread) ?? 0) >= 0.5)),
   );
-  if (STAGES) await measureStages(json[0]!, proto[0]!);
+  if (STAGES) {
+    await measureStages(json[0]!, proto[0]!);
+    await measureMerges();
+  }
 }
 
 await main();

@@ -1,65 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createUnitHasher, hashUnit } from '../src/telemetry/hash-unit.js';
+import { hashUnit } from '../src/telemetry/hash-unit.js';
 import { FlagExposures, MAX_VARIANT_KEYS } from '../src/telemetry/flag-exposures.js';
-import { UnitCache } from '../src/telemetry/unit-cache.js';
-
-describe('hashUnit', () => {
-  it('is HMAC-SHA256 of the unit key under the configured key, hex, 32 chars', () => {
-    const expected = createHmac('sha256', 'k1').update('user-42').digest('hex').slice(0, 32);
-    expect(hashUnit('user-42', 'k1')).toBe(expected);
-    expect(hashUnit('user-42', 'k1')).toMatch(/^[0-9a-f]{32}$/);
-  });
-
-  it('depends on the key, so ids cannot be recomputed without it', () => {
-    expect(hashUnit('user-42', 'k1')).not.toBe(hashUnit('user-42', 'k2'));
-  });
-});
-
-describe('createUnitHasher', () => {
-  // Keys around the 64-byte block (longer keys are hashed first), multi-byte and lone surrogates.
-  const keys = [
-    'k',
-    'x'.repeat(63),
-    'x'.repeat(64),
-    'y'.repeat(65),
-    'é'.repeat(40),
-    'key-0123456789abcdef',
-  ];
-  const units = [
-    '',
-    'user-42',
-    'alice@example.com',
-    '😀'.repeat(30),
-    'z'.repeat(500),
-    'a\ud800b',
-    '42',
-  ];
-
-  it.each(keys)('equals hashUnit (HMAC-SHA256) for every unit under key %j', (key) => {
-    const hasher = createUnitHasher(key);
-    for (const unit of units) expect(hasher(unit)).toBe(hashUnit(unit, key));
-  });
-
-  it('equals hashUnit on both sides of the short ASCII path (128 characters, non-ASCII)', () => {
-    const hasher = createUnitHasher('key-0123456789abcdef');
-    const units = [
-      'a'.repeat(127),
-      'a'.repeat(128),
-      'a'.repeat(129),
-      `${'a'.repeat(50)}\u007f`,
-      'ü',
-    ];
-    for (const unit of units) expect(hasher(unit)).toBe(hashUnit(unit, 'key-0123456789abcdef'));
-  });
-
-  it('gives the same id after a longer unit key grew its buffer', () => {
-    const hasher = createUnitHasher('key-0123456789abcdef');
-    const before = hasher('short');
-    hasher('long'.repeat(100));
-    expect(hasher('short')).toBe(before);
-  });
-});
+import { hashUnitKey, MAX_CHAIN, UnitCache } from '../src/telemetry/unit-cache.js';
 
 describe('UnitCache', () => {
   it('returns the hashed id of a unit', () => {
@@ -134,6 +76,109 @@ describe('UnitCache entries', () => {
     for (let i = 0; i < 5000; i += 1) expect(cache.idAt(cache.indexOf(`u${i}`))).toBe(`u${i}`);
     cache.indexOf('one-more');
     expect(cache.size).toBe(5000);
+  });
+});
+
+/**
+ * The reference the table must agree with: CLOCK over a `Map` (the implementation before the
+ * typed-array index), giving entries in order and then by the hand.
+ */
+function createReferenceClock(capacity: number) {
+  const entryByKey = new Map<string, number>();
+  const keys: string[] = [];
+  const referenced: boolean[] = [];
+  let hand = 0;
+  return (unitKey: string): { entry: number; evicted: string | undefined } => {
+    const known = entryByKey.get(unitKey);
+    if (known !== undefined) {
+      referenced[known] = true;
+      return { entry: known, evicted: undefined };
+    }
+    let entry = keys.length;
+    let evicted: string | undefined;
+    if (entry === capacity) {
+      while (referenced[hand]) {
+        referenced[hand] = false;
+        hand = (hand + 1) % capacity;
+      }
+      entry = hand;
+      hand = (hand + 1) % capacity;
+      evicted = keys[entry]!;
+      entryByKey.delete(evicted);
+    }
+    keys[entry] = unitKey;
+    referenced[entry] = false;
+    entryByKey.set(unitKey, entry);
+    return { entry, evicted };
+  };
+}
+
+describe('UnitCache index', () => {
+  const identity = (unitKey: string) => unitKey;
+
+  it.each([1, 7, 64, 1000, 3000])(
+    'agrees with a reference CLOCK on entries and evictions (capacity %i, 30,000 random lookups)',
+    (capacity) => {
+      let evicted: string | undefined;
+      const cache = new UnitCache({
+        hashKey: 'k',
+        capacity,
+        hash: identity,
+        seed: 7,
+        onEvict: (entry) => (evicted = cache.idAt(entry)),
+      });
+      const reference = createReferenceClock(capacity);
+      let state = 12345;
+      const mismatches: string[] = [];
+      for (let i = 0; i < 30_000; i += 1) {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        // Mostly a working set a little larger than the table, sometimes a brand-new unit.
+        const unit = state % 5 === 0 ? `new-${i}` : `u${state % Math.ceil(capacity * 1.5)}`;
+        evicted = undefined;
+        const expected = reference(unit);
+        const entry = cache.indexOf(unit);
+        if (entry !== expected.entry || evicted !== expected.evicted || cache.idAt(entry) !== unit)
+          mismatches.push(
+            `${i}: ${unit} → ${entry} evicting ${evicted}, expected ${JSON.stringify(expected)}`,
+          );
+      }
+      expect(mismatches.slice(0, 5)).toEqual([]);
+      expect(cache.size).toBeLessThanOrEqual(capacity);
+    },
+  );
+
+  it('holds at most MAX_CHAIN units whose keys share a bucket: the oldest of them leaves first', () => {
+    const seed = 99;
+    // 1024 buckets at first: find keys whose hashes share the low 10 bits.
+    const colliding: string[] = [];
+    for (let i = 0; colliding.length < MAX_CHAIN + 3; i += 1) {
+      if ((hashUnitKey(`c${i}`, seed) & 1023) === 5) colliding.push(`c${i}`);
+    }
+    const evicted: string[] = [];
+    const cache = new UnitCache({
+      hashKey: 'k',
+      capacity: 1000,
+      hash: identity,
+      seed,
+      onEvict: (entry) => evicted.push(cache.idAt(entry)),
+    });
+    for (const unit of colliding) cache.indexOf(unit);
+    expect(evicted).toEqual(colliding.slice(0, 3));
+    expect(cache.size).toBe(MAX_CHAIN);
+    for (const unit of colliding.slice(3)) expect(cache.idAt(cache.find(unit)!)).toBe(unit);
+    expect(colliding.slice(0, 3).map((unit) => cache.find(unit))).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+  });
+
+  it('hashes keys by their UTF-16 code units, seeded', () => {
+    expect(hashUnitKey('user-1', 1)).toBe(hashUnitKey('user-1', 1));
+    expect(hashUnitKey('user-1', 1)).not.toBe(hashUnitKey('user-1', 2));
+    expect(hashUnitKey('user-1', 1)).not.toBe(hashUnitKey('user-2', 1));
+    expect(hashUnitKey('ab', 1)).not.toBe(hashUnitKey('ba', 1));
+    expect(hashUnitKey('a', 1)).not.toBe(hashUnitKey('a\u0000', 1));
   });
 });
 

@@ -1,7 +1,14 @@
+import { getRandomValues } from 'node:crypto';
 import { createUnitHasher } from './hash-unit.js';
 
 /** Entries the tables start with; they double up to the capacity as units arrive. */
 const INITIAL_ENTRIES = 1024;
+
+/**
+ * Longest chain an admission may extend: past it the new unit takes the chain's oldest entry
+ * instead of the CLOCK hand's, so no crafted set of colliding keys makes a lookup walk further.
+ */
+export const MAX_CHAIN = 8;
 
 /**
  * The client's bounded table of known units: each unit key gets an entry index and its hashed
@@ -15,43 +22,63 @@ const INITIAL_ENTRIES = 1024;
  * arrival order), and a unit looked up again before the hand comes round to it (at most once per
  * `capacity` new units) stays. A hit costs one byte store, no reordering.
  *
+ * The index is a chained hash table over typed arrays (bucket heads, next links and key hashes:
+ * numbers, nothing for the garbage collector), not a `Map`: admitting a unit to a full `Map`
+ * took a `get` miss, a `set` and the `delete` of the evicted unit, and the `Map` rehashed its
+ * backing store as deletions piled up (~450 ns more per admission than this table, paired, with
+ * the HMAC left out). An evicted unit's entry is unlinked from its chain and reused in place.
+ * The key hash is MurmurHash3's mixing over UTF-16 code units with a per-table random seed;
+ * chains are capped at `MAX_CHAIN` entries (see there).
+ *
  * There is no memo of the last lookup (for several flags evaluated in a row for one unit): its
- * two pointer stores per call cost more than the `Map.get` they save whenever the garbage
+ * two pointer stores per call cost more than the lookup they save whenever the garbage
  * collector is marking (measured: repeat exposures 58 → 212 ns in bench/exposure.bench.ts).
  */
 export class UnitCache {
   readonly #hash: (unitKey: string) => string;
   readonly #capacity: number;
-  readonly #indexByKey = new Map<string, number>();
+  readonly #seed: number;
   readonly #keys: string[] = [];
   readonly #ids: string[] = [];
   readonly #onEvict: ((entry: number) => void) | undefined;
+  /** Per bucket: its first entry + 1 (0 = empty). Length a power of two ≥ the entry arrays'. */
+  #heads = new Int32Array(0);
+  /** Per entry: the next entry of its chain + 1 (0 = end). */
+  #links = new Int32Array(0);
+  /** Per entry: the hash of its unit key. */
+  #keyHashes = new Int32Array(0);
   #referenced = new Uint8Array(0);
+  #mask = 0;
   #hand = 0;
 
-  /** `hash` replaces the HMAC (tests count calls with it). */
+  /** `hash` replaces the HMAC (tests count calls with it); `seed` fixes the key hash's seed. */
   constructor(options: {
     hashKey: string;
     capacity: number;
     hash?: (unitKey: string) => string;
     onEvict?: (entry: number) => void;
+    seed?: number;
   }) {
     this.#hash = options.hash ?? createUnitHasher(options.hashKey);
     this.#capacity = Math.max(1, Math.floor(options.capacity));
     this.#onEvict = options.onEvict;
+    this.#seed = options.seed ?? getRandomValues(new Int32Array(1))[0]!;
+    this.#grow();
   }
 
   /** The entry of `unitKey`, admitted (one HMAC, maybe evicting another unit) when unknown. */
   indexOf(unitKey: string): number {
-    const index = this.#indexByKey.get(unitKey);
-    if (index === undefined) return this.#admit(unitKey);
-    this.#referenced[index] = 1;
-    return index;
+    const keyHash = hashUnitKey(unitKey, this.#seed);
+    const entry = this.#lookup(unitKey, keyHash);
+    if (entry === -1) return this.#admit(unitKey, keyHash);
+    this.#referenced[entry] = 1;
+    return entry;
   }
 
   /** The entry of `unitKey` if the table holds it (nothing is admitted or hashed). */
   find(unitKey: string): number | undefined {
-    return this.#indexByKey.get(unitKey);
+    const entry = this.#lookup(unitKey, hashUnitKey(unitKey, this.#seed));
+    return entry === -1 ? undefined : entry;
   }
 
   /** The hashed id of the unit in entry `index`. */
@@ -65,44 +92,145 @@ export class UnitCache {
   }
 
   get size(): number {
-    return this.#indexByKey.size;
+    return this.#keys.length;
   }
 
-  #admit(unitKey: string): number {
+  #lookup(unitKey: string, keyHash: number): number {
+    const keyHashes = this.#keyHashes;
+    const links = this.#links;
+    const keys = this.#keys;
+    let link = this.#heads[keyHash & this.#mask]!;
+    while (link !== 0) {
+      const entry = link - 1;
+      if (keyHashes[entry] === keyHash && keys[entry] === unitKey) return entry;
+      link = links[entry]!;
+    }
+    return -1;
+  }
+
+  #admit(unitKey: string, keyHash: number): number {
     const id = this.#hash(unitKey);
-    let index = this.#keys.length;
-    if (index < this.#capacity) {
-      if (index === this.#referenced.length) this.#grow();
+    let entry = this.#takeFullChainTail(keyHash);
+    if (entry === undefined && this.#keys.length < this.#capacity) {
+      entry = this.#keys.length;
+      if (entry === this.#referenced.length) this.#grow();
       this.#keys.push(unitKey);
       this.#ids.push(id);
     } else {
-      index = this.#evict();
-      this.#keys[index] = unitKey;
-      this.#ids[index] = id;
+      entry ??= this.#evictByClock();
+      this.#onEvict?.(entry);
+      this.#keys[entry] = unitKey;
+      this.#ids[entry] = id;
     }
-    this.#indexByKey.set(unitKey, index);
-    return index;
+    const bucket = keyHash & this.#mask;
+    this.#keyHashes[entry] = keyHash;
+    this.#links[entry] = this.#heads[bucket]!;
+    this.#heads[bucket] = entry + 1;
+    return entry;
   }
 
   /** Frees the first entry the hand finds unreferenced (at most two turns) and returns it. */
-  #evict(): number {
+  #evictByClock(): number {
     const referenced = this.#referenced;
     for (;;) {
-      const index = this.#hand;
-      this.#hand = index + 1 === this.#capacity ? 0 : index + 1;
-      if (referenced[index] === 0) {
-        this.#indexByKey.delete(this.#keys[index]!);
-        this.#onEvict?.(index);
-        return index;
+      const entry = this.#hand;
+      this.#hand = entry + 1 === this.#capacity ? 0 : entry + 1;
+      if (referenced[entry] === 0) {
+        this.#unlink(entry);
+        return entry;
       }
-      referenced[index] = 0;
+      referenced[entry] = 0;
     }
   }
 
+  /** When the chain `keyHash` joins holds `MAX_CHAIN` entries: its oldest (last), unlinked. */
+  #takeFullChainTail(keyHash: number): number | undefined {
+    const links = this.#links;
+    const bucket = keyHash & this.#mask;
+    let previous = -1;
+    let entry = this.#heads[bucket]! - 1;
+    let length = 1;
+    if (entry === -1) return undefined;
+    for (let next = links[entry]!; next !== 0; next = links[entry]!) {
+      previous = entry;
+      entry = next - 1;
+      length += 1;
+    }
+    if (length < MAX_CHAIN) return undefined;
+    if (previous === -1) this.#heads[bucket] = 0;
+    else links[previous] = 0;
+    this.#referenced[entry] = 0;
+    return entry;
+  }
+
+  /** Removes `entry` from its bucket's chain. */
+  #unlink(entry: number): void {
+    const links = this.#links;
+    const bucket = this.#keyHashes[entry]! & this.#mask;
+    let link = this.#heads[bucket]!;
+    if (link === entry + 1) {
+      this.#heads[bucket] = links[entry]!;
+      return;
+    }
+    while (link !== 0) {
+      const next = links[link - 1]!;
+      if (next === entry + 1) {
+        links[link - 1] = links[entry]!;
+        return;
+      }
+      link = next;
+    }
+  }
+
+  /** Doubles the entry arrays (up to the capacity) and rebuilds the chains over more buckets. */
   #grow(): void {
     const length = Math.min(this.#capacity, Math.max(INITIAL_ENTRIES, this.#referenced.length * 2));
+    let buckets = 1;
+    while (buckets < length) buckets *= 2;
     const referenced = new Uint8Array(length);
     referenced.set(this.#referenced);
     this.#referenced = referenced;
+    const keyHashes = new Int32Array(length);
+    keyHashes.set(this.#keyHashes);
+    this.#keyHashes = keyHashes;
+    this.#links = new Int32Array(length);
+    this.#heads = new Int32Array(buckets);
+    this.#mask = buckets - 1;
+    // Oldest first, so each chain keeps its newest entry at the head.
+    for (let entry = 0; entry < this.#keys.length; entry += 1) {
+      const bucket = keyHashes[entry]! & this.#mask;
+      this.#links[entry] = this.#heads[bucket]!;
+      this.#heads[bucket] = entry + 1;
+    }
   }
+}
+
+const C1 = 0xcc9e2d51;
+const C2 = 0x1b873593;
+
+/**
+ * The table's key hash: MurmurHash3 x86 32-bit over the key's UTF-16 code units (two per block),
+ * seeded. Not the bucketing hash (that one is over UTF-8 and fixed by the golden vectors).
+ */
+export function hashUnitKey(unitKey: string, seed: number): number {
+  let h = seed | 0;
+  const n = unitKey.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    h ^= scrambleBlock(unitKey.charCodeAt(i) | (unitKey.charCodeAt(i + 1) << 16));
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  if (i < n) h ^= scrambleBlock(unitKey.charCodeAt(i));
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+function scrambleBlock(block: number): number {
+  const k = Math.imul(block, C1);
+  return Math.imul((k << 15) | (k >>> 17), C2);
 }

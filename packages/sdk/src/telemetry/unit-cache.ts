@@ -22,13 +22,19 @@ export const MAX_CHAIN = 8;
  * arrival order), and a unit looked up again before the hand comes round to it (at most once per
  * `capacity` new units) stays. A hit costs one byte store, no reordering.
  *
- * The index is a chained hash table over typed arrays (bucket heads, next links and key hashes:
- * numbers, nothing for the garbage collector), not a `Map`: admitting a unit to a full `Map`
- * took a `get` miss, a `set` and the `delete` of the evicted unit, and the `Map` rehashed its
- * backing store as deletions piled up (~450 ns more per admission than this table, paired, with
- * the HMAC left out). An evicted unit's entry is unlinked from its chain and reused in place.
- * The key hash is MurmurHash3's mixing over UTF-16 code units with a per-table random seed;
- * chains are capped at `MAX_CHAIN` entries (see there).
+ * Two indexes find an entry. Every unit is in a chained hash table over typed arrays (bucket
+ * heads, next links and key hashes: numbers, nothing for the garbage collector to trace); an
+ * evicted unit's entry is unlinked from its chain and reused in place. Its key hash is
+ * MurmurHash3's mixing over UTF-16 code units with a per-table random seed, and chains are
+ * capped at `MAX_CHAIN` entries (see there). A unit looked up again after its admission is also
+ * put in a `Map` (`#promoted`), which repeats read first: `Map.get` uses the hash V8 caches in
+ * the string, so a repeat costs the same whatever the key's length, where hashing the key in JS
+ * costs ~2 ns per character (a UUID: ~+55 ns per repeat, paired). A new unit therefore costs a
+ * `Map` miss, the JS hash and the table insert, and no `Map` insert or delete: admitting every
+ * new unit to a full `Map` (a `get` miss, a `set`, the `delete` of the evicted unit, and the
+ * rehashing of its backing store as deletions pile up) cost ~260–350 ns more per new unit,
+ * paired, HMAC left out (README, "Exposure cost"). A unit pays the `Map` insert when it comes back (and the `delete` when it
+ * leaves), once per stay in the table.
  *
  * There is no memo of the last lookup (for several flags evaluated in a row for one unit): its
  * two pointer stores per call cost more than the lookup they save whenever the garbage
@@ -41,6 +47,10 @@ export class UnitCache {
   readonly #keys: string[] = [];
   readonly #ids: string[] = [];
   readonly #onEvict: ((entry: number) => void) | undefined;
+  /** Units looked up again after their admission, by key: the fast path for repeats. */
+  readonly #promoted = new Map<string, number>();
+  /** Per entry: 1 when its unit is in `#promoted`. */
+  #isPromoted = new Uint8Array(0);
   /** Per bucket: its first entry + 1 (0 = empty). Length a power of two ≥ the entry arrays'. */
   #heads = new Int32Array(0);
   /** Per entry: the next entry of its chain + 1 (0 = end). */
@@ -68,16 +78,26 @@ export class UnitCache {
 
   /** The entry of `unitKey`, admitted (one HMAC, maybe evicting another unit) when unknown. */
   indexOf(unitKey: string): number {
+    const promoted = this.#promoted.get(unitKey);
+    if (promoted === undefined) return this.#indexOfUnpromoted(unitKey);
+    this.#referenced[promoted] = 1;
+    return promoted;
+  }
+
+  #indexOfUnpromoted(unitKey: string): number {
     const keyHash = hashUnitKey(unitKey, this.#seed);
     const entry = this.#lookup(unitKey, keyHash);
     if (entry === -1) return this.#admit(unitKey, keyHash);
     this.#referenced[entry] = 1;
+    this.#isPromoted[entry] = 1;
+    this.#promoted.set(unitKey, entry);
     return entry;
   }
 
   /** The entry of `unitKey` if the table holds it (nothing is admitted or hashed). */
   find(unitKey: string): number | undefined {
-    const entry = this.#lookup(unitKey, hashUnitKey(unitKey, this.#seed));
+    const entry =
+      this.#promoted.get(unitKey) ?? this.#lookup(unitKey, hashUnitKey(unitKey, this.#seed));
     return entry === -1 ? undefined : entry;
   }
 
@@ -118,6 +138,10 @@ export class UnitCache {
       this.#ids.push(id);
     } else {
       entry ??= this.#evictByClock();
+      if (this.#isPromoted[entry] === 1) {
+        this.#isPromoted[entry] = 0;
+        this.#promoted.delete(this.#keys[entry]!);
+      }
       this.#onEvict?.(entry);
       this.#keys[entry] = unitKey;
       this.#ids[entry] = id;
@@ -190,6 +214,9 @@ export class UnitCache {
     const referenced = new Uint8Array(length);
     referenced.set(this.#referenced);
     this.#referenced = referenced;
+    const isPromoted = new Uint8Array(length);
+    isPromoted.set(this.#isPromoted);
+    this.#isPromoted = isPromoted;
     const keyHashes = new Int32Array(length);
     keyHashes.set(this.#keyHashes);
     this.#keyHashes = keyHashes;

@@ -11,7 +11,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { cpus, loadavg } from 'node:os';
 import { bench, do_not_optimize, group, run } from 'mitata';
 import { compileConfig, createClient, hashUnit, TripwireSpanProcessor } from '../src/index.js';
-import { createUnitHasher } from '../src/telemetry/hash-unit.js';
+import { createCryptoUnitHasher, createUnitHasher } from '../src/telemetry/hash-unit.js';
 import {
   contexts,
   createDroppingProvider,
@@ -76,10 +76,12 @@ const NAMES = {
   firstKnown: 'client.assign, first exposure of a known unit (span)',
   bareSpan: 'bare OTel span (startSpan + end)',
   hmac: 'hashUnit (HMAC-SHA256 by createHmac, uncached)',
-  hasher: 'client unit hasher (same HMAC, prepared pads, uncached)',
+  hasher: 'client unit hasher (same HMAC, WebAssembly SHA-256 from prepared pad states, uncached)',
+  cryptoHasher: 'node:crypto unit hasher (same HMAC, two crypto.hash calls, uncached)',
 } as const;
 
 const unitHasher = createUnitHasher(options.hashKey);
+const cryptoHasher = createCryptoUnitHasher(options.hashKey);
 /** What the OTel SDK alone charges for an exposure span: same name, kind and 8 attributes. */
 const exposureAttributes = Object.entries({
   'feature_flag.key': 'exp',
@@ -115,6 +117,7 @@ group('exposure cost', () => {
   bench(NAMES.bareSpan, () => tracer.startSpan('bare').end());
   bench(NAMES.hmac, () => do_not_optimize(hashUnit(next().targetingKey, 'k')));
   bench(NAMES.hasher, () => do_not_optimize(unitHasher(next().targetingKey)));
+  bench(NAMES.cryptoHasher, () => do_not_optimize(cryptoHasher(next().targetingKey)));
 });
 
 // BENCH_FILTER=<regex> runs only the matching mitata benches (the paired summary always runs).

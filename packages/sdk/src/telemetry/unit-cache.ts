@@ -90,11 +90,12 @@ export class UnitCache {
     if (entry === -1) return this.#admit(unitKey, keyHash);
     this.#referenced[entry] = 1;
     this.#isPromoted[entry] = 1;
-    this.#promoted.set(unitKey, entry);
+    // The table's own copy of the key, so the unit keeps one key string, not two.
+    this.#promoted.set(this.#keys[entry]!, entry);
     return entry;
   }
 
-  /** The entry of `unitKey` if the table holds it (nothing is admitted or hashed). */
+  /** The entry of `unitKey` if the table holds it (nothing is admitted, no HMAC). */
   find(unitKey: string): number | undefined {
     const entry =
       this.#promoted.get(unitKey) ?? this.#lookup(unitKey, hashUnitKey(unitKey, this.#seed));

@@ -28,12 +28,12 @@ import type { ConfigSnapshot, EvaluationContext } from '@tripwire/schema';
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
-import { do_not_optimize } from 'mitata';
 import {
   contexts,
   createDroppingProvider,
   FLAGS,
   flagKeys,
+  measurePaired,
   snapshot,
   UNITS,
 } from './exposure-fixtures.js';
@@ -118,22 +118,10 @@ function createRepeat(
   return () => context.with(inRequest, () => evaluate('exp', next()));
 }
 
-function measurePaired(a: () => unknown, b: () => unknown, batch = 1000) {
-  const timeBatch = (fn: () => unknown): number => {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < batch; k += 1) do_not_optimize(fn());
-    return Number(process.hrtime.bigint() - start) / batch;
-  };
-  const diffs: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < rounds; round += 1) {
-    const [ta, tb] =
-      round % 2 === 0 ? [timeBatch(a), timeBatch(b)] : [timeBatch(b), timeBatch(a)].reverse();
-    diffs.push(tb! - ta!);
-    ratios.push(tb! / ta!);
-  }
-  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
-  return `${median(diffs).toFixed(0)} ns, ${median(ratios).toFixed(3)} ×`;
+/** B − A and B ÷ A, paired over the command line's rounds. */
+function comparePaired(a: () => unknown, b: () => unknown): string {
+  const { diff, ratio } = measurePaired(a, b, rounds);
+  return `${diff.toFixed(0)} ns, ${ratio.toFixed(3)} ×`;
 }
 
 const [tracerA, tracerB] = [createTracer(treeA), createTracer(treeB)];
@@ -145,9 +133,9 @@ const baseOf = (tracer: Tracer): (() => unknown) =>
     ? () => tracer.startSpan('bare').end()
     : createRepeat((flagKey, ctx) => core.evaluate(flagKey, ctx, false), tracer);
 const rows: [string, string][] = [
-  ['B − A, B ÷ A', measurePaired(caseA, caseB)],
-  [`A − base, A ÷ base`, measurePaired(baseOf(tracerA), caseA)],
-  [`B − base, B ÷ base`, measurePaired(baseOf(tracerB), caseB)],
+  ['B − A, B ÷ A', comparePaired(caseA, caseB)],
+  [`A − base, A ÷ base`, comparePaired(baseOf(tracerA), caseA)],
+  [`B − base, B ÷ base`, comparePaired(baseOf(tracerB), caseB)],
 ];
 const base = spans ? 'one bare span of its own provider' : 'core.evaluate of the same pattern';
 console.log(

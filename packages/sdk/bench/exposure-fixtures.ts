@@ -1,11 +1,13 @@
 /**
  * What the two exposure benches share (exposure.bench.ts, exposure-ab.bench.ts): 10,000 units,
- * 64 + 1 50/50 boolean experiments (`exp`, `exp-0` … `exp-63`) and a tracer provider whose
- * exporter drops everything, so the benches measure the SDK path, not export I/O.
+ * 64 + 1 50/50 boolean experiments (`exp`, `exp-0` … `exp-63`), a tracer provider whose
+ * exporter drops everything, so the benches measure the SDK path, not export I/O, and the paired
+ * measurement both report.
  */
 import type { ReadableSpan, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ConfigSnapshot, Flag } from '@tripwire/schema';
+import { do_not_optimize } from 'mitata';
 
 export const UNITS = 10_000;
 export const FLAGS = 64;
@@ -68,4 +70,39 @@ export function createDroppingProvider(tripwireProcessor: SpanProcessor): BasicT
   return new BasicTracerProvider({
     spanProcessors: [tripwireProcessor, new BatchSpanProcessor(new DroppingExporter())],
   });
+}
+
+/**
+ * Paired measurement: A and B alternate in batches of `batch` calls (order flipped every round)
+ * and each round yields B − A (ns per call) and B ÷ A; the medians over `rounds` cancel the slow
+ * swings of a shared machine that make separate means incomparable.
+ */
+export function measurePaired(
+  a: () => unknown,
+  b: () => unknown,
+  rounds = 401,
+  batch = 1000,
+): { diff: number; ratio: number } {
+  const timeBatch = (fn: () => unknown): number => {
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < batch; k += 1) do_not_optimize(fn());
+    return Number(process.hrtime.bigint() - start) / batch;
+  };
+  const diffs: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < rounds; round += 1) {
+    let ta: number;
+    let tb: number;
+    if (round % 2 === 0) {
+      ta = timeBatch(a);
+      tb = timeBatch(b);
+    } else {
+      tb = timeBatch(b);
+      ta = timeBatch(a);
+    }
+    diffs.push(tb - ta);
+    ratios.push(tb / ta);
+  }
+  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
+  return { diff: median(diffs), ratio: median(ratios) };
 }

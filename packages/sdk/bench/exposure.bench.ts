@@ -17,6 +17,7 @@ import {
   createDroppingProvider,
   FLAGS,
   flagKeys,
+  measurePaired,
   snapshot,
   UNITS,
 } from './exposure-fixtures.js';
@@ -123,36 +124,6 @@ group('exposure cost', () => {
 // BENCH_FILTER=<regex> runs only the matching mitata benches (the paired summary always runs).
 const filter = process.env.BENCH_FILTER;
 await run(filter === undefined ? {} : { filter: new RegExp(filter) });
-
-/**
- * Paired measurement for the summary: A and B alternate in short batches (order flipped every
- * round) and each round yields B − A and B / A; the median over rounds cancels the slow swings
- * of a shared machine that make separate means incomparable.
- */
-function measurePaired(a: () => unknown, b: () => unknown, rounds = 401, batch = 1000) {
-  const timeBatch = (fn: () => unknown): number => {
-    const start = process.hrtime.bigint();
-    for (let k = 0; k < batch; k += 1) do_not_optimize(fn());
-    return Number(process.hrtime.bigint() - start) / batch;
-  };
-  const diffs: number[] = [];
-  const ratios: number[] = [];
-  for (let round = 0; round < rounds; round += 1) {
-    let ta: number;
-    let tb: number;
-    if (round % 2 === 0) {
-      ta = timeBatch(a);
-      tb = timeBatch(b);
-    } else {
-      tb = timeBatch(b);
-      ta = timeBatch(a);
-    }
-    diffs.push(tb - ta);
-    ratios.push(tb / ta);
-  }
-  const median = (xs: number[]) => xs.sort((x, y) => x - y)[xs.length >> 1]!;
-  return { diff: median(diffs), ratio: median(ratios) };
-}
 
 // Fresh clients, so first exposures in the paired runs are really first.
 const pairedKnown = createClient(options);

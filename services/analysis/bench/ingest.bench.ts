@@ -24,7 +24,12 @@ import { OtlpMessages } from '../src/ingest/otlp-descriptor.js';
 import { encodeLines } from '../src/ingest/otlp-request.js';
 import { mapTraceRequest, TRACE_COLUMNS } from '../src/ingest/trace-rows.js';
 import { writeTraceRows } from '../src/ingest/trace-wire-rows.js';
-import { insertEncodedRows, openClickHouse, type RowFormat } from '../src/storage/clickhouse.js';
+import {
+  insertEncodedRows,
+  openClickHouse,
+  type ClickHouseClient,
+  type RowFormat,
+} from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -382,6 +387,37 @@ function viewsOnTraces(tables: TableNames): string[] {
   ];
 }
 
+/** A migrated embedded ClickHouse in a temporary directory, merges stopped; `close` removes it. */
+async function openScratchClickHouse(): Promise<{
+  clickhouse: ClickHouseClient;
+  tables: TableNames;
+  close: () => Promise<void>;
+}> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+  const clickhouse = await openClickHouse({
+    user: 'default',
+    password: '',
+    database: 'default',
+    dataDir,
+  });
+  const tables = tableNames();
+  await runMigrations(clickhouse, tables);
+  await clickhouse.command({ query: 'SYSTEM STOP MERGES' });
+  return {
+    clickhouse,
+    tables,
+    close: async () => {
+      await clickhouse.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The Native block the service writes for one request of `count` bench spans. */
+function nativeBlock(seed: number, count: number): Buffer {
+  return Buffer.from(writeTraceRows(encodeProtobuf(makeRequest(seed, count))).body);
+}
+
 /** Decode, write/map and insert cost per span, in this process, for one request shape. */
 async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void> {
   const n = SPANS_PER_REQUEST;
@@ -392,23 +428,12 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
   const decodeProto = await time(() => OtlpMessages.traceRequest.decode(protoBody), 5);
   const mapProto = await time(() => mapTraceRequest(decodeProto.result), 5);
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
-  const clickhouse = await openClickHouse({
-    user: 'default',
-    password: '',
-    database: 'default',
-    dataDir,
-  });
-  const tables = tableNames();
-  await runMigrations(clickhouse, tables);
-  // Inserts only: merges are priced by the load runs' thread table.
-  await clickhouse.command({ query: 'SYSTEM STOP MERGES' });
+  // Inserts only: merges are priced by the load runs' thread table and `measureMerges`.
+  const { clickhouse, tables, close } = await openScratchClickHouse();
   const copies = 20;
   // Distinct requests (unit ids differ), as the views see them under load.
   const native = Buffer.concat(
-    Array.from({ length: copies }, (_, seed) =>
-      Buffer.from(writeTraceRows(encodeProtobuf(makeRequest(100 + seed, n))).body),
-    ),
+    Array.from({ length: copies }, (_, seed) => nativeBlock(100 + seed, n)),
   );
   const jsonLines = encodeLines(Array.from({ length: copies }, () => mapJson.result.rows).flat());
   const rows = n * copies;
@@ -472,8 +497,7 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
     stages.push([`  of which view ${view} (and what it feeds)`, cost, rows]);
     previous = without;
   }
-  await clickhouse.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
 
   console.log(
     `\nWhere the time goes (${n}-span requests, ${rows}-row inserts, merges stopped; fastest of 5–20 runs; CPU = this process, all threads incl. chdb; a view's row = the insert with it minus without it, ±3 µs/span on a busy host)`,
@@ -493,24 +517,15 @@ async function measureStages(jsonBody: Buffer, protoBody: Buffer): Promise<void>
  * this process, all threads. One merge level; under load rows are merged more than once.
  */
 async function measureMerges(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
-  const clickhouse = await openClickHouse({
-    user: 'default',
-    password: '',
-    database: 'default',
-    dataDir,
-  });
-  await runMigrations(clickhouse, tableNames());
-  await clickhouse.command({ query: 'SYSTEM STOP MERGES' });
+  const { clickhouse, tables: names, close } = await openScratchClickHouse();
   const inserts = 10;
   const perInsert = 8000;
   for (let i = 0; i < inserts; i++) {
-    const body = Buffer.from(writeTraceRows(encodeProtobuf(makeRequest(5000 + i, perInsert))).body);
     await insertEncodedRows(clickhouse, {
-      table: tableNames().traces,
+      table: names.traces,
       columns: TRACE_COLUMNS,
       format: 'Native',
-      body,
+      body: nativeBlock(5000 + i, perInsert),
     });
   }
   const select = async (query: string) =>
@@ -543,8 +558,7 @@ async function measureMerges(): Promise<void> {
       'CPU µs/span': ((used.user + used.system) / spans).toFixed(2),
     });
   }
-  await clickhouse.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await close();
   console.log(
     `\nOne merge of each table's parts (${inserts} inserts of ${perInsert} spans, merges stopped, then OPTIMIZE … FINAL per table; µs per inserted span)`,
   );

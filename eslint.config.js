@@ -21,7 +21,15 @@ const restrict = (/** @type {string[]} */ forbidden, /** @type {string} */ messa
 });
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.tripwire-data/**', '**/.tripwire-data/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/.venv/**',
+      '**/dist/**',
+      '.tripwire-data/**',
+      '**/.tripwire-data/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

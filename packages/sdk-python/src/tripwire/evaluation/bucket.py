@@ -1,0 +1,60 @@
+"""Bucketing: ``murmur3("<salt>.<seed>.<unitKey>") mod 10000`` and variant ranges."""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence, Tuple
+
+from .murmur3 import HashPrefix, create_hash_prefix, hash_with_prefix
+
+BUCKET_COUNT = 10_000
+"""Buckets per unit space: resolution one basis point, the unit of ``coverage``."""
+
+
+def format_bucketing_prefix(salt: str, seed: int = 0) -> str:
+    return f"{salt}.{seed}."
+
+
+def create_bucketing_prefix(salt: str, seed: int = 0) -> HashPrefix:
+    return create_hash_prefix(format_bucketing_prefix(salt, seed))
+
+
+def compute_bucket(prefix: HashPrefix, unit_key: str) -> int:
+    """The unit's bucket in [0, 10000)."""
+    return hash_with_prefix(prefix, unit_key) % BUCKET_COUNT
+
+
+def bucket_unit(*, salt: str, unit_key: str, seed: int = 0) -> int:
+    """One-off bucket of a unit for a salt and seed."""
+    return compute_bucket(create_bucketing_prefix(salt, seed), unit_key)
+
+
+class Allocation(NamedTuple):
+    """Entry i owns [starts[i], ends[i]); coverage takes the same leading share of every range,
+    so raising coverage only adds units and never moves a unit already in."""
+
+    starts: Tuple[int, ...]
+    ends: Tuple[int, ...]
+    coverage: int
+
+
+def create_allocation(weights: Sequence[int], coverage: int) -> Allocation:
+    """Ranges for integer weights (sum > 0) and a coverage in basis points."""
+    total = sum(weights)
+    starts = []
+    ends = []
+    before = 0
+    for weight in weights:
+        starts.append(before * BUCKET_COUNT // total)
+        before += weight
+        ends.append(before * BUCKET_COUNT // total)
+    return Allocation(tuple(starts), tuple(ends), coverage)
+
+
+def allocate_bucket(allocation: Allocation, bucket: int) -> int:
+    """Index of the weight entry a bucket is allocated to, or -1 outside coverage."""
+    for i, end in enumerate(allocation.ends):
+        if bucket < end:
+            start = allocation.starts[i]
+            covered = (bucket - start) * BUCKET_COUNT < (end - start) * allocation.coverage
+            return i if covered else -1
+    return -1

@@ -1,0 +1,38 @@
+"""The interface between the client and where its config comes from.
+
+A source delivers raw, unvalidated config JSON: a ConfigSnapshot (it has ``schemaVersion``) or a
+ConfigPatch (it has ``removedFlags``), exactly as the delivery endpoints send them. The client
+validates and compiles every document; an invalid one is reported through the client's error
+handlers and the last known good config is kept. ``version`` is the delivery's version label
+(the SSE event id or the HTTP ETag) when there is one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Protocol
+
+
+class ConfigListener(Protocol):
+    def on_config(self, document: Mapping[str, Any], version: Optional[str]) -> None: ...
+
+    def on_error(self, error: BaseException) -> None: ...
+
+
+class ConfigSource(Protocol):
+    def start(self, listener: ConfigListener) -> None:
+        """Non-blocking; may start a daemon thread."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class ClientConfigListener(ConfigListener, Protocol):
+    """What the client actually passes to ``start``: a ConfigListener that also tells sources
+    what it holds, so a stream can resume with ``Last-Event-ID`` and resync after a patch
+    that did not apply. Sources needing only ConfigListener may ignore it."""
+
+    def applied_version(self) -> Optional[int]:
+        """Version of the applied config, or None before the first one. After ``on_config``
+        with a patch, a version below the patch's means it was not applied (no base config,
+        or it was invalid): the source should fetch a full snapshot."""
+        ...

@@ -26,6 +26,8 @@ export default tseslint.config(
       '**/node_modules/**',
       '**/.venv/**',
       '**/dist/**',
+      // Resolved against a scratch install of the packed packages (test/consumer), not the workspace.
+      'test/consumer/fixture/**',
       '.tripwire-data/**',
       '**/.tripwire-data/**',
     ],

@@ -1,6 +1,9 @@
-import { defineConfig } from 'vitest/config';
+import { defaultServerConditions } from 'vite';
+import { defineProject } from 'vitest/config';
 
-export default defineConfig({
+export default defineProject({
+  // Sibling packages resolve to their TypeScript sources (see the root vitest.config.ts).
+  ssr: { resolve: { conditions: ['@tripwire/source', ...defaultServerConditions] } },
   test: {
     name: '@tripwire/stats',
     include: ['test/**/*.test.ts'],

@@ -298,7 +298,15 @@ async function startReceiverAlone(clickhouseUrl: string): Promise<BenchServer> {
   const script = new URL('./ingest-receiver.ts', import.meta.url).pathname;
   // BENCH_RECEIVER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, profiles the receiver.
   const nodeArgs = (process.env.BENCH_RECEIVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return spawnServer(port, [...nodeArgs, '--import', 'tsx', script, clickhouseUrl, String(port)]);
+  return spawnServer(port, [
+    ...nodeArgs,
+    '--conditions=@tripwire/source',
+    '--import',
+    'tsx',
+    script,
+    clickhouseUrl,
+    String(port),
+  ]);
 }
 
 async function spawnServer(port: number, args: string[]): Promise<BenchServer> {

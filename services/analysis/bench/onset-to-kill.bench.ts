@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const child = fork(
     join(import.meta.dirname, 'onset-traffic.ts'),
     [apiUrl, addressOf(app.otlp), secret, String(RATE), String(WATCHERS), String(EXPORT_DELAY_MS)],
-    { execArgv: ['--import', 'tsx'] },
+    { execArgv: ['--conditions=@tripwire/source', '--import', 'tsx'] },
   );
   await nextMessage(child, 'ready');
   const results: RunResult[] = [];

@@ -98,7 +98,9 @@ async function runServer(): Promise<void> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const child = fork(import.meta.filename, ['clients', baseUrl], { execArgv: ['--import', 'tsx'] });
+  const child = fork(import.meta.filename, ['clients', baseUrl], {
+    execArgv: ['--conditions=@tripwire/source', '--import', 'tsx'],
+  });
   await new Promise<void>((resolve) => child.once('message', () => resolve()));
   const rounds: { total: number; cpuPerPatch: number }[] = [];
   for (let round = 0; round < WARMUP + ROUNDS; round += 1) {

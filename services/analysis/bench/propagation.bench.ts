@@ -72,7 +72,7 @@ async function startClients(mode: 'sdk' | 'raw', server: Server) {
   const child = fork(
     join(import.meta.dirname, 'propagation-clients.ts'),
     [server.base, server.sdkKey, String(CLIENTS), mode],
-    { execArgv: ['--import', 'tsx'] },
+    { execArgv: ['--conditions=@tripwire/source', '--import', 'tsx'] },
   );
   const latest = new Map<number, { version: number; at: number }>();
   let onReport = (): void => undefined;

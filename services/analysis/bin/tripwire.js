@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// The `tripwire` command. Sources are TypeScript; tsx compiles them on load (cached).
-import { register } from 'tsx/esm/api';
+// The `tripwire` command, run from the compiled service (`npm run build`; `npm install` runs it).
+import { main } from '../dist/cli.js';
 
-register();
-const { main } = await import('../src/cli.ts');
 process.exitCode = await main(process.argv.slice(2));

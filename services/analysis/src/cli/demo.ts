@@ -139,15 +139,15 @@ interface Scenario {
   maxSeconds: number;
 }
 
-/** The demo shop's entry point, found through the workspace package (no import of a service). */
+/** The demo shop's compiled entry point, found through the workspace package (no import of a service). */
 function locateShop(): string {
   const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve('@tripwire/demo')), 'main.ts');
+  return join(dirname(require.resolve('@tripwire/demo')), 'main.js');
 }
 
 function spawnShop(scenario: Scenario, regressions: Record<string, object>): ChildProcess {
   const main = locateShop();
-  const child = spawn(process.execPath, ['--import', 'tsx', main], {
+  const child = spawn(process.execPath, [main], {
     cwd: dirname(dirname(main)),
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -8,7 +8,7 @@ import {
   MAX_ASSIGNMENTS_BYTES,
   parseAssignments,
 } from '../src/telemetry/assignment-baggage.js';
-import { getLocalRootRegistry } from '../src/telemetry/local-root-registry.js';
+import { findOpenLocalRoot } from '../src/telemetry/local-root.js';
 import { createTracing } from './support/otel.js';
 
 const UNIT = 'a'.repeat(32);
@@ -98,24 +98,18 @@ describe('TripwireSpanProcessor', () => {
     );
   });
 
-  it('remembers open local root spans per trace and forgets them when they end', () => {
+  it('marks every span with its open local root, and forgets the root once it ends', () => {
     const { tracer } = createTracing();
-    const registry = getLocalRootRegistry();
     const root = tracer.startSpan('GET /checkout', {}, ROOT_CONTEXT);
     const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
-    const { traceId } = root.spanContext();
-    expect(registry.get(traceId)).toBe(root);
-    child.end();
-    expect(registry.get(traceId)).toBe(root);
+    const grandchild = tracer.startSpan('grandchild', {}, trace.setSpan(ROOT_CONTEXT, child));
+    expect(findOpenLocalRoot(child)).toBe(root);
+    expect(findOpenLocalRoot(grandchild)).toBe(root);
+    expect(findOpenLocalRoot(root)).toBeUndefined();
     root.end();
-    expect(registry.get(traceId)).toBeUndefined();
-  });
-
-  it('does not remember exposure spans, which end as soon as they start', () => {
-    const { tracer } = createTracing();
-    const exposure = tracer.startSpan(SpanNames.exposure, {}, ROOT_CONTEXT);
-    expect(getLocalRootRegistry().get(exposure.spanContext().traceId)).toBeUndefined();
-    exposure.end();
+    expect(findOpenLocalRoot(grandchild)).toBeUndefined();
+    grandchild.end();
+    child.end();
   });
 
   it('treats a span with a remote parent as the local root', () => {
@@ -127,8 +121,19 @@ describe('TripwireSpanProcessor', () => {
       isRemote: true,
     });
     const server = tracer.startSpan('server', {}, remote);
-    expect(getLocalRootRegistry().get('0af7651916cd43dd8448eb211c80319c')).toBe(server);
+    const child = tracer.startSpan('child', {}, trace.setSpan(remote, server));
+    expect(findOpenLocalRoot(child)).toBe(server);
+    child.end();
     server.end();
+  });
+
+  it('finds no root for spans of a provider without the processor', () => {
+    const { tracer } = createTracing({ withTripwireProcessor: false });
+    const root = tracer.startSpan('GET /checkout', {}, ROOT_CONTEXT);
+    const child = tracer.startSpan('child', {}, trace.setSpan(ROOT_CONTEXT, root));
+    expect(findOpenLocalRoot(child)).toBeUndefined();
+    child.end();
+    root.end();
   });
 });
 

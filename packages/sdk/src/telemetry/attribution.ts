@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import { createContextKey, propagation, trace } from '@opentelemetry/api';
 import { TripwireAttributes } from '@tripwire/schema';
 import { AssignmentBaggage, AssignmentCollector } from './assignment-baggage.js';
-import { getLocalRootRegistry } from './local-root-registry.js';
+import { findOpenLocalRoot } from './local-root.js';
 import type { ResultSlot } from './evaluation-tally.js';
 
 const COLLECTOR_KEY = createContextKey('@tripwire/sdk.assignment-collector');
@@ -34,8 +34,8 @@ export function stampAssignment(ctx: Context, unitId: string, slot: ResultSlot):
   if (span === undefined || !span.isRecording()) return;
   span.setAttribute(slot.attribute, slot.variant);
   span.setAttribute(TripwireAttributes.unitId, unitId);
-  const root = getLocalRootRegistry().get(span.spanContext().traceId);
-  if (root === undefined || root === span) return;
+  const root = findOpenLocalRoot(span);
+  if (root === undefined) return;
   root.setAttribute(slot.attribute, slot.variant);
   root.setAttribute(TripwireAttributes.unitId, unitId);
 }

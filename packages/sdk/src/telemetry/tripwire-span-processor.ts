@@ -1,64 +1,39 @@
-import type { Baggage, Context, Span, SpanContext } from '@opentelemetry/api';
+import type { Baggage, Context, Span } from '@opentelemetry/api';
 import { propagation, trace } from '@opentelemetry/api';
-import { BaggageKeys, SpanNames, TripwireAttributes } from '@tripwire/schema';
+import { BaggageKeys, TripwireAttributes } from '@tripwire/schema';
 import { AssignmentBaggage, isUnitId, parseAssignments } from './assignment-baggage.js';
-import type { LocalRootRegistry } from './local-root-registry.js';
-import { getLocalRootRegistry } from './local-root-registry.js';
+import { markLocalRoot } from './local-root.js';
 import { getVariantAttribute } from './variant-attribute.js';
 
-export interface TripwireSpanProcessorOptions {
-  /** Bound on open local root spans remembered for late stamping (default 10,000). */
-  readonly maxOpenRoots?: number;
-}
+/** No options today; the type stays so hosts can pass `{}` and future options stay compatible. */
+export type TripwireSpanProcessorOptions = Record<string, never>;
 
 const MAX_PARSED_VALUES = 256;
-
-/**
- * Spans the client starts and ends at once (exposures, conversions): never open when a later
- * assignment could stamp them, so not worth remembering as local roots. Skipping them saves
- * ~180 ns per root exposure span (paired, bench/exposure.bench.ts) and keeps them from pushing
- * real roots out of a full registry.
- */
-function isEndedAtOnce(span: object): boolean {
-  const name = (span as { name?: unknown }).name;
-  return name === SpanNames.exposure || name === SpanNames.conversion;
-}
 
 /**
  * Stamps Tripwire attribution on spans (see the README table):
  * - on start of every recording span, `tripwire.unit.id` and `tripwire.variant.<flagKey>` from
  *   the `tripwire.unit` / `tripwire.assignments` baggage of its parent context (so spans of
  *   downstream services are stamped too, when they install this processor);
- * - remembers open local root spans (no parent, or a remote parent) per trace, so the client
- *   can stamp an assignment made later in the request onto its server span.
+ * - marks every span with its local root (no parent, or a remote parent), so the client can
+ *   stamp an assignment made later in the request onto its server span.
+ * A span with no assignment baggage costs one context read and one property store.
  *
  * Structurally an OpenTelemetry SDK `SpanProcessor`; register it on the tracer provider
  * (`spanProcessors: [new TripwireSpanProcessor(), ...]`), before the exporting processor.
  */
 export class TripwireSpanProcessor {
-  readonly #registry: LocalRootRegistry;
   readonly #parsed = new Map<string, [string, string][]>();
 
-  constructor(options: TripwireSpanProcessorOptions = {}) {
-    this.#registry = getLocalRootRegistry();
-    if (options.maxOpenRoots !== undefined) this.#registry.capacity = options.maxOpenRoots;
-  }
+  constructor(_options: TripwireSpanProcessorOptions = {}) {}
 
   onStart(span: Span, parentContext: Context): void {
-    if (!span.isRecording()) return;
-    const parent = trace.getSpanContext(parentContext);
-    if ((parent === undefined || parent.isRemote === true) && !isEndedAtOnce(span)) {
-      this.#registry.register(span);
-    }
+    markLocalRoot(span, trace.getSpan(parentContext));
     const baggage = propagation.getBaggage(parentContext);
     if (baggage !== undefined) this.#stamp(span, baggage);
   }
 
-  onEnd(span: { spanContext(): SpanContext }): void {
-    if (isEndedAtOnce(span)) return;
-    const { traceId, spanId } = span.spanContext();
-    this.#registry.release(traceId, spanId);
-  }
+  onEnd(): void {}
 
   forceFlush(): Promise<void> {
     return Promise.resolve();

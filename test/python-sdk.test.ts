@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { emitPythonSchemas, PYTHON_SCHEMA_DIR } from './export-python-schema.js';
 
 /**
  * The Python SDK's own suite (packages/sdk-python): creates its virtual environment if needed
- * (scripts/setup-venv.sh, a no-op when up to date), then runs pytest and `mypy --strict`.
+ * (scripts/setup-venv.sh, a no-op when up to date), then runs pytest, `mypy --strict` and ruff.
  */
 const packageDir = fileURLToPath(new URL('../packages/sdk-python/', import.meta.url));
 const venvBin = `${packageDir}.venv/bin/`;
@@ -26,17 +28,30 @@ function expectSuccess(name: string, result: { status: number | null; output: st
 }
 
 describe('the Python SDK', { timeout: 600_000 }, () => {
+  it('ships the JSON Schemas that @tripwire/schema emits (npx tsx test/export-python-schema.ts)', () => {
+    for (const [name, text] of emitPythonSchemas())
+      expect(readFileSync(new URL(name, PYTHON_SCHEMA_DIR), 'utf8'), name).toBe(text);
+  });
+
   it('sets up its virtual environment', () => {
     expectSuccess('setup-venv.sh', run('bash', ['scripts/setup-venv.sh']));
   });
 
   it('passes its pytest suite', () => {
     const result = run(`${venvBin}python`, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider']);
-    console.log(result.output.trim().split('\n').slice(-3).join('\n'));
+    console.log(result.output.trim().split('\n').at(-1));
     expectSuccess('pytest', result);
   });
 
   it('type-checks under mypy --strict', () => {
     expectSuccess('mypy --strict', run(`${venvBin}python`, ['-m', 'mypy', '--strict']));
+  });
+
+  it('is lint-clean and formatted (ruff)', () => {
+    expectSuccess('ruff check', run(`${venvBin}ruff`, ['check', '--no-cache', 'src', 'tests']));
+    expectSuccess(
+      'ruff format',
+      run(`${venvBin}ruff`, ['format', '--no-cache', '--check', 'src', 'tests']),
+    );
   });
 });

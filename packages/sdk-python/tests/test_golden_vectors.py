@@ -28,4 +28,7 @@ def test_murmur3_matches_the_vector(case: Dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", BUCKETING["cases"], ids=lambda c: f"{c['salt']}/{c['unitKey']}")
 def test_bucket_of_a_unit_matches_the_vector(case: Dict[str, Any]) -> None:
     assert murmur3(case["hashInput"]) == case["hash"]
-    assert bucket_unit(salt=case["salt"], seed=case["seed"], unit_key=case["unitKey"]) == case["bucket"]
+    assert (
+        bucket_unit(salt=case["salt"], seed=case["seed"], unit_key=case["unitKey"])
+        == case["bucket"]
+    )

@@ -12,7 +12,8 @@ TripwireErrorCode = Literal[
 
 
 class TripwireError(Exception):
-    """Raised only by client construction (invalid options); run-time problems are reported, never raised."""
+    """Raised only by client construction (invalid options); run-time problems are reported
+    through the client's error handlers, never raised."""
 
     def __init__(
         self, code: TripwireErrorCode, message: str, *, cause: Optional[BaseException] = None

@@ -1,0 +1,2 @@
+"""The flag model's contract, mirrored from @tripwire/schema: JSON Schemas, validators and
+telemetry names."""

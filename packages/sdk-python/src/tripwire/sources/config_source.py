@@ -5,6 +5,11 @@ ConfigPatch (it has ``removedFlags``), exactly as the delivery endpoints send th
 validates and compiles every document; an invalid one is reported through the client's error
 handlers and the last known good config is kept. ``version`` is the delivery's version label
 (the SSE event id or the HTTP ETag) when there is one.
+
+A source may declare an ``origin`` attribute (``"file"``, ``"static"``, ``"polling"``,
+``"stream"``; default ``"custom"``), reported by ``ready()`` and ``status()``. Configs from the
+network origins (``polling``, ``stream``) never take the client back to an older version; a
+local file may (it is the operator's truth).
 """
 
 from __future__ import annotations
@@ -35,4 +40,9 @@ class ClientConfigListener(ConfigListener, Protocol):
         """Version of the applied config, or None before the first one. After ``on_config``
         with a patch, a version below the patch's means it was not applied (no base config,
         or it was invalid): the source should fetch a full snapshot."""
+        ...
+
+    def on_recover(self) -> None:
+        """The source reached its server again (a 200 or 304, or bytes on the stream) after
+        an ``on_error``: the client's config is no longer stale."""
         ...

@@ -17,6 +17,8 @@ class FileSource:
     seconds from a daemon thread; a changed file (by mtime, size or inode, so replacement by
     rename is followed) is re-read and delivered when its text differs."""
 
+    origin = "file"
+
     def __init__(self, path: str, *, watch: bool = True, interval_s: float = 0.5) -> None:
         self.path = os.path.abspath(path)
         self._watch = watch

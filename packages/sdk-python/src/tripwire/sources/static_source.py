@@ -10,6 +10,8 @@ from .config_source import ConfigListener
 class StaticSource:
     """Delivers ``config`` to the listener once, synchronously, on ``start``."""
 
+    origin = "static"
+
     def __init__(self, config: Mapping[str, Any]) -> None:
         self._config = config
 

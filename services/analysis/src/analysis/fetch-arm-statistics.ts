@@ -90,7 +90,7 @@ export async function fetchArmStatistics(
   const names = new Set([...(options.variants ?? []), ...byVariant.keys()]);
   const arms = [...names].sort().map((variant) => ({
     variant,
-    stats: byVariant.get(variant) ?? emptyStats(guardrail.metric),
+    stats: byVariant.get(variant) ?? emptyArmStats(guardrail.metric),
     exemplarTraceIds: exemplars.byVariant.get(variant) ?? [],
   }));
   const allSql = [...sql, ...(exemplars.sql ? [exemplars.sql] : [])].join(';\n\n');
@@ -189,7 +189,7 @@ async function fetchExemplars(
 }
 
 /** Statistics of an arm with no data: `decideGuardrail` answers `no_traffic` for it. */
-function emptyStats(metric: Guardrail['metric']): MetricStats {
+export function emptyArmStats(metric: Guardrail['metric']): MetricStats {
   switch (metric) {
     case 'error_rate':
     case 'latency_mean':

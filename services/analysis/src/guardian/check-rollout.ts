@@ -1,5 +1,5 @@
 import type { Guardrail } from '@tripwire/schema';
-import { decideNoTraffic } from './evaluate-guardrail.js';
+import { emptyArmStats } from '../analysis/fetch-arm-statistics.js';
 import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
 
 export interface CheckClock {
@@ -40,13 +40,12 @@ export async function checkRollout(
       const treatment = facts.arms.get(variant);
       let decision;
       try {
-        decision =
-          control === undefined || treatment === undefined
-            ? decideNoTraffic(guardrail, {
-                control: control?.units ?? 0,
-                treatment: treatment?.units ?? 0,
-              })
-            : sources.decide({ guardrail, control, treatment });
+        // An arm absent from the facts sent nothing: stats decides `no_traffic` for zero statistics.
+        decision = sources.decide({
+          guardrail,
+          control: control ?? emptyArmStats(guardrail.metric),
+          treatment: treatment ?? emptyArmStats(guardrail.metric),
+        });
       } catch (error) {
         clock.onError(guardrail, error);
         continue;

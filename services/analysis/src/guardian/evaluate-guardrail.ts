@@ -35,25 +35,3 @@ export function evaluateGuardrail(input: {
     ...(input.targetUnits === undefined ? {} : { targetUnits: input.targetUnits }),
   });
 }
-
-/** The decision for an arm that has sent nothing yet: never kills, never promotes. */
-export function decideNoTraffic(
-  guardrail: Guardrail,
-  units: { control: number; treatment: number },
-): GuardrailDecision {
-  const empty = { mean: Number.NaN, variance: Number.NaN, units: 0 };
-  return {
-    state: 'no_traffic',
-    evidence: {
-      estimate: Number.NaN,
-      interval: [-Infinity, Infinity],
-      scale: 'relative',
-      nPerArm: units,
-      test: 'none',
-      alpha: guardrail.alpha ?? DEFAULT_GUARDRAIL_ALPHA,
-      margin: guardrail.margin,
-      control: { ...empty, units: units.control },
-      treatment: { ...empty, units: units.treatment },
-    },
-  };
-}

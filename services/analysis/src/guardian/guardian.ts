@@ -8,6 +8,12 @@ import type { GuardianMetrics } from './guardian-metrics.js';
 import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
 import { describeKillReason, killOnce } from './kill-once.js';
 import { createPassLoop } from './pass-loop.js';
+import {
+  planChecks,
+  planPendingKills,
+  shouldStepRamps,
+  type GuardrailStates,
+} from './plan-checks.js';
 import type { PassTrigger } from './plan-next-pass.js';
 import { findRunningRollouts } from './running-rollouts.js';
 import { findRolloutStart } from './rollout-start.js';
@@ -67,12 +73,17 @@ export interface Guardian {
   stop(): Promise<void>;
 }
 
+/**
+ * The guardian's effects around the pure planner (`plan-checks.ts`): it reads facts, asks the
+ * planner what each outcome means, and performs that (decision rows, kills, pauses, alerts,
+ * ramp steps). No transition is decided here.
+ */
 export function createGuardian(options: GuardianOptions): Guardian {
   const { sources, decisions, alerts, metrics, log } = options;
   const now = options.now ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
   /** Last state per flag/environment/guardrail/variant: `pause` and `alert` act on transitions. */
-  const lastStates = new Map<string, string>();
+  let states: GuardrailStates = new Map();
   const rolloutStarts = new Map<string, { version: number; start: Date | undefined }>();
   /** Pending kills are looked for on the first pass (a restart) and after a failed kill. */
   let shouldReconcile = true;
@@ -143,25 +154,12 @@ export function createGuardian(options: GuardianOptions): Guardian {
     }
   };
 
-  /** `record` is the row still to write (undefined when already written before a kill). */
+  /** Performs a `pause` or `alert` step: a new breach, acted on once. */
   const actOnBreach = async (
     outcome: CheckOutcome,
+    action: 'pause' | 'alert',
     since: Date | undefined,
-  ): Promise<{ record?: DecisionRecord; attemptedKill: boolean; killed: boolean }> => {
-    const isNew = lastStates.get(stateKey(outcome)) !== 'breached';
-    const { action } = outcome.guardrail;
-    if (action === 'kill') {
-      const breach = toDecisionRecord(outcome, { actionTaken: 'kill_pending', breachId: newId() });
-      // Written before the kill: a restart from here on finishes this kill instead of re-deciding.
-      await decisions.insert([breach]);
-      const exemplars = () => fetchExemplars(outcome, since);
-      const killed = await finishKill(breach, { isRunning: true, isNewBreach: true, exemplars });
-      return { attemptedKill: true, killed };
-    }
-    if (!isNew) {
-      const record = toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' });
-      return { record, attemptedKill: false, killed: false };
-    }
+  ): Promise<DecisionRecord> => {
     const breachId = newId();
     if (action === 'pause' && options.ramps !== undefined) {
       const { flagKey, environment } = outcome.rollout;
@@ -176,7 +174,16 @@ export function createGuardian(options: GuardianOptions): Guardian {
       exemplarTraceIds,
     });
     void alerts.dispatch(toNotice(record, outcomeName, null, reportUrl(breachId)));
-    return { record, attemptedKill: false, killed: false };
+    return record;
+  };
+
+  /** Performs a `kill` step; true when the rollout was killed. */
+  const killForBreach = async (outcome: CheckOutcome, since: Date | undefined) => {
+    const breach = toDecisionRecord(outcome, { actionTaken: 'kill_pending', breachId: newId() });
+    // Written before the kill: a restart from here on finishes this kill instead of re-deciding.
+    await decisions.insert([breach]);
+    const exemplars = () => fetchExemplars(outcome, since);
+    return finishKill(breach, { isRunning: true, isNewBreach: true, exemplars });
   };
 
   const checkOne = async (
@@ -196,28 +203,22 @@ export function createGuardian(options: GuardianOptions): Guardian {
         );
       },
     });
-    const rows: DecisionRecord[] = [];
-    let attemptedKill = false;
-    let killed = false;
-    for (const outcome of outcomes) {
-      const { state } = outcome.decision;
+    for (const { decision, guardrail } of outcomes) {
       metrics.recordCheck({
-        state,
-        metric: outcome.guardrail.metric,
-        action: outcome.guardrail.action,
+        state: decision.state,
+        metric: guardrail.metric,
+        action: guardrail.action,
       });
-      // Early re-checks keep only what changed; regular passes record every check.
-      const shouldRecord = trigger === 'interval' || lastStates.get(stateKey(outcome)) !== state;
-      // One kill per rollout per pass: later breaches of the same pass are recorded only.
-      if (state === 'breached' && !attemptedKill) {
-        const acted = await actOnBreach(outcome, since);
-        attemptedKill = acted.attemptedKill;
-        killed = acted.killed;
-        if (acted.record !== undefined && shouldRecord) rows.push(acted.record);
-      } else if (shouldRecord) {
-        rows.push(toDecisionRecord(outcome, { actionTaken: 'none', breachId: '' }));
-      }
-      lastStates.set(stateKey(outcome), state);
+    }
+    const plan = planChecks({ outcomes, states, trigger });
+    states = plan.states;
+    const rows: DecisionRecord[] = [];
+    let killed = false;
+    for (const step of plan.steps) {
+      if (step.kind === 'kill') killed = await killForBreach(step.outcome, since);
+      else if (step.kind === 'record')
+        rows.push(toDecisionRecord(step.outcome, { actionTaken: 'none', breachId: '' }));
+      else rows.push(await actOnBreach(step.outcome, step.kind, since));
     }
     await decisions.insert(rows);
     return { outcomes, killed };
@@ -227,11 +228,8 @@ export function createGuardian(options: GuardianOptions): Guardian {
     if (!shouldReconcile) return 0;
     shouldReconcile = false;
     let kills = 0;
-    for (const breach of await decisions.listPendingKills()) {
-      const isRunning = running.some(
-        (r) => r.flagKey === breach.flagKey && r.environment === breach.environment,
-      );
-      if (await finishKill(breach, { isRunning, isNewBreach: false })) kills++;
+    for (const step of planPendingKills(await decisions.listPendingKills(), running)) {
+      if (await finishKill(step.breach, { isRunning: step.isRunning, isNewBreach: false })) kills++;
     }
     return kills;
   };
@@ -247,8 +245,7 @@ export function createGuardian(options: GuardianOptions): Guardian {
       all.push(...outcomes);
       if (killed) kills++;
     }
-    // Ramps step on the regular passes only: their gates are minutes long.
-    if (options.ramps !== undefined && trigger === 'interval') {
+    if (options.ramps !== undefined && shouldStepRamps(trigger)) {
       await options.ramps
         .onTick({ rollouts: stillRunning, outcomes: all, now: now() })
         .catch((err: unknown) => {
@@ -279,11 +276,6 @@ export function createGuardian(options: GuardianOptions): Guardian {
       await alerts.drain();
     },
   };
-}
-
-function stateKey(outcome: CheckOutcome): string {
-  const { rollout, guardrail, variant } = outcome;
-  return `${rollout.flagKey}\u0000${rollout.environment}\u0000${guardrail.id}\u0000${variant}`;
 }
 
 async function findEarlierKill(

@@ -1,27 +1,27 @@
 """MurmurHash3 x86 32-bit (https://github.com/aappleby/smhasher) over UTF-8 bytes.
 
-Lone surrogates encode as U+FFFD, as JavaScript's ``TextEncoder`` does, so every string hashes
-as in the Node SDK.
+Strings are read as JavaScript reads them (UTF-16): a surrogate pair is one code point and a
+lone surrogate encodes as U+FFFD, as ``TextEncoder`` does, so every string hashes as in the
+Node SDK.
 """
 
 from __future__ import annotations
 
-import re
 import struct
 from typing import NamedTuple
 
 _C1 = 0xCC9E2D51
 _C2 = 0x1B873593
 _MASK = 0xFFFFFFFF
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def encode_utf8(text: str) -> bytes:
-    """UTF-8 bytes of ``text`` with lone surrogates as U+FFFD."""
+    """UTF-8 bytes of ``text``: surrogate pairs joined, lone surrogates as U+FFFD."""
     try:
         return text.encode("utf-8")
     except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+        units = text.encode("utf-16-le", "surrogatepass")
+        return units.decode("utf-16-le", "replace").encode("utf-8")
 
 
 class HashPrefix(NamedTuple):

@@ -182,7 +182,8 @@ class SchemaValidator:
                     known = True
                     self._check(sub, item, at, walk)
             if not known and schema.get("additionalProperties") is False:
-                walk.issues.append(ValidationIssue(at, "must not be present (unknown property)"))
+                message = f"must not have additional property '{name}'"
+                walk.issues.append(ValidationIssue(path, message))
 
 
 def _check_number(schema: Mapping[str, Any], value: float, path: str, walk: _Walk) -> None:

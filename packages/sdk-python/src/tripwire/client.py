@@ -1,0 +1,412 @@
+"""The assignment client: local evaluation, exposures and attribution. Never raises into host
+code after construction."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import threading
+import time
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TypeVar
+
+from opentelemetry import baggage, metrics, trace
+from opentelemetry import context as otel_context
+from opentelemetry.metrics import Meter
+from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.util.types import AttributeValue
+
+from .client_state import ClientStatus, ReadyResult, SourceListener
+from .config_store import ConfigChange, ConfigProblem, ConfigStore
+from .evaluation.compiled_flag import (
+    DEFAULT_UNIT_ATTRIBUTE,
+    CompiledFlag,
+    EvaluationResult,
+)
+from .schema.date_time import parse_date_time
+from .schema.telemetry import BaggageKeys, FlagAttributes, SpanNames, TripwireAttributes
+from .sources.config_source import ConfigSource
+from .telemetry.assignment_baggage import create_assignment_context
+from .telemetry.exposure_recorder import (
+    DEFAULT_EXPOSURE_REASONS,
+    ExposureRecorder,
+    variant_attribute,
+)
+from .telemetry.hash_unit import is_unit_id
+from .telemetry.sdk_metrics import register_sdk_metrics
+from .telemetry.unit_cache import DEFAULT_UNIT_CACHE_SIZE, UnitCache
+
+T = TypeVar("T")
+Listener = Callable[[Any], None]
+EVENTS = ("change", "error", "recover")
+DEFAULT_LOGGER = logging.getLogger("tripwire")
+INSTRUMENTATION_NAME = "tripwire"
+
+
+def _error_result(default: T, code: str, message: str) -> EvaluationResult[T]:
+    return EvaluationResult(default, None, "error", code, message)
+
+
+class TripwireClient:
+    """Create with :func:`create_client`. Thread-safe; evaluation never blocks on I/O."""
+
+    def __init__(
+        self,
+        *,
+        environment: str,
+        hash_key: str,
+        source: ConfigSource,
+        bootstrap: Optional[Mapping[str, Any]] = None,
+        tracer: Optional[Tracer] = None,
+        meter: Optional[Meter] = None,
+        exposure_reasons: Optional[Sequence[str]] = None,
+        unit_cache_size: Optional[int] = None,
+        logger: Optional[logging.Logger] = DEFAULT_LOGGER,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.environment = environment
+        self._source = source
+        self._logger = logger
+        self._units = UnitCache(hash_key, unit_cache_size or DEFAULT_UNIT_CACHE_SIZE)
+        self._tracer = tracer or trace.get_tracer(INSTRUMENTATION_NAME)
+        self._recorder = ExposureRecorder(
+            tracer=self._tracer,
+            environment=environment,
+            units=self._units,
+            exposure_reasons=exposure_reasons or DEFAULT_EXPOSURE_REASONS,
+        )
+        self._listeners: Dict[str, List[Listener]] = {event: [] for event in EVENTS}
+        self._delivered = threading.Event()
+        self._waker_lock = threading.Lock()
+        self._wakers: List[Callable[[], None]] = []
+        self._stale = False
+        self._last_problem: Optional[ConfigProblem] = None
+        self._last_logged: Optional[str] = None
+        self._closed = False
+        self._store = ConfigStore(environment, self._on_change, self._on_problem)
+        self._unregister_metrics = register_sdk_metrics(
+            meter or metrics.get_meter(INSTRUMENTATION_NAME),
+            evaluations=self._recorder.evaluations,
+            exposures=self._recorder.exposures,
+            environment=environment,
+            applied_config=self._applied_config_info,
+            now=now,
+        )
+        if bootstrap is not None:
+            self._store.receive(bootstrap, "bootstrap")
+        origin = getattr(source, "origin", "custom")
+        try:
+            source.start(SourceListener(self, origin if isinstance(origin, str) else "custom"))
+        except Exception as error:  # a source that fails to start is a source failure
+            self._source_failed(error, origin if isinstance(origin, str) else "custom")
+
+    # ---------------------------------------------------------------- evaluation
+
+    def assign(
+        self, flag_key: str, context: Mapping[str, Any], default_value: T
+    ) -> EvaluationResult[T]:
+        """Evaluates a flag and records the evaluation, the exposure and the attribution."""
+        applied = self._store.applied
+        if applied is None:
+            return _error_result(default_value, "provider_not_ready", "no config applied yet")
+        try:
+            result = applied.engine.evaluate(flag_key, context, default_value)
+        except Exception as error:  # the core never raises; this guards against hostile input
+            return _error_result(default_value, "general", f"evaluation failed: {error}")
+        try:
+            flag = applied.engine.get_flag(flag_key)
+            unit = flag.unit if flag is not None else DEFAULT_UNIT_ATTRIBUTE
+            self._recorder.record(flag_key, unit, context, result)
+        except Exception:  # telemetry never changes a flag's value
+            pass
+        return result
+
+    def get_boolean_details(
+        self, flag_key: str, context: Mapping[str, Any], default_value: bool
+    ) -> EvaluationResult[bool]:
+        return self._typed(flag_key, context, default_value, lambda v: isinstance(v, bool))
+
+    def get_string_details(
+        self, flag_key: str, context: Mapping[str, Any], default_value: str
+    ) -> EvaluationResult[str]:
+        return self._typed(flag_key, context, default_value, lambda v: isinstance(v, str))
+
+    def get_number_details(
+        self, flag_key: str, context: Mapping[str, Any], default_value: float
+    ) -> EvaluationResult[float]:
+        return self._typed(
+            flag_key,
+            context,
+            default_value,
+            lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        )
+
+    def get_object_details(
+        self, flag_key: str, context: Mapping[str, Any], default_value: T
+    ) -> EvaluationResult[T]:
+        return self.assign(flag_key, context, default_value)
+
+    def get_boolean_value(
+        self, flag_key: str, context: Mapping[str, Any], default_value: bool
+    ) -> bool:
+        return self.get_boolean_details(flag_key, context, default_value).value
+
+    def get_string_value(
+        self, flag_key: str, context: Mapping[str, Any], default_value: str
+    ) -> str:
+        return self.get_string_details(flag_key, context, default_value).value
+
+    def get_number_value(
+        self, flag_key: str, context: Mapping[str, Any], default_value: float
+    ) -> float:
+        return self.get_number_details(flag_key, context, default_value).value
+
+    def get_object_value(self, flag_key: str, context: Mapping[str, Any], default_value: T) -> T:
+        return self.assign(flag_key, context, default_value).value
+
+    def _typed(
+        self, flag_key: str, context: Mapping[str, Any], default: T, fits: Callable[[Any], bool]
+    ) -> EvaluationResult[T]:
+        result = self.assign(flag_key, context, default)
+        if fits(result.value):
+            return result
+        return _error_result(
+            default,
+            "type_mismatch",
+            f"flag '{flag_key}' did not give a value of the default's type",
+        )
+
+    # ---------------------------------------------------------------- telemetry
+
+    def track(
+        self,
+        event_name: str,
+        *,
+        context: Optional[Mapping[str, Any]] = None,
+        unit_key: Optional[str] = None,
+        value: Optional[float] = None,
+    ) -> None:
+        """Records a ``tripwire.conversion`` span attributed to the unit (never raises)."""
+        try:
+            self._track(event_name, context, unit_key, value)
+        except Exception:  # tracking must never break the caller
+            pass
+
+    def _track(
+        self,
+        event_name: str,
+        context: Optional[Mapping[str, Any]],
+        unit_key: Optional[str],
+        value: Optional[float],
+    ) -> None:
+        active = otel_context.get_current()
+        attributes: Dict[str, AttributeValue] = {
+            TripwireAttributes.conversion_event: str(event_name),
+            FlagAttributes.set_id: self.environment,
+        }
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            attributes[TripwireAttributes.conversion_value] = value
+        key = unit_key if unit_key is not None else (context or {}).get(DEFAULT_UNIT_ATTRIBUTE)
+        if isinstance(key, str) and key != "":
+            attributes[TripwireAttributes.unit_id] = self._units.id_for(key)
+            # variants this process exposed the unit to: attributable without baggage
+            for flag_key, variant in self._units.exposed_variants(key):
+                attributes[variant_attribute(flag_key)] = variant
+        else:
+            from_baggage = baggage.get_baggage(BaggageKeys.unit, active)
+            if isinstance(from_baggage, str) and is_unit_id(from_baggage):
+                attributes[TripwireAttributes.unit_id] = from_baggage
+        span = self._tracer.start_span(
+            SpanNames.conversion, context=active, kind=SpanKind.INTERNAL, attributes=attributes
+        )
+        span.end()
+
+    @contextlib.contextmanager
+    def with_assignments(self) -> Iterator[otel_context.Context]:
+        """A scope whose baggage carries every assignment made inside it (``tripwire.unit``,
+        ``tripwire.assignments``), so outbound requests and later spans are attributed."""
+        token = otel_context.attach(create_assignment_context(otel_context.get_current()))
+        try:
+            yield otel_context.get_current()
+        finally:
+            otel_context.detach(token)
+
+    def assignment_context(
+        self, parent: Optional[otel_context.Context] = None
+    ) -> otel_context.Context:
+        """The same scope as a Context derived from ``parent``, for frameworks that take one."""
+        return create_assignment_context(
+            parent if parent is not None else otel_context.get_current()
+        )
+
+    def hash_unit(self, unit_key: str) -> str:
+        """The keyed hash under which ``unit_key`` appears in telemetry (cached)."""
+        return self._units.id_for(unit_key)
+
+    def get_flag_info(self, flag_key: str) -> Optional[CompiledFlag]:
+        """Static facts about a flag in the applied config (kind, unit, version, variants…)."""
+        applied = self._store.applied
+        return None if applied is None else applied.engine.get_flag(flag_key)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def status(self) -> ClientStatus:
+        applied = self._store.applied
+        return ClientStatus(
+            origin=None if applied is None else applied.origin,
+            version=None if applied is None else int(applied.snapshot["version"]),
+            generated_at=None if applied is None else str(applied.snapshot["generatedAt"]),
+            stale=self._stale,
+            last_problem=self._last_problem,
+            closed=self._closed,
+        )
+
+    def on(self, event: str, listener: Listener) -> Callable[[], None]:
+        """Subscribes to ``change`` (ConfigChange), ``error`` (ConfigProblem) or ``recover``
+        ({"origin": …}); returns a function that unsubscribes."""
+        if event not in self._listeners:
+            raise ValueError(f"unknown event {event!r}; one of {', '.join(EVENTS)}")
+        self._listeners[event].append(listener)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners[event].remove(listener)
+
+        return unsubscribe
+
+    def ready(self, timeout: float = 5.0) -> ReadyResult:
+        """Blocks until the source delivered a config or ``timeout`` seconds passed."""
+        delivered = self._closed or self._delivered.wait(timeout)
+        return self._ready_result(timed_out=not delivered)
+
+    async def ready_async(self, timeout: float = 5.0) -> ReadyResult:
+        """``ready`` for asyncio code: waits without blocking the event loop."""
+        if self._delivered.is_set() or self._closed:
+            return self._ready_result(timed_out=False)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+
+        def resolve() -> None:
+            if not future.done():
+                future.set_result(None)
+
+        def wake() -> None:
+            loop.call_soon_threadsafe(resolve)
+
+        with self._waker_lock:
+            self._wakers.append(wake)
+        if self._delivered.is_set():
+            wake()
+        try:
+            await asyncio.wait_for(future, timeout)
+            return self._ready_result(timed_out=False)
+        except asyncio.TimeoutError:
+            return self._ready_result(timed_out=True)
+        finally:
+            with self._waker_lock, contextlib.suppress(ValueError):
+                self._wakers.remove(wake)
+
+    def close(self) -> None:
+        """Stops the source and the metric callbacks. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._unregister_metrics()
+        self._wake_all()
+        try:
+            self._source.close()
+        except Exception as error:
+            self._warn(f"closing the config source failed: {error}")
+        for listeners in self._listeners.values():
+            listeners.clear()
+
+    def __enter__(self) -> TripwireClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- source events
+
+    def _receive(self, document: Any, origin: str) -> None:
+        if self._closed:
+            return
+        try:
+            self._store.receive(document, origin)
+        except Exception as error:  # a bug must not kill the source's thread
+            self._on_problem(
+                ConfigProblem(
+                    "TRIPWIRE_INVALID_CONFIG", origin, f"config could not be applied: {error!r}"
+                )
+            )
+
+    def _source_failed(self, error: BaseException, origin: str) -> None:
+        if not self._closed:
+            self._store.fail(error, origin)
+
+    def _source_recovered(self, origin: str) -> None:
+        if not self._stale or self._closed:
+            return
+        self._stale = False
+        self._last_logged = None
+        self._emit("recover", {"origin": origin})
+
+    def _on_change(self, change: ConfigChange) -> None:
+        if change.origin != "bootstrap":
+            self._stale = False
+            self._delivered.set()
+            self._wake_all()
+        self._last_logged = None
+        self._emit("change", change)
+
+    def _on_problem(self, problem: ConfigProblem) -> None:
+        if self._closed:
+            return
+        self._last_problem = problem
+        if problem.code == "TRIPWIRE_SOURCE_FAILED":
+            self._stale = True
+        if (
+            problem.message != self._last_logged
+        ):  # one line per distinct problem: outages do not flood logs
+            self._last_logged = problem.message
+            self._warn(f"{problem.code}: {problem.message}")
+        self._emit("error", problem)
+
+    def _emit(self, event: str, payload: Any) -> None:
+        for listener in list(self._listeners[event]):
+            try:
+                listener(payload)
+            except Exception as error:
+                self._warn(f"a {event} listener raised: {error!r}")
+
+    def _wake_all(self) -> None:
+        with self._waker_lock:
+            wakers = list(self._wakers)
+        for wake in wakers:
+            with contextlib.suppress(RuntimeError):  # the waiting loop may be closed
+                wake()
+
+    def _warn(self, message: str) -> None:
+        if self._logger is not None:
+            self._logger.warning("[tripwire] %s", message)
+
+    def _ready_result(self, *, timed_out: bool) -> ReadyResult:
+        applied = self._store.applied
+        return ReadyResult(
+            ready=applied is not None,
+            origin=None if applied is None else applied.origin,
+            version=None if applied is None else int(applied.snapshot["version"]),
+            timed_out=timed_out,
+            last_problem=self._last_problem,
+        )
+
+    def _applied_config_info(self) -> Optional[tuple]:  # type: ignore[type-arg]
+        applied = self._store.applied
+        if applied is None:
+            return None
+        generated = parse_date_time(str(applied.snapshot["generatedAt"]))
+        return (
+            int(applied.snapshot["version"]),
+            generated.timestamp() if generated else time.time(),
+        )

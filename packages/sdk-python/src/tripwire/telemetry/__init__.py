@@ -1,0 +1,1 @@
+"""Exposure spans, unit-id hashing, assignment baggage and SDK metrics (opentelemetry-api only)."""

@@ -1,0 +1,115 @@
+"""Records evaluations: counters, first-exposure spans and attribution (spans and baggage)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Tracer
+from opentelemetry.util.types import AttributeValue
+
+from ..evaluation.compiled_flag import EvaluationResult, read_unit_key
+from ..schema.telemetry import PROVIDER_NAME, FlagAttributes, SpanNames, TripwireAttributes
+from .assignment_baggage import find_collector
+from .evaluation_tally import FlagCounters
+from .local_root import find_open_local_root
+from .unit_cache import UnitCache
+
+DEFAULT_EXPOSURE_REASONS: Tuple[str, ...] = ("split", "targeting_match")
+_MAX_CACHED_ATTRIBUTES = 4096
+StaticKey = Tuple[str, str, str, Optional[int], str]
+
+
+def variant_attribute(flag_key: str) -> str:
+    """``tripwire.variant.<flagKey>``: the per-flag attribution attribute on spans."""
+    return TripwireAttributes.variant_prefix + flag_key
+
+
+class ExposureRecorder:
+    """Counts every evaluation; for results that are exposures (reason in ``exposure_reasons``,
+    a variant, a unit key) stamps attribution on every call and emits one
+    ``tripwire.exposure`` span per unit, flag and variant per process (its first exposure)."""
+
+    def __init__(
+        self,
+        *,
+        tracer: Tracer,
+        environment: str,
+        units: UnitCache,
+        exposure_reasons: Sequence[str] = DEFAULT_EXPOSURE_REASONS,
+    ) -> None:
+        self._tracer = tracer
+        self._environment = environment
+        self._units = units
+        self._exposure_reasons = frozenset(exposure_reasons)
+        self.evaluations = FlagCounters()
+        self.exposures = FlagCounters()
+        self._static: Dict[StaticKey, Dict[str, AttributeValue]] = {}
+        self._lock = threading.Lock()
+
+    def record(
+        self, flag_key: str, unit_kind: str, context: Any, result: EvaluationResult[Any]
+    ) -> None:
+        variant = result.variant
+        self.evaluations.increment(flag_key, variant or "", result.reason)
+        if variant is None or result.reason not in self._exposure_reasons:
+            return
+        if not isinstance(context, Mapping):
+            return
+        unit_key = read_unit_key(context, unit_kind)
+        if unit_key is None:
+            return
+        entry = self._units.entry_for(unit_key)
+        active = otel_context.get_current()
+        stamp_assignment(active, entry.unit_id, flag_key, variant)
+        if not self._units.record_exposure(entry, flag_key, variant):
+            return
+        self.exposures.increment(flag_key, variant, result.reason)
+        key: StaticKey = (flag_key, variant, result.reason, result.flag_version, unit_kind)
+        span = self._tracer.start_span(SpanNames.exposure, context=active, kind=SpanKind.INTERNAL)
+        span.set_attributes(self._static_attributes(key))
+        span.set_attribute(FlagAttributes.context_id, entry.unit_id)
+        span.end()
+
+    def _static_attributes(self, key: StaticKey) -> Dict[str, AttributeValue]:
+        """The per-(flag, variant, reason) attributes of an exposure, built once."""
+        cached = self._static.get(key)
+        if cached is not None:
+            return cached
+        flag_key, variant, reason, version, unit_kind = key
+        attributes: Dict[str, AttributeValue] = {
+            FlagAttributes.key: flag_key,
+            FlagAttributes.variant: variant,
+            FlagAttributes.reason: reason,
+            FlagAttributes.provider_name: PROVIDER_NAME,
+            FlagAttributes.set_id: self._environment,
+            TripwireAttributes.unit_kind: unit_kind,
+        }
+        if version is not None:
+            attributes[FlagAttributes.version] = str(version)
+        with self._lock:
+            if len(self._static) >= _MAX_CACHED_ATTRIBUTES:
+                self._static.clear()
+            self._static[key] = attributes
+        return attributes
+
+
+def stamp_assignment(ctx: otel_context.Context, unit_id: str, flag_key: str, variant: str) -> None:
+    """Records one assignment for attribution: into the scope's baggage (inside
+    ``with_assignments``), and as ``tripwire.variant.<flagKey>`` + ``tripwire.unit.id`` on the
+    active span and on the open local root span of its trace (with TripwireSpanProcessor)."""
+    collector = find_collector(ctx)
+    if collector is not None:
+        collector.record(unit_id, flag_key, variant)
+    span = trace.get_current_span(ctx)
+    if not span.is_recording():
+        return
+    attribute = variant_attribute(flag_key)
+    span.set_attribute(attribute, variant)
+    span.set_attribute(TripwireAttributes.unit_id, unit_id)
+    root = find_open_local_root(span)
+    if root is not None:
+        root.set_attribute(attribute, variant)
+        root.set_attribute(TripwireAttributes.unit_id, unit_id)

@@ -1,5 +1,6 @@
 import Type from 'typebox';
 import { ConditionRef, describeRoot } from './condition.js';
+import { BuiltinMetricIds } from './builtin-metrics.js';
 import { FLAG_KEY_PATTERN } from './keys.js';
 
 const Key = (description: string) => Type.String({ pattern: FLAG_KEY_PATTERN, description });
@@ -105,14 +106,8 @@ export const EnvironmentStateSchema = Type.Object(EnvironmentStateBody.propertie
 });
 export type EnvironmentState = Type.Static<typeof EnvironmentStateBody>;
 
-export const GuardrailMetrics = [
-  'error_rate',
-  'latency_mean',
-  'latency_p50',
-  'latency_p95',
-  'latency_p99',
-  'conversion',
-] as const;
+/** Metrics a guardrail can watch: the built-in definitions (`builtin-metrics.ts`). */
+export const GuardrailMetrics = BuiltinMetricIds;
 export type GuardrailMetric = (typeof GuardrailMetrics)[number];
 export const GuardrailDirections = ['increase_is_bad', 'decrease_is_bad'] as const;
 export type GuardrailDirection = (typeof GuardrailDirections)[number];

@@ -88,3 +88,40 @@ export {
   validateConfigPatch,
 } from './validate.js';
 export type { ValidationIssue, ValidationResult } from './validation-issue.js';
+export { validateMetricDefinition } from './validate.js';
+export {
+  METRIC_ID_PATTERN,
+  MetricSources,
+  MetricKinds,
+  MetricDirections,
+  MetricValueTypes,
+  UnitAggregations,
+  MetricPredicateOperators,
+  SpanKinds,
+  SpanStatuses,
+  LogSeverities,
+  MetricPointTypes,
+  MetricPredicateSchema,
+  MetricFiltersSchema,
+  MetricValueSchema,
+  MetricCappingSchema,
+  MetricDefinitionSchema,
+  METRIC_SOURCE_FIELDS,
+  METRIC_SOURCE_VALUES,
+} from './metric.js';
+export type {
+  MetricSource,
+  MetricKind,
+  MetricDirection,
+  MetricValueType,
+  UnitAggregation,
+  MetricPredicateOperator,
+  MetricPredicate,
+  MetricFilters,
+  MetricFilterField,
+  MetricValue,
+  MetricCapping,
+  MetricDefinition,
+} from './metric.js';
+export { BuiltinMetricIds, BUILTIN_METRICS, findBuiltinMetric } from './builtin-metrics.js';
+export type { BuiltinMetricId } from './builtin-metrics.js';

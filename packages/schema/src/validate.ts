@@ -1,19 +1,23 @@
 import { Compile } from 'typebox/compile';
 import { checkCondition } from './check-condition.js';
 import { checkFlag } from './check-flag.js';
+import { checkMetric } from './check-metric.js';
 import type { ConfigPatch, ConfigSnapshot } from './config.js';
 import { ConfigPatchSchema, ConfigSnapshotSchema } from './config.js';
 import type { Flag } from './flag.js';
+import type { MetricDefinition } from './metric.js';
+import { MetricDefinitionSchema } from './metric.js';
 import { FlagSchema } from './flag.js';
 import type { Segment } from './segment.js';
 import { SegmentSchema } from './segment.js';
-import type { ValidationIssue, ValidationResult } from './validation-issue.js';
+import { escapePointer, type ValidationIssue, type ValidationResult } from './validation-issue.js';
 
 interface SchemaError {
   keyword: string;
   schemaPath: string;
   instancePath: string;
   message: string;
+  params?: object;
 }
 type Validator = { Check(value: unknown): boolean; Errors(value: unknown): SchemaError[] };
 
@@ -78,18 +82,39 @@ function getValidator(schema: object): Validator {
   return validator;
 }
 
+/** An unknown property is reported at its own pointer, by name; other errors as they come. */
+function describeError(error: SchemaError): ValidationIssue[] {
+  const params = error.params as { additionalProperties?: string[] } | undefined;
+  const extra = error.keyword === 'additionalProperties' ? params?.additionalProperties : [];
+  if (extra === undefined || extra.length === 0)
+    return [{ instancePath: error.instancePath, message: error.message }];
+  return extra.map((name) => ({
+    instancePath: `${error.instancePath}/${escapePointer(name)}`,
+    message: `unknown property '${name}'`,
+  }));
+}
+
 /** Schema errors, minus the union bookkeeping that repeats what the specific errors already say. */
-function checkSchema(schema: object, value: unknown): ValidationIssue[] {
+function checkSchema(
+  schema: object,
+  value: unknown,
+  options: { namesUnknownProperties?: boolean } = {},
+): ValidationIssue[] {
   const validator = getValidator(schema);
   if (validator.Check(value)) return [];
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
   for (const error of pruneUnionErrors(validator.Errors(value))) {
     if (error.message === 'schema is false') continue;
-    const id = `${error.instancePath}\u0000${error.message}`;
-    if (seen.has(id)) continue;
-    seen.add(id);
-    issues.push({ instancePath: error.instancePath, message: error.message });
+    const described = options.namesUnknownProperties
+      ? describeError(error)
+      : [{ instancePath: error.instancePath, message: error.message }];
+    for (const issue of described) {
+      const id = `${issue.instancePath}\u0000${issue.message}`;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      issues.push(issue);
+    }
   }
   return issues.length > 0 ? issues : [{ instancePath: '', message: 'does not match the schema' }];
 }
@@ -107,6 +132,16 @@ export function validateFlag(value: unknown): ValidationResult<Flag> {
   const schemaIssues = checkSchema(FlagSchema, value);
   if (schemaIssues.length > 0) return { ok: false, errors: schemaIssues };
   return toResult(value, checkFlag(value as Flag));
+}
+
+/**
+ * Validates one metric definition: JSON Schema (unknown properties rejected), then the source,
+ * value and kind checks of `checkMetric`; every issue's pointer names the field.
+ */
+export function validateMetricDefinition(value: unknown): ValidationResult<MetricDefinition> {
+  const schemaIssues = checkSchema(MetricDefinitionSchema, value, { namesUnknownProperties: true });
+  if (schemaIssues.length > 0) return { ok: false, errors: schemaIssues };
+  return toResult(value, checkMetric(value as MetricDefinition));
 }
 
 function checkSegment(

@@ -2,7 +2,7 @@
  * Pure core of the results endpoint: fetched sufficient statistics in, the response out.
  * Time comes in as an argument (`now`), nothing is read from the clock or storage here.
  */
-import type { Flag } from '@tripwire/schema';
+import { BUILTIN_METRICS, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
 import { compareArms, toFinite, trySummarize } from './compare-arms.js';
 import {
@@ -15,6 +15,7 @@ import type {
   BreakdownRow,
   Comparison,
   MetricResult,
+  ResultMetric,
   ResultsResponse,
   Srm,
   Timeseries,
@@ -55,6 +56,7 @@ export function computeResults(options: ComputeResultsOptions): ResultsResponse 
       excludedMultiVariant: data.excludedMultiVariant,
     },
     srm: computeSrm(data, weights),
+    metrics: listResultMetrics(data),
     variants,
     timeseries: buildTimeseries(data.series),
     breakdowns: buildBreakdowns({ data, control, alpha }),
@@ -103,6 +105,57 @@ function computeSrm(data: ResultsData, weights: Map<string, number> | undefined)
   };
 }
 
+/** One metric of the results: its description, and how to read its statistics per variant. */
+interface MetricColumn {
+  metric: ResultMetric;
+  pick: (variant: string) => Parameters<typeof trySummarize>[0];
+  count: (variant: string) => number;
+}
+
+/** The results' description of a metric definition (per tracked event when `event` is set). */
+export function describeMetric(definition: MetricDefinition, event?: string): ResultMetric {
+  return {
+    key: event === undefined ? definition.id : `${definition.id}:${event}`,
+    id: definition.id,
+    name: event === undefined ? definition.name : `${definition.name}: ${event}`,
+    kind: definition.kind,
+    direction: definition.direction,
+    unit: definition.unit ?? null,
+    ...(definition.quantile === undefined ? {} : { quantile: definition.quantile }),
+    ...(event === undefined ? {} : { event }),
+  };
+}
+
+/** The request metrics the fetched data holds, in display order (conversions follow). */
+function listRequestColumns(data: ResultsData): MetricColumn[] {
+  const requests = (name: string) => data.requests.get(name)?.errorRate.sumDenominator ?? 0;
+  return [
+    {
+      metric: describeMetric(BUILTIN_METRICS.error_rate),
+      pick: (name) => data.requests.get(name)?.errorRate,
+      count: requests,
+    },
+    {
+      metric: describeMetric(BUILTIN_METRICS.latency_mean),
+      pick: (name) => data.requests.get(name)?.latencyMean,
+      count: requests,
+    },
+    ...(Object.keys(QUANTILE_METRICS) as QuantileMetric[]).map((id) => ({
+      metric: describeMetric(BUILTIN_METRICS[id]),
+      pick: (name: string) => data.quantiles[id].get(name),
+      count: requests,
+    })),
+  ];
+}
+
+/** Every metric of the results, in display order. */
+function listResultMetrics(data: ResultsData): ResultMetric[] {
+  return [
+    ...listRequestColumns(data).map((column) => column.metric),
+    ...data.conversions.map((c) => describeMetric(BUILTIN_METRICS.conversion, c.event)),
+  ];
+}
+
 function buildVariant(input: {
   variant: string;
   control: string;
@@ -113,17 +166,14 @@ function buildVariant(input: {
   const { variant, control, data, alpha } = input;
   const isControl = variant === control;
   const unitRow = data.units.find((u) => u.variant === variant);
-  const metric = (
-    id: MetricResult['metric'],
-    pick: (name: string) => Parameters<typeof trySummarize>[0],
-    count: (name: string) => number,
-  ): MetricResult => {
+  const toResult = ({ metric, pick, count }: MetricColumn): MetricResult => {
     const arm = trySummarize(pick(variant), alpha);
     const comparison = isControl
       ? undefined
       : compareArms(trySummarize(pick(control), alpha), arm, alpha);
     return {
-      metric: id,
+      key: metric.key,
+      metric: metric.id,
       value: toFinite(arm?.mean),
       standardError: toFinite(arm === undefined ? undefined : Math.sqrt(arm.variance)),
       units: pick(variant)?.units ?? 0,
@@ -131,13 +181,8 @@ function buildVariant(input: {
       ...(comparison === undefined ? {} : { comparison }),
     };
   };
-  const requests = (name: string) => data.requests.get(name)?.errorRate.sumDenominator ?? 0;
   const metrics: MetricResult[] = [
-    metric('error_rate', (name) => data.requests.get(name)?.errorRate, requests),
-    metric('latency_mean', (name) => data.requests.get(name)?.latencyMean, requests),
-    ...(Object.keys(QUANTILE_METRICS) as QuantileMetric[]).map((id) =>
-      metric(id, (name) => data.quantiles[id].get(name), requests),
-    ),
+    ...listRequestColumns(data).map(toResult),
     ...data.conversions.map((conversion) =>
       buildConversionMetric({ conversion, variant, control, alpha }),
     ),
@@ -168,8 +213,10 @@ function buildConversionMetric(input: {
     const cuped = computeCuped(controlArm, arm, alpha);
     if (comparison !== undefined && cuped !== undefined) comparison = { ...comparison, cuped };
   }
+  const { key, id } = describeMetric(BUILTIN_METRICS.conversion, conversion.event);
   return {
-    metric: 'conversion',
+    key,
+    metric: id,
     event: conversion.event,
     value: toFinite(estimate?.mean),
     standardError: toFinite(estimate === undefined ? undefined : Math.sqrt(estimate.variance)),

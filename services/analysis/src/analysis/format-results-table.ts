@@ -1,11 +1,12 @@
-import type { MetricResult, ResultsResponse } from './results-schema.js';
+import { BUILTIN_METRICS } from '@tripwire/schema';
+import type { ResultsResponse } from './results-schema.js';
 
-const LATENCY = new Set(['latency_mean', 'latency_p50', 'latency_p95', 'latency_p99']);
-
-function formatValue(metric: MetricResult['metric'], value: number | null): string {
+/** A value in its metric's display unit: fractions as percentages, others with their unit. */
+function formatValue(unit: string | null, value: number | null): string {
   if (value === null) return '–';
-  if (LATENCY.has(metric)) return `${value.toFixed(value < 10 ? 2 : 1)} ms`;
-  return `${(value * 100).toFixed(2)}%`;
+  if (unit === 'fraction') return `${(value * 100).toFixed(2)}%`;
+  const digits = Math.abs(value) < 10 ? 2 : 1;
+  return unit === null ? value.toFixed(digits) : `${value.toFixed(digits)} ${unit}`;
 }
 
 function formatSigned(value: number | null, percent: boolean): string {
@@ -45,6 +46,8 @@ function describeFreshness(freshness: NonNullable<ResultsResponse['freshness']>)
     : `data: background snapshot, ${Math.round(freshness.ageSeconds)} s old (${read})`;
 }
 
+const unitOf = (metric: keyof typeof BUILTIN_METRICS) => BUILTIN_METRICS[metric].unit ?? null;
+
 /** The results as terminal text: header, SRM, one row per metric and variant, breakdown. */
 export function formatResultsTable(results: ResultsResponse): string {
   const alphaPct = `${Math.round((1 - results.alpha) * 100)}%`;
@@ -69,21 +72,16 @@ export function formatResultsTable(results: ResultsResponse): string {
       'always-valid p',
     ],
   ];
-  const metricIds = [
-    ...new Set(
-      results.variants.flatMap((v) => v.metrics.map((m) => `${m.metric}|${m.event ?? ''}`)),
-    ),
-  ];
-  for (const id of metricIds) {
+  for (const described of results.metrics) {
     for (const variant of results.variants) {
-      const metric = variant.metrics.find((m) => `${m.metric}|${m.event ?? ''}` === id);
+      const metric = variant.metrics.find((m) => m.key === described.key);
       if (metric === undefined) continue;
       const comparison = metric.comparison;
       const scale = comparison?.relative ?? comparison?.absolute;
       rows.push([
-        metric.event === undefined ? metric.metric : `${metric.metric}:${metric.event}`,
+        described.key,
         variant.variant,
-        formatValue(metric.metric, metric.value),
+        formatValue(described.unit, metric.value),
         comparison === undefined ? '' : formatSigned(comparison.absolute.estimate, false),
         comparison?.relative === undefined ? '' : formatSigned(comparison.relative.estimate, true),
         comparison?.relative === undefined ? '' : formatInterval(comparison.relative.interval),
@@ -98,7 +96,7 @@ export function formatResultsTable(results: ResultsResponse): string {
   if (significant.length === 0) lines.push('  no segment differs significantly');
   for (const row of significant.slice(0, 10)) {
     lines.push(
-      `  ${row.dimension}=${row.segment}  ${row.metric}  ${row.variant}: ${formatValue(row.metric, row.controlValue)} → ${formatValue(row.metric, row.treatmentValue)} (${formatSigned(row.relativeLift, true)}, adjusted p ${formatP(row.adjustedPValue)})`,
+      `  ${row.dimension}=${row.segment}  ${row.metric}  ${row.variant}: ${formatValue(unitOf(row.metric), row.controlValue)} → ${formatValue(unitOf(row.metric), row.treatmentValue)} (${formatSigned(row.relativeLift, true)}, adjusted p ${formatP(row.adjustedPValue)})`,
     );
   }
   return `${lines.join('\n')}\n`;

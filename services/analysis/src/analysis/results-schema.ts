@@ -1,4 +1,5 @@
 import Type from 'typebox';
+import { MetricDirections, MetricKinds } from '@tripwire/schema';
 
 /**
  * The response of `GET /api/v1/experiments/{key}/results` (and `/api/v1/flags/{key}/results`).
@@ -38,29 +39,35 @@ export const ComparisonSchema = Type.Object({
 });
 export type Comparison = Type.Static<typeof ComparisonSchema>;
 
-export const MetricIds = [
-  'error_rate',
-  'latency_mean',
-  'latency_p50',
-  'latency_p95',
-  'latency_p99',
-  'conversion',
-] as const;
-export type MetricId = (typeof MetricIds)[number];
+/**
+ * One metric of the experiment as the results show it: its definition's id, name, kind,
+ * direction and unit (from the metric registry), and `key`, unique in the response: the id, or
+ * `<id>:<event>` for a metric computed per tracked event (the built-in `conversion`).
+ */
+export const ResultMetricSchema = Type.Object({
+  key: Type.String(),
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.Enum(MetricKinds),
+  direction: Type.Enum(MetricDirections),
+  /** Display unit of `value`: `fraction` (shown as %), `ms`, `USD`, …; null = a plain number. */
+  unit: Type.Union([Type.String(), Type.Null()]),
+  /** Quantile metrics: the level, e.g. 0.95. */
+  quantile: Type.Optional(Type.Number()),
+  /** Per-event metrics: the event name. */
+  event: Type.Optional(Type.String()),
+});
+export type ResultMetric = Type.Static<typeof ResultMetricSchema>;
 
 /** One metric of one variant, with the comparison against control (absent for the control). */
 export const MetricResultSchema = Type.Object({
-  metric: Type.Union([
-    Type.Literal('error_rate'),
-    Type.Literal('latency_mean'),
-    Type.Literal('latency_p50'),
-    Type.Literal('latency_p95'),
-    Type.Literal('latency_p99'),
-    Type.Literal('conversion'),
-  ]),
+  /** The `key` of this metric in the response's `metrics`. */
+  key: Type.String(),
+  /** The metric definition's id. */
+  metric: Type.String(),
   /** Conversion event name (conversion metrics only). */
   event: Type.Optional(Type.String()),
-  /** Error rate and conversion as fractions, latency in milliseconds. */
+  /** In the metric's `unit` (error rate and conversion as fractions, latency in milliseconds). */
   value: Num,
   standardError: Num,
   /** Units behind the value (for request metrics: units with at least one request). */
@@ -148,6 +155,8 @@ export const ResultsResponseSchema = Type.Object({
   /** Exposed units (all variants, valid only) and units excluded for seeing more than one variant. */
   units: Type.Object({ total: Type.Integer(), excludedMultiVariant: Type.Integer() }),
   srm: Type.Union([SrmSchema, Type.Null()]),
+  /** Every metric of the experiment, in display order; each variant has one result per metric. */
+  metrics: Type.Array(ResultMetricSchema),
   variants: Type.Array(VariantResultSchema),
   timeseries: TimeseriesSchema,
   /** Sorted by adjusted p-value, most significant first. */

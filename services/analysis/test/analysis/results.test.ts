@@ -297,6 +297,26 @@ describe('GET /api/v1/experiments/:key/results', () => {
     ]);
   });
 
+  it('lists every metric once with its definition, and one result per metric and variant', () => {
+    const keys = results.metrics.map((m) => m.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(results.metrics.find((m) => m.key === 'latency_p95')).toEqual({
+      key: 'latency_p95',
+      id: 'latency_p95',
+      name: 'p95 latency',
+      kind: 'quantile',
+      direction: 'lower_is_better',
+      unit: 'ms',
+      quantile: 0.95,
+    });
+    const conversion = results.metrics.find((m) => m.id === 'conversion');
+    expect(conversion).toMatchObject({ kind: 'proportion', unit: 'fraction' });
+    expect(conversion?.key).toBe(`conversion:${conversion?.event}`);
+    for (const variant of results.variants) {
+      expect(variant.metrics.map((m) => m.key)).toEqual(keys);
+    }
+  });
+
   it('returns error rates and delta-method errors computed from both span kind and status spellings', () => {
     for (const variant of ['control', 'treatment']) {
       const expected = computeArmTruth(variant);

@@ -1,4 +1,10 @@
-import { requireCount, requireFinite, requireNonNegative } from './internal/validate-input.js';
+import {
+  computeCentredCrossProduct,
+  computeCentredSquares,
+  requireCount,
+  requireFinite,
+  requireNonNegative,
+} from './internal/validate-input.js';
 import { StatsError } from './stats-error.js';
 import type { ArmEstimate } from './types.js';
 
@@ -22,32 +28,54 @@ export interface CupedResult {
   readonly theta: number;
   readonly control: ArmEstimate;
   readonly treatment: ArmEstimate;
-  /** 1 − Var_adjusted/Var_unadjusted of the difference (≈ ρ²(x, y)). */
+  /** 1 − Var_adjusted/Var_unadjusted of the difference (≈ corr(x, y)²). */
   readonly varianceReduction: number;
 }
 
+/** Checks counts, finiteness and that the moments are possible (`impossible_moments` if not). */
 function validate(stats: CovariateStats, where: string): void {
   requireCount(stats.units, where, 'units');
   if (stats.units < 2) throw new StatsError('insufficient_data', `${where}.units must be ≥ 2`);
-  requireFinite(stats.sum, where, 'sum');
-  requireNonNegative(stats.sumSquares, where, 'sumSquares');
-  requireFinite(stats.covariateSum, where, 'covariateSum');
-  requireNonNegative(stats.covariateSumSquares, where, 'covariateSumSquares');
-  requireFinite(stats.sumCrossProducts, where, 'sumCrossProducts');
+  const units = stats.units;
+  const sum = requireFinite(stats.sum, where, 'sum');
+  const sumSquares = requireNonNegative(stats.sumSquares, where, 'sumSquares');
+  const covariateSum = requireFinite(stats.covariateSum, where, 'covariateSum');
+  const covariateSquares = requireNonNegative(
+    stats.covariateSumSquares,
+    where,
+    'covariateSumSquares',
+  );
+  const sumXY = requireFinite(stats.sumCrossProducts, where, 'sumCrossProducts');
+  const cyy = computeCentredSquares({ units, sum, sumSquares }, where, 'sumSquares');
+  const cxx = computeCentredSquares(
+    { units, sum: covariateSum, sumSquares: covariateSquares },
+    where,
+    'covariateSumSquares',
+  );
+  computeCentredCrossProduct(
+    { units, sumX: covariateSum, sumY: sum, sumXY, cxx, cyy },
+    where,
+    'sumCrossProducts',
+  );
 }
 
 function covariance(n: number, sumA: number, sumB: number, sumAB: number): number {
   return (sumAB - (sumA * sumB) / n) / (n - 1);
 }
 
-/** Adjusted arm: ȳ − θ(x̄ − x̄_pooled), Var = (s_yy − 2θ s_xy + θ² s_xx)/n (n − 1 moments). */
+/**
+ * Adjusted arm: ȳ − θ(x̄ − x̄_pooled), Var = (s_yy − 2θ s_xy + θ² s_xx)/n (n − 1 moments), with
+ * n − 2 degrees of freedom (a residual variance about an estimated slope).
+ */
 function adjustArm(stats: CovariateStats, theta: number, pooledMean: number): ArmEstimate {
   const n = stats.units;
   const syy = covariance(n, stats.sum, stats.sum, stats.sumSquares);
   const sxy = covariance(n, stats.covariateSum, stats.sum, stats.sumCrossProducts);
   const sxx = covariance(n, stats.covariateSum, stats.covariateSum, stats.covariateSumSquares);
   const mean = stats.sum / n - theta * (stats.covariateSum / n - pooledMean);
-  return { mean, variance: Math.max(0, syy - 2 * theta * sxy + theta * theta * sxx) / n, units: n };
+  // Positive semi-definite (moments validated); max(0, ·) only absorbs rounding.
+  const variance = Math.max(0, syy - 2 * theta * sxy + theta * theta * sxx) / n;
+  return { mean, variance, units: n, degreesOfFreedom: theta === 0 ? n - 1 : n - 2 };
 }
 
 /**

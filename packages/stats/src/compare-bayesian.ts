@@ -1,8 +1,9 @@
 import { normalCdf, normalDensity } from './distributions.js';
 import { requireFinite, requireOneOf } from './internal/validate-input.js';
 import { StatsError } from './stats-error.js';
-import type { ArmEstimate } from './types.js';
+import type { ArmEstimate, Direction, InferenceStatus } from './types.js';
 import { computeRelativeVariance } from './estimate-lift.js';
+import { hasZeroVariance } from './internal/build-inference.js';
 
 export interface CompareBayesianOptions {
   readonly control: ArmEstimate;
@@ -11,11 +12,13 @@ export interface CompareBayesianOptions {
   readonly scale?: 'relative' | 'absolute';
   /** Gaussian prior N(mean, variance) on δ; default flat (improper). */
   readonly prior?: { readonly mean: number; readonly variance: number };
-  /** Default 'increase_is_good'. */
-  readonly direction?: 'increase_is_good' | 'decrease_is_good';
+  /** Which way is harm; default 'decrease_is_bad' (a larger metric is better). */
+  readonly direction?: Direction;
 }
 
 export interface CompareBayesianResult {
+  /** `not_enough_information` when the effect has zero variance or no relative scale (μ_C = 0). */
+  readonly status: InferenceStatus;
   /** Posterior of δ under the Gaussian approximation. */
   readonly posterior: { readonly mean: number; readonly variance: number };
   /** P(treatment better than control | data). */
@@ -23,6 +26,14 @@ export interface CompareBayesianResult {
   /** E[loss] of shipping each arm: E[max(δ_bad, 0)] on the scale of δ. */
   readonly expectedLoss: { readonly control: number; readonly treatment: number };
 }
+
+/** GrowthBook's uninformative answer: even odds, no loss, no posterior. */
+const DECLINED: CompareBayesianResult = {
+  status: 'not_enough_information',
+  posterior: { mean: NaN, variance: NaN },
+  chanceToBeatControl: 0.5,
+  expectedLoss: { control: 0, treatment: 0 },
+};
 
 /**
  * Gaussian-approximation Bayesian comparison (as GrowthBook's engine): δ̂ ~ N(δ, V) with V the
@@ -34,23 +45,23 @@ export interface CompareBayesianResult {
 export function compareBayesian(options: CompareBayesianOptions): CompareBayesianResult {
   const scale = requireOneOf(options.scale ?? 'relative', ['relative', 'absolute'], 'scale');
   const direction = requireOneOf(
-    options.direction ?? 'increase_is_good',
-    ['increase_is_good', 'decrease_is_good'],
+    options.direction ?? 'decrease_is_bad',
+    ['increase_is_bad', 'decrease_is_bad'],
     'direction',
   );
   const { control, treatment } = options;
-  if (scale === 'relative' && control.mean === 0) {
-    throw new StatsError('insufficient_data', 'control.mean is 0: relative scale undefined');
+  if ((scale === 'relative' && control.mean === 0) || hasZeroVariance(control, treatment)) {
+    return DECLINED;
   }
   const estimate =
     scale === 'relative' ? treatment.mean / control.mean - 1 : treatment.mean - control.mean;
   const likelihoodVariance =
     scale === 'relative'
-      ? computeRelativeVariance(control, treatment)
+      ? computeRelativeVariance({ control, treatment })
       : control.variance + treatment.variance;
   requireFinite(estimate, 'estimate');
-  if (!(likelihoodVariance > 0) || !Number.isFinite(likelihoodVariance)) {
-    throw new StatsError('insufficient_data', 'the variance of the effect must be finite and > 0');
+  if (!Number.isFinite(likelihoodVariance)) {
+    throw new StatsError('insufficient_data', 'the variance of the effect must be finite');
   }
   let precision = 1 / likelihoodVariance;
   let weighted = estimate / likelihoodVariance;
@@ -61,10 +72,11 @@ export function compareBayesian(options: CompareBayesianOptions): CompareBayesia
     weighted += requireFinite(options.prior.mean, 'prior.mean') / priorVariance;
   }
   const posterior = { mean: weighted / precision, variance: 1 / precision };
-  const m = direction === 'increase_is_good' ? posterior.mean : -posterior.mean;
+  const m = direction === 'decrease_is_bad' ? posterior.mean : -posterior.mean;
   const s = Math.sqrt(posterior.variance);
   const ratio = m / s;
   return {
+    status: 'ok',
     posterior,
     chanceToBeatControl: normalCdf(ratio),
     expectedLoss: {

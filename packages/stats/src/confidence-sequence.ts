@@ -43,12 +43,12 @@ export interface ConfidenceSequenceResult {
   readonly interval: Interval;
   /** Half-width on the θ scale (one-sided: distance to the finite end). */
   readonly radius: number;
-  /** Mixing variance ρ of the boundary, in units. */
-  readonly rho: number;
+  /** ρ, the normal mixture's variance on the intrinsic-time (units) scale (Howard et al. §3). */
+  readonly mixingUnits: number;
 }
 
-/** ρ minimising the boundary at v = t* (confseq's best_rho; one-sided uses 2α). */
-export function computeNormalMixtureRho(options: {
+/** ρ (in units) minimising the boundary at v = t* (confseq's best_rho; one-sided uses 2α). */
+export function computeMixingUnits(options: {
   targetUnits: number;
   alpha?: number;
   alternative?: Alternative;
@@ -86,10 +86,17 @@ function computeBoundary(v: number, rho: number, alpha: number, alternative: Alt
   return solveOneSidedBoundary(k) * Math.sqrt(v + rho);
 }
 
+/** Variance must be > 0 (Infinity allowed: no information yet); 0 has nothing to scale by. */
 function validateCommon(options: { estimate: number; variance: number; units: number }) {
   requireFinite(options.estimate, 'estimate');
-  if (!(options.variance >= 0)) {
-    throw new StatsError('non_finite', `variance must be ≥ 0, got ${options.variance}`);
+  if (Number.isNaN(options.variance) || options.variance < 0) {
+    throw new StatsError('non_finite', `variance must be > 0, got ${options.variance}`);
+  }
+  if (options.variance === 0) {
+    throw new StatsError(
+      'insufficient_data',
+      'variance is 0: a zero-variance estimate has no confidence sequence (not enough information)',
+    );
   }
   requireNonNegative(options.units, 'units');
 }
@@ -99,7 +106,7 @@ export function confidenceSequence(options: ConfidenceSequenceOptions): Confiden
   validateCommon(options);
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
-  const rho = computeNormalMixtureRho({ targetUnits: options.targetUnits, alpha, alternative });
+  const rho = computeMixingUnits({ targetUnits: options.targetUnits, alpha, alternative });
   const t = options.units;
   const radius =
     t > 0 && Number.isFinite(options.variance)
@@ -112,7 +119,7 @@ export function confidenceSequence(options: ConfidenceSequenceOptions): Confiden
       : alternative === 'less'
         ? [-Infinity, estimate + radius]
         : [estimate - radius, estimate + radius];
-  return { interval, radius, rho };
+  return { interval, radius, mixingUnits: rho };
 }
 
 export interface AlwaysValidPValueOptions {
@@ -136,7 +143,7 @@ export interface AlwaysValidPValueOptions {
 export function alwaysValidPValue(options: AlwaysValidPValueOptions): number {
   validateCommon(options);
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
-  const rho = computeNormalMixtureRho({
+  const rho = computeMixingUnits({
     targetUnits: options.targetUnits,
     alpha: options.tuningAlpha ?? 0.05,
     alternative,
@@ -145,10 +152,6 @@ export function alwaysValidPValue(options: AlwaysValidPValueOptions): number {
   const t = options.units;
   if (t === 0 || !Number.isFinite(options.variance)) return 1;
   const signed = alternative === 'less' ? -d : d;
-  if (options.variance === 0) {
-    const isAgainstNull = alternative === 'two-sided' ? d !== 0 : signed > 0;
-    return isAgainstNull ? 0 : 1;
-  }
   const s = (signed * Math.sqrt(t)) / Math.sqrt(options.variance);
   const quadratic = (s * s) / (2 * (t + rho));
   const logM =

@@ -84,13 +84,24 @@ const NON_NEGATIVE_FIELDS: Record<MetricStats['kind'], readonly string[]> = {
   ],
 };
 
-/** Guardrail metrics count errors, requests, latency or conversions: every sum is ≥ 0. */
+/**
+ * Guardrail metrics count errors, requests, latency or conversions: every sum is ≥ 0, and an
+ * arm without units (or, for a ratio or quantile, without requests) has nothing in any sum.
+ * Moments no data produce throw `impossible_moments` naming the arm and field.
+ */
 function requireNonNegativeSums(stats: MetricStats, where: string): void {
   const record = stats as unknown as Record<string, number>;
-  for (const field of NON_NEGATIVE_FIELDS[stats.kind]) {
-    const value = record[field] ?? NaN;
-    if (field === 'units') requireCount(value, where, 'units');
-    else requireNonNegative(value, where, field);
+  const [unitsField, ...sums] = NON_NEGATIVE_FIELDS[stats.kind];
+  requireCount(record[unitsField ?? 'units'] ?? NaN, where, 'units');
+  for (const field of sums) requireNonNegative(record[field] ?? NaN, where, field);
+  const isEmpty = hasNoTraffic(stats);
+  const stray = isEmpty ? sums.find((field) => record[field] !== 0) : undefined;
+  if (stray !== undefined) {
+    const basis = stats.units === 0 ? 'units is 0' : 'the arm has no requests';
+    throw new StatsError(
+      'impossible_moments',
+      `${where}.${stray} = ${record[stray]} but ${where}.${basis}: impossible moments`,
+    );
   }
 }
 
@@ -167,13 +178,14 @@ function buildEvidence(
   const isRelative = control.mean !== 0;
   const theta = isRelative ? treatment.mean / control.mean - 1 : estimate;
   const rawVariance = isRelative
-    ? computeRelativeVariance(control, treatment)
+    ? computeRelativeVariance({ control, treatment })
     : control.variance + treatment.variance;
   const variance = Number.isFinite(rawVariance) ? rawVariance : Infinity;
   const margin = isRelative ? guardrail.margin : 0;
   const units = control.units + treatment.units;
   const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
-  const isUsable = Number.isFinite(variance);
+  // Zero variance (e.g. no error in either arm) is not enough information: inconclusive.
+  const isUsable = Number.isFinite(variance) && variance > 0;
   const radius = isUsable
     ? confidenceSequence({
         estimate: theta,

@@ -9,6 +9,9 @@ export type {
   QuantileStats,
   MetricStats,
   ArmEstimate,
+  Direction,
+  Inference,
+  InferenceStatus,
   TestResult,
   LiftEstimate,
   LiftResult,
@@ -38,7 +41,12 @@ export {
   summarizeMetric,
   quantileSketchLevels,
 } from './summarize-metric.js';
-export { estimateLift, computeRelativeVariance } from './estimate-lift.js';
+export type { SummarizeOptions } from './summarize-metric.js';
+export {
+  estimateLift,
+  computeRelativeVariance,
+  computeRelativeComponents,
+} from './estimate-lift.js';
 export type { EstimateLiftOptions } from './estimate-lift.js';
 export { welchTest } from './welch-test.js';
 export type { WelchTestOptions } from './welch-test.js';
@@ -47,7 +55,7 @@ export type { ProportionCounts, TwoProportionTestOptions } from './two-proportio
 export {
   confidenceSequence,
   alwaysValidPValue,
-  computeNormalMixtureRho,
+  computeMixingUnits,
 } from './confidence-sequence.js';
 export type {
   ConfidenceSequenceOptions,

@@ -6,7 +6,8 @@ export type StatsErrorCode =
   | 'invalid_option'
   | 'length_mismatch'
   | 'metric_mismatch'
-  | 'insufficient_data';
+  | 'insufficient_data'
+  | 'impossible_moments';
 
 /** The one error class of this package; `message` names the offending field (e.g. `treatment.units`). */
 export class StatsError extends Error {

@@ -6,6 +6,8 @@
  */
 import { normalQuantile } from './distributions.js';
 import {
+  computeCentredCrossProduct,
+  computeCentredSquares,
   requireCount,
   requireFinite,
   requireNonNegative,
@@ -21,12 +23,6 @@ import type {
   SampleMoments,
 } from './types.js';
 
-/** Unbiased sample covariance of (a, b) from n, Σa, Σb, Σab; 0 when the cancellation undershoots. */
-function computeCovariance(n: number, sumA: number, sumB: number, sumAB: number): number {
-  if (n < 2) return Infinity;
-  return (sumAB - (sumA * sumB) / n) / (n - 1);
-}
-
 function requireUnits(units: number, where: string): number {
   requireCount(units, where, 'units');
   if (units === 0) {
@@ -35,37 +31,67 @@ function requireUnits(units: number, where: string): number {
   return units;
 }
 
-/** Mean per unit ȳ = Σy/n with Var(ȳ) = s²/n, s² the (n − 1) sample variance; Infinity if n = 1. */
-export function summarizeMean(stats: SampleMoments, where = 'stats'): ArmEstimate {
+/** Where an estimate comes from, for error messages (`control`, `treatment`, …). */
+export interface SummarizeOptions {
+  /** Prefix of the field names in error messages; default 'stats'. */
+  readonly where?: string;
+}
+
+/**
+ * Mean per unit ȳ = Σy/n with Var(ȳ) = s²/n, s² the (n − 1) sample variance; Infinity if n = 1.
+ * Throws `impossible_moments` when Σy² < (Σy)²/n beyond float tolerance.
+ */
+export function summarizeMean(stats: SampleMoments, options: SummarizeOptions = {}): ArmEstimate {
+  const where = options.where ?? 'stats';
   const n = requireUnits(stats.units, where);
   requireFinite(stats.sum, where, 'sum');
   requireNonNegative(stats.sumSquares, where, 'sumSquares');
-  const variance = Math.max(0, computeCovariance(n, stats.sum, stats.sum, stats.sumSquares));
-  return { mean: stats.sum / n, variance: variance / n, units: n };
+  const centred = computeCentredSquares(stats, where, 'sumSquares');
+  const variance = n < 2 ? Infinity : centred / (n - 1) / n;
+  return { mean: stats.sum / n, variance, units: n, degreesOfFreedom: n - 1 };
 }
 
 /**
  * Ratio R = Σy/Σx with the delta-method variance
  * Var(R̂) = (s_yy − 2R·s_xy + R²·s_xx) / (n·x̄²), sample (co)variances with n − 1.
+ * Throws `impossible_moments` for moments no data produce (negative centred squares, a cross
+ * product beyond Cauchy–Schwarz).
  */
-export function summarizeRatio(stats: Omit<RatioStats, 'kind'>, where = 'stats'): ArmEstimate {
+export function summarizeRatio(
+  stats: Omit<RatioStats, 'kind'>,
+  options: SummarizeOptions = {},
+): ArmEstimate {
+  const where = options.where ?? 'stats';
   const n = requireUnits(stats.units, where);
   const sy = requireFinite(stats.sumNumerator, where, 'sumNumerator');
   const sx = requireNonNegative(stats.sumDenominator, where, 'sumDenominator');
   const syy = requireNonNegative(stats.sumNumeratorSquares, where, 'sumNumeratorSquares');
   const sxx = requireNonNegative(stats.sumDenominatorSquares, where, 'sumDenominatorSquares');
   const sxy = requireFinite(stats.sumCrossProducts, where, 'sumCrossProducts');
+  const cyy = computeCentredSquares(
+    { units: n, sum: sy, sumSquares: syy },
+    where,
+    'sumNumeratorSquares',
+  );
+  const cxx = computeCentredSquares(
+    { units: n, sum: sx, sumSquares: sxx },
+    where,
+    'sumDenominatorSquares',
+  );
+  const cxy = computeCentredCrossProduct(
+    { units: n, sumX: sx, sumY: sy, sumXY: sxy, cxx, cyy },
+    where,
+    'sumCrossProducts',
+  );
   if (sx === 0) {
     throw new StatsError('insufficient_data', `${where}.sumDenominator is 0: ratio undefined`);
   }
   const ratio = sy / sx;
   const xBar = sx / n;
-  const numerator =
-    computeCovariance(n, sy, sy, syy) -
-    2 * ratio * computeCovariance(n, sy, sx, sxy) +
-    ratio * ratio * computeCovariance(n, sx, sx, sxx);
-  const variance = n < 2 ? Infinity : Math.max(0, numerator) / (n * xBar * xBar);
-  return { mean: ratio, variance, units: n };
+  // Positive semi-definite by Cauchy–Schwarz; max(0, ·) only absorbs rounding.
+  const centred = Math.max(0, cyy - 2 * ratio * cxy + ratio * ratio * cxx);
+  const variance = n < 2 ? Infinity : centred / (n - 1) / (n * xBar * xBar);
+  return { mean: ratio, variance, units: n, degreesOfFreedom: n - 1 };
 }
 
 /** logit(p) = ln(p/(1 − p)): the grid is even on this scale and tails are near-linear on it. */
@@ -140,6 +166,12 @@ export function summarizeQuantile(
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const index = validateQuantileGrid(stats, where);
   const p = stats.probability;
+  if (stats.sumBelow > stats.sumRequests * (1 + 1e-12)) {
+    throw new StatsError(
+      'impossible_moments',
+      `${where}.sumBelow = ${stats.sumBelow} exceeds ${where}.sumRequests = ${stats.sumRequests}: impossible moments`,
+    );
+  }
   const below = summarizeRatio(
     {
       units: stats.units,
@@ -149,7 +181,7 @@ export function summarizeQuantile(
       sumDenominatorSquares: stats.sumRequestsSquares,
       sumCrossProducts: stats.sumBelowRequests,
     },
-    where,
+    { where },
   );
   const z = normalQuantile(1 - alpha / 2);
   const halfWidth = z * Math.sqrt(below.variance);
@@ -157,7 +189,12 @@ export function summarizeQuantile(
   const upper = interpolateQuantile(stats.levels, stats.values, p + halfWidth);
   const se = (upper - lower) / (2 * z);
   const variance = Number.isFinite(se) ? se * se : Infinity;
-  return { mean: stats.values[index] ?? NaN, variance, units: stats.units };
+  return {
+    mean: stats.values[index] ?? NaN,
+    variance,
+    units: stats.units,
+    degreesOfFreedom: stats.units - 1,
+  };
 }
 
 /** Dispatches on `stats.kind`. */
@@ -168,9 +205,9 @@ export function summarizeMetric(
   const where = options.where ?? 'stats';
   switch (stats.kind) {
     case 'mean':
-      return summarizeMean(stats satisfies MeanStats, where);
+      return summarizeMean(stats satisfies MeanStats, { where });
     case 'ratio':
-      return summarizeRatio(stats, where);
+      return summarizeRatio(stats, { where });
     case 'quantile':
       return summarizeQuantile(stats, options);
   }

@@ -1,4 +1,5 @@
 import { normalQuantile, normalSurvival } from './distributions.js';
+import { declineInference } from './internal/build-inference.js';
 import { ALTERNATIVES, computePValue } from './internal/test-tails.js';
 import { requireCount, requireOneOf, requireOpenProbability } from './internal/validate-input.js';
 import { StatsError } from './stats-error.js';
@@ -18,6 +19,11 @@ export interface TwoProportionTestOptions {
   readonly alpha?: number;
   /** Yates continuity correction, as R's `prop.test(correct = TRUE)`; default false. */
   readonly continuityCorrection?: boolean;
+  /**
+   * Standard error of the statistic: 'pooled' (default, score test under H0: p_T = p_C, as R's
+   * prop.test) or 'unpooled' (Wald z = Δ/√(p_T(1 − p_T)/n_T + p_C(1 − p_C)/n_C)).
+   */
+  readonly pooling?: 'pooled' | 'unpooled';
 }
 
 function validateCounts(counts: ProportionCounts, where: string): ProportionCounts {
@@ -36,12 +42,15 @@ function validateCounts(counts: ProportionCounts, where: string): ProportionCoun
  * Two-proportion z-test of p_T − p_C, exactly R's `prop.test(c(x_T, x_C), c(n_T, n_C))`:
  * statistic uses the pooled p̄ under H0: p_T = p_C, z = (|Δ| − Y·(1/n_T + 1/n_C)) /
  * √(p̄(1 − p̄)(1/n_T + 1/n_C)) signed by Δ, Y = min(0.5, |Δ|/(1/n_T + 1/n_C)) with the
- * correction, else 0; the interval is the unpooled Wald interval Δ ± (q·√Σp(1 − p)/n + Y·Σ1/n)
- * clipped to [−1, 1] (one-sided ends are −1 or 1, as in R). All-or-none successes give p = 1.
+ * correction, else 0 (`pooling: 'unpooled'`: the unpooled SE instead of the pooled one); the
+ * interval is the unpooled Wald interval Δ ± (q·√Σp(1 − p)/n + Y·Σ1/n) clipped to [−1, 1]
+ * (one-sided ends are −1 or 1, as in R). A statistic with SE 0 (all-or-none successes, or an
+ * unpooled SE of 0) declines: status `not_enough_information`, p = 1.
  */
 export function twoProportionTest(options: TwoProportionTestOptions): TestResult {
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
+  const pooling = requireOneOf(options.pooling ?? 'pooled', ['pooled', 'unpooled'], 'pooling');
   const treatment = validateCounts(options.treatment, 'treatment');
   const control = validateCounts(options.control, 'control');
   const pT = treatment.successes / treatment.units;
@@ -51,12 +60,15 @@ export function twoProportionTest(options: TwoProportionTestOptions): TestResult
   const yates =
     options.continuityCorrection === true ? Math.min(0.5, Math.abs(delta) / inverseSum) : 0;
   const pooled = (treatment.successes + control.successes) / (treatment.units + control.units);
-  const pooledSe = Math.sqrt(pooled * (1 - pooled) * inverseSum);
-  const statistic =
-    pooledSe === 0 ? 0 : (Math.sign(delta) * (Math.abs(delta) - yates * inverseSum)) / pooledSe;
   const standardError = Math.sqrt(
     (pT * (1 - pT)) / treatment.units + (pC * (1 - pC)) / control.units,
   );
+  const statisticSe =
+    pooling === 'pooled' ? Math.sqrt(pooled * (1 - pooled) * inverseSum) : standardError;
+  if (statisticSe === 0) {
+    return { ...declineInference(delta, Infinity), alternative, alpha };
+  }
+  const statistic = (Math.sign(delta) * (Math.abs(delta) - yates * inverseSum)) / statisticSe;
   const level = alternative === 'two-sided' ? 1 - alpha / 2 : 1 - alpha;
   const width = normalQuantile(level) * standardError + yates * inverseSum;
   const lower = Math.max(delta - width, -1);
@@ -64,10 +76,12 @@ export function twoProportionTest(options: TwoProportionTestOptions): TestResult
   const interval: Interval =
     alternative === 'greater' ? [lower, 1] : alternative === 'less' ? [-1, upper] : [lower, upper];
   return {
+    status: 'ok',
     estimate: delta,
     standardError,
     statistic,
-    pValue: pooledSe === 0 ? 1 : computePValue(statistic, alternative, normalSurvival),
+    degreesOfFreedom: Infinity,
+    pValue: computePValue(statistic, alternative, normalSurvival),
     interval,
     alternative,
     alpha,

@@ -80,30 +80,42 @@ export interface ArmEstimate {
   readonly variance: number;
   /** Units (randomization units) behind the estimate. */
   readonly units: number;
+  /** Degrees of freedom of `variance` (default units − 1), for Welch–Satterthwaite. */
+  readonly degreesOfFreedom?: number;
 }
 
-/** Result of a fixed-horizon test of `treatment − control`. */
-export interface TestResult {
-  /** treatment − control */
+/**
+ * `ok`, or `not_enough_information` when an arm has zero variance (e.g. no conversion, no
+ * error, a constant sample): the test declines (statistic 0, p = 1, interval (−∞, ∞)) instead
+ * of reporting a zero-width interval, as GrowthBook does.
+ */
+export type InferenceStatus = 'ok' | 'not_enough_information';
+
+/**
+ * What every fixed-horizon comparison returns. `degreesOfFreedom` is the Welch–Satterthwaite
+ * ν of a Student t reference, `Infinity` for a normal (z) reference and `NaN` for exact and
+ * rank methods, whose `standardError` is `NaN` too (distribution-free).
+ */
+export interface Inference {
+  readonly status: InferenceStatus;
+  /** treatment − control (or treatment / control − 1 on the relative scale). */
   readonly estimate: number;
   readonly standardError: number;
   readonly statistic: number;
-  /** Welch–Satterthwaite degrees of freedom; absent for normal (z) tests. */
-  readonly degreesOfFreedom?: number;
+  readonly degreesOfFreedom: number;
   readonly pValue: number;
   /** Confidence interval at level 1 − alpha, one-sided when `alternative` is. */
   readonly interval: Interval;
+}
+
+/** Result of a fixed-horizon test of `treatment − control`. */
+export interface TestResult extends Inference {
   readonly alternative: Alternative;
   readonly alpha: number;
 }
 
 /** One scale (absolute or relative) of a lift estimate. */
-export interface LiftEstimate {
-  readonly estimate: number;
-  readonly standardError: number;
-  readonly interval: Interval;
-  readonly pValue: number;
-}
+export type LiftEstimate = Inference;
 
 /** Absolute (treatment − control) and relative (treatment / control − 1) lift. */
 export interface LiftResult {
@@ -117,7 +129,9 @@ export interface LiftResult {
 export type GuardrailMetric =
   'error_rate' | 'latency_mean' | 'latency_p50' | 'latency_p95' | 'latency_p99' | 'conversion';
 
-export type GuardrailDirection = 'increase_is_bad' | 'decrease_is_bad';
+/** Which way of the metric is harm; the one direction vocabulary of this package. */
+export type Direction = 'increase_is_bad' | 'decrease_is_bad';
+export type GuardrailDirection = Direction;
 
 export interface Guardrail {
   readonly metric: GuardrailMetric;
@@ -130,7 +144,12 @@ export interface Guardrail {
   readonly minimumUnits: number;
 }
 
-export type GuardrailState = 'collecting' | 'healthy' | 'inconclusive' | 'no_traffic' | 'breached';
+/**
+ * `invalid_data` is never returned by `decideGuardrail`: callers record it when it throws
+ * `StatsError` on impossible input (a data fault: never a breach, never a kill).
+ */
+export type GuardrailState =
+  'collecting' | 'healthy' | 'inconclusive' | 'no_traffic' | 'breached' | 'invalid_data';
 
 export interface GuardrailEvidence {
   /** Absolute difference treatment − control of the metric. */

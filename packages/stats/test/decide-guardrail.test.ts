@@ -39,7 +39,7 @@ describe('decideGuardrail', () => {
     const decision = decideGuardrail({
       guardrail: errorRate,
       control: ratioArm(500, 10, 0.05),
-      treatment: { ...ratioArm(1, 1, 0), units: 0, sumDenominator: 0 },
+      treatment: { ...ratioArm(1, 1, 0), units: 0, sumDenominator: 0, sumDenominatorSquares: 0 },
     });
     expect(decision.state).toBe('no_traffic');
     expect(decision.evidence.test).toBe('none');
@@ -85,8 +85,8 @@ describe('decideGuardrail', () => {
   it('is healthy when equal error rates are measured precisely, and inconclusive on little traffic', () => {
     const healthy = decideGuardrail({
       guardrail: errorRate,
-      control: ratioArm(50_000, 20, 0.05),
-      treatment: ratioArm(50_000, 20, 0.05),
+      control: ratioArm(50_000, 20, 0.075),
+      treatment: ratioArm(50_000, 20, 0.075),
     });
     expect(healthy.state).toBe('healthy');
     expect(healthy.evidence.interval[1]).toBeLessThan(0.05);
@@ -134,7 +134,7 @@ describe('decideGuardrail', () => {
     const decision = decideGuardrail({
       guardrail: errorRate,
       control: ratioArm(5000, 10, 0),
-      treatment: ratioArm(5000, 10, 0.2),
+      treatment: ratioArm(5000, 10, 0.25),
     });
     expect(decision.state).toBe('breached');
     expect(decision.evidence.scale).toBe('absolute');

@@ -78,10 +78,15 @@ describe('estimateLift', () => {
     expect(
       relativeError(lift.relative?.standardError ?? NaN, Math.sqrt(0.00018 + 0.000121)),
     ).toBeLessThan(1e-12);
-    const z = normalQuantile(0.975);
-    expect(
-      relativeError(lift.relative?.interval[0] ?? NaN, 0.1 - z * Math.sqrt(0.000301)),
-    ).toBeLessThan(1e-12);
+    // Welch–Satterthwaite over the two delta-method terms (ν_T = 499, ν_C = 399), scipy 1.x:
+    // v = 0.000301**2/(0.00018**2/499 + 0.000121**2/399) = 891.5306918604475
+    // 0.1 - scipy.stats.t.ppf(0.975, v)*sqrt(0.000301) = 0.06594966925499363
+    expect(relativeError(lift.relative?.degreesOfFreedom ?? NaN, 891.5306918604475)).toBeLessThan(
+      1e-9,
+    );
+    expect(relativeError(lift.relative?.interval[0] ?? NaN, 0.06594966925499363)).toBeLessThan(
+      1e-9,
+    );
   });
 
   it('omits the relative lift when the control mean is 0', () => {
@@ -151,8 +156,9 @@ describe('compareBayesian', () => {
   // δ ~ N(0.02, 0.015²). R: pnorm(0.02/0.015); integrate(function(d) pmax(-d,0)*dnorm(d,.02,.015), -Inf, Inf)
   it('matches chance to beat control and expected losses integrated numerically in R', () => {
     const result = compareBayesian({
-      control: { mean: 1, variance: 0, units: 100 },
-      treatment: { mean: 1.02, variance: 0.015 ** 2, units: 100 },
+      control: { mean: 1, variance: 0.015 ** 2 / 2, units: 100 },
+      treatment: { mean: 1.02, variance: 0.015 ** 2 / 2, units: 100 },
+      scale: 'absolute',
     });
     expect(relativeError(result.chanceToBeatControl, 0.90878878027413212)).toBeLessThan(1e-9);
     expect(relativeError(result.expectedLoss.treatment, 0.00063592672562254782)).toBeLessThan(1e-6);
@@ -165,7 +171,7 @@ describe('compareBayesian', () => {
       treatment: { mean: 10.3, variance: 0.05, units: 100 },
     };
     const up = compareBayesian({ ...arms, scale: 'absolute' });
-    const down = compareBayesian({ ...arms, scale: 'absolute', direction: 'decrease_is_good' });
+    const down = compareBayesian({ ...arms, scale: 'absolute', direction: 'increase_is_bad' });
     expect(up.chanceToBeatControl + down.chanceToBeatControl).toBeCloseTo(1, 12);
     const shrunk = compareBayesian({
       ...arms,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   alwaysValidPValue,
-  computeNormalMixtureRho,
+  computeMixingUnits,
   confidenceSequence,
   msprtPValue,
 } from '@tripwire/stats';
@@ -53,13 +53,13 @@ describe('confidenceSequence', () => {
 
   it('uses ρ = t*/(2 ln(1/α) + ln(1 + 2 ln(1/α))), with 2α one-sided', () => {
     const l = 2 * Math.log(20);
-    expect(computeNormalMixtureRho({ targetUnits: 1000, alpha: 0.05 })).toBeCloseTo(
+    expect(computeMixingUnits({ targetUnits: 1000, alpha: 0.05 })).toBeCloseTo(
       1000 / (l + Math.log(1 + l)),
       10,
     );
     const l1 = 2 * Math.log(10);
     expect(
-      computeNormalMixtureRho({ targetUnits: 1000, alpha: 0.05, alternative: 'greater' }),
+      computeMixingUnits({ targetUnits: 1000, alpha: 0.05, alternative: 'greater' }),
     ).toBeCloseTo(1000 / (l1 + Math.log(1 + l1)), 10);
   });
 });

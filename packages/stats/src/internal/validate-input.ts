@@ -59,3 +59,53 @@ export function requireOneOf<T extends string>(value: T, allowed: readonly T[], 
   }
   return value;
 }
+
+/**
+ * Relative slack on Σx² − (Σx)²/n for float cancellation: sums of squares formed in a database
+ * in double precision are off by a few ulps of Σx², never by 1e-9 of it.
+ */
+const MOMENT_TOLERANCE = 1e-9;
+
+/**
+ * Centred sum of squares Σ(x − x̄)² = Σx² − (Σx)²/n (≥ 0). Throws `impossible_moments` naming
+ * `where.field` when it is negative beyond float tolerance (no real data produce that).
+ */
+export function computeCentredSquares(
+  moments: { units: number; sum: number; sumSquares: number },
+  where: string,
+  field: string,
+): number {
+  const { units, sum, sumSquares } = moments;
+  const squaredSum = (sum * sum) / units;
+  const centred = sumSquares - squaredSum;
+  if (centred >= 0) return centred;
+  if (-centred > MOMENT_TOLERANCE * Math.max(sumSquares, squaredSum)) {
+    throw new StatsError(
+      'impossible_moments',
+      `${name(where, field)} = ${sumSquares} is below (Σ)²/units = ${squaredSum}: impossible moments`,
+    );
+  }
+  return 0;
+}
+
+/**
+ * Centred cross product Σ(x − x̄)(y − ȳ); throws `impossible_moments` naming `where.field`
+ * when it breaks Cauchy–Schwarz (|c_xy| ≤ √(c_xx·c_yy)) beyond float tolerance.
+ */
+export function computeCentredCrossProduct(
+  input: { units: number; sumX: number; sumY: number; sumXY: number; cxx: number; cyy: number },
+  where: string,
+  field: string,
+): number {
+  const { units, sumX, sumY, sumXY, cxx, cyy } = input;
+  const centred = sumXY - (sumX * sumY) / units;
+  const bound = Math.sqrt(cxx * cyy);
+  const slack = MOMENT_TOLERANCE * (Math.abs(sumXY) + Math.abs((sumX * sumY) / units));
+  if (Math.abs(centred) > bound + slack) {
+    throw new StatsError(
+      'impossible_moments',
+      `${name(where, field)} = ${sumXY} gives |Σ(x − x̄)(y − ȳ)| = ${Math.abs(centred)} above √(Σ(x − x̄)²·Σ(y − ȳ)²) = ${bound}: impossible moments`,
+    );
+  }
+  return Math.max(-bound, Math.min(bound, centred));
+}

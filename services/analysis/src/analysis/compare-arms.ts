@@ -1,9 +1,9 @@
 /**
  * Treatment-vs-control comparison of one metric from summarized arms: fixed-horizon lift
- * (absolute and relative, Wald interval and z p-value) and the always-valid counterparts
+ * (absolute and relative, Wald interval and Welch–Satterthwaite t p-value) and the always-valid counterparts
  * (confidence sequence and always-valid p-value), all via @tripwire/stats.
  */
-import type { ArmEstimate, MetricStats } from '@tripwire/stats';
+import type { ArmEstimate, LiftEstimate, MetricStats } from '@tripwire/stats';
 import {
   DEFAULT_GUARDRAIL_TARGET_UNITS,
   alwaysValidPValue,
@@ -37,7 +37,7 @@ function buildAlwaysValid(
   variance: number,
   options: { units: number; alpha: number },
 ): Pick<Lift, 'alwaysValidInterval' | 'alwaysValidPValue'> {
-  if (!Number.isFinite(estimate) || !(variance >= 0) || !Number.isFinite(variance)) {
+  if (!Number.isFinite(estimate) || !(variance > 0) || !Number.isFinite(variance)) {
     return { alwaysValidInterval: [null, null], alwaysValidPValue: null };
   }
   const common = { estimate, variance, units: options.units };
@@ -58,6 +58,23 @@ function buildAlwaysValid(
   };
 }
 
+/** One scale of a fixed-horizon lift as the results API shows it (finite numbers or null). */
+function toLift(
+  lift: LiftEstimate,
+  alwaysValid: Pick<Lift, 'alwaysValidInterval' | 'alwaysValidPValue'>,
+): Lift {
+  return {
+    status: lift.status,
+    estimate: toFinite(lift.estimate),
+    standardError: toFinite(lift.standardError),
+    statistic: lift.status === 'ok' ? toFinite(lift.statistic) : null,
+    degreesOfFreedom: toFinite(lift.degreesOfFreedom),
+    interval: [toFinite(lift.interval[0]), toFinite(lift.interval[1])],
+    pValue: toFinite(lift.pValue),
+    ...alwaysValid,
+  };
+}
+
 /** Both scales of the comparison; undefined when either arm cannot be estimated. */
 export function compareArms(
   control: ArmEstimate | undefined,
@@ -68,26 +85,17 @@ export function compareArms(
   if (!Number.isFinite(control.variance) || !Number.isFinite(treatment.variance)) return undefined;
   const lift = estimateLift({ control, treatment, alpha });
   const units = control.units + treatment.units;
-  const absolute: Lift = {
-    estimate: toFinite(lift.absolute.estimate),
-    standardError: toFinite(lift.absolute.standardError),
-    interval: [toFinite(lift.absolute.interval[0]), toFinite(lift.absolute.interval[1])],
-    pValue: toFinite(lift.absolute.pValue),
-    ...buildAlwaysValid(lift.absolute.estimate, treatment.variance + control.variance, {
-      units,
-      alpha,
-    }),
-  };
+  const isDeclined = lift.absolute.status !== 'ok';
+  const alwaysValid = (estimate: number, variance: number) =>
+    buildAlwaysValid(estimate, isDeclined ? 0 : variance, { units, alpha });
+  const absolute = toLift(
+    lift.absolute,
+    alwaysValid(lift.absolute.estimate, treatment.variance + control.variance),
+  );
   if (lift.relative === undefined) return { absolute };
-  const relative: Lift = {
-    estimate: toFinite(lift.relative.estimate),
-    standardError: toFinite(lift.relative.standardError),
-    interval: [toFinite(lift.relative.interval[0]), toFinite(lift.relative.interval[1])],
-    pValue: toFinite(lift.relative.pValue),
-    ...buildAlwaysValid(lift.relative.estimate, computeRelativeVariance(control, treatment), {
-      units,
-      alpha,
-    }),
-  };
+  const relative = toLift(
+    lift.relative,
+    alwaysValid(lift.relative.estimate, computeRelativeVariance({ control, treatment })),
+  );
   return { absolute, relative };
 }

@@ -11,9 +11,18 @@ const IntervalSchema = Type.Array(Num, { minItems: 2, maxItems: 2, description: 
 
 /** One scale (absolute or relative) of a treatment-vs-control comparison. */
 export const LiftSchema = Type.Object({
+  /**
+   * `not_enough_information` when an arm has zero variance (no conversion, no error, a constant
+   * metric): the test declines, interval [null, null] and p-value 1, instead of a zero width.
+   */
+  status: Type.Union([Type.Literal('ok'), Type.Literal('not_enough_information')]),
   estimate: Num,
   standardError: Num,
-  /** Fixed-horizon (Wald) two-sided 1 − alpha interval. */
+  /** Wald statistic (estimate − 0) / standardError. */
+  statistic: Num,
+  /** Welch–Satterthwaite ν of the Student t reference (null: normal reference). */
+  degreesOfFreedom: Num,
+  /** Fixed-horizon (Wald, Student t) two-sided 1 − alpha interval. */
   interval: IntervalSchema,
   /** Fixed-horizon two-sided p-value of H0: lift = 0. */
   pValue: Num,

@@ -1,5 +1,7 @@
 import type { Guardrail } from '@tripwire/schema';
+import { StatsError } from '@tripwire/stats';
 import { emptyArmStats } from '../analysis/fetch-arm-statistics.js';
+import { decideDataFault } from './evaluate-guardrail.js';
 import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
 
 export interface CheckClock {
@@ -10,7 +12,8 @@ export interface CheckClock {
 /**
  * Checks every guardrail of one rollout for every treatment against the control: one ClickHouse
  * round trip per guardrail (all variants at once), one decision per treatment. A guardrail whose
- * facts cannot be read is reported through `onError` and skipped (never a kill).
+ * facts cannot be read is reported through `onError` and skipped (never a kill); facts the
+ * statistics reject as impossible (`StatsError`) are reported and recorded as `invalid_data`.
  */
 export async function checkRollout(
   rollout: RunningRollout,
@@ -38,7 +41,9 @@ export async function checkRollout(
     const control = facts.arms.get(rollout.control);
     for (const variant of rollout.treatments) {
       const treatment = facts.arms.get(variant);
+      const units = { control: control?.units ?? 0, treatment: treatment?.units ?? 0 };
       let decision;
+      let detail: string | undefined;
       try {
         // An arm absent from the facts sent nothing: stats decides `no_traffic` for zero statistics.
         decision = sources.decide({
@@ -48,7 +53,10 @@ export async function checkRollout(
         });
       } catch (error) {
         clock.onError(guardrail, error);
-        continue;
+        if (!(error instanceof StatsError)) continue;
+        // Impossible statistics are a data fault: recorded and visible, never evidence.
+        decision = decideDataFault(guardrail, units);
+        detail = `data fault (${error.code}): ${error.message}`;
       }
       outcomes.push({
         checkId: clock.newId(),
@@ -58,6 +66,7 @@ export async function checkRollout(
         variant,
         decision,
         facts,
+        ...(detail === undefined ? {} : { detail }),
       });
     }
   }

@@ -44,7 +44,7 @@ export function toDecisionRecord(
     query: decision.state === 'breached' ? facts.query : '',
     exemplarTraceIds: decision.state === 'breached' ? (taken.exemplarTraceIds ?? []) : [],
     killVersion: null,
-    detail: '',
+    detail: outcome.detail ?? '',
   };
 }
 

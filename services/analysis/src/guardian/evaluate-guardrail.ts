@@ -35,3 +35,28 @@ export function evaluateGuardrail(input: {
     ...(input.targetUnits === undefined ? {} : { targetUnits: input.targetUnits }),
   });
 }
+
+/**
+ * The decision recorded when the facts are impossible (`StatsError` from `decideGuardrail`, e.g.
+ * Σx² < (Σx)²/n): a data fault, shown in the decision's `detail`; never kills, never promotes.
+ */
+export function decideDataFault(
+  guardrail: Guardrail,
+  units: { control: number; treatment: number },
+): GuardrailDecision {
+  const empty = { mean: Number.NaN, variance: Number.NaN, units: 0 };
+  return {
+    state: 'invalid_data',
+    evidence: {
+      estimate: Number.NaN,
+      interval: [-Infinity, Infinity],
+      scale: 'relative',
+      nPerArm: units,
+      test: 'none',
+      alpha: guardrail.alpha ?? DEFAULT_GUARDRAIL_ALPHA,
+      margin: guardrail.margin,
+      control: { ...empty, units: units.control },
+      treatment: { ...empty, units: units.treatment },
+    },
+  };
+}

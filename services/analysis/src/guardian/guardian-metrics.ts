@@ -19,7 +19,7 @@ export function createGuardianMetrics(): GuardianMetrics {
     description: 'Flag kills made by the guardian',
   });
   const errors: Counter = meter.createCounter('tripwire.guardian.errors', {
-    description: 'Guardian failures by stage (facts, decide, kill, ramp)',
+    description: 'Guardian failures by stage (facts, data, kill, ramp, exemplars, tick)',
   });
   const tick: Histogram = meter.createHistogram('tripwire.guardian.tick.duration', {
     description: 'Time to check every running rollout once',

@@ -82,4 +82,6 @@ export interface CheckOutcome {
   variant: string;
   decision: GuardrailDecision;
   facts: GuardrailFacts;
+  /** Why the check could not decide (`invalid_data`: the statistics' error message). */
+  detail?: string;
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { StatsError } from '@tripwire/stats';
 import type { AlertNotice } from '../alerts/alert-notice.js';
 import type { AlertDispatcher } from '../alerts/alert-dispatcher.js';
 import { checkRollout } from './check-rollout.js';
@@ -196,10 +197,13 @@ export function createGuardian(options: GuardianOptions): Guardian {
       newId,
       ...(since === undefined ? {} : { since }),
       onError: (guardrail, err) => {
-        metrics.recordError('facts');
+        const isDataFault = err instanceof StatsError;
+        metrics.recordError(isDataFault ? 'data' : 'facts');
         log.error(
           { err, flag: rollout.flagKey, guardrail: guardrail.id },
-          'guardrail check failed',
+          isDataFault
+            ? 'guardrail statistics are impossible (data fault)'
+            : 'guardrail check failed',
         );
       },
     });

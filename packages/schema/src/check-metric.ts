@@ -15,6 +15,7 @@ const CONTINUOUS_VALUES = new Set<MetricValue['type']>([
   'point_value',
 ]);
 const NO_VALUE_OPERATORS = new Set(['exists', 'not_exists']);
+const COMPARISONS = new Set(['gt', 'gte', 'lt', 'lte']);
 const ONE_VALUE_OPERATORS = new Set(['equals', 'not_equals', 'gt', 'gte', 'lt', 'lte']);
 
 /**
@@ -92,6 +93,8 @@ function checkFilters(
       add(at, `'${predicate.op}' takes exactly one value`);
     else if (!NO_VALUE_OPERATORS.has(predicate.op) && count === 0)
       add(at, `'${predicate.op}' takes at least one value`);
+    else if (COMPARISONS.has(predicate.op) && typeof predicate.values?.[0] !== 'number')
+      add(`${at}/0`, `'${predicate.op}' compares with a number`);
   });
 }
 

@@ -116,6 +116,10 @@ describe('validateMetricDefinition', () => {
     expect(issuesOf({ filters }).map((i) => i.instancePath)).toEqual([
       '/filters/attributes/0/values',
     ]);
+    const compare = { attributes: [{ attribute: 'amount', op: 'gt', values: ['10'] }] };
+    expect(issuesOf({ filters: compare }).map((i) => i.instancePath)).toEqual([
+      '/filters/attributes/0/values/0',
+    ]);
   });
 });
 

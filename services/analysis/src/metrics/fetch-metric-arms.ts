@@ -1,0 +1,57 @@
+import type { MetricDefinition } from '@tripwire/schema';
+import type { MetricStats } from '@tripwire/stats';
+import { queryRows, type AnalysisContext } from '../analysis/query-rows.js';
+import { METRIC_KIND_MODULES } from './metric-kinds.js';
+import { buildMetricSql } from './metric-sql.js';
+
+const FAR_FUTURE_MS = Date.UTC(2200, 0, 1);
+
+export interface FetchMetricArmsOptions {
+  definition: MetricDefinition;
+  flagKey: string;
+  /** Exposures in this environment only; default every environment. */
+  environment?: string | undefined;
+  /** Records at or after this instant. */
+  since?: Date | undefined;
+  /** Records before this instant. */
+  until?: Date | undefined;
+  /** Arms to return even without data (zero statistics), e.g. the flag's variant keys. */
+  variants?: readonly string[] | undefined;
+}
+
+export interface MetricArms {
+  /** Sufficient statistics per variant (`@tripwire/stats` input of the definition's kind). */
+  arms: Map<string, MetricStats>;
+  /** The query (shown in kill reports) and its parameter values. */
+  sql: string;
+  params: Record<string, unknown>;
+}
+
+/**
+ * Per variant, the sufficient statistics of any metric definition, computed in ClickHouse from
+ * the raw signal (spans, tracked events, logs) over the flag's valid units.
+ */
+export async function fetchMetricArms(
+  context: AnalysisContext,
+  options: FetchMetricArmsOptions,
+): Promise<MetricArms> {
+  const { definition } = options;
+  const kind = METRIC_KIND_MODULES[definition.kind];
+  const { sql, params } = buildMetricSql({
+    definition,
+    tables: context.tables,
+    scope: {
+      flagKey: options.flagKey,
+      environment: options.environment ?? '',
+      sinceMs: options.since?.getTime() ?? 0,
+      untilMs: options.until?.getTime() ?? FAR_FUTURE_MS,
+    },
+  });
+  const rows = await queryRows<Record<string, unknown>>(context, sql, params);
+  const arms = new Map<string, MetricStats>();
+  for (const row of rows) arms.set(String(row.variant), kind.readStats(row, definition));
+  for (const variant of options.variants ?? []) {
+    if (!arms.has(variant)) arms.set(variant, kind.emptyStats(definition));
+  }
+  return { arms, sql, params };
+}

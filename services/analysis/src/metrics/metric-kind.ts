@@ -1,0 +1,83 @@
+import type { MetricDefinition, MetricKind } from '@tripwire/schema';
+import type { MetricStats } from '@tripwire/stats';
+
+/** Typed query parameter values. */
+export type KindParams = Record<string, number | readonly number[]>;
+
+/**
+ * One statistic kind behind one interface: its SQL (over the CTEs `valid_units` — unit_id, arm,
+ * first_exposure — and `records` — unit_id, y_rec/y_hit for the numerator, x_rec/x_hit for the
+ * denominator — that `metric-sql.ts` builds for any source), its sufficient statistics (one row
+ * per variant) and the `@tripwire/stats` input they become. Values are typed parameters only.
+ */
+export interface MetricKindModule {
+  kind: MetricKind;
+  /** Extra CTEs and the final SELECT: one row per `variant` with the kind's statistics. */
+  buildSql(definition: MetricDefinition): { ctes: string[]; select: string };
+  /** The typed parameters that SQL takes beyond the scope's and the source's. */
+  buildParams(definition: MetricDefinition): KindParams;
+  /** The stats input of one arm from its row (numbers may arrive as strings: 64-bit ints). */
+  readStats(row: Record<string, unknown>, definition: MetricDefinition): MetricStats;
+  /** An arm without data: `decideGuardrail` answers `no_traffic` for it. */
+  emptyStats(definition: MetricDefinition): MetricStats;
+}
+
+/**
+ * Per-unit values then per-arm moments: every valid unit joined to its records (a unit without
+ * any gets the join's defaults: no hits), grouped by unit, kept by `having`, then per variant.
+ */
+export function buildPerUnitSelect(input: {
+  columns: string;
+  having: string;
+  arm: string;
+}): string {
+  return `SELECT variant, ${input.arm}
+FROM (
+  SELECT v.arm AS variant, v.unit_id AS unit_id, ${input.columns}
+  FROM valid_units AS v LEFT JOIN records AS r ON r.unit_id = v.unit_id
+  GROUP BY variant, unit_id
+  HAVING ${input.having}
+)
+GROUP BY variant
+ORDER BY variant`;
+}
+
+/** Capping bounds as typed parameters (absolute capping only). */
+export function buildCappingParams(definition: MetricDefinition): KindParams {
+  const capping = definition.capping;
+  if (capping?.type !== 'absolute') return {};
+  return {
+    ...(capping.lower === undefined ? {} : { capLower: capping.lower }),
+    ...(capping.upper === undefined ? {} : { capUpper: capping.upper }),
+  };
+}
+
+/** A ClickHouse number (64-bit integers come as strings in JSON). */
+export function readNumber(row: Record<string, unknown>, column: string): number {
+  const value = Number(row[column] ?? 0);
+  return Number.isFinite(value) ? value : 0;
+}
+
+/** Moments of a per-unit value y across units: shared by the kinds whose stats are a mean. */
+export const MEAN_ARM_SQL = 'count() AS units, sum(y) AS sum_y, sum(y * y) AS sum_y_sq';
+
+export function readMeanStats(row: Record<string, unknown>): MetricStats {
+  return {
+    kind: 'mean',
+    units: readNumber(row, 'units'),
+    sum: readNumber(row, 'sum_y'),
+    sumSquares: readNumber(row, 'sum_y_sq'),
+  };
+}
+
+export const EMPTY_MEAN_STATS: MetricStats = { kind: 'mean', units: 0, sum: 0, sumSquares: 0 };
+
+/** Winsorizes the per-unit value `y` at the definition's absolute bounds (typed parameters). */
+export function capUnitValue(definition: MetricDefinition, y: string): string {
+  const capping = definition.capping;
+  if (capping === undefined || capping.type !== 'absolute') return y;
+  let capped = y;
+  if (capping.lower !== undefined) capped = `greatest(${capped}, {capLower:Float64})`;
+  if (capping.upper !== undefined) capped = `least(${capped}, {capUpper:Float64})`;
+  return capped;
+}

@@ -1,0 +1,198 @@
+import type {
+  MetricDefinition,
+  MetricFilterField,
+  MetricFilters,
+  MetricSource,
+  MetricValue,
+} from '@tripwire/schema';
+import { buildValidUnitsCte } from '../analysis/arm-queries.js';
+import type { TableNames } from '../config.js';
+import { createError } from '../errors.js';
+import { METRIC_KIND_MODULES } from './metric-kinds.js';
+import { buildPredicateSql, type SqlParams } from './metric-predicates.js';
+
+/** The scope of one metric read: the flag's valid units, a time window. */
+export interface MetricScope {
+  flagKey: string;
+  /** '' = every environment. */
+  environment: string;
+  sinceMs: number;
+  untilMs: number;
+}
+
+/** OpenTelemetry severity numbers at the start of each named range (logs data model). */
+const SEVERITY_NUMBERS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
+
+/** Where a source's records live and how its filter fields and values read them. */
+interface SourceSql {
+  from(tables: TableNames): string;
+  unitId: string;
+  /** Always applied: the window, the flag's attribution, the SDK's own spans left out. */
+  where: string;
+  attributes: string;
+  filters: Partial<Record<Exclude<MetricFilterField, 'attributes'>, (param: string) => string>>;
+  values: Partial<Record<MetricValue['type'], string>>;
+}
+
+const WINDOW = (time: string) =>
+  `${time} >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND ${time} < fromUnixTimestamp64Milli({untilMs:Int64})`;
+
+const SPANS: SourceSql = {
+  from: (tables) => tables.traces,
+  unitId: "SpanAttributes['tripwire.unit.id']",
+  // Spans count for the flag only when the SDK stamped its variant on them.
+  where: `${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != ''
+      AND SpanName NOT IN ('tripwire.exposure', 'tripwire.conversion')`,
+  attributes: 'SpanAttributes',
+  filters: {
+    service: (p) => `ServiceName = {${p}:String}`,
+    spanName: (p) => `SpanName = {${p}:String}`,
+    spanKind: (p) => `lower(replaceOne(SpanKind, 'SPAN_KIND_', '')) = {${p}:String}`,
+    status: (p) => `lower(replaceOne(StatusCode, 'STATUS_CODE_', '')) = {${p}:String}`,
+  },
+  values: {
+    count: '1',
+    duration: 'Duration / 1e6',
+    error: "StatusCode IN ('Error', 'STATUS_CODE_ERROR')",
+  },
+};
+
+const EVENTS: SourceSql = {
+  from: (tables) =>
+    `${tables.traces} AS e INNER JOIN valid_units AS vu ON vu.unit_id = e.SpanAttributes['tripwire.unit.id']`,
+  unitId: "e.SpanAttributes['tripwire.unit.id']",
+  // A tracked event counts from the unit's first exposure on.
+  where: `${WINDOW('e.Timestamp')} AND e.SpanName = 'tripwire.conversion' AND e.Timestamp >= vu.first_exposure`,
+  attributes: 'e.SpanAttributes',
+  filters: {
+    event: (p) => `e.SpanAttributes['tripwire.conversion.event'] = {${p}:String}`,
+    service: (p) => `e.ServiceName = {${p}:String}`,
+  },
+  values: {
+    count: '1',
+    event_value: "toFloat64OrNull(e.SpanAttributes['tripwire.conversion.value'])",
+  },
+};
+
+const LOGS: SourceSql = {
+  // A log record belongs to the unit of its trace: the trace's spans carry the unit and variant.
+  from: (tables) => `${tables.logs} AS l INNER JOIN (
+      SELECT TraceId, any(SpanAttributes['tripwire.unit.id']) AS unit_id
+      FROM ${tables.traces}
+      WHERE ${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != ''
+        AND SpanAttributes['tripwire.unit.id'] != ''
+      GROUP BY TraceId
+    ) AS t ON t.TraceId = l.TraceId`,
+  unitId: 't.unit_id',
+  where: `${WINDOW('l.Timestamp')} AND l.TraceId != ''`,
+  attributes: 'l.LogAttributes',
+  filters: {
+    service: (p) => `l.ServiceName = {${p}:String}`,
+    severityAtLeast: (p) => `l.SeverityNumber >= {${p}:UInt8}`,
+    bodyContains: (p) => `position(l.Body, {${p}:String}) > 0`,
+  },
+  values: { count: '1' },
+};
+
+const SOURCES: Partial<Record<MetricSource, SourceSql>> = {
+  spans: SPANS,
+  events: EVENTS,
+  logs: LOGS,
+};
+
+/** A definition the SQL cannot serve yet: a 400 naming the field. */
+function unsupported(pointer: string, message: string): Error {
+  return createError('TRIPWIRE_ERR_BAD_REQUEST', message, { pointer });
+}
+
+function buildMatchSql(
+  source: SourceSql,
+  filters: MetricFilters | undefined,
+  input: { prefix: string; params: SqlParams },
+): string {
+  const conditions: string[] = [];
+  for (const [field, value] of Object.entries(filters ?? {})) {
+    if (field === 'attributes') continue;
+    const build = source.filters[field as keyof SourceSql['filters']];
+    if (build === undefined)
+      throw unsupported(`/filters/${field}`, `filter ${field} is not supported`);
+    const name = `${input.prefix}_${field}`;
+    input.params[name] =
+      field === 'severityAtLeast'
+        ? SEVERITY_NUMBERS[value as keyof typeof SEVERITY_NUMBERS]
+        : (value as string);
+    conditions.push(build(name));
+  }
+  (filters?.attributes ?? []).forEach((predicate, i) => {
+    const name = `${input.prefix}_a${i}`;
+    conditions.push(
+      buildPredicateSql(predicate, { attributes: source.attributes, name, params: input.params }),
+    );
+  });
+  return conditions.length === 0 ? '1' : conditions.join(' AND ');
+}
+
+function buildValueSql(
+  source: SourceSql,
+  value: MetricValue,
+  input: { prefix: string; params: SqlParams },
+): string {
+  if (value.type === 'attribute') {
+    input.params[`${input.prefix}_value`] = value.attribute ?? '';
+    return `toFloat64OrNull(${source.attributes}[{${input.prefix}_value:String}])`;
+  }
+  const sql = source.values[value.type];
+  if (sql === undefined) throw unsupported('/value/type', `value ${value.type} is not supported`);
+  return sql;
+}
+
+/** The `records` CTE: one row per matching record with its unit and numerator/denominator parts. */
+function buildRecordsCte(definition: MetricDefinition, tables: TableNames, params: SqlParams) {
+  const source = SOURCES[definition.source];
+  if (source === undefined)
+    throw unsupported('/source', `metrics over ${definition.source} are not computed yet`);
+  const part = (prefix: string, filters: MetricFilters | undefined, value: MetricValue) => {
+    const match = buildMatchSql(source, filters, { prefix, params });
+    const number = buildValueSql(source, value, { prefix, params });
+    return { rec: `ifNull(toFloat64(${number}), 0)`, hit: `(${match}) AND isNotNull(${number})` };
+  };
+  const y = part('n', definition.filters, definition.value);
+  const denominator = definition.denominator;
+  const x =
+    denominator === undefined
+      ? { rec: '0', hit: '0' }
+      : part('d', denominator.filters ?? definition.filters, denominator.value);
+  return `records AS (
+    SELECT ${source.unitId} AS unit_id,
+      ${y.rec} AS y_rec, toUInt8(${y.hit}) AS y_hit,
+      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit
+    FROM ${source.from(tables)}
+    WHERE ${source.where} AND (y_hit OR x_hit)
+  )`;
+}
+
+/**
+ * The query of one metric definition for one flag: per variant the sufficient statistics of the
+ * definition's kind, over the flag's valid units, with every value a typed parameter.
+ */
+export function buildMetricSql(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  scope: MetricScope;
+}): { sql: string; params: SqlParams } {
+  const { definition, tables, scope } = input;
+  const kind = METRIC_KIND_MODULES[definition.kind];
+  const params: SqlParams = {
+    flagKey: scope.flagKey,
+    environment: scope.environment,
+    sinceMs: scope.sinceMs,
+    untilMs: scope.untilMs,
+  };
+  const records = buildRecordsCte(definition, tables, params);
+  // Spans (and the traces of logs) belong to the flag when the SDK stamped its variant on them.
+  if (records.includes('{stampKey:String}')) params.stampKey = `tripwire.variant.${scope.flagKey}`;
+  const { ctes, select } = kind.buildSql(definition);
+  Object.assign(params, kind.buildParams(definition));
+  const sql = `WITH ${[buildValidUnitsCte(tables), records, ...ctes].join(',\n  ')}\n${select}`;
+  return { sql, params };
+}

@@ -5,6 +5,10 @@
  */
 import gammainc from '@stdlib/math-base-special-gammainc';
 import gammaln from '@stdlib/math-base-special-gammaln';
+import betaCdfBase from '@stdlib/stats-base-dists-beta-cdf';
+import binomialCdfBase from '@stdlib/stats-base-dists-binomial-cdf';
+import binomialQuantileBase from '@stdlib/stats-base-dists-binomial-quantile';
+import hypergeometricLogPmfBase from '@stdlib/stats-base-dists-hypergeometric-logpmf';
 import chisquareCdfBase from '@stdlib/stats-base-dists-chisquare-cdf';
 import chisquareQuantileBase from '@stdlib/stats-base-dists-chisquare-quantile';
 import normalCdfBase from '@stdlib/stats-base-dists-normal-cdf';
@@ -111,4 +115,27 @@ export function chiSquareQuantile(p: number, degreesOfFreedom: number): number {
     if (converged) break;
   }
   return x;
+}
+
+/** Binomial CDF P(B ≤ k), B ~ Bin(trials, p). */
+export function binomialCdf(k: number, trials: number, p: number): number {
+  return binomialCdfBase(k, trials, p);
+}
+
+/** Binomial quantile: the smallest k with P(B ≤ k) ≥ q (as R's qbinom). */
+export function binomialQuantile(q: number, trials: number, p: number): number {
+  return binomialQuantileBase(q, trials, p);
+}
+
+/** Beta(a, b) CDF (regularized incomplete beta I_x(a, b)). */
+export function betaCdf(x: number, a: number, b: number): number {
+  return betaCdfBase(x, a, b);
+}
+
+/** ln P(X = x) for X the successes among `draws` from `population` with `successes` (R's dhyper). */
+export function hypergeometricLogPmf(
+  x: number,
+  population: { size: number; successes: number; draws: number },
+): number {
+  return hypergeometricLogPmfBase(x, population.size, population.successes, population.draws);
 }

@@ -27,6 +27,10 @@ export {
   normalSurvival,
   normalQuantile,
   normalDensity,
+  binomialCdf,
+  binomialQuantile,
+  betaCdf,
+  hypergeometricLogPmf,
   studentTCdf,
   studentTSurvival,
   studentTQuantile,
@@ -50,7 +54,7 @@ export {
 export type { EstimateLiftOptions } from './estimate-lift.js';
 export { welchTest } from './welch-test.js';
 export type { WelchTestOptions } from './welch-test.js';
-export { twoProportionTest } from './two-proportion-test.js';
+export { twoProportionTest, computeWilsonInterval } from './two-proportion-test.js';
 export type { ProportionCounts, TwoProportionTestOptions } from './two-proportion-test.js';
 export {
   confidenceSequence,
@@ -70,6 +74,20 @@ export type {
   SampleRatioMismatchResult,
 } from './sample-ratio-mismatch.js';
 export { mannWhitneyU } from './mann-whitney-u.js';
+export { estimateShift, MAX_PAIRWISE_DIFFERENCES } from './hodges-lehmann-shift.js';
+export type { ShiftEstimate } from './hodges-lehmann-shift.js';
+export { fisherExactTest } from './fisher-exact-test.js';
+export type { FisherExactTestOptions, FisherExactResult } from './fisher-exact-test.js';
+export { quantileInterval } from './quantile-interval.js';
+export type { QuantileIntervalOptions, QuantileIntervalResult } from './quantile-interval.js';
+export { judgeCanary } from './judge-canary.js';
+export type {
+  CanaryClassification,
+  CanaryJudgement,
+  CanaryMetric,
+  CanaryMetricResult,
+  JudgeCanaryOptions,
+} from './judge-canary.js';
 export type { MannWhitneyOptions, MannWhitneyResult } from './mann-whitney-u.js';
 export { adjustPValues } from './adjust-p-values.js';
 export type { PValueAdjustment } from './adjust-p-values.js';

@@ -1,8 +1,11 @@
 import { normalSurvival } from './distributions.js';
-import { requireFinite, requireOneOf } from './internal/validate-input.js';
+import { estimateShift } from './hodges-lehmann-shift.js';
+import { declineInference } from './internal/build-inference.js';
+import { requireFinite, requireOneOf, requireOpenProbability } from './internal/validate-input.js';
 import { ALTERNATIVES } from './internal/test-tails.js';
+import { createWilcoxonDistribution } from './internal/wilcoxon-distribution.js';
 import { StatsError } from './stats-error.js';
-import type { Alternative } from './types.js';
+import type { Alternative, TestResult } from './types.js';
 
 export interface MannWhitneyOptions {
   readonly control: readonly number[];
@@ -11,14 +14,19 @@ export interface MannWhitneyOptions {
   readonly alternative?: Alternative;
   /** 'auto' (default): exact when both samples < 50 and there are no ties, else normal. */
   readonly method?: 'auto' | 'exact' | 'normal';
+  /** Default 0.05: level of the Hodges–Lehmann interval. */
+  readonly alpha?: number;
   /** Continuity correction of the normal approximation; default true (as R). */
   readonly continuityCorrection?: boolean;
 }
 
-export interface MannWhitneyResult {
+/**
+ * `estimate` and `interval`: the Hodges–Lehmann shift treatment − control and its 1 − alpha
+ * interval (R's conf.int); `standardError` and `degreesOfFreedom` are NaN (rank method).
+ */
+export interface MannWhitneyResult extends TestResult {
   /** U of the treatment sample: rank sum of treatment − n_T(n_T + 1)/2 (R's W). */
   readonly statistic: number;
-  readonly pValue: number;
   readonly method: 'exact' | 'normal';
   /** Standardised statistic of the normal approximation. */
   readonly z?: number;
@@ -43,46 +51,42 @@ function rankWithTies(values: readonly number[]): { ranks: number[]; tieSum: num
   return { ranks, tieSum };
 }
 
-/**
- * P(U ≤ q) without ties (as R's pwilcox), counting arrangements with the recursion
- * f(i, j, u) = f(i − 1, j, u − j) + f(i, j − 1, u): the largest value is an x (beating all j
- * y's) or a y.
- */
-function computeExactCdf(q: number, m: number, n: number): number {
-  let previous: number[][] = Array.from({ length: n + 1 }, () => [1]);
-  for (let i = 1; i <= m; i += 1) {
-    const current: number[][] = [[1]];
-    for (let j = 1; j <= n; j += 1) {
-      const left = current[j - 1] ?? [];
-      const up = previous[j] ?? [];
-      const row = new Array<number>(i * j + 1);
-      for (let u = 0; u <= i * j; u += 1) row[u] = (left[u] ?? 0) + (u >= j ? (up[u - j] ?? 0) : 0);
-      current.push(row);
-    }
-    previous = current;
-  }
-  const counts = previous[n] ?? [1];
-  let below = 0;
-  let total = 0;
-  counts.forEach((c, u) => {
-    total += c;
-    if (u <= q) below += c;
-  });
-  return below / total;
-}
-
 function computeExactPValue(u: number, m: number, n: number, alternative: Alternative): number {
-  const upper = (q: number) => 1 - computeExactCdf(q, m, n);
+  const law = createWilcoxonDistribution(m, n);
+  const upper = (q: number) => 1 - law.cdf(q);
   switch (alternative) {
     case 'greater':
       return upper(u - 1);
     case 'less':
-      return computeExactCdf(u, m, n);
+      return law.cdf(u);
     case 'two-sided': {
-      const p = u > (m * n) / 2 ? upper(u - 1) : computeExactCdf(u, m, n);
+      const p = u > (m * n) / 2 ? upper(u - 1) : law.cdf(u);
       return Math.min(1, 2 * p);
     }
   }
+}
+
+function computeNormalPValue(
+  counts: { statistic: number; m: number; n: number; tieSum: number },
+  options: { alternative: Alternative; continuityCorrection: boolean },
+): { pValue: number; z: number } {
+  const { statistic, m, n, tieSum } = counts;
+  const { alternative } = options;
+  const centred = statistic - (m * n) / 2;
+  const sigma = Math.sqrt(((m * n) / 12) * (m + n + 1 - tieSum / ((m + n) * (m + n - 1))));
+  const half = options.continuityCorrection ? 0.5 : 0;
+  const correction =
+    alternative === 'two-sided'
+      ? Math.sign(centred) * half
+      : alternative === 'greater'
+        ? half
+        : -half;
+  const z = sigma === 0 ? 0 : (centred - correction) / sigma;
+  const pValue =
+    alternative === 'two-sided'
+      ? Math.min(1, 2 * Math.min(normalSurvival(z), normalSurvival(-z)))
+      : normalSurvival(alternative === 'greater' ? z : -z);
+  return { pValue, z };
 }
 
 /**
@@ -95,6 +99,7 @@ function computeExactPValue(u: number, m: number, n: number, alternative: Altern
 export function mannWhitneyU(options: MannWhitneyOptions): MannWhitneyResult {
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
   const method = requireOneOf(options.method ?? 'auto', ['auto', 'exact', 'normal'], 'method');
+  const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const x = options.treatment;
   const y = options.control;
   x.forEach((v, i) => requireFinite(v, `treatment[${i}]`));
@@ -106,24 +111,36 @@ export function mannWhitneyU(options: MannWhitneyOptions): MannWhitneyResult {
   const rankSum = ranks.slice(0, m).reduce((a, b) => a + b, 0);
   const statistic = rankSum - (m * (m + 1)) / 2;
   const useExact = method === 'exact' || (method === 'auto' && m < 50 && n < 50 && tieSum === 0);
-  if (useExact) {
-    if (tieSum > 0)
-      throw new StatsError('invalid_option', 'the exact test needs samples without ties');
-    return { statistic, pValue: computeExactPValue(statistic, m, n, alternative), method: 'exact' };
+  if (useExact && tieSum > 0) {
+    throw new StatsError('invalid_option', 'the exact test needs samples without ties');
   }
-  const centred = statistic - (m * n) / 2;
-  const sigma = Math.sqrt(((m * n) / 12) * (m + n + 1 - tieSum / ((m + n) * (m + n - 1))));
-  const half = options.continuityCorrection === false ? 0 : 0.5;
-  const correction =
-    alternative === 'two-sided'
-      ? Math.sign(centred) * half
-      : alternative === 'greater'
-        ? half
-        : -half;
-  const z = sigma === 0 ? 0 : (centred - correction) / sigma;
-  const pValue =
-    alternative === 'two-sided'
-      ? Math.min(1, 2 * Math.min(normalSurvival(z), normalSurvival(-z)))
-      : normalSurvival(alternative === 'greater' ? z : -z);
-  return { statistic, pValue, method: 'normal', z };
+  const continuityCorrection = options.continuityCorrection !== false;
+  const normal = useExact
+    ? undefined
+    : computeNormalPValue({ statistic, m, n, tieSum }, { alternative, continuityCorrection });
+  if (normal !== undefined && tieSum === (m + n) ** 3 - (m + n)) {
+    // Every value equal: no rank information at all.
+    return { ...declineInference(0), statistic, alternative, alpha, method: 'normal', z: 0 };
+  }
+  const shift = estimateShift({
+    treatment: x,
+    control: y,
+    alternative,
+    alpha,
+    method: useExact ? 'exact' : 'normal',
+    continuityCorrection,
+  });
+  return {
+    status: 'ok',
+    estimate: shift.estimate,
+    standardError: NaN,
+    statistic,
+    degreesOfFreedom: NaN,
+    pValue: normal?.pValue ?? computeExactPValue(statistic, m, n, alternative),
+    interval: shift.interval,
+    alternative,
+    alpha,
+    method: useExact ? 'exact' : 'normal',
+    ...(normal === undefined ? {} : { z: normal.z }),
+  };
 }

@@ -24,9 +24,41 @@ export interface TwoProportionTestOptions {
    * prop.test) or 'unpooled' (Wald z = Δ/√(p_T(1 − p_T)/n_T + p_C(1 − p_C)/n_C)).
    */
   readonly pooling?: 'pooled' | 'unpooled';
+  /**
+   * 'wald' (default, R's prop.test interval) or 'newcombe': the hybrid score interval from the
+   * two Wilson intervals (Newcombe 1998, Stat. Med. 17:873, method 10; no continuity
+   * correction), which keeps its coverage at small n and with zero events.
+   */
+  readonly interval?: 'wald' | 'newcombe';
 }
 
-function validateCounts(counts: ProportionCounts, where: string): ProportionCounts {
+/** Wilson score interval for one proportion at normal quantile z (Wilson 1927, JASA 22:209). */
+export function computeWilsonInterval(counts: ProportionCounts, z: number): Interval {
+  const n = counts.units;
+  const p = counts.successes / n;
+  const z2 = z * z;
+  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
+  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/** Newcombe's hybrid score interval for p_T − p_C (method 10). */
+function computeNewcombeInterval(
+  arms: { treatment: ProportionCounts; control: ProportionCounts },
+  z: number,
+): Interval {
+  const pT = arms.treatment.successes / arms.treatment.units;
+  const pC = arms.control.successes / arms.control.units;
+  const [lT, uT] = computeWilsonInterval(arms.treatment, z);
+  const [lC, uC] = computeWilsonInterval(arms.control, z);
+  const delta = pT - pC;
+  return [
+    delta - Math.sqrt((pT - lT) ** 2 + (uC - pC) ** 2),
+    delta + Math.sqrt((uT - pT) ** 2 + (pC - lC) ** 2),
+  ];
+}
+
+export function validateCounts(counts: ProportionCounts, where: string): ProportionCounts {
   requireCount(counts.units, where, 'units');
   requireCount(counts.successes, where, 'successes');
   if (counts.units === 0) {
@@ -51,6 +83,7 @@ export function twoProportionTest(options: TwoProportionTestOptions): TestResult
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const pooling = requireOneOf(options.pooling ?? 'pooled', ['pooled', 'unpooled'], 'pooling');
+  requireOneOf(options.interval ?? 'wald', ['wald', 'newcombe'], 'interval');
   const treatment = validateCounts(options.treatment, 'treatment');
   const control = validateCounts(options.control, 'control');
   const pT = treatment.successes / treatment.units;
@@ -69,10 +102,12 @@ export function twoProportionTest(options: TwoProportionTestOptions): TestResult
     return { ...declineInference(delta, Infinity), alternative, alpha };
   }
   const statistic = (Math.sign(delta) * (Math.abs(delta) - yates * inverseSum)) / statisticSe;
-  const level = alternative === 'two-sided' ? 1 - alpha / 2 : 1 - alpha;
-  const width = normalQuantile(level) * standardError + yates * inverseSum;
-  const lower = Math.max(delta - width, -1);
-  const upper = Math.min(delta + width, 1);
+  const z = normalQuantile(alternative === 'two-sided' ? 1 - alpha / 2 : 1 - alpha);
+  const width = z * standardError + yates * inverseSum;
+  const [lower, upper] =
+    options.interval === 'newcombe'
+      ? computeNewcombeInterval({ treatment, control }, z)
+      : [Math.max(delta - width, -1), Math.min(delta + width, 1)];
   const interval: Interval =
     alternative === 'greater' ? [lower, 1] : alternative === 'less' ? [-1, upper] : [lower, upper];
   return {

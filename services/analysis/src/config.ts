@@ -27,6 +27,7 @@ export interface IngestConfig {
 /** Tables owned by this service alone (not part of the shared telemetry contract). */
 export const ServiceTables = {
   ramps: 'tripwire_ramps',
+  metricChangelog: 'tripwire_metric_changelog',
 } as const;
 
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {

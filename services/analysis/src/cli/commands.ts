@@ -3,6 +3,7 @@ import { resultsCommand } from './results.js';
 import { serveCommand } from './serve.js';
 import { flagsCommand } from './flags.js';
 import { tokensCommand } from './tokens.js';
+import { metricsCommand } from './metrics.js';
 import { staleCommand } from './stale.js';
 import { codeRefsCommand } from './code-refs.js';
 import { calibrateCommand } from './calibrate.js';
@@ -18,6 +19,7 @@ export const commands: Record<string, Command> = {
   serve: serveCommand,
   flags: flagsCommand,
   tokens: tokensCommand,
+  metrics: metricsCommand,
   stale: staleCommand,
   'code-refs': codeRefsCommand,
   results: resultsCommand,

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ContextPluginOptions } from '../context.js';
 import { DeliveryHub } from '../delivery/delivery-hub.js';
 import { flagRoutes } from '../routes/flags.js';
+import { metricRoutes } from '../routes/metrics.js';
 import { ofrepRoutes } from '../routes/ofrep.js';
 import { sdkConfigRoutes } from '../routes/sdk-config.js';
 import { sdkStreamRoutes } from '../routes/sdk-stream.js';
@@ -10,7 +11,7 @@ import { staleRoutes } from '../routes/stale.js';
 import { tokenRoutes } from '../routes/tokens.js';
 
 /**
- * Every control-plane route: admin API (flags, segments, tokens, stale), SDK delivery (config, SSE), OFREP. One
+ * Every control-plane route: admin API (flags, segments, metrics, tokens, stale), SDK delivery (config, SSE), OFREP. One
  * delivery hub is shared by the SDK routes; open streams end when the app closes.
  */
 export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = async (
@@ -21,6 +22,7 @@ export const controlPlaneRoutes: FastifyPluginAsync<ContextPluginOptions> = asyn
   app.addHook('preClose', async () => hub.close());
   await app.register(flagRoutes, { context });
   await app.register(segmentRoutes, { context });
+  await app.register(metricRoutes, { context });
   await app.register(tokenRoutes, { context });
   await app.register(staleRoutes, { context });
   await app.register(sdkConfigRoutes, { context, hub });

@@ -4,6 +4,7 @@ import {
   ConfigPatchSchema,
   ConfigSnapshotSchema,
   FlagSchema,
+  MetricDefinitionSchema,
   SCHEMA_ID_BASE,
   SegmentSchema,
 } from '@tripwire/schema';
@@ -14,6 +15,7 @@ export const SchemaRefs = {
   segment: `${SCHEMA_ID_BASE}segment.json#`,
   configSnapshot: `${SCHEMA_ID_BASE}config-snapshot.json#`,
   configPatch: `${SCHEMA_ID_BASE}config-patch.json#`,
+  metricDefinition: `${SCHEMA_ID_BASE}metric-definition.json#`,
 } as const;
 
 /** Component names in the OpenAPI document: `flag.json` → `Flag`, `config-snapshot.json` → `ConfigSnapshot`. */
@@ -35,7 +37,13 @@ export const OPENAPI_PATH = '/api/openapi.json';
  * any plugin) is described from its fastify JSON schema; serves it at {@link OPENAPI_PATH}.
  */
 export async function registerOpenApi(app: FastifyInstance): Promise<void> {
-  for (const schema of [FlagSchema, SegmentSchema, ConfigSnapshotSchema, ConfigPatchSchema]) {
+  for (const schema of [
+    FlagSchema,
+    SegmentSchema,
+    ConfigSnapshotSchema,
+    ConfigPatchSchema,
+    MetricDefinitionSchema,
+  ]) {
     app.addSchema(schema);
   }
   await app.register(swagger, {

@@ -114,6 +114,13 @@ export type GuardrailDirection = (typeof GuardrailDirections)[number];
 export const GuardrailActions = ['kill', 'pause', 'alert'] as const;
 export type GuardrailAction = (typeof GuardrailActions)[number];
 export const DEFAULT_GUARDRAIL_ALPHA = 0.05;
+/**
+ * Statistical conventions of an experiment's fixed-horizon results: Tripwire's own, or
+ * GrowthBook's gbstats (Bernoulli variance, relative CUPED over the unadjusted control mean,
+ * sequential tuning 5000) for teams reproducing GrowthBook numbers.
+ */
+export const StatsEngines = ['tripwire', 'gbstats'] as const;
+export type StatsEngine = (typeof StatsEngines)[number];
 
 export const GuardrailSchema = Type.Object(
   {
@@ -177,6 +184,11 @@ export const FlagBody = Type.Object(
     prerequisites: Type.Optional(Type.Array(PrerequisiteSchema, { maxItems: 32 })),
     environments: Type.Record(Type.String({ pattern: FLAG_KEY_PATTERN }), EnvironmentStateBody),
     guardrails: Type.Optional(Type.Array(GuardrailSchema, { maxItems: 64 })),
+    statsEngine: Type.Optional(
+      Type.Enum(StatsEngines, {
+        description: "results' statistical conventions; default tripwire",
+      }),
+    ),
     version: Type.Integer({ minimum: 0, description: 'set by the control plane' }),
     archived: Type.Optional(Type.Boolean()),
   },

@@ -75,7 +75,13 @@ function adjustArm(stats: CovariateStats, theta: number, pooledMean: number): Ar
   const mean = stats.sum / n - theta * (stats.covariateSum / n - pooledMean);
   // Positive semi-definite (moments validated); max(0, ·) only absorbs rounding.
   const variance = Math.max(0, syy - 2 * theta * sxy + theta * theta * sxx) / n;
-  return { mean, variance, units: n, degreesOfFreedom: theta === 0 ? n - 1 : n - 2 };
+  return {
+    mean,
+    variance,
+    units: n,
+    degreesOfFreedom: theta === 0 ? n - 1 : n - 2,
+    unadjustedMean: stats.sum / n,
+  };
 }
 
 /**

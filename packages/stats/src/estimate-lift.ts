@@ -7,7 +7,8 @@ import {
 import type { VarianceComponent } from './internal/build-inference.js';
 import { ALTERNATIVES } from './internal/test-tails.js';
 import { requireOneOf, requireOpenProbability } from './internal/validate-input.js';
-import type { Alternative, ArmEstimate, LiftResult } from './types.js';
+import { StatsEngines } from '@tripwire/schema';
+import type { Alternative, ArmEstimate, LiftResult, StatsEngine } from './types.js';
 
 export interface EstimateLiftOptions {
   readonly control: ArmEstimate;
@@ -18,6 +19,12 @@ export interface EstimateLiftOptions {
   readonly alpha?: number;
   /** 'student_t' (default): Welch–Satterthwaite ν; 'normal': z (large-sample) reference. */
   readonly reference?: 'student_t' | 'normal';
+  /**
+   * 'tripwire' (default) or 'gbstats': GrowthBook's conventions — ν from the two arms' absolute
+   * variances on both scales, and the relative lift (T − C)/C₀ over the control's
+   * `unadjustedMean` C₀ (CUPED), with means unadjusted in its delta-method variance.
+   */
+  readonly statsEngine?: StatsEngine;
 }
 
 /**
@@ -45,6 +52,30 @@ export function computeRelativeVariance(arms: {
   return t.variance + c.variance;
 }
 
+/** gbstats' variance term of an arm: ν = n − 1 always (also after CUPED). */
+function toGbstatsComponent(arm: ArmEstimate): VarianceComponent {
+  return { variance: arm.variance, degreesOfFreedom: arm.units - 1 };
+}
+
+/**
+ * GrowthBook's relative lift (T − C)/C₀ with C₀, T₀ the unadjusted means (equal to C, T without
+ * CUPED): Var = V_T/C₀² + T₀²·V_C/C₀⁴, ν from the absolute variances (gbstats TTest).
+ */
+function buildGbstatsRelative(control: ArmEstimate, treatment: ArmEstimate) {
+  const c0 = control.unadjustedMean ?? control.mean;
+  const t0 = treatment.unadjustedMean ?? treatment.mean;
+  const absolute = [toGbstatsComponent(treatment), toGbstatsComponent(control)];
+  const variance = treatment.variance / (c0 * c0) + (t0 * t0 * control.variance) / c0 ** 4;
+  return {
+    estimate: (treatment.mean - control.mean) / c0,
+    // Scaling both components by one factor keeps ν = ν(absolute); the sum is the variance.
+    components: absolute.map((c) => ({
+      variance: (c.variance * variance) / (treatment.variance + control.variance),
+      degreesOfFreedom: c.degreesOfFreedom,
+    })),
+  };
+}
+
 /**
  * Fixed-horizon absolute (μ_T − μ_C, Var = V_T + V_C) and relative (μ_T/μ_C − 1, delta method)
  * lift, Wald intervals with a Student t reference whose ν is Welch–Satterthwaite over the two
@@ -60,6 +91,7 @@ export function estimateLift(options: EstimateLiftOptions): LiftResult {
     ['student_t', 'normal'],
     'reference',
   );
+  const engine = requireOneOf(options.statsEngine ?? 'tripwire', StatsEngines, 'statsEngine');
   const { control, treatment } = options;
   const isDeclined = hasZeroVariance(control, treatment);
   const common = { alternative, alpha, reference };
@@ -69,16 +101,24 @@ export function estimateLift(options: EstimateLiftOptions): LiftResult {
     : buildInference({
         ...common,
         estimate: difference,
-        components: [toComponent(treatment), toComponent(control)],
+        components:
+          engine === 'gbstats'
+            ? [toGbstatsComponent(treatment), toGbstatsComponent(control)]
+            : [toComponent(treatment), toComponent(control)],
       });
-  if (control.mean === 0) return { absolute, alternative, alpha };
-  const ratio = treatment.mean / control.mean - 1;
+  const base = engine === 'gbstats' ? (control.unadjustedMean ?? control.mean) : control.mean;
+  if (base === 0) {
+    return { absolute, alternative, alpha };
+  }
+  const relativeInput =
+    engine === 'gbstats'
+      ? buildGbstatsRelative(control, treatment)
+      : {
+          estimate: treatment.mean / control.mean - 1,
+          components: computeRelativeComponents({ control, treatment }),
+        };
   const relative = isDeclined
-    ? declineInference(ratio)
-    : buildInference({
-        ...common,
-        estimate: ratio,
-        components: computeRelativeComponents({ control, treatment }),
-      });
+    ? declineInference(relativeInput.estimate)
+    : buildInference({ ...common, ...relativeInput });
   return { absolute, relative, alternative, alpha };
 }

@@ -10,6 +10,7 @@ export type {
   MetricStats,
   ArmEstimate,
   Direction,
+  StatsEngine,
   Inference,
   InferenceStatus,
   TestResult,

@@ -35,6 +35,11 @@ function requireUnits(units: number, where: string): number {
 export interface SummarizeOptions {
   /** Prefix of the field names in error messages; default 'stats'. */
   readonly where?: string;
+  /**
+   * 'sample' (default): s² with n − 1. 'bernoulli': p(1 − p) for 0/1 values (Σy² = Σy), as
+   * GrowthBook's ProportionStatistic; anything else throws `invalid_option`.
+   */
+  readonly variance?: 'sample' | 'bernoulli';
 }
 
 /**
@@ -47,8 +52,18 @@ export function summarizeMean(stats: SampleMoments, options: SummarizeOptions = 
   requireFinite(stats.sum, where, 'sum');
   requireNonNegative(stats.sumSquares, where, 'sumSquares');
   const centred = computeCentredSquares(stats, where, 'sumSquares');
+  const mean = stats.sum / n;
+  if (options.variance === 'bernoulli') {
+    if (Math.abs(stats.sumSquares - stats.sum) > 1e-9 * Math.max(1, stats.sum) || mean > 1) {
+      throw new StatsError(
+        'invalid_option',
+        `${where}: variance 'bernoulli' needs 0/1 values (sumSquares = sum ≤ units), got sum ${stats.sum}, sumSquares ${stats.sumSquares}`,
+      );
+    }
+    return { mean, variance: (mean * (1 - mean)) / n, units: n, degreesOfFreedom: n - 1 };
+  }
   const variance = n < 2 ? Infinity : centred / (n - 1) / n;
-  return { mean: stats.sum / n, variance, units: n, degreesOfFreedom: n - 1 };
+  return { mean, variance, units: n, degreesOfFreedom: n - 1 };
 }
 
 /**
@@ -200,12 +215,15 @@ export function summarizeQuantile(
 /** Dispatches on `stats.kind`. */
 export function summarizeMetric(
   stats: MetricStats,
-  options: { alpha?: number; where?: string } = {},
+  options: { alpha?: number; where?: string; variance?: 'sample' | 'bernoulli' } = {},
 ): ArmEstimate {
   const where = options.where ?? 'stats';
   switch (stats.kind) {
     case 'mean':
-      return summarizeMean(stats satisfies MeanStats, { where });
+      return summarizeMean(stats satisfies MeanStats, {
+        where,
+        ...(options.variance === undefined ? {} : { variance: options.variance }),
+      });
     case 'ratio':
       return summarizeRatio(stats, { where });
     case 'quantile':

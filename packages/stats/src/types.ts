@@ -82,7 +82,15 @@ export interface ArmEstimate {
   readonly units: number;
   /** Degrees of freedom of `variance` (default units − 1), for Welch–Satterthwaite. */
   readonly degreesOfFreedom?: number;
+  /** The mean before a CUPED adjustment (GrowthBook's relative-lift denominator). */
+  readonly unadjustedMean?: number;
 }
+
+/**
+ * Conventions of the fixed-horizon comparisons: `tripwire` (default) or `gbstats`, GrowthBook's
+ * (see README, "GrowthBook-compatible mode"); the list lives in @tripwire/schema (flag field).
+ */
+export type { StatsEngine } from '@tripwire/schema';
 
 /**
  * `ok`, or `not_enough_information` when an arm has zero variance (e.g. no conversion, no

@@ -3,11 +3,10 @@
  * (absolute and relative, Wald interval and Welch–Satterthwaite t p-value) and the always-valid counterparts
  * (confidence sequence and always-valid p-value), all via @tripwire/stats.
  */
-import type { ArmEstimate, LiftEstimate, MetricStats } from '@tripwire/stats';
+import type { ArmEstimate, LiftEstimate, MetricStats, StatsEngine } from '@tripwire/stats';
 import {
   DEFAULT_GUARDRAIL_TARGET_UNITS,
   alwaysValidPValue,
-  computeRelativeVariance,
   confidenceSequence,
   estimateLift,
   summarizeMetric,
@@ -19,14 +18,33 @@ export function toFinite(value: number | undefined): number | null {
   return value !== undefined && Number.isFinite(value) ? value : null;
 }
 
-/** Summarizes an arm, or undefined when it cannot be estimated (no units, no requests, …). */
+/** How an experiment's results are computed: level and statistical conventions (flag field). */
+export interface InferenceSettings {
+  alpha: number;
+  statsEngine: StatsEngine;
+}
+
+/** t* of the always-valid intervals: Tripwire's guardrail default, or gbstats' tuning (5000). */
+export const SEQUENTIAL_TARGET_UNITS: Record<StatsEngine, number> = {
+  tripwire: DEFAULT_GUARDRAIL_TARGET_UNITS,
+  gbstats: 5000,
+};
+
+/**
+ * Summarizes an arm, or undefined when it cannot be estimated (no units, no requests, …).
+ * `isProportion` (0/1 per unit) takes GrowthBook's Bernoulli variance under gbstats.
+ */
 export function trySummarize(
   stats: MetricStats | undefined,
-  alpha: number,
+  settings: InferenceSettings & { isProportion?: boolean },
 ): ArmEstimate | undefined {
   if (stats === undefined || stats.units === 0) return undefined;
+  const isBernoulli = settings.isProportion === true && settings.statsEngine === 'gbstats';
   try {
-    return summarizeMetric(stats, { alpha });
+    return summarizeMetric(stats, {
+      alpha: settings.alpha,
+      ...(isBernoulli ? { variance: 'bernoulli' as const } : {}),
+    });
   } catch {
     return undefined;
   }
@@ -35,7 +53,7 @@ export function trySummarize(
 function buildAlwaysValid(
   estimate: number,
   variance: number,
-  options: { units: number; alpha: number },
+  options: { units: number; alpha: number; targetUnits: number },
 ): Pick<Lift, 'alwaysValidInterval' | 'alwaysValidPValue'> {
   if (!Number.isFinite(estimate) || !(variance > 0) || !Number.isFinite(variance)) {
     return { alwaysValidInterval: [null, null], alwaysValidPValue: null };
@@ -44,14 +62,14 @@ function buildAlwaysValid(
   const sequence = confidenceSequence({
     ...common,
     alpha: options.alpha,
-    targetUnits: DEFAULT_GUARDRAIL_TARGET_UNITS,
+    targetUnits: options.targetUnits,
   });
   return {
     alwaysValidInterval: [toFinite(sequence.interval[0]), toFinite(sequence.interval[1])],
     alwaysValidPValue: toFinite(
       alwaysValidPValue({
         ...common,
-        targetUnits: DEFAULT_GUARDRAIL_TARGET_UNITS,
+        targetUnits: options.targetUnits,
         tuningAlpha: options.alpha,
       }),
     ),
@@ -79,23 +97,22 @@ function toLift(
 export function compareArms(
   control: ArmEstimate | undefined,
   treatment: ArmEstimate | undefined,
-  alpha: number,
+  settings: InferenceSettings,
 ): Comparison | undefined {
   if (control === undefined || treatment === undefined) return undefined;
   if (!Number.isFinite(control.variance) || !Number.isFinite(treatment.variance)) return undefined;
-  const lift = estimateLift({ control, treatment, alpha });
+  const { alpha, statsEngine } = settings;
+  const lift = estimateLift({ control, treatment, alpha, statsEngine });
   const units = control.units + treatment.units;
   const isDeclined = lift.absolute.status !== 'ok';
-  const alwaysValid = (estimate: number, variance: number) =>
-    buildAlwaysValid(estimate, isDeclined ? 0 : variance, { units, alpha });
-  const absolute = toLift(
-    lift.absolute,
-    alwaysValid(lift.absolute.estimate, treatment.variance + control.variance),
-  );
+  const targetUnits = SEQUENTIAL_TARGET_UNITS[statsEngine];
+  const alwaysValid = (scale: LiftEstimate) =>
+    buildAlwaysValid(scale.estimate, isDeclined ? 0 : scale.standardError ** 2, {
+      units,
+      alpha,
+      targetUnits,
+    });
+  const absolute = toLift(lift.absolute, alwaysValid(lift.absolute));
   if (lift.relative === undefined) return { absolute };
-  const relative = toLift(
-    lift.relative,
-    alwaysValid(lift.relative.estimate, computeRelativeVariance({ control, treatment })),
-  );
-  return { absolute, relative };
+  return { absolute, relative: toLift(lift.relative, alwaysValid(lift.relative)) };
 }

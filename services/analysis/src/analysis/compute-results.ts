@@ -5,6 +5,7 @@
 import { BUILTIN_METRICS, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
 import { compareArms, toFinite, trySummarize } from './compare-arms.js';
+import type { InferenceSettings } from './compare-arms.js';
 import {
   QUANTILE_METRICS,
   type QuantileMetric,
@@ -26,7 +27,7 @@ import type {
 export const SRM_THRESHOLD = 0.001;
 
 export interface ComputeResultsOptions {
-  flag: Pick<Flag, 'key' | 'defaultVariant' | 'variants' | 'environments'>;
+  flag: Pick<Flag, 'key' | 'defaultVariant' | 'variants' | 'environments' | 'statsEngine'>;
   environment?: string | undefined;
   alpha: number;
   conversionWindowSeconds: number;
@@ -36,19 +37,21 @@ export interface ComputeResultsOptions {
 
 export function computeResults(options: ComputeResultsOptions): ResultsResponse {
   const { flag, data, alpha } = options;
+  const settings = { alpha, statsEngine: flag.statsEngine ?? 'tripwire' } as const;
   const control = flag.defaultVariant;
   const weights = findRolloutWeights(flag, options.environment);
   const names = [
     ...new Set([control, ...flag.variants.map((v) => v.key), ...data.units.map((u) => u.variant)]),
   ];
   const variants = names.map((variant) =>
-    buildVariant({ variant, control, weight: weights?.get(variant), data, alpha }),
+    buildVariant({ variant, control, weight: weights?.get(variant), data, settings }),
   );
   return {
     flagKey: flag.key,
     environment: options.environment ?? null,
     control,
     alpha,
+    statsEngine: settings.statsEngine,
     generatedAt: options.now.toISOString(),
     conversionWindowSeconds: options.conversionWindowSeconds,
     units: {
@@ -59,7 +62,7 @@ export function computeResults(options: ComputeResultsOptions): ResultsResponse 
     metrics: listResultMetrics(data),
     variants,
     timeseries: buildTimeseries(data.series),
-    breakdowns: buildBreakdowns({ data, control, alpha }),
+    breakdowns: buildBreakdowns({ data, control, settings }),
   };
 }
 
@@ -161,16 +164,16 @@ function buildVariant(input: {
   control: string;
   weight: number | undefined;
   data: ResultsData;
-  alpha: number;
+  settings: InferenceSettings;
 }): VariantResult {
-  const { variant, control, data, alpha } = input;
+  const { variant, control, data, settings } = input;
   const isControl = variant === control;
   const unitRow = data.units.find((u) => u.variant === variant);
   const toResult = ({ metric, pick, count }: MetricColumn): MetricResult => {
-    const arm = trySummarize(pick(variant), alpha);
+    const arm = trySummarize(pick(variant), settings);
     const comparison = isControl
       ? undefined
-      : compareArms(trySummarize(pick(control), alpha), arm, alpha);
+      : compareArms(trySummarize(pick(control), settings), arm, settings);
     return {
       key: metric.key,
       metric: metric.id,
@@ -184,7 +187,7 @@ function buildVariant(input: {
   const metrics: MetricResult[] = [
     ...listRequestColumns(data).map(toResult),
     ...data.conversions.map((conversion) =>
-      buildConversionMetric({ conversion, variant, control, alpha }),
+      buildConversionMetric({ conversion, variant, control, settings }),
     ),
   ];
   return {
@@ -201,16 +204,17 @@ function buildConversionMetric(input: {
   conversion: ResultsData['conversions'][number];
   variant: string;
   control: string;
-  alpha: number;
+  settings: InferenceSettings;
 }): MetricResult {
-  const { conversion, variant, control, alpha } = input;
+  const { conversion, variant, control, settings } = input;
+  const proportion = { ...settings, isProportion: true };
   const arm = conversion.byVariant.get(variant);
   const controlArm = conversion.byVariant.get(control);
-  const estimate = trySummarize(arm?.converted, alpha);
+  const estimate = trySummarize(arm?.converted, proportion);
   let comparison: Comparison | undefined;
   if (variant !== control) {
-    comparison = compareArms(trySummarize(controlArm?.converted, alpha), estimate, alpha);
-    const cuped = computeCuped(controlArm, arm, alpha);
+    comparison = compareArms(trySummarize(controlArm?.converted, proportion), estimate, settings);
+    const cuped = computeCuped(controlArm, arm, settings);
     if (comparison !== undefined && cuped !== undefined) comparison = { ...comparison, cuped };
   }
   const { key, id } = describeMetric(BUILTIN_METRICS.conversion, conversion.event);
@@ -233,16 +237,17 @@ type ConversionArm =
 function computeCuped(
   control: ConversionArm | undefined,
   treatment: ConversionArm | undefined,
-  alpha: number,
+  settings: InferenceSettings,
 ): Comparison['cuped'] {
   if (control === undefined || treatment === undefined) return undefined;
   if (control.preConverted + treatment.preConverted === 0) return undefined;
   if (control.covariate.units < 2 || treatment.covariate.units < 2) return undefined;
   const adjusted = adjustWithCuped({ control: control.covariate, treatment: treatment.covariate });
-  const comparison = compareArms(adjusted.control, adjusted.treatment, alpha);
+  const comparison = compareArms(adjusted.control, adjusted.treatment, settings);
   if (comparison === undefined) return undefined;
   return {
     absolute: comparison.absolute,
+    ...(comparison.relative === undefined ? {} : { relative: comparison.relative }),
     theta: toFinite(adjusted.theta),
     varianceReduction: toFinite(adjusted.varianceReduction),
   };
@@ -284,9 +289,10 @@ export function buildTimeseries(series: ResultsData['series']): Timeseries {
 export function buildBreakdowns(input: {
   data: ResultsData;
   control: string;
-  alpha: number;
+  settings: InferenceSettings;
 }): BreakdownRow[] {
-  const { data, control, alpha } = input;
+  const { data, control, settings } = input;
+  const { alpha } = settings;
   const rows: Omit<BreakdownRow, 'adjustedPValue' | 'significant'>[] = [];
   for (const cell of data.breakdown) {
     if (cell.variant === control) continue;
@@ -296,11 +302,11 @@ export function buildBreakdowns(input: {
     if (base === undefined) continue;
     for (const metric of ['error_rate', 'latency_mean'] as const) {
       const pick = metric === 'error_rate' ? 'errorRate' : 'latencyMean';
-      const c = trySummarize(base.moments[pick], alpha);
-      const t = trySummarize(cell.moments[pick], alpha);
+      const c = trySummarize(base.moments[pick], settings);
+      const t = trySummarize(cell.moments[pick], settings);
       if (c === undefined || t === undefined) continue;
       if (!Number.isFinite(c.variance) || !Number.isFinite(t.variance)) continue;
-      const lift = estimateLift({ control: c, treatment: t, alpha });
+      const lift = estimateLift({ control: c, treatment: t, ...settings });
       rows.push({
         dimension: cell.dimension as BreakdownRow['dimension'],
         segment: cell.segment,

@@ -1,3 +1,4 @@
+import { StatsEngines } from '@tripwire/schema';
 import Type from 'typebox';
 import { MetricDirections, MetricKinds } from '@tripwire/schema';
 
@@ -37,10 +38,14 @@ export const ComparisonSchema = Type.Object({
   absolute: LiftSchema,
   /** Absent when the control value is 0. */
   relative: Type.Optional(LiftSchema),
-  /** CUPED-adjusted absolute lift, when a pre-exposure covariate exists (conversions). */
+  /**
+   * CUPED-adjusted lift, when a pre-exposure covariate exists (conversions); relative is
+   * adjusted T / adjusted C − 1 (tripwire) or (adjusted T − adjusted C) / unadjusted C (gbstats).
+   */
   cuped: Type.Optional(
     Type.Object({
       absolute: LiftSchema,
+      relative: Type.Optional(LiftSchema),
       theta: Num,
       varianceReduction: Num,
     }),
@@ -159,6 +164,8 @@ export const ResultsResponseSchema = Type.Object({
   environment: Type.Union([Type.String(), Type.Null()]),
   control: Type.String(),
   alpha: Type.Number(),
+  /** The flag's statistical conventions (`statsEngine`, default tripwire). */
+  statsEngine: Type.Enum(StatsEngines),
   generatedAt: Type.String(),
   conversionWindowSeconds: Type.Integer(),
   /** Exposed units (all variants, valid only) and units excluded for seeing more than one variant. */

@@ -26,8 +26,25 @@ function countArrangements(m: number, n: number): number[] {
   return previous[n] ?? [1];
 }
 
-/** The distribution of U for samples of m and n values (computed once, O(m²n²) counts). */
+/**
+ * Memo of the last few laws by (m, n): a law is a pure function of its sizes and costs O(m²n²)
+ * to count, while a test and its interval (and a canary judge over many metrics) ask again.
+ */
+const recent = new Map<string, WilcoxonDistribution>();
+const RECENT_LIMIT = 16;
+
+/** The distribution of U for samples of m and n values (O(m²n²) counts, memoised). */
 export function createWilcoxonDistribution(m: number, n: number): WilcoxonDistribution {
+  const key = `${m}:${n}`;
+  const known = recent.get(key);
+  if (known !== undefined) return known;
+  const law = buildDistribution(m, n);
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value ?? key);
+  recent.set(key, law);
+  return law;
+}
+
+function buildDistribution(m: number, n: number): WilcoxonDistribution {
   const counts = countArrangements(m, n);
   const total = counts.reduce((a, b) => a + b, 0);
   const cumulative: number[] = [];

@@ -18,7 +18,8 @@ export interface ShiftEstimate {
   readonly interval: Interval;
 }
 
-function computeMedian(sorted: readonly number[]): number {
+/** Median of ascending `sorted`. */
+export function computeMedian(sorted: readonly number[]): number {
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1
     ? (sorted[mid] ?? NaN)

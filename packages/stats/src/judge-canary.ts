@@ -7,6 +7,7 @@
  * one whose decrease is bad, either fails a metric with direction `either`. The score is the
  * weighted share of metrics that did not fail (0–100); a failed `critical` metric fails the run.
  */
+import { computeMedian } from './hodges-lehmann-shift.js';
 import { mannWhitneyU } from './mann-whitney-u.js';
 import type { MannWhitneyResult } from './mann-whitney-u.js';
 import { requireFinite, requireOpenProbability } from './internal/validate-input.js';
@@ -56,20 +57,12 @@ export interface JudgeCanaryOptions {
   readonly marginalScore?: number;
 }
 
-function computeMedian(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] ?? NaN)
-    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-}
-
 function classifyMetric(metric: CanaryMetric, alpha: number, margin: number): CanaryMetricResult {
   if (metric.control.length === 0 || metric.treatment.length === 0) {
     return { name: metric.name, classification: 'no_data', isFailed: false };
   }
   const test = mannWhitneyU({ control: metric.control, treatment: metric.treatment, alpha });
-  const tolerance = margin * Math.abs(computeMedian(metric.control));
+  const tolerance = margin * Math.abs(computeMedian([...metric.control].sort((a, b) => a - b)));
   const [lower, upper] = test.interval;
   const classification: CanaryClassification =
     test.status !== 'ok'

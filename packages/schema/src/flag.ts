@@ -182,7 +182,11 @@ export const FlagBody = Type.Object(
     ),
     metadata: FlagMetadataSchema,
     prerequisites: Type.Optional(Type.Array(PrerequisiteSchema, { maxItems: 32 })),
-    environments: Type.Record(Type.String({ pattern: FLAG_KEY_PATTERN }), EnvironmentStateBody),
+    // `propertyNames`: an environment name that is not a key is an error at its own pointer
+    // (a Record's key pattern alone only selects which properties the value schema checks).
+    environments: Type.Record(Type.String({ pattern: FLAG_KEY_PATTERN }), EnvironmentStateBody, {
+      propertyNames: { pattern: FLAG_KEY_PATTERN },
+    }),
     guardrails: Type.Optional(Type.Array(GuardrailSchema, { maxItems: 64 })),
     statsEngine: Type.Optional(
       Type.Enum(StatsEngines, {

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { installAuth } from './control-plane/auth.js';
+import { installAuthorization, type RouteAccess } from './control-plane/auth.js';
 import { openControlPlane } from './control-plane/control-plane.js';
 import { controlPlaneRoutes } from './control-plane/control-plane-routes.js';
 import { handleApiError } from './error-handler.js';
+import { installWellFormedInput } from './well-formed-input.js';
 import { guardianPlugin } from './guardian/guardian-plugin.js';
 import { otlpReceiver } from './ingest/otlp-receiver.js';
 import { flagSummaryRoutes } from './routes/flag-summary.js';
@@ -21,6 +22,8 @@ export interface TripwireApp {
   /** OTLP/HTTP receiver: `config.otlpPort` (4318 by default). */
   otlp: FastifyInstance;
   context: AppContext;
+  /** Every API route with its authorization declaration (README table, route-walk test). */
+  routes: RouteAccess[];
   /** Stops accepting telemetry, flushes what was accepted, then closes the API and storage. */
   close(): Promise<void>;
 }
@@ -67,8 +70,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
 
   api.setErrorHandler(handleApiError);
-  // Before any route: auth covers every /api/v1, /sdk/v1 and /ofrep/v1 route; OpenAPI sees them all.
-  installAuth(api, controlPlane.tokens);
+  // Before any route: every route must declare its authorization; OpenAPI sees them all.
+  const routes = installAuthorization(api, controlPlane.tokens);
+  installWellFormedInput(api);
   await registerOpenApi(api);
   await api.register(healthRoutes, { context });
   await api.register(flagSummaryRoutes, { context });
@@ -86,6 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     api,
     otlp,
     context,
+    routes,
     async close() {
       await otlp.close();
       await api.close();

@@ -21,7 +21,9 @@ export type {
 } from './control-plane/flag-store.js';
 export type { ChangelogEntry, ChangeAction } from './control-plane/changelog-repository.js';
 export type { KillMarker } from './control-plane/flag-transitions.js';
-export type { RequiredRole } from './control-plane/auth.js';
+export type { RouteAccess, RouteAuthorization, RouteScope } from './control-plane/auth.js';
+export { Actions } from './control-plane/access-policy.js';
+export type { Action, Principal, Requirement } from './control-plane/access-policy.js';
 export type { TokenStore, TokenRecord, Role } from './control-plane/token-store.js';
 export { fetchArmStatistics } from './analysis/fetch-arm-statistics.js';
 export type {

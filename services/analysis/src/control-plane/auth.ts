@@ -1,46 +1,42 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createError } from '../errors.js';
-import type { Role, TokenRecord, TokenStore } from './token-store.js';
-import { ANY_SCOPE, Roles } from './token-store.js';
+import type { Action, Requirement } from './access-policy.js';
+import { Actions, allowsAction, describeRequirement, permits } from './access-policy.js';
+import type { TokenRecord, TokenStore } from './token-store.js';
 
 /**
- * What a route requires, declared as `config: { role }`:
- * - a role (`viewer` < `editor` < `admin`): an API token with at least that role;
- * - `sdk`: an SDK key (SDK delivery and OFREP);
- * - `public`: no token (health, OpenAPI document).
+ * What a route acts on. `resolve` names the projects/environments (and roles) the request
+ * touches; without it the route needs no scope (public, the token itself) or filters its answer
+ * to the token's scope (`filtered: true`, e.g. lists). `describe` is the README's wording.
  */
-export type RequiredRole = Role | 'sdk' | 'public';
+export interface RouteScope {
+  describe: string;
+  filtered?: boolean;
+  resolve?(request: FastifyRequest): Requirement[] | Promise<Requirement[]>;
+}
+
+/** A route's authorization, declared as `config: { authorize: { action, scope } }`. */
+export interface RouteAuthorization {
+  action: Action;
+  scope: RouteScope;
+}
+
+/** One registered route and its declaration (the README table and the route-walk test read these). */
+export interface RouteAccess {
+  method: string;
+  url: string;
+  hidden: boolean;
+  authorize: RouteAuthorization;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    role?: RequiredRole;
+    authorize?: RouteAuthorization;
   }
   interface FastifyRequest {
-    /** The authenticated token; set by the auth hook on every protected route. */
+    /** The authenticated token; set on every route whose action is not `public`. */
     principal?: TokenRecord;
   }
-}
-
-/** Route prefixes that require a token unless the route declares `config: { role: 'public' }`. */
-const PROTECTED = [
-  { prefix: '/api/v1/', fallback: 'viewer' },
-  { prefix: '/sdk/v1/', fallback: 'sdk' },
-  { prefix: '/ofrep/v1/', fallback: 'sdk' },
-] as const;
-
-/**
- * The role a request needs: the route's declared `config.role`, else a default by prefix:
- * `/api/v1/*` GET/HEAD → viewer, other methods → admin; `/sdk/v1/*`, `/ofrep/v1/*` → sdk;
- * anything else → public.
- */
-export function resolveRequiredRole(request: FastifyRequest): RequiredRole {
-  const declared = request.routeOptions.config?.role;
-  if (declared !== undefined) return declared;
-  const path = request.url.split('?', 1)[0] ?? '';
-  const match = PROTECTED.find((entry) => path.startsWith(entry.prefix));
-  if (match === undefined) return 'public';
-  if (match.fallback !== 'viewer') return match.fallback;
-  return request.method === 'GET' || request.method === 'HEAD' ? 'viewer' : 'admin';
 }
 
 /** Reads `Authorization: Bearer <secret>`, or `X-API-Key: <secret>` (OFREP allows both). */
@@ -55,88 +51,83 @@ export function readSecret(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Installs the auth hook on the root instance, so it covers every route registered later,
- * in any plugin: 401 without a (live) token, 403 when its kind or role is not enough.
+ * Installs the one authorization mechanism on the root instance, before any route:
+ * - every route must declare `config.authorize` (deny by default: registering one without it
+ *   throws, so the app does not start);
+ * - `onRequest`: 401 without a live token, 403 when its kind or role cannot do the action;
+ * - `preHandler` (after validation, so body defaults are filled): 403 unless the token covers
+ *   every requirement the route's scope resolves from the request.
+ * Returns the registered routes with their declarations.
  */
-export function installAuth(app: FastifyInstance, tokens: TokenStore): void {
-  app.addHook('onRequest', async (request) => {
-    const required = resolveRequiredRole(request);
-    if (required === 'public') return;
-    const secret = readSecret(request);
-    if (secret === undefined) {
-      throw createError(
-        'TRIPWIRE_ERR_UNAUTHORIZED',
-        `missing token: send "Authorization: Bearer <token>" (${required === 'sdk' ? 'an SDK key' : `a ${required} token`} is required)`,
+export function installAuthorization(app: FastifyInstance, tokens: TokenStore): RouteAccess[] {
+  const routes: RouteAccess[] = [];
+  app.addHook('onRoute', (route) => {
+    const authorize = route.config?.authorize;
+    const methods = [route.method].flat();
+    if (authorize === undefined) {
+      throw new Error(
+        `route ${methods.join(',')} ${route.url} declares no config.authorize: every route must name its action and scope`,
       );
     }
-    const token = tokens.authenticate(secret);
-    if (token === undefined) {
-      throw createError('TRIPWIRE_ERR_UNAUTHORIZED', 'unknown or revoked token');
-    }
-    request.principal = token;
-    checkRole(token, required, request);
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+    for (const method of methods) routes.push({ method, url: route.url, hidden, authorize });
   });
-}
-
-function checkRole(
-  token: TokenRecord,
-  required: Exclude<RequiredRole, 'public'>,
-  request: FastifyRequest,
-): void {
-  const route = `${request.method} ${request.routeOptions.url ?? request.url}`;
-  if (required === 'sdk') {
-    if (token.kind !== 'sdk') {
+  app.addHook('onRequest', async (request) => {
+    const { action } = declarationOf(request);
+    if (Actions[action] === 'public') return;
+    const token = authenticate(request, tokens, action);
+    request.principal = token;
+    if (!allowsAction(token, action)) {
+      const needed = Actions[action];
+      const has = token.kind === 'sdk' ? 'an SDK key' : `an API token with role ${token.role}`;
       throw createError(
         'TRIPWIRE_ERR_FORBIDDEN',
-        `${route} needs an SDK key; token "${token.name}" is an API token`,
+        `${describeRoute(request)} (${action}) needs ${needed === 'sdk' ? 'an SDK key' : `an API token with role ${needed}`}; token "${token.name}" is ${has}`,
       );
     }
-    return;
-  }
-  if (token.kind === 'sdk') {
-    throw createError(
-      'TRIPWIRE_ERR_FORBIDDEN',
-      `${route} needs an API token with role ${required}; "${token.name}" is an SDK key`,
-    );
-  }
-  if (Roles.indexOf(token.role) < Roles.indexOf(required)) {
-    throw createError(
-      'TRIPWIRE_ERR_FORBIDDEN',
-      `${route} needs role ${required}; token "${token.name}" has role ${token.role}`,
-    );
-  }
+  });
+  app.addHook('preHandler', async (request) => {
+    const { action, scope } = declarationOf(request);
+    const token = request.principal;
+    if (token === undefined || scope.resolve === undefined) return;
+    for (const requirement of await scope.resolve(request)) {
+      if (permits(token, requirement)) continue;
+      throw createError(
+        'TRIPWIRE_ERR_FORBIDDEN',
+        `${describeRoute(request)} (${action}) needs ${describeRequirement(requirement)}; token "${token.name}" has role ${token.role} in projects ${token.projects.join(', ')} and environments ${token.environments.join(', ')}`,
+      );
+    }
+  });
+  return routes;
 }
 
-/** Whether the token's scope covers this project and environment (`*` covers all). */
-export function isInScope(
-  token: TokenRecord,
-  scope: { project?: string | undefined; environment?: string | undefined },
-): boolean {
-  const covers = (list: string[], value: string | undefined): boolean =>
-    value === undefined || list.includes(ANY_SCOPE) || list.includes(value);
-  return covers(token.projects, scope.project) && covers(token.environments, scope.environment);
+function declarationOf(request: FastifyRequest): RouteAuthorization {
+  const declared = request.routeOptions.config?.authorize;
+  // Unmatched URLs (404) have no declaration; they need nothing and reach nothing.
+  return declared ?? { action: 'public', scope: { describe: 'not found' } };
 }
 
-/** Throws 403 unless the request's token covers the project and environment. */
-export function assertScope(
-  request: FastifyRequest,
-  scope: { project?: string | undefined; environment?: string | undefined },
-): TokenRecord {
-  const token = request.principal;
-  if (token === undefined) throw createError('TRIPWIRE_ERR_UNAUTHORIZED', 'missing token');
-  if (!isInScope(token, scope)) {
-    const what = [
-      scope.project === undefined ? '' : `project "${scope.project}"`,
-      scope.environment === undefined ? '' : `environment "${scope.environment}"`,
-    ]
-      .filter(Boolean)
-      .join(' and ');
+function authenticate(request: FastifyRequest, tokens: TokenStore, action: Action): TokenRecord {
+  const secret = readSecret(request);
+  if (secret === undefined) {
+    const needed = Actions[action];
     throw createError(
-      'TRIPWIRE_ERR_FORBIDDEN',
-      `token "${token.name}" is not scoped to ${what} (projects: ${token.projects.join(', ')}; environments: ${token.environments.join(', ')})`,
+      'TRIPWIRE_ERR_UNAUTHORIZED',
+      `missing token: send "Authorization: Bearer <token>" (${needed === 'sdk' ? 'an SDK key' : `a ${needed} token`} is required)`,
     );
   }
+  const token = tokens.authenticate(secret);
+  if (token === undefined) throw createError('TRIPWIRE_ERR_UNAUTHORIZED', 'unknown or revoked token');
   return token;
+}
+
+function describeRoute(request: FastifyRequest): string {
+  return `${request.method} ${request.routeOptions.url ?? request.url}`;
+}
+
+/** Whether the request's token covers the requirement (list routes filter with this). */
+export function canSee(request: FastifyRequest, requirement: Requirement): boolean {
+  return request.principal !== undefined && permits(request.principal, requirement);
 }
 
 /** The actor recorded on changelog rows for this request: `token:<name>#<id>`. */

@@ -103,8 +103,8 @@ export interface DecisionRepository {
   }): Promise<DecisionRecord[]>;
   /** Breach rows whose kill has not been recorded yet (a restart mid-decision leaves these). */
   listPendingKills(): Promise<DecisionRecord[]>;
-  /** The latest kill rows, newest first. */
-  listKills(query: { flagKey?: string; limit: number }): Promise<DecisionRecord[]>;
+  /** The latest kill rows, newest first; of these flags only when `flagKeys` is given. */
+  listKills(query: { flagKeys?: readonly string[]; limit: number }): Promise<DecisionRecord[]>;
 }
 
 export function createDecisionRepository(
@@ -158,11 +158,13 @@ export function createDecisionRepository(
         'ORDER BY checked_at',
         {},
       ),
-    listKills: ({ flagKey, limit }) =>
+    listKills: ({ flagKeys, limit }) =>
       select(
-        flagKey === undefined ? `kind = 'kill'` : `kind = 'kill' AND flag_key = {flagKey:String}`,
+        flagKeys === undefined
+          ? `kind = 'kill'`
+          : `kind = 'kill' AND flag_key IN {flagKeys:Array(String)}`,
         'ORDER BY checked_at DESC LIMIT {limit:UInt32}',
-        { flagKey: flagKey ?? '', limit },
+        { flagKeys: flagKeys ?? [], limit },
       ),
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import type { ContextPluginOptions } from '../context.js';
+import { flagScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import {
   summarizeFlagSpans,
@@ -64,6 +65,7 @@ export const flagSummaryRoutes: FastifyPluginAsync<ContextPluginOptions> = async
   app.get<{ Params: { key: string }; Querystring: SummaryQuerystring }>(
     '/api/v1/flags/:key/summary',
     {
+      config: { authorize: { action: 'results.read', scope: flagScope(context.flags, 'none') } },
       schema: {
         tags: ['results'],
         params: {

@@ -2,14 +2,17 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import type { Flag } from '@tripwire/schema';
 import type { ContextPluginOptions } from '../context.js';
-import { assertScope, describeActor, isInScope } from '../control-plane/auth.js';
+import { canSee, describeActor } from '../control-plane/auth.js';
 import { diffDocuments } from '../control-plane/document-diff.js';
-import {
-  describeFlag,
-  listChangedEnvironments,
-  withPointerPrefix,
-} from '../control-plane/flag-resource.js';
+import { describeFlag, withPointerPrefix } from '../control-plane/flag-resource.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
+import {
+  filteredScope,
+  flagScope,
+  newFlagScope,
+  projectRequirement,
+  rollbackScope,
+} from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import { SchemaRefs } from './openapi.js';
 
@@ -68,11 +71,16 @@ interface EnvironmentBody {
 export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const store = context.flags;
   const tags = ['flags'];
+  const read = { action: 'flags.read', scope: flagScope(store, 'none') } as const;
+  const write = (environment: 'params' | 'body' | 'all' | 'changed') =>
+    ({ action: 'flags.write', scope: flagScope(store, environment) }) as const;
 
   app.get<{ Querystring: { project?: string; archived?: boolean } }>(
     '/api/v1/flags',
     {
-      config: { role: 'viewer' },
+      config: {
+        authorize: { action: 'flags.read', scope: filteredScope("flags of the token's projects") },
+      },
       schema: {
         tags,
         summary: 'List flags the token may see',
@@ -97,7 +105,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
         .list()
         .filter((flag) => archived === true || flag.archived !== true)
         .filter((flag) => project === undefined || store.projectOf(flag.key) === project)
-        .filter((flag) => isInScope(request.principal!, { project: store.projectOf(flag.key) }))
+        .filter((flag) => canSee(request, projectRequirement(store, flag.key)))
         .map((flag) => describeFlag(store, flag));
       return { version: store.version(), flags };
     },
@@ -106,7 +114,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   app.post<{ Body: { flag: Flag; project?: string; reason?: string } }>(
     '/api/v1/flags',
     {
-      config: { role: 'editor' },
+      config: { authorize: { action: 'flags.write', scope: newFlagScope } },
       schema: {
         tags,
         summary: 'Create a flag (version 1)',
@@ -121,11 +129,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     },
     async (request, reply) => {
       const project = request.body.project ?? 'default';
-      assertScope(request, { project });
       const flag = fillCreateDefaults(request.body.flag);
-      for (const environment of Object.keys(flag.environments ?? {})) {
-        assertScope(request, { environment });
-      }
       const created = await withPointerPrefix('/flag', () =>
         store.create({ flag, project, ...author(request, request.body.reason) }),
       );
@@ -136,7 +140,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   app.get<{ Params: KeyParams }>(
     '/api/v1/flags/:key',
     {
-      config: { role: 'viewer' },
+      config: { authorize: read },
       schema: { tags, summary: 'Read a flag', params: keyParams, response: oneFlag },
     },
     async (request) => describeFlag(store, readFlag(store, request)),
@@ -145,7 +149,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   app.put<{ Params: KeyParams; Body: { flag: Flag; expectedVersion: number; reason?: string } }>(
     '/api/v1/flags/:key',
     {
-      config: { role: 'editor' },
+      config: { authorize: write('changed') },
       schema: {
         tags,
         summary: 'Replace a flag document (409 unless expectedVersion is current)',
@@ -162,9 +166,6 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     async (request) => {
       const current = readFlag(store, request);
       const next = { ...request.body.flag, version: current.version };
-      for (const environment of listChangedEnvironments(current, next)) {
-        assertScope(request, { environment });
-      }
       const flag = await withPointerPrefix('/flag', () =>
         store.update({
           key: current.key,
@@ -183,7 +184,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   }>(
     '/api/v1/flags/:key/environments/:environment',
     {
-      config: { role: 'editor' },
+      config: { authorize: write('params') },
       schema: {
         tags,
         summary: 'Turn a flag on or off in one environment',
@@ -204,7 +205,6 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     async (request) => {
       const current = readFlag(store, request);
       const { environment } = request.params;
-      assertScope(request, { environment });
       const flag = await store.setEnabled({
         key: current.key,
         environment,
@@ -220,7 +220,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     app.post<{ Params: KeyParams; Body: EnvironmentBody }>(
       `/api/v1/flags/:key/${action}`,
       {
-        config: { role: 'editor' },
+        config: { authorize: write('body') },
         schema: {
           tags,
           summary:
@@ -235,7 +235,6 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
       async (request) => {
         const current = readFlag(store, request);
         const { environment, expectedVersion } = request.body;
-        assertScope(request, { environment });
         const input = {
           key: current.key,
           environment,
@@ -254,7 +253,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   }>(
     '/api/v1/flags/:key/archive',
     {
-      config: { role: 'editor' },
+      config: { authorize: write('all') },
       schema: {
         tags,
         summary: 'Archive (or with archived:false unarchive) a flag; SDKs stop receiving it',
@@ -289,7 +288,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   }>(
     '/api/v1/flags/:key/rollback',
     {
-      config: { role: 'editor' },
+      config: { authorize: { action: 'flags.write', scope: rollbackScope(store) } },
       schema: {
         tags,
         summary: 'Roll back: a new version whose document equals an earlier one',
@@ -309,7 +308,6 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     },
     async (request) => {
       const current = readFlag(store, request);
-      assertScope(request, { environment: '*' });
       const flag = await withPointerPrefix('', () =>
         store.rollback({
           key: current.key,
@@ -325,7 +323,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   app.get<{ Params: KeyParams }>(
     '/api/v1/flags/:key/history',
     {
-      config: { role: 'viewer' },
+      config: { authorize: read },
       schema: {
         tags,
         summary: 'Every version, oldest first, with the diff from the previous version',
@@ -346,7 +344,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
   );
 };
 
-/** The flag named in the path, if it exists and the token's project scope covers it. */
+/** The flag named in the path (its scope was checked by the route's `authorize`). */
 function readFlag(store: FlagStore, request: FastifyRequest<{ Params: KeyParams }>): Flag {
   const flag = store.get(request.params.key);
   if (flag === undefined) {
@@ -354,7 +352,6 @@ function readFlag(store: FlagStore, request: FastifyRequest<{ Params: KeyParams 
       pointer: '/key',
     });
   }
-  assertScope(request, { project: store.projectOf(flag.key) });
   return flag;
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
+import { flagScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import type { GuardianRouteOptions } from '../guardian/guardian-plugin.js';
 import { defaultGuardrails } from '../guardian/default-guardrails.js';
@@ -10,14 +11,16 @@ const keyParams = { type: 'object', required: ['key'], properties: { key } } as 
 /** The effective guardrails of a flag, their latest decisions, and the decision log. */
 export const guardrailRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
   app,
-  { guardian },
+  { context, guardian },
 ) => {
   const tags = ['guardrails'];
+  const read = (environment: 'none' | 'query') =>
+    ({ authorize: { action: 'guardrails.read', scope: flagScope(context.flags, environment) } }) as const;
 
   app.get<{ Params: { key: string } }>(
     '/api/v1/flags/:key/guardrails',
     {
-      config: { role: 'viewer' },
+      config: read('none'),
       schema: {
         tags,
         summary: "A flag's guardrails (or the defaults) and the latest state of each",
@@ -63,7 +66,7 @@ export const guardrailRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
   app.get<{ Params: { key: string }; Querystring: { environment?: string; limit: number } }>(
     '/api/v1/flags/:key/guardrail-decisions',
     {
-      config: { role: 'viewer' },
+      config: read('query'),
       schema: {
         tags,
         summary: "The guardian's checks of a flag, newest first (one row per check)",

@@ -1,5 +1,8 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
+import { canSee } from '../control-plane/auth.js';
+import { filteredScope, loadedScope, projectRequirement } from '../control-plane/route-scopes.js';
+import { ANY_SCOPE } from '../control-plane/token-store.js';
 import { createError } from '../errors.js';
 import type { GuardianRouteOptions } from '../guardian/guardian-plugin.js';
 import { buildKillReport } from '../guardian/kill-report.js';
@@ -10,14 +13,26 @@ const TIMELINE_LOOKBACK_MS = 60 * 60 * 1000;
 /** Kill reports: why the guardian acted, with the evidence, the query and the timeline. */
 export const killReportRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
   app,
-  { guardian },
+  { context, guardian },
 ) => {
   const tags = ['guardrails'];
+  const store = context.flags;
+  /** The flags whose kills the token may read; undefined = every flag (a token for all projects). */
+  const visibleFlags = (request: FastifyRequest, only: string | undefined) => {
+    if (only === undefined && canSee(request, { project: ANY_SCOPE })) return undefined;
+    const keys = only === undefined ? store.list().map((flag) => flag.key) : [only];
+    return keys.filter((key) => canSee(request, projectRequirement(store, key)));
+  };
 
   app.get<{ Querystring: { flag?: string; limit: number } }>(
     '/api/v1/kill-reports',
     {
-      config: { role: 'viewer' },
+      config: {
+        authorize: {
+          action: 'guardrails.read',
+          scope: filteredScope("kills of flags in the token's projects"),
+        },
+      },
       schema: {
         tags,
         summary: 'Kills made by the guardian, newest first',
@@ -32,10 +47,14 @@ export const killReportRoutes: FastifyPluginAsync<GuardianRouteOptions> = async 
     },
     async (request) => {
       const { flag, limit } = request.query;
-      const kills = await guardian.decisions.listKills({
-        limit,
-        ...(flag === undefined ? {} : { flagKey: flag }),
-      });
+      const flagKeys = visibleFlags(request, flag);
+      const kills =
+        flagKeys?.length === 0
+          ? []
+          : await guardian.decisions.listKills({
+              limit,
+              ...(flagKeys === undefined ? {} : { flagKeys }),
+            });
       return {
         killReports: kills.map((kill) => ({
           breachId: kill.breachId,
@@ -54,7 +73,19 @@ export const killReportRoutes: FastifyPluginAsync<GuardianRouteOptions> = async 
   app.get<{ Params: { breachId: string } }>(
     '/api/v1/kill-reports/:breachId',
     {
-      config: { role: 'viewer' },
+      config: {
+        authorize: {
+          action: 'guardrails.read',
+          scope: loadedScope("the breach's flag's project and environment", async (request) => {
+            const { breachId } = request.params as { breachId: string };
+            const rows = await guardian.decisions.listForBreach(breachId);
+            return rows.slice(0, 1).map((row) => ({
+              ...projectRequirement(store, row.flagKey),
+              environment: row.environment,
+            }));
+          }),
+        },
+      },
       schema: {
         tags,
         summary: 'The kill report of one breach',

@@ -11,6 +11,7 @@ import {
 import { openEventStream } from '../delivery/event-stream.js';
 import { resolveChannel } from '../delivery/sdk-channel.js';
 import { matchesEtag } from './sdk-config.js';
+import { sdkConfigRead } from '../control-plane/route-scopes.js';
 
 /** Where bulk responses point OFREP clients for change events (ADR-0008). */
 export const OFREP_EVENTS_PATH = '/ofrep/v1/events';
@@ -46,7 +47,7 @@ export const ofrepRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app
   app.post<{ Params: { key: string } }>(
     '/ofrep/v1/evaluate/flags/:key',
     {
-      config: { role: 'sdk' },
+      config: { authorize: sdkConfigRead },
       attachValidation: true,
       schema: {
         tags,
@@ -69,7 +70,7 @@ export const ofrepRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app
   app.post(
     '/ofrep/v1/evaluate/flags',
     {
-      config: { role: 'sdk' },
+      config: { authorize: sdkConfigRead },
       attachValidation: true,
       schema: {
         tags,
@@ -102,7 +103,7 @@ export const ofrepRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app
   app.get(
     OFREP_EVENTS_PATH,
     {
-      config: { role: 'sdk' },
+      config: { authorize: sdkConfigRead },
       schema: {
         tags,
         summary: 'OFREP event stream: a refetchEvaluation message whenever the config changes',

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { noScope } from '../control-plane/route-scopes.js';
 import {
   ConfigPatchSchema,
   ConfigSnapshotSchema,
@@ -64,7 +65,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
   });
-  app.get(OPENAPI_PATH, { config: { role: 'public' }, schema: { hide: true } }, async () =>
+  app.get(OPENAPI_PATH, { config: { authorize: { action: 'public', scope: noScope } }, schema: { hide: true } }, async () =>
     app.swagger(),
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
-import { assertScope, describeActor } from '../control-plane/auth.js';
+import { describeActor } from '../control-plane/auth.js';
+import { flagScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import type { GuardianRouteOptions } from '../guardian/guardian-plugin.js';
 import { checkRampStages, DEFAULT_RAMP_STAGES } from '../guardian/ramp-plan.js';
@@ -22,14 +23,18 @@ interface StartBody {
 }
 
 /** Staged ramps: start, read, abort, resume. The guardian advances them between checks. */
-export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (app, { guardian }) => {
+export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
+  app,
+  { context, guardian },
+) => {
   const tags = ['ramps'];
   const controller = guardian.rampController;
+  const write = { authorize: { action: 'ramps.write', scope: flagScope(context.flags, 'body') } } as const;
 
   app.get<{ Params: { key: string } }>(
     '/api/v1/flags/:key/ramps',
     {
-      config: { role: 'viewer' },
+      config: { authorize: { action: 'flags.read', scope: flagScope(context.flags, 'none') } },
       schema: { tags, summary: "A flag's ramps: every state, oldest first", params: keyParams },
     },
     async (request) => ({ ramps: await guardian.ramps.listForFlag(request.params.key) }),
@@ -38,7 +43,7 @@ export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (app, 
   app.post<{ Params: { key: string }; Body: StartBody }>(
     '/api/v1/flags/:key/ramps',
     {
-      config: { role: 'editor' },
+      config: write,
       schema: {
         tags,
         summary: 'Start a staged ramp (default 1, 5, 10, 25, 50, 100%) of the fallthrough rollout',
@@ -69,7 +74,6 @@ export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (app, 
           pointer: '/key',
         });
       }
-      assertScope(request, { environment });
       const ramp = await controller.start({
         flagKey: request.params.key,
         environment,
@@ -90,7 +94,7 @@ export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (app, 
     app.post<{ Params: { key: string }; Body: { environment: string } }>(
       `/api/v1/flags/:key/ramps/${action}`,
       {
-        config: { role: 'editor' },
+        config: write,
         schema: {
           tags,
           summary: `${action[0]!.toUpperCase()}${action.slice(1)} the ramp of an environment`,
@@ -99,7 +103,6 @@ export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (app, 
         },
       },
       async (request) => {
-        assertScope(request, { environment: request.body.environment });
         return controller.setStatus({
           flagKey: request.params.key,
           environment: request.body.environment,

@@ -11,7 +11,7 @@ import {
   type ResultsResponse,
 } from '../analysis/results-schema.js';
 import type { ContextPluginOptions } from '../context.js';
-import { assertScope } from '../control-plane/auth.js';
+import { flagScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import { watchCommittedTelemetry } from '../ingest/watch-committed-telemetry.js';
 
@@ -67,10 +67,6 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
     if (flag === undefined) {
       throw createError('TRIPWIRE_ERR_NOT_FOUND', `no flag "${key}"`, { pointer: '/params/key' });
     }
-    assertScope(request as Parameters<typeof assertScope>[0], {
-      project: context.flags.projectOf(key),
-      environment,
-    });
     if (environment !== undefined && flag.environments[environment] === undefined) {
       throw createError(
         'TRIPWIRE_ERR_NOT_FOUND',
@@ -102,7 +98,7 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
     app.get<{ Params: { key: string }; Querystring: ResultsQuery }>(
       path,
       {
-        config: { role: 'viewer' },
+        config: { authorize: { action: 'results.read', scope: flagScope(context.flags, 'query') } },
         schema: { ...schema, summary: 'Per-variant results of a flag or experiment' },
       },
       handler,

@@ -3,13 +3,14 @@ import { SdkPaths } from '@tripwire/schema';
 import type { DeliveryPluginOptions } from '../delivery/delivery-plugin-options.js';
 import { resolveChannel } from '../delivery/sdk-channel.js';
 import { SchemaRefs } from './openapi.js';
+import { sdkConfigRead } from '../control-plane/route-scopes.js';
 
 /** `GET /sdk/v1/config`: the SDK key's environment config, with ETag; `If-None-Match` → 304. */
 export const sdkConfigRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async (app, { hub }) => {
   app.get(
     SdkPaths.config,
     {
-      config: { role: 'sdk' },
+      config: { authorize: sdkConfigRead },
       schema: {
         tags: ['sdk'],
         summary: 'Config snapshot of the SDK key’s environment (ETag / If-None-Match → 304)',

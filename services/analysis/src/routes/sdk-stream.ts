@@ -3,6 +3,7 @@ import { SdkPaths } from '@tripwire/schema';
 import type { DeliveryPluginOptions } from '../delivery/delivery-plugin-options.js';
 import { openEventStream } from '../delivery/event-stream.js';
 import { resolveChannel } from '../delivery/sdk-channel.js';
+import { sdkConfigRead } from '../control-plane/route-scopes.js';
 
 /**
  * `GET /sdk/v1/stream`: Server-Sent Events. `put` (full snapshot) on connect, `patch` per
@@ -12,7 +13,7 @@ export const sdkStreamRoutes: FastifyPluginAsync<DeliveryPluginOptions> = async 
   app.get(
     SdkPaths.stream,
     {
-      config: { role: 'sdk' },
+      config: { authorize: sdkConfigRead },
       schema: {
         tags: ['sdk'],
         summary: 'SSE stream of the SDK key’s environment: put, then patches; heartbeats',

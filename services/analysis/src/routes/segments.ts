@@ -5,6 +5,7 @@ import type { ContextPluginOptions } from '../context.js';
 import { describeActor } from '../control-plane/auth.js';
 import { diffDocuments } from '../control-plane/document-diff.js';
 import { withPointerPrefix } from '../control-plane/flag-resource.js';
+import { allProjectsScope, sharedScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import { SchemaRefs } from './openapi.js';
 
@@ -18,6 +19,7 @@ const keyParams = {
 export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const store = context.flags;
   const tags = ['segments'];
+  const read = { authorize: { action: 'segments.read', scope: sharedScope } } as const;
   const readSegment = (key: string): Segment => {
     const segment = store.getSegment(key);
     if (segment === undefined) throw createError('TRIPWIRE_ERR_NOT_FOUND', `no segment "${key}"`);
@@ -27,7 +29,7 @@ export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
   app.get(
     '/api/v1/segments',
     {
-      config: { role: 'viewer' },
+      config: read,
       schema: {
         tags,
         summary: 'List segments',
@@ -45,7 +47,7 @@ export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
   app.get<{ Params: { key: string } }>(
     '/api/v1/segments/:key',
     {
-      config: { role: 'viewer' },
+      config: read,
       schema: {
         tags,
         summary: 'Read a segment',
@@ -62,7 +64,7 @@ export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
   }>(
     '/api/v1/segments/:key',
     {
-      config: { role: 'editor' },
+      config: { authorize: { action: 'segments.write', scope: allProjectsScope } },
       schema: {
         tags,
         summary: 'Create (expectedVersion 0 or absent) or replace a segment',
@@ -107,7 +109,7 @@ export const segmentRoutes: FastifyPluginAsync<ContextPluginOptions> = async (ap
   app.get<{ Params: { key: string } }>(
     '/api/v1/segments/:key/history',
     {
-      config: { role: 'viewer' },
+      config: read,
       schema: { tags, summary: 'Every version of a segment with diffs', params: keyParams },
     },
     async (request) => {

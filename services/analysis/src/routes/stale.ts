@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ContextPluginOptions } from '../context.js';
-import { isInScope } from '../control-plane/auth.js';
+import { canSee } from '../control-plane/auth.js';
+import { filteredScope, projectRequirement } from '../control-plane/route-scopes.js';
 import { DEFAULT_STALE_POLICY } from '../control-plane/stale-flags.js';
 import { buildStaleReport } from '../control-plane/stale-report.js';
 
@@ -14,7 +15,9 @@ export const staleRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
   app.get<{ Querystring: StaleQuery }>(
     '/api/v1/stale',
     {
-      config: { role: 'viewer' },
+      config: {
+        authorize: { action: 'flags.read', scope: filteredScope("flags of the token's projects") },
+      },
       schema: {
         tags: ['flags'],
         summary: 'Stale flags with owner, age and reasons',
@@ -42,7 +45,7 @@ export const staleRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
         },
       });
       const visible = report.flags.filter((flag) =>
-        isInScope(request.principal!, { project: context.flags.projectOf(flag.key) }),
+        canSee(request, projectRequirement(context.flags, flag.key)),
       );
       return { ...report, flags: visible };
     },

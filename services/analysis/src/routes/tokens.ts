@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import type { ContextPluginOptions } from '../context.js';
+import { coversToken, requirementsOfToken } from '../control-plane/access-policy.js';
 import { describeActor } from '../control-plane/auth.js';
-import type { Role, TokenKind } from '../control-plane/token-store.js';
+import { filteredScope, loadedScope, noScope } from '../control-plane/route-scopes.js';
+import type { Role, TokenKind, TokenRecord } from '../control-plane/token-store.js';
 import { ANY_SCOPE, Roles } from '../control-plane/token-store.js';
 import { createError } from '../errors.js';
 
@@ -21,27 +23,72 @@ interface CreateTokenBody {
   environments?: string[];
 }
 
-/** Token administration (admin only); `GET /api/v1/tokens/self` lets any token see itself. */
+/**
+ * The token a create request asks for, with the defaults filled from the caller: an API token
+ * gets the caller's projects and environments, an SDK key the caller's one project (else
+ * `default`) and role viewer.
+ */
+function resolveNewToken(body: CreateTokenBody, caller: TokenRecord | undefined) {
+  const kind = body.kind ?? 'api';
+  const callerProjects = caller?.projects ?? [ANY_SCOPE];
+  const onlyProject =
+    callerProjects.length === 1 && callerProjects[0] !== ANY_SCOPE ? callerProjects : ['default'];
+  return {
+    kind,
+    role: kind === 'sdk' ? ('viewer' as const) : (body.role ?? 'viewer'),
+    projects: body.projects ?? (kind === 'sdk' ? onlyProject : callerProjects),
+    environments: body.environments ?? caller?.environments ?? [ANY_SCOPE],
+  };
+}
+
+/**
+ * Token administration (admin), always within the caller's own scope: a token lists, creates
+ * and revokes only tokens no broader than itself (role, projects, environments).
+ * `GET /api/v1/tokens/self` lets any API token see itself.
+ */
 export const tokenRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const tokens = context.tokens;
   const tags = ['tokens'];
+  const withinCaller = 'never broader than the calling token (role, projects, environments)';
 
   app.get(
     '/api/v1/tokens',
-    { config: { role: 'admin' }, schema: { tags, summary: 'List tokens (never their secrets)' } },
-    async () => ({ tokens: tokens.list() }),
+    {
+      config: {
+        authorize: {
+          action: 'tokens.manage',
+          scope: filteredScope(`tokens ${withinCaller}`),
+        },
+      },
+      schema: { tags, summary: 'List tokens (never their secrets)' },
+    },
+    async (request) => ({
+      tokens: tokens.list().filter((token) => coversToken(request.principal!, token)),
+    }),
   );
 
   app.get(
     '/api/v1/tokens/self',
-    { config: { role: 'viewer' }, schema: { tags, summary: 'The token making this request' } },
+    {
+      config: { authorize: { action: 'tokens.self', scope: noScope } },
+      schema: { tags, summary: 'The token making this request' },
+    },
     async (request) => request.principal,
   );
 
   app.post<{ Body: CreateTokenBody }>(
     '/api/v1/tokens',
     {
-      config: { role: 'admin' },
+      config: {
+        authorize: {
+          action: 'tokens.manage',
+          scope: loadedScope(`the new token, ${withinCaller}`, async (request) =>
+            requirementsOfToken(
+              resolveNewToken(request.body as CreateTokenBody, request.principal),
+            ),
+          ),
+        },
+      },
       schema: {
         tags,
         summary: 'Create an API token or SDK key; the secret is in this response only',
@@ -61,7 +108,8 @@ export const tokenRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
     },
     async (request, reply) => {
       const body = request.body;
-      const kind = body.kind ?? 'api';
+      const resolved = resolveNewToken(body, request.principal);
+      const kind = resolved.kind;
       if (
         kind === 'sdk' &&
         (body.environments?.length !== 1 || body.environments[0] === ANY_SCOPE)
@@ -72,8 +120,8 @@ export const tokenRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
           { pointer: '/environments' },
         );
       }
-      if (kind === 'sdk' && body.projects !== undefined && body.projects.length !== 1) {
-        throw createError('TRIPWIRE_ERR_BAD_REQUEST', 'an SDK key reads one project', {
+      if (kind === 'sdk' && (resolved.projects.length !== 1 || resolved.projects[0] === ANY_SCOPE)) {
+        throw createError('TRIPWIRE_ERR_BAD_REQUEST', 'an SDK key reads one project (not `*`)', {
           pointer: '/projects',
         });
       }
@@ -88,10 +136,7 @@ export const tokenRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
       }
       const created = await tokens.create({
         name: body.name,
-        kind,
-        role: kind === 'sdk' ? 'viewer' : body.role!,
-        projects: body.projects ?? (kind === 'sdk' ? ['default'] : [ANY_SCOPE]),
-        environments: body.environments ?? [ANY_SCOPE],
+        ...resolved,
         actor: describeActor(request),
       });
       return reply.code(201).send({ ...created.token, secret: created.secret });
@@ -101,7 +146,15 @@ export const tokenRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
   app.delete<{ Params: { id: string } }>(
     '/api/v1/tokens/:id',
     {
-      config: { role: 'admin' },
+      config: {
+        authorize: {
+          action: 'tokens.manage',
+          scope: loadedScope(`the token \`:id\`, ${withinCaller}`, async (request) => {
+            const target = tokens.get((request.params as { id: string }).id);
+            return target === undefined ? [] : requirementsOfToken(target);
+          }),
+        },
+      },
       schema: {
         tags,
         summary: 'Revoke a token (it stays listed, revoked)',

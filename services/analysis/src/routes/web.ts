@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ContextPluginOptions } from '../context.js';
+import { allProjectsScope, noScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
 import { readTrace } from '../web/trace-repository.js';
 
@@ -81,7 +82,7 @@ function send(reply: FastifyReply, asset: Asset): FastifyReply {
 export const webRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const assets = loadAssets(WEB_DIR);
   const shell = assets.get('index.html')!;
-  const options = { config: { role: 'public' as const }, schema: { hide: true } };
+  const options = { config: { authorize: { action: 'public', scope: noScope } } as const, schema: { hide: true } };
 
   app.get(WebPaths.home, options, async (_request, reply) => send(reply, shell));
   app.get(WebPaths.experiment, options, async (_request, reply) => send(reply, shell));
@@ -99,7 +100,7 @@ export const webRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, {
   app.get<{ Params: { traceId: string } }>(
     '/api/v1/traces/:traceId',
     {
-      config: { role: 'viewer' },
+      config: { authorize: { action: 'traces.read', scope: allProjectsScope } },
       schema: {
         tags: ['results'],
         summary: 'The spans of one trace, oldest first (exemplars of kill reports link here)',

@@ -117,7 +117,8 @@ function authenticate(request: FastifyRequest, tokens: TokenStore, action: Actio
     );
   }
   const token = tokens.authenticate(secret);
-  if (token === undefined) throw createError('TRIPWIRE_ERR_UNAUTHORIZED', 'unknown or revoked token');
+  if (token === undefined)
+    throw createError('TRIPWIRE_ERR_UNAUTHORIZED', 'unknown or revoked token');
   return token;
 }
 

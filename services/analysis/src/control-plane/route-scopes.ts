@@ -9,7 +9,8 @@ import { ANY_SCOPE } from './token-store.js';
 /**
  * The scopes routes declare: how a request names the project and environments it acts on.
  * Each resolves from params, body or query, or loads the target resource (a flag key → its
- * project). A resource that does not exist resolves to no requirement: the handler answers 404.
+ * project). A flag key the store does not know needs a token for all projects (`*`), which
+ * then gets the handler's 404; a project-scoped token gets 403 and learns nothing.
  */
 type Input = { params?: unknown; body?: unknown; query?: unknown };
 const field = (value: unknown, name: string): string | undefined => {
@@ -63,11 +64,14 @@ export function flagScope(store: FlagStore, environment: FlagEnvironment): Route
     describe: `flag \`:key\`'s project${environmentWording[environment]}`,
     resolve(request) {
       const key = field(request.params, 'key') ?? '';
-      const flag = store.get(key);
-      if (flag === undefined) return [];
       const project = projectRequirement(store, key).project;
+      const flag = store.get(key);
+      // An unknown key has no project: only a token for all projects learns it is missing (404).
+      if (flag === undefined) return [{ project }];
       const names = flagEnvironments(flag, environment, request);
-      return names.length === 0 ? [{ project }] : names.map((name) => ({ project, environment: name }));
+      return names.length === 0
+        ? [{ project }]
+        : names.map((name) => ({ project, environment: name }));
     },
   };
 }
@@ -104,7 +108,9 @@ export const newFlagScope: RouteScope = {
     const environments = body.flag?.environments;
     const names =
       typeof environments === 'object' && environments !== null ? Object.keys(environments) : [];
-    return names.length === 0 ? [{ project }] : names.map((name) => ({ project, environment: name }));
+    return names.length === 0
+      ? [{ project }]
+      : names.map((name) => ({ project, environment: name }));
   },
 };
 
@@ -114,14 +120,13 @@ export function rollbackScope(store: FlagStore): RouteScope {
     describe: "flag `:key`'s project and every environment the restored version changes",
     async resolve(request) {
       const key = field(request.params, 'key') ?? '';
-      const current = store.get(key);
-      if (current === undefined) return [];
       const project = projectRequirement(store, key).project;
+      const current = store.get(key);
+      if (current === undefined) return [{ project }];
       const toVersion = (request.body as { toVersion?: number } | undefined)?.toVersion;
       const entries = await store.history(key);
       const target = entries.find((entry) => entry.version === toVersion)?.document as
-        | Flag
-        | undefined;
+        Flag | undefined;
       const names = target === undefined ? [] : listChangedEnvironments(current, target);
       return [{ project }, ...names.map((name) => ({ project, environment: name }))];
     },

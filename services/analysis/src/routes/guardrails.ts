@@ -15,7 +15,9 @@ export const guardrailRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
 ) => {
   const tags = ['guardrails'];
   const read = (environment: 'none' | 'query') =>
-    ({ authorize: { action: 'guardrails.read', scope: flagScope(context.flags, environment) } }) as const;
+    ({
+      authorize: { action: 'guardrails.read', scope: flagScope(context.flags, environment) },
+    }) as const;
 
   app.get<{ Params: { key: string } }>(
     '/api/v1/flags/:key/guardrails',

@@ -65,7 +65,9 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       security: [{ bearer: [] }],
     },
   });
-  app.get(OPENAPI_PATH, { config: { authorize: { action: 'public', scope: noScope } }, schema: { hide: true } }, async () =>
-    app.swagger(),
+  app.get(
+    OPENAPI_PATH,
+    { config: { authorize: { action: 'public', scope: noScope } }, schema: { hide: true } },
+    async () => app.swagger(),
   );
 }

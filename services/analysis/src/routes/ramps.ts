@@ -29,7 +29,9 @@ export const rampRoutes: FastifyPluginAsync<GuardianRouteOptions> = async (
 ) => {
   const tags = ['ramps'];
   const controller = guardian.rampController;
-  const write = { authorize: { action: 'ramps.write', scope: flagScope(context.flags, 'body') } } as const;
+  const write = {
+    authorize: { action: 'ramps.write', scope: flagScope(context.flags, 'body') },
+  } as const;
 
   app.get<{ Params: { key: string } }>(
     '/api/v1/flags/:key/ramps',

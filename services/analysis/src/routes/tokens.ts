@@ -120,7 +120,10 @@ export const tokenRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app,
           { pointer: '/environments' },
         );
       }
-      if (kind === 'sdk' && (resolved.projects.length !== 1 || resolved.projects[0] === ANY_SCOPE)) {
+      if (
+        kind === 'sdk' &&
+        (resolved.projects.length !== 1 || resolved.projects[0] === ANY_SCOPE)
+      ) {
         throw createError('TRIPWIRE_ERR_BAD_REQUEST', 'an SDK key reads one project (not `*`)', {
           pointer: '/projects',
         });

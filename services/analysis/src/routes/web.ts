@@ -82,7 +82,10 @@ function send(reply: FastifyReply, asset: Asset): FastifyReply {
 export const webRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const assets = loadAssets(WEB_DIR);
   const shell = assets.get('index.html')!;
-  const options = { config: { authorize: { action: 'public', scope: noScope } } as const, schema: { hide: true } };
+  const options = {
+    config: { authorize: { action: 'public', scope: noScope } } as const,
+    schema: { hide: true },
+  };
 
   app.get(WebPaths.home, options, async (_request, reply) => send(reply, shell));
   app.get(WebPaths.experiment, options, async (_request, reply) => send(reply, shell));

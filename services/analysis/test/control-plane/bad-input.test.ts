@@ -214,6 +214,91 @@ const corpus: {
   },
 ];
 
+/** Malformed environment blocks and ill-formed text in flag writes (once a 500 from storage). */
+const state = { enabled: true, rules: [], fallthrough: { variant: 'on' } };
+const environmentBlocks: [string, unknown, string][] = [
+  ['no environments object', null, '/flag/environments'],
+  ['an environment that is a string', { production: 'on' }, '/flag/environments/production'],
+  [
+    'a non-boolean enabled',
+    { production: { ...state, enabled: 'yes' } },
+    '/flag/environments/production/enabled',
+  ],
+  ['no fallthrough', { production: { enabled: true, rules: [] } }, '/flag/environments/production'],
+  [
+    'rules that are not a list',
+    { production: { ...state, rules: {} } },
+    '/flag/environments/production/rules',
+  ],
+  [
+    'an unknown environment field',
+    { production: { ...state, paused: true } },
+    '/flag/environments/production',
+  ],
+  ['an environment name that is not a key', { 'bad key': state }, '/flag/environments/bad key'],
+  ['an environment name with a lone surrogate', { '\ud800': state }, '/flag/environments/\ud800'],
+  [
+    'a rule description with a lone surrogate',
+    {
+      production: {
+        ...state,
+        rules: [
+          {
+            id: 'r',
+            description: 'x\udfff',
+            when: { attribute: 'a', op: 'eq', value: 'b' },
+            serve: { variant: 'on' },
+          },
+        ],
+      },
+    },
+    '/flag/environments/production/rules/0/description',
+  ],
+];
+corpus.push(
+  ...environmentBlocks.flatMap(([name, environments, pointer]) => [
+    {
+      name: `create with ${name}`,
+      method: 'POST',
+      path: '/api/v1/flags',
+      body: { flag: { ...valid, environments } },
+      status: 400,
+      pointer,
+    },
+    {
+      name: `replace with ${name}`,
+      method: 'PUT',
+      path: '/api/v1/flags/corpus.flag',
+      body: { flag: { ...makeFlag('corpus.flag'), environments }, expectedVersion: 1 },
+      status: 400,
+      pointer,
+    },
+  ]),
+  ...(
+    [
+      ['/api/v1/flags/corpus.flag/kill', { environment: 'production', reason: 'oops \ud800' }],
+      ['/api/v1/flags/corpus.flag/environments/production', { enabled: false, reason: '\udc00' }],
+      ['/api/v1/flags/corpus.flag/archive', { reason: '\ud83d' }],
+      ['/api/v1/flags', { flag: valid, reason: '\ud800' }],
+    ] as const
+  ).map(([path, body]) => ({
+    name: `a reason with a lone surrogate (${path})`,
+    method: 'POST',
+    path,
+    body,
+    status: 400,
+    pointer: '/reason',
+  })),
+  {
+    name: 'a token name with a lone surrogate',
+    method: 'POST',
+    path: '/api/v1/tokens',
+    body: { name: 'ci \ud800', role: 'viewer' },
+    status: 400,
+    pointer: '/name',
+  },
+);
+
 describe('bad input gets a clear 4xx saying what and where', () => {
   it.each(corpus)('$name → $status', async ({ method, path, body, status, pointer }) => {
     const response = await call(harness, method, path, { token: ADMIN_TOKEN, body });
@@ -239,5 +324,19 @@ describe('bad input gets a clear 4xx saying what and where', () => {
       token: ADMIN_TOKEN,
     });
     expect(history.body.entries).toHaveLength(1);
+    const created = await call(harness, 'GET', '/api/v1/flags/corpus.new', { token: ADMIN_TOKEN });
+    expect(created.status).toBe(404);
+  });
+
+  it('keeps text with paired surrogates (emoji) as it was sent', async () => {
+    const response = await call(harness, 'POST', '/api/v1/flags', {
+      token: ADMIN_TOKEN,
+      body: { flag: makeFlag('corpus.emoji'), reason: 'ship it 🚀' },
+    });
+    expect(response.status).toBe(201);
+    const history = await call(harness, 'GET', '/api/v1/flags/corpus.emoji/history', {
+      token: ADMIN_TOKEN,
+    });
+    expect(history.body.entries[0].reason).toBe('ship it 🚀');
   });
 });

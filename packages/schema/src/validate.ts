@@ -105,7 +105,8 @@ function checkSchema(
   const seen = new Set<string>();
   const issues: ValidationIssue[] = [];
   for (const error of pruneUnionErrors(validator.Errors(value))) {
-    if (error.message === 'schema is false') continue;
+    // The bad name itself is reported at its own pointer; the summary at the parent repeats it.
+    if (error.message === 'schema is false' || error.keyword === 'propertyNames') continue;
     const described = options.namesUnknownProperties
       ? describeError(error)
       : [{ instancePath: error.instancePath, message: error.message }];

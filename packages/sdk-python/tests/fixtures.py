@@ -118,5 +118,6 @@ def invalid_snapshots() -> List[Document]:
         lambda d: d["flags"][0].update(guardrails=[{"id": "g", "metric": "conversion"}]),
         lambda d: d["flags"][0]["variants"][0].update(name="x" * 300),
         lambda d: d["flags"].append("not a flag"),
+        lambda d: d["flags"][0]["environments"].update({"bad key": {}}),
     ]
     return [_variation(change) for change in changes] + [load_vectors("evaluation.json")["config"]]

@@ -18,6 +18,8 @@ export const Actions = {
   'ramps.write': 'editor',
   'segments.read': 'viewer',
   'segments.write': 'editor',
+  'metrics.read': 'viewer',
+  'metrics.write': 'editor',
   'traces.read': 'viewer',
   'tokens.self': 'viewer',
   'tokens.manage': 'admin',

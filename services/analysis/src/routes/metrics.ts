@@ -3,6 +3,7 @@ import { METRIC_ID_PATTERN } from '@tripwire/schema';
 import type { ContextPluginOptions } from '../context.js';
 import { describeActor } from '../control-plane/auth.js';
 import { withPointerPrefix } from '../control-plane/flag-resource.js';
+import { allProjectsScope, sharedScope } from '../control-plane/route-scopes.js';
 import { createMetricStore, type CatalogMetric } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
 import { SchemaRefs } from './openapi.js';
@@ -44,6 +45,8 @@ const writeBody = (required: readonly string[]) =>
 export const metricRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const store = createMetricStore(context);
   const tags = ['metrics'];
+  const read = { authorize: { action: 'metrics.read', scope: sharedScope } } as const;
+  const write = { authorize: { action: 'metrics.write', scope: allProjectsScope } } as const;
   const requireWriter = (): void => {
     if (context.config.controlPlane.role === 'reader')
       throw createError('TRIPWIRE_ERR_READ_ONLY', 'metric writes go to the writer replica');
@@ -58,7 +61,7 @@ export const metricRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app
   app.get(
     '/api/v1/metrics',
     {
-      config: { role: 'viewer' },
+      config: read,
       schema: {
         tags,
         summary: 'List metrics (built-in and defined)',
@@ -73,7 +76,7 @@ export const metricRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app
   app.get<{ Params: { id: string } }>(
     '/api/v1/metrics/:id',
     {
-      config: { role: 'viewer' },
+      config: read,
       schema: {
         tags,
         summary: 'Read a metric',
@@ -87,7 +90,7 @@ export const metricRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app
   app.post<{ Body: { metric: unknown; reason?: string } }>(
     '/api/v1/metrics',
     {
-      config: { role: 'editor' },
+      config: write,
       schema: {
         tags,
         summary: 'Define a metric (version 1)',
@@ -114,7 +117,7 @@ export const metricRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app
   }>(
     '/api/v1/metrics/:id',
     {
-      config: { role: 'editor' },
+      config: write,
       schema: {
         tags,
         summary: 'Write a new version of a metric (expectedVersion = the current one)',
@@ -147,7 +150,7 @@ export const metricRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app
   app.get<{ Params: { id: string } }>(
     '/api/v1/metrics/:id/history',
     {
-      config: { role: 'viewer' },
+      config: read,
       schema: { tags, summary: 'Every version of a metric, oldest first', params: idParams },
     },
     async (request) => {

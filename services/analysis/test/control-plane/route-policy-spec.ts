@@ -301,9 +301,45 @@ export const ROUTE_CASES: RouteCase[] = [
   ...guardianCases(),
 ];
 
+/** Segments and metrics are shared by all projects: any viewer reads, `*` editors write. */
 function segmentCases(): RouteCase[] {
   const anyViewer: Expectation = { who: 'viewer', needs: [] };
+  const globalEditor: Expectation = { who: 'editor', needs: [everything] };
+  const shared = (request: WalkRequest, expect: Expectation) => [
+    { label: 'shared', request, expect },
+  ];
+  const metric = { id: 'walk_metric', name: 'walk' };
   return [
+    {
+      route: 'GET /api/v1/metrics',
+      requests: () => shared({ method: 'GET', url: '/api/v1/metrics' }, anyViewer),
+    },
+    {
+      route: 'GET /api/v1/metrics/{id}',
+      requests: () => shared({ method: 'GET', url: '/api/v1/metrics/error_rate' }, anyViewer),
+    },
+    {
+      route: 'GET /api/v1/metrics/{id}/history',
+      requests: () =>
+        shared({ method: 'GET', url: '/api/v1/metrics/error_rate/history' }, anyViewer),
+    },
+    {
+      route: 'POST /api/v1/metrics',
+      requests: () =>
+        shared({ method: 'POST', url: '/api/v1/metrics', body: { metric } }, globalEditor),
+    },
+    {
+      route: 'PUT /api/v1/metrics/{id}',
+      requests: () =>
+        shared(
+          {
+            method: 'PUT',
+            url: '/api/v1/metrics/walk_metric',
+            body: { metric, expectedVersion: STALE },
+          },
+          globalEditor,
+        ),
+    },
     {
       route: 'GET /api/v1/segments',
       requests: () => [
@@ -340,7 +376,7 @@ function segmentCases(): RouteCase[] {
             url: `/api/v1/segments/${f.segment}`,
             body: { segment: { key: f.segment, version: 0 }, expectedVersion: STALE },
           },
-          expect: { who: 'editor', needs: [everything] },
+          expect: globalEditor,
         },
       ],
     },

@@ -169,6 +169,10 @@ class SchemaValidator:
         for name in schema.get("required", []):
             if name not in value:
                 walk.issues.append(ValidationIssue(path, f"must have required property '{name}'"))
+        names = schema.get("propertyNames")
+        if names is not None:
+            for name in value:
+                self._check(names, str(name), f"{path}/{escape_pointer(str(name))}", walk)
         properties: Mapping[str, Any] = schema.get("properties", {})
         patterns: Mapping[str, Any] = schema.get("patternProperties", {})
         for name, item in value.items():
@@ -238,6 +242,7 @@ _KEYWORDS = frozenset(
         "required",
         "properties",
         "patternProperties",
+        "propertyNames",
         "additionalProperties",
     }
 )

@@ -47,7 +47,12 @@ export interface ClientOptions {
   readonly tracer?: Tracer;
   /** Default: `metrics.getMeter('@tripwire/sdk')`. */
   readonly meter?: Meter;
-  /** Reasons whose results count as exposures (default `['split', 'targeting_match']`). */
+  /**
+   * Reasons whose results count as exposures (default `['split']`: only evaluations that
+   * allocate a unit, i.e. experiments and percentage rollouts). Add `'targeting_match'` to emit
+   * exposure spans for rule matches of release and permission flags too; they are always counted
+   * in the evaluation metrics.
+   */
   readonly exposureReasons?: readonly EvaluationReason[];
   /** Units remembered for HMAC caching and exposure dedup (default 50,000). */
   readonly unitCacheSize?: number;
@@ -65,7 +70,7 @@ export interface ClientOptions {
   readonly random?: () => number;
 }
 
-export const DEFAULT_EXPOSURE_REASONS: readonly EvaluationReason[] = ['split', 'targeting_match'];
+export const DEFAULT_EXPOSURE_REASONS: readonly EvaluationReason[] = ['split'];
 export const DEFAULT_UNIT_CACHE_SIZE = 50_000;
 const MIN_HASH_KEY_LENGTH = 16;
 

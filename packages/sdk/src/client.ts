@@ -32,6 +32,7 @@ import { createAssignmentContext, stampAssignment } from './telemetry/attributio
 import type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
 import { ExposureRecorder, PROVIDER_NAME } from './telemetry/exposure-recorder.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
+import { isTracerProviderRegistered } from './telemetry/tracing-registered.js';
 import { FlagExposures } from './telemetry/flag-exposures.js';
 import { UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
@@ -167,6 +168,8 @@ class Client implements TripwireClient {
   readonly #readyWaiters = new Set<() => void>();
   readonly #unregisterMetrics: () => void;
   readonly #logger: { warn(message: string): void } | null;
+  /** An explicit tracer, or a registered SDK seen once: stays true (SDKs are not unregistered). */
+  #isTracingLive: boolean;
   #sourceDelivered = false;
   #stale = false;
   #lastProblem: ConfigProblem | undefined;
@@ -188,6 +191,7 @@ class Client implements TripwireClient {
     this.#exposureReasons = new Set(options.exposureReasons ?? DEFAULT_EXPOSURE_REASONS);
     this.#eventsOnEveryEvaluation = options.evaluationEvents?.emit === 'all';
     this.#tracer = options.tracer ?? trace.getTracer('@tripwire/sdk');
+    this.#isTracingLive = options.tracer !== undefined;
     this.#exposures = new ExposureRecorder({
       tracer: this.#tracer,
       environment: options.environment,
@@ -347,6 +351,7 @@ class Client implements TripwireClient {
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
     if (log === undefined) return;
+    if (!this.#isTracingLive && !(this.#isTracingLive = isTracerProviderRegistered())) return;
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
     const units = this.#units;

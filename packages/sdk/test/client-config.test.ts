@@ -259,11 +259,11 @@ describe('config changes and telemetry', () => {
       logger: null,
     });
     await client.ready();
-    const vip = { targetingKey: 'vip-9', plan: 'vip' };
-    client.assign('checkout-flow', vip, 'x');
+    const unit = { targetingKey: 'user-9' };
+    client.assign('checkout-flow', unit, 'x');
     server.config = { version: 2, body: makeSnapshot({ version: 2 }) };
     await waitFor(() => client?.status().version === 2);
-    client.assign('checkout-flow', vip, 'x');
+    client.assign('checkout-flow', unit, 'x');
     const exposures = tracing.finished().filter((s) => s.name === 'tripwire.exposure');
     expect(exposures).toHaveLength(1);
     const evaluations = await metrics.collect('tripwire.sdk.evaluations');

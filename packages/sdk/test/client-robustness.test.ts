@@ -83,17 +83,18 @@ describe('semconv feature_flag.evaluation events (opt-in)', () => {
 
   it('emits one event per first exposure by default', () => {
     const { client, records } = setup('exposures');
+    const first = client.assign('checkout-flow', { targetingKey: 'user-1' }, 'd');
+    client.assign('checkout-flow', { targetingKey: 'user-1' }, 'd');
     client.assign('checkout-flow', { targetingKey: 'vip', plan: 'vip' }, 'd');
-    client.assign('checkout-flow', { targetingKey: 'vip', plan: 'vip' }, 'd');
-    client.assign('page-size', { targetingKey: 'vip' }, 1);
+    client.assign('page-size', { targetingKey: 'user-1' }, 1);
     expect(records()).toHaveLength(1);
     expect(records()[0]?.eventName).toBe('feature_flag.evaluation');
     expect(records()[0]?.attributes).toMatchObject({
       'feature_flag.key': 'checkout-flow',
-      'feature_flag.result.variant': 'treatment',
-      'feature_flag.result.reason': 'targeting_match',
-      'feature_flag.context.id': hashUnit('vip', HASH_KEY),
-      'tripwire.unit.id': hashUnit('vip', HASH_KEY),
+      'feature_flag.result.variant': first.variant,
+      'feature_flag.result.reason': 'split',
+      'feature_flag.context.id': hashUnit('user-1', HASH_KEY),
+      'tripwire.unit.id': hashUnit('user-1', HASH_KEY),
     });
   });
 

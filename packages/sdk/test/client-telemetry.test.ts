@@ -2,6 +2,7 @@ import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from '@openteleme
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { hashUnit } from '../src/index.js';
 import type { ConfigSnapshot } from '@tripwire/schema';
+import type { ClientOptions } from '../src/index.js';
 import { BaggageKeys, MetricNames, SpanNames } from '@tripwire/schema';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TripwireClient } from '../src/index.js';
@@ -17,7 +18,12 @@ afterEach(async () => {
 });
 
 function setup(
-  options: { now?: () => number; config?: ConfigSnapshot; unitCacheSize?: number } = {},
+  options: {
+    now?: () => number;
+    config?: ConfigSnapshot;
+    unitCacheSize?: number;
+    exposureReasons?: ClientOptions['exposureReasons'];
+  } = {},
 ) {
   const tracing = createTracing();
   const metrics = createMetrics();
@@ -30,6 +36,7 @@ function setup(
     logger: null,
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.unitCacheSize === undefined ? {} : { unitCacheSize: options.unitCacheSize }),
+    ...(options.exposureReasons === undefined ? {} : { exposureReasons: options.exposureReasons }),
   });
   const exposures = (): ReadableSpan[] =>
     tracing.finished().filter((s) => s.name === SpanNames.exposure);
@@ -83,7 +90,7 @@ describe('exposure spans', () => {
   });
 
   it('exposes a unit again when its variant changes, not when only the reason does', () => {
-    const { client, exposures } = setup();
+    const { client, exposures } = setup({ exposureReasons: ['split', 'targeting_match'] });
     const unit = unitIn(client, 'control');
     const exposed = () =>
       exposures()
@@ -133,18 +140,35 @@ describe('exposure spans', () => {
     ).toBeUndefined();
   });
 
-  it('counts targeting matches as exposures, and static or default results not', () => {
-    const { client, exposures } = setup();
+  it('exposes only allocations by default: targeting matches, static and default results are counted, not spans', async () => {
+    const { client, exposures, metrics } = setup();
     client.assign('checkout-flow', { targetingKey: 'vip-1', plan: 'vip' }, 'old');
-    client.assign('new-nav', { targetingKey: 'user-1' }, false);
+    client.assign('checkout-flow', { targetingKey: 'user-1' }, 'old');
+    client.assign('new-nav', { targetingKey: 'user-1', beta: true }, false);
     client.assign('page-size', { targetingKey: 'user-1' }, 1);
     client.assign('missing-flag', { targetingKey: 'user-1' }, false);
-    expect(
-      exposures().map((s) => [
+    const reasons = (spans: ReadableSpan[]) =>
+      spans.map((s) => [
         s.attributes['feature_flag.key'],
         s.attributes['feature_flag.result.reason'],
-      ]),
-    ).toEqual([['checkout-flow', 'targeting_match']]);
+      ]);
+    expect(reasons(exposures())).toEqual([['checkout-flow', 'split']]);
+    const evaluations = await metrics.collect('tripwire.sdk.evaluations');
+    expect(
+      evaluations
+        .filter((p) => p.attributes['feature_flag.result.reason'] === 'targeting_match')
+        .map((p) => p.attributes['feature_flag.key'])
+        .sort(),
+    ).toEqual(['checkout-flow', 'new-nav']);
+  });
+
+  it('exposes targeting matches too when the client asks for them', () => {
+    const { client, exposures } = setup({ exposureReasons: ['split', 'targeting_match'] });
+    client.assign('checkout-flow', { targetingKey: 'vip-1', plan: 'vip' }, 'old');
+    client.assign('page-size', { targetingKey: 'user-1' }, 1);
+    expect(exposures().map((s) => s.attributes['feature_flag.result.reason'])).toEqual([
+      'targeting_match',
+    ]);
   });
 
   it('never writes the raw unit key on any span', () => {
@@ -242,7 +266,7 @@ describe('conversions', () => {
 
 describe('metrics', () => {
   it('reports evaluations and exposures by flag, variant and reason, never by unit', async () => {
-    const { client, metrics } = setup();
+    const { client, metrics } = setup({ exposureReasons: ['split', 'targeting_match'] });
     for (let i = 0; i < 3; i += 1) client.assign('new-nav', { targetingKey: `u${i}` }, false);
     client.assign('checkout-flow', { targetingKey: 'vip', plan: 'vip' }, 'old');
     client.assign('checkout-flow', { targetingKey: 'vip', plan: 'vip' }, 'old');

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURE = new URL('fixture/', import.meta.url).pathname;
+const SDK_README = new URL('../../packages/sdk/README.md', import.meta.url).pathname;
 const PACKAGES = ['@tripwire/schema', '@tripwire/sdk'] as const;
 const requireFromRoot = createRequire(join(ROOT, 'package.json'));
 const TSC = requireFromRoot.resolve('typescript/bin/tsc');
@@ -119,6 +120,20 @@ describe('the packed SDK in a new project', { timeout: 120_000 }, () => {
       flow: { reason: 'split' },
     });
     expect((out.exposures as unknown[]).length).toBe(1);
+  });
+
+  it("runs the SDK README's first example as written, offline, from its flags file", async () => {
+    const readme = readFileSync(SDK_README, 'utf8');
+    const block = (lang: string) =>
+      new RegExp('```' + lang + '\\n([\\s\\S]*?)```').exec(readme)?.[1];
+    const dir = join(scratch, 'readme-example');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'flags.json'), block('json') ?? '');
+    writeFileSync(join(dir, 'app.mjs'), block('js') ?? '');
+    const { stdout, stderr } = await run(process.execPath, ['app.mjs'], { cwd: dir });
+    expect(stdout).toMatch(/^ada: checkout-flow=(old|new) new-nav=true$/m);
+    expect(stdout).toMatch(/^grace: checkout-flow=(old|new) new-nav=false$/m);
+    expect(stderr).toContain('no hashKey given');
   });
 
   // ts-consumer.ts holds a @ts-expect-error: declarations that type the API as `any` fail too.

@@ -127,3 +127,5 @@ export type {
 } from './metric.js';
 export { BuiltinMetricIds, BUILTIN_METRICS, findBuiltinMetric } from './builtin-metrics.js';
 export type { BuiltinMetricId } from './builtin-metrics.js';
+export { expandFlagsFile, isFlagsFile } from './flags-file.js';
+export type { FlagsFile, FlagShorthand, RuleShorthand } from './flags-file.js';

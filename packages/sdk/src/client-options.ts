@@ -1,5 +1,6 @@
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { ConfigSnapshot, EvaluationReason } from '@tripwire/schema';
+import { randomBytes } from 'node:crypto';
+import type { ConfigSnapshot, EvaluationReason, FlagsFile } from '@tripwire/schema';
 import {
   EvaluationReasons,
   FLAG_KEY_PATTERN,
@@ -16,7 +17,7 @@ import type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
 
 /** Where the client gets its config. URLs are the analysis service's base URL. */
 export type SourceOptions =
-  | { readonly type: 'static'; readonly config: ConfigSnapshot }
+  | { readonly type: 'static'; readonly config: ConfigSnapshot | FlagsFile }
   | { readonly type: 'file'; readonly path: string; readonly watch?: boolean }
   | {
       readonly type: 'polling';
@@ -34,11 +35,18 @@ export type SourceOptions =
     };
 
 export interface ClientOptions {
-  /** Environment evaluated (`feature_flag.set.id`); configs for another environment are refused. */
-  readonly environment: string;
+  /**
+   * Environment evaluated (`feature_flag.set.id`); configs for another environment are refused.
+   * Required with the polling and stream sources; `'development'` by default with a local one.
+   */
+  readonly environment?: string;
   readonly source: SourceOptions;
-  /** Secret for HMAC-hashing unit keys (at least 16 characters). Keep it stable across deploys. */
-  readonly hashKey: string;
+  /**
+   * Secret for HMAC-hashing unit keys (at least 16 characters), the same in every service and
+   * stable across deploys. Required with the polling and stream sources; a local (file/static)
+   * client without one hashes with a random per-process key and warns once.
+   */
+  readonly hashKey?: string;
   /** Bearer token for the polling and stream sources. */
   readonly sdkKey?: string | undefined;
   /** A config to evaluate until the source delivers one (validated like any other). */
@@ -90,9 +98,42 @@ function checkUrl(value: unknown, where: string): void {
   }
 }
 
-/** Throws a `TripwireError` naming the first invalid option; returns nothing on success. */
-export function checkClientOptions(options: ClientOptions): void {
+/** Options after the local-client defaults: environment and hash key always set. */
+export type ResolvedClientOptions = ClientOptions & {
+  readonly environment: string;
+  readonly hashKey: string;
+};
+
+export const LOCAL_ENVIRONMENT = 'development';
+
+/**
+ * Checks the options (throwing a `TripwireError` that names the first invalid one) and fills
+ * what a local client may leave out: the environment, and a random hash key with a warning.
+ */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
   if (typeof options !== 'object' || options === null) throw invalid('options must be an object');
+  const source = options.source as SourceOptions | undefined;
+  const isLocal = source?.type === 'file' || source?.type === 'static';
+  if (!isLocal || (options.environment !== undefined && options.hashKey !== undefined)) {
+    checkClientOptions(options);
+    return options as ResolvedClientOptions;
+  }
+  let hashKey = options.hashKey;
+  if (hashKey === undefined) {
+    hashKey = randomBytes(16).toString('hex');
+    const logger = options.logger === undefined ? console : options.logger;
+    logger?.warn(
+      '@tripwire/sdk: no hashKey given, so unit ids are hashed with a random key for this process only ' +
+        'and will not match across services or restarts. Set hashKey (the same secret of 16+ characters ' +
+        'in every service) before you send telemetry to Tripwire.',
+    );
+  }
+  const resolved = { ...options, environment: options.environment ?? LOCAL_ENVIRONMENT, hashKey };
+  checkClientOptions(resolved);
+  return resolved;
+}
+
+function checkClientOptions(options: ClientOptions): void {
   if (
     typeof options.environment !== 'string' ||
     !new RegExp(FLAG_KEY_PATTERN).test(options.environment)
@@ -102,7 +143,9 @@ export function checkClientOptions(options: ClientOptions): void {
     );
   }
   if (typeof options.hashKey !== 'string' || options.hashKey.length < MIN_HASH_KEY_LENGTH) {
-    throw invalid(`hashKey must be a secret string of at least ${MIN_HASH_KEY_LENGTH} characters`);
+    throw invalid(
+      `hashKey must be a secret string of at least ${MIN_HASH_KEY_LENGTH} characters (only a local file or static client may leave it out)`,
+    );
   }
   if (options.sdkKey !== undefined && typeof options.sdkKey !== 'string')
     throw invalid('sdkKey must be a string');
@@ -132,7 +175,7 @@ function checkSourceOptions(source: SourceOptions): void {
   switch (source.type) {
     case 'static':
       if (typeof source.config !== 'object' || source.config === null) {
-        throw invalid('source.config must be a config snapshot object');
+        throw invalid('source.config must be a config snapshot or flags file object');
       }
       return;
     case 'file':

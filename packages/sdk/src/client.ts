@@ -14,9 +14,9 @@ import {
   SpanNames,
   TripwireAttributes,
 } from '@tripwire/schema';
-import type { ClientOptions } from './client-options.js';
+import type { ClientOptions, ResolvedClientOptions } from './client-options.js';
 import {
-  checkClientOptions,
+  resolveClientOptions,
   createSource,
   DEFAULT_EXPOSURE_REASONS,
   DEFAULT_UNIT_CACHE_SIZE,
@@ -114,8 +114,8 @@ export interface TripwireClient {
 
 /** Creates a client. Throws `TripwireError` (code `TRIPWIRE_INVALID_OPTIONS`) on invalid options only. */
 export function createClient(options: ClientOptions): TripwireClient {
-  checkClientOptions(options);
-  return new Client(options, createSource(options));
+  const resolved = resolveClientOptions(options);
+  return new Client(resolved, createSource(resolved));
 }
 
 /** Internal: a client over an explicit source (used by `createTestClient`). */
@@ -123,8 +123,7 @@ export function createClientWithSource(
   options: ClientOptions,
   source: ConfigSource,
 ): TripwireClient {
-  checkClientOptions(options);
-  return new Client(options, source);
+  return new Client(resolveClientOptions(options), source);
 }
 
 /** The unit key as the evaluation core reads it: a non-empty string or a finite number. */
@@ -176,7 +175,7 @@ class Client implements TripwireClient {
   #lastLogged: string | undefined;
   #closed = false;
 
-  constructor(options: ClientOptions, source: ConfigSource) {
+  constructor(options: ResolvedClientOptions, source: ConfigSource) {
     this.environment = options.environment;
     this.#source = source;
     this.#logger = options.logger === undefined ? console : options.logger;

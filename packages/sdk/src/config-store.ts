@@ -1,5 +1,11 @@
 import type { ConfigPatch, ConfigSnapshot, ValidationIssue } from '@tripwire/schema';
-import { applyConfigPatch, validateConfigPatch, validateConfigSnapshot } from '@tripwire/schema';
+import {
+  applyConfigPatch,
+  expandFlagsFile,
+  isFlagsFile,
+  validateConfigPatch,
+  validateConfigSnapshot,
+} from '@tripwire/schema';
 import { ConfigReferences, type RecompileSet } from './evaluation/config-references.js';
 import type { ConfigOrigin, ConfigSink } from './sources/config-source.js';
 
@@ -70,8 +76,15 @@ export class ConfigStore<E> implements ConfigSink {
   }
 
   put(payload: unknown, origin: ConfigOrigin): boolean {
-    const result = validateConfigSnapshot(payload);
-    if (!result.ok) return this.#reject(origin, 'config snapshot is invalid', result.errors);
+    // A hand-written flags file (local sources only) stands for a snapshot of this environment.
+    const isLocalFlagsFile = origin !== 'polling' && origin !== 'stream' && isFlagsFile(payload);
+    const result = isLocalFlagsFile
+      ? expandFlagsFile(payload, { environment: this.#options.environment })
+      : validateConfigSnapshot(payload);
+    if (!result.ok) {
+      const what = isLocalFlagsFile ? 'flags file' : 'config snapshot';
+      return this.#reject(origin, `${what} is invalid`, result.errors);
+    }
     const snapshot = result.value;
     if (snapshot.environment !== this.#options.environment) {
       return this.#reject(

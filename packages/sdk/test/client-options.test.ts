@@ -66,3 +66,58 @@ describe('createClient options', () => {
     await client.close();
   });
 });
+
+describe('a local client for the first five minutes', () => {
+  const flagsFile = {
+    flags: {
+      'checkout-flow': { variants: ['old', 'new'], split: [50, 50] },
+      'new-nav': {
+        variants: [false, true],
+        rules: { when: { attribute: 'beta', op: 'equals', values: true }, serve: true },
+      },
+    },
+  };
+
+  it('starts from a flags file with no environment or hash key, and warns once about the key', async () => {
+    const warnings: string[] = [];
+    const client = createClient({
+      source: { type: 'static', config: flagsFile },
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    await client.ready();
+    expect(client.environment).toBe('development');
+    expect(client.assign('checkout-flow', { targetingKey: 'ada' }, 'x').reason).toBe('split');
+    expect(client.getBooleanValue('new-nav', { targetingKey: 'ada', beta: true }, false)).toBe(
+      true,
+    );
+    expect(client.getBooleanValue('new-nav', { targetingKey: 'ada' }, true)).toBe(false);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/no hashKey given/);
+    await client.close();
+  });
+
+  it('still requires a hash key and an environment for the service sources', () => {
+    expect(() =>
+      createClient({ environment: 'production', source: { type: 'stream', baseUrl: 'http://x' } }),
+    ).toThrow(/hashKey must be a secret string/);
+    expect(() =>
+      createClient({ hashKey: 'k'.repeat(16), source: { type: 'polling', baseUrl: 'http://x' } }),
+    ).toThrow(/environment must match/);
+  });
+
+  it('reports a bad flags file with a pointer into it and keeps evaluating defaults', async () => {
+    const problems: string[] = [];
+    const client = createClient({
+      source: { type: 'static', config: { flags: { a: { variants: ['x'], split: { y: 1 } } } } },
+      logger: null,
+    });
+    client.on('error', (problem) => problems.push(problem.message));
+    const ready = await client.ready({ timeoutMs: 50 });
+    expect(ready.ready).toBe(false);
+    expect(client.status().lastProblem?.message).toMatch(
+      /flags file is invalid.*\/flags\/a\/split\/y/,
+    );
+    expect(client.getStringValue('a', { targetingKey: 'u' }, 'fallback')).toBe('fallback');
+    await client.close();
+  });
+});

@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
-import { BaggageKeys, SpanNames } from '@tripwire/schema';
+import { BaggageKeys } from '@tripwire/schema';
 import { describe, expect, it } from 'vitest';
 import {
   AssignmentBaggage,

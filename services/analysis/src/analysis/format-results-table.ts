@@ -85,7 +85,8 @@ export function formatResultsTable(results: ResultsResponse): string {
         comparison === undefined ? '' : formatSigned(comparison.absolute.estimate, false),
         comparison?.relative === undefined ? '' : formatSigned(comparison.relative.estimate, true),
         comparison?.relative === undefined ? '' : formatInterval(comparison.relative.interval),
-        comparison === undefined ? '' : formatP(scale?.pValue),
+        // A declined test (an arm with zero variance) shows no p-value, not p = 1.
+        comparison === undefined ? '' : formatP(scale?.status === 'ok' ? scale.pValue : null),
         comparison === undefined ? '' : formatP(scale?.alwaysValidPValue),
       ]);
     }

@@ -11,6 +11,7 @@ import {
   estimateLift,
   summarizeMetric,
 } from '@tripwire/stats';
+import { describeSequentialState } from './describe-sequential-state.js';
 import type { Comparison, Lift } from './results-schema.js';
 
 /** A finite number, or null (JSON has no Infinity/NaN). */
@@ -113,6 +114,13 @@ export function compareArms(
       targetUnits,
     });
   const absolute = toLift(lift.absolute, alwaysValid(lift.absolute));
-  if (lift.relative === undefined) return { absolute };
-  return { absolute, relative: toLift(lift.relative, alwaysValid(lift.relative)) };
+  const sequential = (scale: 'absolute' | 'relative', of: Lift) =>
+    describeSequentialState({ ...of, scale, units, alpha, targetUnits });
+  if (lift.relative === undefined) {
+    const state = sequential('absolute', absolute);
+    return state === undefined ? { absolute } : { absolute, sequential: state };
+  }
+  const relative = toLift(lift.relative, alwaysValid(lift.relative));
+  const state = sequential('relative', relative) ?? sequential('absolute', absolute);
+  return state === undefined ? { absolute, relative } : { absolute, relative, sequential: state };
 }

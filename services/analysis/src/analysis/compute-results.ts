@@ -7,7 +7,14 @@ import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } fro
 import { compareArms, toFinite, trySummarize } from './compare-arms.js';
 import type { InferenceSettings } from './compare-arms.js';
 import {
+  findSplitDimensions,
+  rankBreakdowns,
+  type RankBreakdownsOptions,
+  type UnrankedBreakdownRow,
+} from './rank-breakdowns.js';
+import {
   QUANTILE_METRICS,
+  type BreakdownCell,
   type QuantileMetric,
   type ResultsData,
   type SeriesRow,
@@ -293,9 +300,10 @@ export function buildBreakdowns(input: {
 }): BreakdownRow[] {
   const { data, control, settings } = input;
   const { alpha } = settings;
-  const rows: Omit<BreakdownRow, 'adjustedPValue' | 'significant'>[] = [];
+  const rows: Omit<UnrankedBreakdownRow, 'adjustedPValue' | 'significant'>[] = [];
+  const split = findSplitDimensions(data.breakdown);
   for (const cell of data.breakdown) {
-    if (cell.variant === control) continue;
+    if (cell.variant === control || !split.has(cell.dimension)) continue;
     const base = data.breakdown.find(
       (c) => c.variant === control && c.dimension === cell.dimension && c.segment === cell.segment,
     );
@@ -325,10 +333,40 @@ export function buildBreakdowns(input: {
   const pValues = rows.map((row) => row.pValue ?? 1);
   const adjusted =
     pValues.length === 0 ? [] : adjustPValues({ pValues, method: 'benjamini-hochberg' });
-  return rows
-    .map((row, i) => {
-      const adjustedPValue = adjusted[i] ?? 1;
-      return { ...row, adjustedPValue, significant: adjustedPValue < alpha };
-    })
-    .sort((a, b) => a.adjustedPValue - b.adjustedPValue || (a.pValue ?? 1) - (b.pValue ?? 1));
+  const unranked = rows.map((row, i) => {
+    const adjustedPValue = adjusted[i] ?? 1;
+    return { ...row, adjustedPValue, significant: adjustedPValue < alpha };
+  });
+  return rankBreakdowns(unranked, describeBreakdownTraffic({ data, control, settings }));
+}
+
+/** Requests per segment and dimension, and the overall lifts, that rank the breakdown. */
+function describeBreakdownTraffic(input: {
+  data: ResultsData;
+  control: string;
+  settings: InferenceSettings;
+}): RankBreakdownsOptions {
+  const { data, control, settings } = input;
+  const requestsOf = (cell: BreakdownCell) => cell.moments.errorRate.sumDenominator;
+  const cellOf = (variant: string, dimension: string, segment: string) =>
+    data.breakdown.find(
+      (c) => c.variant === variant && c.dimension === dimension && c.segment === segment,
+    );
+  const overallMean = (variant: string, metric: BreakdownRow['metric']) => {
+    const moments = data.requests.get(variant);
+    const stats = metric === 'error_rate' ? moments?.errorRate : moments?.latencyMean;
+    return trySummarize(stats, settings)?.mean;
+  };
+  return {
+    dimensionRequests: (variant, dimension) =>
+      data.breakdown
+        .filter((c) => c.variant === variant && c.dimension === dimension)
+        .reduce((sum, c) => sum + requestsOf(c), 0),
+    segmentRequests: (row) => {
+      const cell = cellOf(row.variant, row.dimension, row.segment);
+      return cell === undefined ? 0 : requestsOf(cell);
+    },
+    overallLift: (variant, metric) =>
+      toFinite((overallMean(variant, metric) ?? NaN) - (overallMean(control, metric) ?? NaN)),
+  };
 }

@@ -34,6 +34,19 @@ export const LiftSchema = Type.Object({
 });
 export type Lift = Type.Static<typeof LiftSchema>;
 
+/** Sequential state of a comparison, from the always-valid interval (`describe-sequential-state.ts`). */
+export const SequentialStateSchema = Type.Object({
+  /** decided: the always-valid interval excludes 0; keep_running: not yet. */
+  state: Type.Union([Type.Literal('decided'), Type.Literal('keep_running')]),
+  /** Scale of the effect sizes: relative when the comparison has a relative lift. */
+  scale: Type.Union([Type.Literal('absolute'), Type.Literal('relative')]),
+  /** Smallest true lift detected with `power` at the units so far. */
+  minimumDetectableEffect: Num,
+  /** More units (both arms) until the current estimate, if true, is detected with `power`; 0 once decided. */
+  additionalUnits: Num,
+  power: Type.Number(),
+});
+
 export const ComparisonSchema = Type.Object({
   absolute: LiftSchema,
   /** Absent when the control value is 0. */
@@ -50,6 +63,8 @@ export const ComparisonSchema = Type.Object({
       varianceReduction: Num,
     }),
   ),
+  /** Absent when the lift has no standard error yet. */
+  sequential: Type.Optional(SequentialStateSchema),
 });
 export type Comparison = Type.Static<typeof ComparisonSchema>;
 
@@ -156,6 +171,12 @@ export const BreakdownRowSchema = Type.Object({
   adjustedPValue: Num,
   /** adjustedPValue < alpha. */
   significant: Type.Boolean(),
+  /** The treatment arm's requests in this segment over its requests in every segment of the dimension. */
+  trafficShare: Num,
+  /** absoluteLift × trafficShare: what this segment adds to the arm's overall difference. */
+  contribution: Num,
+  /** contribution over the arm's overall absolute lift (1 = the whole change is here). */
+  contributionShare: Num,
 });
 export type BreakdownRow = Type.Static<typeof BreakdownRowSchema>;
 
@@ -175,7 +196,10 @@ export const ResultsResponseSchema = Type.Object({
   metrics: Type.Array(ResultMetricSchema),
   variants: Type.Array(VariantResultSchema),
   timeseries: TimeseriesSchema,
-  /** Sorted by adjusted p-value, most significant first. */
+  /**
+   * Dimensions with one segment left out; sorted by contributionShare (largest first), then
+   * adjusted p-value, then dimension, segment, metric, variant.
+   */
   breakdowns: Type.Array(BreakdownRowSchema),
   /**
    * When the data was read from ClickHouse (the statistics are computed per request from it):

@@ -389,9 +389,11 @@ describe('GET /api/v1/experiments/:key/results', () => {
       (row) => row.significant && row.metric === 'error_rate' && row.dimension === 'service',
     );
     expect(significant.map((row) => row.segment)).toEqual(['payments']);
-    expect(results.breakdowns[0]?.adjustedPValue).toBeLessThanOrEqual(
-      results.breakdowns.at(-1)?.adjustedPValue ?? 1,
-    );
+    const errors = results.breakdowns.filter((row) => row.metric === 'error_rate');
+    expect([errors[0]?.dimension, errors[0]?.segment]).toEqual(['service', 'payments']);
+    expect(errors[0]?.contributionShare).toBeGreaterThan(0.5);
+    const shares = results.breakdowns.map((row) => row.contributionShare ?? -Infinity);
+    expect(shares).toEqual([...shares].sort((a, b) => b - a));
   });
 
   it('returns cumulative series that end at the totals', () => {

@@ -103,4 +103,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The results page runs in the browser (type-checked by its own tsconfig with the DOM lib).
+    files: ['services/analysis/src/web/*.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ContextPluginOptions } from '../context.js';
 import { allProjectsScope, noScope } from '../control-plane/route-scopes.js';
 import { createError } from '../errors.js';
-import { readTrace } from '../web/trace-repository.js';
+import { readTrace } from './trace-repository.js';
 
 /** The results page's files: static HTML, CSS and ES modules, no build step, no CDN. */
 export const WEB_DIR = join(import.meta.dirname, '../web');
@@ -44,23 +44,13 @@ interface Asset {
   type: string;
 }
 
-/** Reads the page's files once at start-up (a handful of small files; no disk I/O per request). */
+/** Reads the page's files once at start-up: every HTML, CSS and JavaScript file of the directory. */
 function loadAssets(dir: string): Map<string, Asset> {
   const assets = new Map<string, Asset>();
-  for (const file of [
-    'index.html',
-    'styles.css',
-    'app.js',
-    'charts.js',
-    'format.js',
-    'api.js',
-    'views.js',
-  ]) {
-    const extension = file.slice(file.lastIndexOf('.'));
-    assets.set(file, {
-      body: readFileSync(join(dir, file)),
-      type: CONTENT_TYPES[extension] ?? 'application/octet-stream',
-    });
+  for (const file of readdirSync(dir)) {
+    const type = CONTENT_TYPES[extname(file)];
+    if (type === undefined || file.endsWith('.d.ts')) continue;
+    assets.set(file, { body: readFileSync(join(dir, file)), type });
   }
   return assets;
 }

@@ -4,6 +4,7 @@ const TOKEN_KEY = 'tripwire.token';
 
 /** An API error: HTTP status plus the service's `{ code, message, pointer? }` body. */
 export class ApiError extends Error {
+  /** @param {number} status @param {{ code?: string, message?: string } | undefined} body */
   constructor(status, body) {
     super(body?.message ?? `HTTP ${status}`);
     this.status = status;
@@ -15,21 +16,28 @@ export function readToken() {
   return sessionStorage.getItem(TOKEN_KEY) ?? '';
 }
 
-export function saveToken(token) {
+export function saveToken(/** @type {string} */ token) {
   if (token) sessionStorage.setItem(TOKEN_KEY, token);
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
+/**
+ * The parsed JSON answer; the caller names the shape it expects (the route's response type).
+ * @param {string} method @param {string} path @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
 async function request(method, path, body) {
+  /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   const token = readToken();
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  /** @type {RequestInit} */
+  const init = { method, headers };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
   const text = await response.text();
   const json = text ? JSON.parse(text) : undefined;
   if (!response.ok) throw new ApiError(response.status, json);
@@ -37,11 +45,12 @@ async function request(method, path, body) {
 }
 
 export const api = {
-  get: (path) => request('GET', path),
-  post: (path, body) => request('POST', path, body ?? {}),
-  put: (path, body) => request('PUT', path, body),
+  get: (/** @type {string} */ path) => request('GET', path),
+  post: (/** @type {string} */ path, /** @type {unknown} */ body) =>
+    request('POST', path, body ?? {}),
+  put: (/** @type {string} */ path, /** @type {unknown} */ body) => request('PUT', path, body),
   /** GET that resolves to `undefined` on 404 (optional features, e.g. no kill reports yet). */
-  async find(path) {
+  async find(/** @type {string} */ path) {
     try {
       return await request('GET', path);
     } catch (error) {

@@ -1,10 +1,16 @@
-/* global document */
 // Charts as inline SVG drawn here (no chart library, no CDN). Colours come from CSS classes,
 // so light and dark themes restyle them; every chart has a text alternative.
 
 const SVG = 'http://www.w3.org/2000/svg';
 let chartCount = 0;
 
+/**
+ * @typedef {{ x: number, y: number | null, lower?: number | null | undefined, upper?: number | null | undefined }} Point
+ * @typedef {{ name: string, points: Point[] }} Series
+ * @typedef {{ x: number, label: string, kind: string }} Marker
+ */
+
+/** @param {string} tag @param {Record<string, string | number>} [attributes] @param {string} [text] */
 function svg(tag, attributes = {}, text) {
   const node = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
@@ -13,7 +19,7 @@ function svg(tag, attributes = {}, text) {
 }
 
 /** Rounds a span to 1, 2 or 5 × 10^k steps for axis ticks. */
-function niceTicks(min, max, count = 5) {
+function niceTicks(/** @type {number} */ min, /** @type {number} */ max, count = 5) {
   if (!(max > min)) return [min];
   const raw = (max - min) / count;
   const power = 10 ** Math.floor(Math.log10(raw));
@@ -24,6 +30,7 @@ function niceTicks(min, max, count = 5) {
   return ticks;
 }
 
+/** @param {number} width @param {number} height @param {string} title @param {string} description */
 function frame(width, height, title, description) {
   const id = `chart-${++chartCount}`;
   const root = svg('svg', {
@@ -36,24 +43,36 @@ function frame(width, height, title, description) {
   return root;
 }
 
+/** @param {number} domainMin @param {number} domainMax @param {number} rangeMin @param {number} rangeMax */
 function scale(domainMin, domainMax, rangeMin, rangeMax) {
   const span = domainMax - domainMin || 1;
-  return (v) => rangeMin + ((v - domainMin) / span) * (rangeMax - rangeMin);
+  return (/** @type {number} */ v) => rangeMin + ((v - domainMin) / span) * (rangeMax - rangeMin);
 }
 
-function pathOf(points) {
+function pathOf(/** @type {[number, number][]} */ points) {
   return points
     .map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)}`)
     .join('');
 }
 
 /**
- * A time-series chart: each series a line, optionally with a band (lower/upper) behind it, and a
- * dashed zero line when the y range crosses zero. Points: { x: epoch ms, y, lower?, upper? }.
+ * A time-series chart: each series a line, optionally with a band (lower/upper) behind it, a
+ * dashed zero line when the y range crosses zero, and vertical markers (kill, restore, ramp).
+ * Points: { x: epoch ms, y, lower?, upper? }.
+ * @param {{ title: string, description: string, series: Series[], formatY: (v: number) => string, markers?: Marker[], zero?: boolean, width?: number, height?: number }} options
  */
-export function drawTimeChart({ title, description, series, formatY, width = 720, height = 260 }) {
+export function drawTimeChart({
+  title,
+  description,
+  series,
+  formatY,
+  markers = [],
+  zero = true,
+  width = 720,
+  height = 260,
+}) {
   const root = frame(width, height, title, description);
-  const margin = { left: 64, right: 16, top: 12, bottom: 28 };
+  const margin = { left: 64, right: 16, top: 18, bottom: 28 };
   const all = series.flatMap((s) => s.points);
   if (all.length === 0) {
     root.append(
@@ -65,9 +84,12 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
     );
     return root;
   }
-  const xs = all.map((p) => p.x);
-  const ys = all.flatMap((p) => [p.y, p.lower, p.upper]).filter((v) => Number.isFinite(v));
-  let [yMin, yMax] = [Math.min(0, ...ys), Math.max(0, ...ys)];
+  const xs = [...all.map((p) => p.x), ...markers.map((m) => m.x)];
+  const ys = /** @type {number[]} */ (
+    all.flatMap((p) => [p.y, p.lower, p.upper]).filter((v) => Number.isFinite(v))
+  );
+  const base = zero ? [0] : [];
+  let [yMin, yMax] = [Math.min(...base, ...ys), Math.max(...base, ...ys)];
   if (yMin === yMax) [yMin, yMax] = [yMin - 1, yMax + 1];
   const pad = (yMax - yMin) * 0.06;
   const x = scale(Math.min(...xs), Math.max(...xs), margin.left, width - margin.right);
@@ -79,7 +101,7 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
         x2: width - margin.right,
         y1: y(tick),
         y2: y(tick),
-        class: tick === 0 ? 'zero' : 'grid',
+        class: tick === 0 && zero ? 'zero' : 'grid',
       }),
       svg(
         'text',
@@ -89,6 +111,7 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
     );
   }
   const [first, last] = [Math.min(...xs), Math.max(...xs)];
+  /** @type {[number, string][]} */
   const timeLabels =
     first === last
       ? [[first, 'middle']]
@@ -102,11 +125,16 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
       svg('text', { x: x(at), y: height - 8, 'text-anchor': anchor, class: 'axis-label' }, label),
     );
   }
+  drawMarkers({ root, markers, x, top: margin.top, bottom: height - margin.bottom });
   series.forEach((s, index) => {
-    const banded = s.points.filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper));
+    const banded = /** @type {(Point & { lower: number, upper: number })[]} */ (
+      s.points.filter((p) => Number.isFinite(p.lower) && Number.isFinite(p.upper))
+    );
     if (banded.length > 1) {
-      const upper = banded.map((p) => [x(p.x), y(p.upper)]);
-      const lower = banded.map((p) => [x(p.x), y(p.lower)]).reverse();
+      const upper = banded.map((p) => /** @type {[number, number]} */ ([x(p.x), y(p.upper)]));
+      const lower = banded
+        .map((p) => /** @type {[number, number]} */ ([x(p.x), y(p.lower)]))
+        .reverse();
       root.append(
         svg('path', {
           d: `${pathOf(upper)}L${pathOf(lower).slice(1)}Z`,
@@ -114,14 +142,16 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
         }),
       );
     }
-    const line = s.points.filter((p) => Number.isFinite(p.y)).map((p) => [x(p.x), y(p.y)]);
+    const line = s.points
+      .filter((p) => Number.isFinite(p.y))
+      .map((p) => /** @type {[number, number]} */ ([x(p.x), y(Number(p.y))]));
     if (line.length > 1)
       root.append(svg('path', { d: pathOf(line), class: `line series-${index}`, fill: 'none' }));
     // One bucket so far: a dot with its interval instead of a line that cannot be drawn yet.
     const only = s.points.length === 1 ? s.points[0] : undefined;
+    const [cx, cy] = line[0] ?? [0, 0];
     if (line.length === 1 && only !== undefined) {
-      if (Number.isFinite(only.lower) && Number.isFinite(only.upper)) {
-        const [cx] = line[0];
+      if (isFiniteNumber(only.lower) && isFiniteNumber(only.upper)) {
         root.append(
           svg('line', {
             x1: cx,
@@ -132,18 +162,42 @@ export function drawTimeChart({ title, description, series, formatY, width = 720
           }),
         );
       }
-      root.append(
-        svg('circle', { cx: line[0][0], cy: line[0][1], r: 4, class: `dot series-${index}` }),
-      );
+      root.append(svg('circle', { cx, cy, r: 4, class: `dot series-${index}` }));
     }
   });
   return root;
 }
 
+/** @param {unknown} v @returns {v is number} */
+const isFiniteNumber = (v) => typeof v === 'number' && Number.isFinite(v);
+
+/** Vertical lines at flag changes (kill, restore, ramp), labelled with a short word. */
+function drawMarkers(
+  /** @type {{ root: SVGElement, markers: Marker[], x: (v: number) => number, top: number, bottom: number }} */ input,
+) {
+  for (const marker of input.markers) {
+    const at = input.x(marker.x);
+    input.root.append(
+      svg('line', {
+        x1: at,
+        x2: at,
+        y1: input.top,
+        y2: input.bottom,
+        class: `marker marker-${marker.kind}`,
+      }),
+      svg(
+        'text',
+        { x: at + 3, y: input.top - 5, class: `marker-label marker-${marker.kind}` },
+        marker.label,
+      ),
+    );
+  }
+}
+
 /**
  * Latency distribution per variant: for each variant a row of quantile markers (mean, p50,
  * p95, p99) with their confidence intervals, on one shared millisecond axis.
- * variants: [{ name, quantiles: [{ label, value, lower, upper }] }].
+ * @param {{ title: string, description: string, variants: { name: string, quantiles: { label: string, value: number, lower: number, upper: number }[] }[], formatX: (v: number) => string, width?: number }} options
  */
 export function drawQuantileChart({ title, description, variants, formatX, width = 720 }) {
   const rowHeight = 64;
@@ -218,7 +272,10 @@ export function drawQuantileChart({ title, description, variants, formatX, width
   return root;
 }
 
-/** One bar of a trace waterfall: where a span sits within the trace's duration. */
+/**
+ * One bar of a trace waterfall: where a span sits within the trace's duration.
+ * @param {{ offsetMs: number, durationMs: number, totalMs: number, isError: boolean, width?: number }} options
+ */
 export function drawSpanBar({ offsetMs, durationMs, totalMs, isError, width = 240 }) {
   const root = svg('svg', {
     viewBox: `0 0 ${width} 12`,
@@ -236,5 +293,81 @@ export function drawSpanBar({ offsetMs, durationMs, totalMs, isError, width = 24
       class: isError ? 'bar-error' : 'bar',
     }),
   );
+  return root;
+}
+
+const LIFT_WIDTH = 200;
+
+/** Shared scale of the scorecard's lift bars: [−extent, +extent] onto the bar's width. */
+const liftScale = (/** @type {number} */ extent) => scale(-extent, extent, 4, LIFT_WIDTH - 4);
+
+/**
+ * A lift interval as a bar on the scorecard's shared axis around zero, with the estimate as a
+ * tick; coloured by the verdict (worse / better / none). Ends past the axis get an arrow.
+ * @param {{ estimate: number | null, lower: number | null, upper: number | null, extent: number, verdict: string }} options
+ */
+export function drawLiftBar({ estimate, lower, upper, extent, verdict }) {
+  const root = svg('svg', {
+    viewBox: `0 0 ${LIFT_WIDTH} 16`,
+    class: `lift-bar verdict-${verdict}`,
+    'aria-hidden': 'true',
+    focusable: 'false',
+  });
+  const x = liftScale(extent);
+  const clamp = (/** @type {number} */ v) => Math.max(-extent, Math.min(extent, v));
+  root.append(svg('line', { x1: x(0), x2: x(0), y1: 0, y2: 16, class: 'zero' }));
+  const from = isFiniteNumber(lower) ? clamp(lower) : -extent;
+  const to = isFiniteNumber(upper) ? clamp(upper) : extent;
+  root.append(
+    svg('rect', {
+      x: x(from),
+      y: 4,
+      width: Math.max(2, x(to) - x(from)),
+      height: 8,
+      rx: 2,
+      class: 'interval',
+    }),
+  );
+  if (!isFiniteNumber(upper) || upper > extent)
+    root.append(
+      svg('path', {
+        d: `M${LIFT_WIDTH - 4},2L${LIFT_WIDTH},8L${LIFT_WIDTH - 4},14Z`,
+        class: 'interval',
+      }),
+    );
+  if (!isFiniteNumber(lower) || lower < -extent)
+    root.append(svg('path', { d: 'M4,2L0,8L4,14Z', class: 'interval' }));
+  if (isFiniteNumber(estimate))
+    root.append(
+      svg('line', {
+        x1: x(clamp(estimate)),
+        x2: x(clamp(estimate)),
+        y1: 1,
+        y2: 15,
+        class: 'estimate',
+      }),
+    );
+  return root;
+}
+
+/** The shared axis of the lift bars, for the scorecard's header: −extent, 0, +extent. */
+export function drawLiftAxis(/** @type {{ extent: number }} */ { extent }) {
+  const root = svg('svg', {
+    viewBox: `0 0 ${LIFT_WIDTH} 14`,
+    class: 'lift-axis',
+    'aria-hidden': 'true',
+    focusable: 'false',
+  });
+  const x = liftScale(extent);
+  const label = (/** @type {number} */ v) =>
+    `${v > 0 ? '+' : v < 0 ? '−' : ''}${Math.round(Math.abs(v) * 100)}%`;
+  for (const [at, anchor] of /** @type {[number, string][]} */ ([
+    [-extent, 'start'],
+    [0, 'middle'],
+    [extent, 'end'],
+  ]))
+    root.append(
+      svg('text', { x: x(at), y: 11, 'text-anchor': anchor, class: 'axis-label' }, label(at)),
+    );
   return root;
 }

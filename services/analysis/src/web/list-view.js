@@ -77,25 +77,29 @@ export function renderList({ flags, environmentOf, guardrailSummaries, now }) {
           'No flags yet. Create one with `tripwire flags create` or the API.',
         )
       : h(
-          'table',
-          { class: 'list' },
+          'div',
+          { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Flags' },
           h(
-            'caption',
-            { class: 'visually-hidden' },
-            'Flags with their state, owner, age and guardrail status',
-          ),
-          h(
-            'thead',
-            {},
+            'table',
+            { class: 'list' },
             h(
-              'tr',
+              'caption',
+              { class: 'visually-hidden' },
+              'Flags with their state, owner, age and guardrail status',
+            ),
+            h(
+              'thead',
               {},
-              ...['Flag', 'Kind', 'Environment', 'State', 'Owner', 'Age', 'Guardrails'].map((c) =>
-                h('th', { scope: 'col' }, c),
+              h(
+                'tr',
+                {},
+                ...['Flag', 'Kind', 'Environment', 'State', 'Owner', 'Age', 'Guardrails'].map((c) =>
+                  h('th', { scope: 'col' }, c),
+                ),
               ),
             ),
+            h('tbody', {}, rows),
           ),
-          h('tbody', {}, rows),
         ),
   );
 }

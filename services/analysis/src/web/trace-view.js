@@ -82,7 +82,7 @@ export function renderTrace(/** @type {Trace} */ trace) {
       'spans-title',
       h(
         'div',
-        { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Spans' },
+        { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'Span waterfall' },
         h(
           'table',
           { class: 'trace' },

@@ -159,6 +159,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       await expect(page.locator('#status').innerText()).resolves.toContain('Killed by web-editor');
       await expect(page.locator('#no-kills').count()).resolves.toBe(0);
       await expect(page.locator('#kill-count').innerText()).resolves.toBe('1 kill in production.');
+      await expect(page.locator('svg.chart line.marker-kill').count()).resolves.toBeGreaterThan(0);
       const meta = await page.locator('#flag-meta').innerText();
       expect(meta).toContain('control arm: control');
       expect(meta).not.toMatch(/control control/);
@@ -176,6 +177,16 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       for (const internal of ['asymptotic-confidence-sequence', 'no_traffic', 'increase_is_bad'])
         expect(text).not.toContain(internal);
       expect(text).toMatch(/error rate is \d+(\.\d)?× control's/);
+      await page.close();
+    });
+
+    it('draws each arm over time and no interval band the API did not serve', async () => {
+      const page = await openAs(secrets.viewer, `/experiments/${ALERT_FLAG}`);
+      for (const series of ['error_rate-value', 'latency_mean-value', 'exposures']) {
+        const chart = page.locator(`figure[data-series="${series}"] svg.chart`);
+        await expect(chart.locator('path.line').count(), series).resolves.toBe(2);
+        await expect(chart.locator('.band').count(), series).resolves.toBe(0);
+      }
       await page.close();
     });
 

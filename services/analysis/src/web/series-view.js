@@ -4,7 +4,7 @@
 import { drawTimeChart } from './charts.js';
 import { h, section } from './dom.js';
 import { formatCount, formatSignedPercent, isNumber } from './format.js';
-import { describeMetric, isNonNegative, listMetrics } from './metrics.js';
+import { describeMetric, formatValue, isNonNegative, listMetrics } from './metrics.js';
 
 /**
  * @typedef {import('./page-types').ResultsResponse} ResultsResponse
@@ -126,7 +126,48 @@ function exposureFigure(
   );
 }
 
-/** The time-series card: one lift chart per served metric, then exposures. */
+/**
+ * Cumulative values per arm the API's series carries (no intervals: those come with `lifts`),
+ * by the metric key each field measures.
+ */
+const VALUE_FIELDS = /** @type {const} */ ({
+  error_rate: 'errorRate',
+  latency_mean: 'latencyMeanMs',
+});
+
+function valueFigure(
+  /** @type {{ results: ResultsResponse, key: keyof typeof VALUE_FIELDS, markers: Marker[] }} */ input,
+) {
+  const { results, key, markers } = input;
+  const metric = describeMetric(key, listMetrics(results));
+  const field = VALUE_FIELDS[key];
+  const series = results.variants.map((v) => ({
+    name: v.variant,
+    points: (results.timeseries.variants[v.variant] ?? []).map((p) => ({
+      x: Date.parse(p.time),
+      y: p[field],
+    })),
+  }));
+  const latest = series.map((s) => `${s.name} ${formatValue(metric, s.points.at(-1)?.y)}`);
+  return h(
+    'figure',
+    { class: 'chart-figure', dataset: { series: `${key}-value` } },
+    drawTimeChart({
+      title: `${metric.name} per arm, cumulative`,
+      description: `Cumulative ${metric.name.toLowerCase()} of every arm. Latest: ${latest.join(', ') || 'no data'}.`,
+      series,
+      markers,
+      formatY: (v) => formatValue(metric, v),
+    }),
+    h(
+      'figcaption',
+      {},
+      `${metric.name} per arm so far: ${series.map((s, i) => `${s.name} (line ${i + 1})`).join(', ')}. Whether the difference is real is the scorecard's interval.`,
+    ),
+  );
+}
+
+/** The time-series card: one lift chart per metric with per-point intervals, values per arm, exposures. */
 export function renderSeries(
   /** @type {ResultsResponse} */ results,
   /** @type {{ history: HistoryEntry[], environment: string }} */ { history, environment },
@@ -139,6 +180,9 @@ export function renderSeries(
       'div',
       { class: 'charts' },
       seriesMetrics(results).map((id) => liftFigure({ results, id, markers })),
+      /** @type {(keyof typeof VALUE_FIELDS)[]} */ (Object.keys(VALUE_FIELDS))
+        .filter((key) => listMetrics(results).some((m) => m.key === key))
+        .map((key) => valueFigure({ results, key, markers })),
       exposureFigure({ results, markers }),
     ),
     markers.length > 0

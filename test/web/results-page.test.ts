@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
               lift.estimate!,
               3,
             );
-          const [lower, upper] = m.comparison.absolute.alwaysValidInterval;
+          const [lower, upper] = lift.alwaysValidInterval;
           const significant = (lower !== null && lower > 0) || (upper !== null && upper < 0);
           expect(await row.locator('.verdict').innerText()).toContain(
             significant ? 'significant:' : 'not significant',

@@ -67,7 +67,8 @@ function liftCell(
   /** @type {number} */ extent,
 ) {
   const shown = shownInterval(metric, comparison);
-  const verdict = judgeLift(metric, comparison.absolute);
+  // Judged on the interval the row shows (relative when there is one), like the decision.
+  const verdict = judgeLift(metric, comparison.relative ?? comparison.absolute);
   const fmt = shown.relative
     ? (/** @type {number} */ v) => formatSignedPercent(v)
     : (/** @type {number} */ v) => formatDifference(metric, v);

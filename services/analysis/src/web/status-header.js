@@ -2,14 +2,14 @@
 // sample ratio mismatch, not enough data yet, or healthy — and the SRM check's result, always.
 import { h, term } from './dom.js';
 import { formatCount, formatPValue, formatTime } from './format.js';
-import { describeMetric } from './metrics.js';
+import { describeMetric, findResult, judgeLift, listMetrics } from './metrics.js';
 import { describeActor, explainEvidence } from './words.js';
 
 /**
  * @typedef {import('./page-types').FlagResource} FlagResource
  * @typedef {import('./page-types').ResultsResponse} ResultsResponse
  * @typedef {import('./page-types').GuardrailInfo} GuardrailInfo
- * @typedef {'killed' | 'breached' | 'srm' | 'collecting' | 'healthy'} Status
+ * @typedef {'killed' | 'breached' | 'srm' | 'collecting' | 'worse' | 'healthy'} Status
  * @typedef {{ status: Status, title: string, detail: string[] }} Headline
  */
 
@@ -65,15 +65,35 @@ export function decideStatus(
     });
   }
   const watching = guardrails?.states.length ?? 0;
-  return /** @type {Headline} */ ({
-    status: 'healthy',
-    title: 'Healthy',
-    detail: [
-      watching > 0
-        ? `No guardrail breached (${watching} checks, newest ${formatTime(guardrails?.states[0]?.checkedAt)}).`
-        : 'No guardrail breached.',
-    ],
-  });
+  const checks =
+    watching > 0
+      ? `No guardrail breached (${watching} checks, newest ${formatTime(guardrails?.states[0]?.checkedAt)}).`
+      : 'No guardrail breached.';
+  const worse = results === undefined ? [] : listWorse(results);
+  if (worse.length > 0) {
+    return /** @type {Headline} */ ({
+      status: 'worse',
+      title: `Significantly worse: ${worse.join(', ')}`,
+      detail: [
+        checks,
+        'The always-valid interval of these metrics excludes no change, in the bad direction.',
+      ],
+    });
+  }
+  return /** @type {Headline} */ ({ status: 'healthy', title: 'Healthy', detail: [checks] });
+}
+
+/** "Error rate (treatment)" for every metric × treatment whose interval is past zero the bad way. */
+function listWorse(/** @type {ResultsResponse} */ results) {
+  return results.variants
+    .filter((v) => !v.isControl)
+    .flatMap((variant) =>
+      listMetrics(results).flatMap((metric) => {
+        const c = findResult(variant, metric)?.comparison;
+        const verdict = c === undefined ? 'none' : judgeLift(metric, c.relative ?? c.absolute);
+        return verdict === 'worse' ? [`${metric.name} (${variant.variant})`] : [];
+      }),
+    );
 }
 
 /** The SRM line: shown whether the check passes or fails, or why it did not run. */

@@ -65,10 +65,14 @@ class DroppingExporter implements SpanExporter {
   }
 }
 
-/** A provider with `tripwireProcessor` (a `TripwireSpanProcessor`) and a dropping batch export. */
-export function createDroppingProvider(tripwireProcessor: SpanProcessor): BasicTracerProvider {
+/**
+ * A provider with a dropping batch export, and `tripwireProcessor` (a `TripwireSpanProcessor`)
+ * before it when given; without one it is the plain provider every ratio is measured against.
+ */
+export function createDroppingProvider(tripwireProcessor?: SpanProcessor): BasicTracerProvider {
+  const exporting = new BatchSpanProcessor(new DroppingExporter());
   return new BasicTracerProvider({
-    spanProcessors: [tripwireProcessor, new BatchSpanProcessor(new DroppingExporter())],
+    spanProcessors: tripwireProcessor ? [tripwireProcessor, exporting] : [exporting],
   });
 }
 

@@ -1,6 +1,7 @@
 import type { Baggage, BaggageEntry } from '@opentelemetry/api';
 import { propagation } from '@opentelemetry/api';
-import { BaggageKeys } from '@tripwire/schema';
+import { BaggageKeys, TripwireAttributes } from '@tripwire/schema';
+import { getVariantAttribute } from './variant-attribute.js';
 
 /** W3C baggage limit for one entry (bytes); assignments past it are dropped, not truncated mid-pair. */
 export const MAX_ASSIGNMENTS_BYTES = 4096;
@@ -29,6 +30,20 @@ export function isUnitId(value: string): boolean {
   return /^[0-9a-f]{8,64}$/.test(value);
 }
 
+/** `[attribute, value]` pairs for a unit id (dropped unless well-formed) and assignments. */
+export function toSpanAttributes(
+  unitId: string | undefined,
+  assignments: ReadonlyMap<string, string>,
+): [string, string][] {
+  const attributes: [string, string][] = [];
+  if (unitId !== undefined && isUnitId(unitId))
+    attributes.push([TripwireAttributes.unitId, unitId]);
+  for (const [flagKey, variant] of assignments) {
+    attributes.push([getVariantAttribute(flagKey), variant]);
+  }
+  return attributes;
+}
+
 /** Formats pairs as the `tripwire.assignments` baggage value, keeping it within one entry's limit. */
 export function formatAssignments(pairs: ReadonlyMap<string, string>): string {
   let out = '';
@@ -49,10 +64,13 @@ export function formatAssignments(pairs: ReadonlyMap<string, string>): string {
 export class AssignmentCollector {
   unitId: string | undefined;
   readonly assignments = new Map<string, string>();
+  /** Bumped on every record, so readers can cache what they derive from the assignments. */
+  revision = 0;
 
   record(unitId: string, flagKey: string, variant: string): void {
     this.unitId = unitId;
     this.assignments.set(flagKey, variant);
+    this.revision += 1;
   }
 }
 
@@ -65,6 +83,8 @@ export class AssignmentCollector {
 export class AssignmentBaggage implements Baggage {
   readonly base: Baggage;
   readonly collector: AssignmentCollector;
+  #attributes: readonly [string, string][] = [];
+  #attributesRevision = -1;
 
   constructor(base: Baggage | undefined, collector: AssignmentCollector) {
     this.base = base ?? propagation.createBaggage();
@@ -77,6 +97,19 @@ export class AssignmentBaggage implements Baggage {
     const merged = upstream === undefined ? new Map<string, string>() : parseAssignments(upstream);
     for (const [flagKey, variant] of this.collector.assignments) merged.set(flagKey, variant);
     return merged;
+  }
+
+  /**
+   * The span attributes this baggage stands for: `tripwire.unit.id` (when the unit id is
+   * well-formed) and `tripwire.variant.<flagKey>` per merged assignment. Rebuilt only after the
+   * collector records something: every span of a request reads the same list.
+   */
+  spanAttributes(): readonly [string, string][] {
+    if (this.#attributesRevision !== this.collector.revision) {
+      this.#attributes = toSpanAttributes(this.unitId(), this.mergedAssignments());
+      this.#attributesRevision = this.collector.revision;
+    }
+    return this.#attributes;
   }
 
   unitId(): string | undefined {

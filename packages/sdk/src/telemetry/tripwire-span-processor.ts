@@ -1,14 +1,13 @@
 import type { Baggage, Context, Span } from '@opentelemetry/api';
 import { propagation, trace } from '@opentelemetry/api';
-import { BaggageKeys, TripwireAttributes } from '@tripwire/schema';
-import { AssignmentBaggage, isUnitId, parseAssignments } from './assignment-baggage.js';
+import { BaggageKeys } from '@tripwire/schema';
+import { AssignmentBaggage, parseAssignments, toSpanAttributes } from './assignment-baggage.js';
 import { markLocalRoot } from './local-root.js';
-import { getVariantAttribute } from './variant-attribute.js';
 
 /** No options today; the type stays so hosts can pass `{}` and future options stay compatible. */
 export type TripwireSpanProcessorOptions = Record<string, never>;
 
-const MAX_PARSED_VALUES = 256;
+type SpanAttributes = readonly [string, string][];
 
 /**
  * Stamps Tripwire attribution on spans (see the README table):
@@ -17,20 +16,27 @@ const MAX_PARSED_VALUES = 256;
  *   downstream services are stamped too, when they install this processor);
  * - marks every span with its local root (no parent, or a remote parent), so the client can
  *   stamp an assignment made later in the request onto its server span.
- * A span with no assignment baggage costs one context read and one property store.
+ * A span with no baggage costs one context read and one property store. The attributes a
+ * baggage stands for are resolved once per baggage (the spans of a request share one), not
+ * once per span.
  *
  * Structurally an OpenTelemetry SDK `SpanProcessor`; register it on the tracer provider
  * (`spanProcessors: [new TripwireSpanProcessor(), ...]`), before the exporting processor.
  */
 export class TripwireSpanProcessor {
-  readonly #parsed = new Map<string, [string, string][]>();
+  /** The last upstream baggage seen and its attributes: one identity compare per span. */
+  #lastBaggage: Baggage | undefined;
+  #lastAttributes: SpanAttributes = [];
 
   constructor(_options: TripwireSpanProcessorOptions = {}) {}
 
   onStart(span: Span, parentContext: Context): void {
     markLocalRoot(span, trace.getSpan(parentContext));
     const baggage = propagation.getBaggage(parentContext);
-    if (baggage !== undefined) this.#stamp(span, baggage);
+    if (baggage === undefined) return;
+    const attributes =
+      baggage instanceof AssignmentBaggage ? baggage.spanAttributes() : this.#upstream(baggage);
+    for (const [attribute, value] of attributes) span.setAttribute(attribute, value);
   }
 
   onEnd(): void {}
@@ -43,38 +49,16 @@ export class TripwireSpanProcessor {
     return Promise.resolve();
   }
 
-  #stamp(span: Span, baggage: Baggage): void {
-    if (baggage instanceof AssignmentBaggage) {
-      const unitId = baggage.unitId();
-      if (unitId !== undefined && isUnitId(unitId)) {
-        span.setAttribute(TripwireAttributes.unitId, unitId);
-      }
-      for (const [flagKey, variant] of baggage.mergedAssignments()) {
-        span.setAttribute(getVariantAttribute(flagKey), variant);
-      }
-      return;
-    }
-    const unitId = baggage.getEntry(BaggageKeys.unit)?.value;
-    if (unitId !== undefined && isUnitId(unitId)) {
-      span.setAttribute(TripwireAttributes.unitId, unitId);
-    }
+  /** Attributes of a baggage that came from another process (untrusted: parsed and checked). */
+  #upstream(baggage: Baggage): SpanAttributes {
+    if (baggage === this.#lastBaggage) return this.#lastAttributes;
     const assignments = baggage.getEntry(BaggageKeys.assignments)?.value;
-    if (assignments === undefined) return;
-    for (const [attribute, variant] of this.#attributesOf(assignments)) {
-      span.setAttribute(attribute, variant);
-    }
-  }
-
-  /** Parsed `[attribute, variant]` pairs of a baggage value, memoized (values repeat a lot). */
-  #attributesOf(value: string): [string, string][] {
-    const cached = this.#parsed.get(value);
-    if (cached !== undefined) return cached;
-    const attributes: [string, string][] = [];
-    for (const [flagKey, variant] of parseAssignments(value)) {
-      attributes.push([getVariantAttribute(flagKey), variant]);
-    }
-    if (this.#parsed.size >= MAX_PARSED_VALUES) this.#parsed.clear();
-    this.#parsed.set(value, attributes);
+    const attributes = toSpanAttributes(
+      baggage.getEntry(BaggageKeys.unit)?.value,
+      assignments === undefined ? new Map() : parseAssignments(assignments),
+    );
+    this.#lastBaggage = baggage;
+    this.#lastAttributes = attributes;
     return attributes;
   }
 }

@@ -1,4 +1,4 @@
-export { StatsError } from './stats-error.js';
+export { StatsError, StatsErrorCodes } from './stats-error.js';
 export type { StatsErrorCode } from './stats-error.js';
 export type {
   Alternative,

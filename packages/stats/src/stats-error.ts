@@ -1,13 +1,15 @@
 /** Every way an input to `@tripwire/stats` can be rejected. */
-export type StatsErrorCode =
-  | 'invalid_count'
-  | 'non_finite'
-  | 'invalid_probability'
-  | 'invalid_option'
-  | 'length_mismatch'
-  | 'metric_mismatch'
-  | 'insufficient_data'
-  | 'impossible_moments';
+export const StatsErrorCodes = [
+  'invalid_count',
+  'non_finite',
+  'invalid_probability',
+  'invalid_option',
+  'length_mismatch',
+  'metric_mismatch',
+  'insufficient_data',
+  'impossible_moments',
+] as const;
+export type StatsErrorCode = (typeof StatsErrorCodes)[number];
 
 /** The one error class of this package; `message` names the offending field (e.g. `treatment.units`). */
 export class StatsError extends Error {

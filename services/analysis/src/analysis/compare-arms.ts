@@ -6,13 +6,16 @@
 import type { ArmEstimate, LiftEstimate, MetricStats, StatsEngine } from '@tripwire/stats';
 import {
   DEFAULT_GUARDRAIL_TARGET_UNITS,
+  StatsError,
   alwaysValidPValue,
   confidenceSequence,
   estimateLift,
   summarizeMetric,
 } from '@tripwire/stats';
 import { describeSequentialState } from './describe-sequential-state.js';
-import type { Comparison, Lift } from './results-schema.js';
+import type { Comparison, Lift, MetricError } from './results-schema.js';
+
+export type { MetricError } from './results-schema.js';
 
 /** A finite number, or null (JSON has no Infinity/NaN). */
 export function toFinite(value: number | undefined): number | null {
@@ -31,24 +34,52 @@ export const SEQUENTIAL_TARGET_UNITS: Record<StatsEngine, number> = {
   gbstats: 5000,
 };
 
+/** An arm's estimate, or why there is none. */
+export type ArmSummary = { estimate: ArmEstimate } | { error: MetricError };
+
+/** A comparison, or why there is none; a declined comparison carries its reason too. */
+export type ComparisonOutcome = { comparison?: Comparison; error?: MetricError };
+
+/** Runs `compute`, turning a `StatsError` (bad or impossible statistics) into a `MetricError`. */
+export function catchStatsError<T>(compute: () => T, prefix = ''): T | { error: MetricError } {
+  try {
+    return compute();
+  } catch (error) {
+    if (!(error instanceof StatsError)) throw error;
+    return { error: { code: error.code, message: `${prefix}${error.message}` } };
+  }
+}
+
 /**
- * Summarizes an arm, or undefined when it cannot be estimated (no units, no requests, …).
- * `isProportion` (0/1 per unit) takes GrowthBook's Bernoulli variance under gbstats.
+ * Summarizes the arm `where` (the variant, named in error messages). No units, an empty ratio
+ * denominator and impossible moments are errors, never thrown. `isProportion` (0/1 per unit)
+ * takes GrowthBook's Bernoulli variance under gbstats.
  */
+export function summarizeArm(
+  stats: MetricStats | undefined,
+  settings: InferenceSettings & { where: string; isProportion?: boolean },
+): ArmSummary {
+  const { where } = settings;
+  if (stats === undefined || stats.units === 0) {
+    return { error: { code: 'insufficient_data', message: `${where}: no units with data yet` } };
+  }
+  const isBernoulli = settings.isProportion === true && settings.statsEngine === 'gbstats';
+  return catchStatsError(() => ({
+    estimate: summarizeMetric(stats, {
+      alpha: settings.alpha,
+      where,
+      ...(isBernoulli ? { variance: 'bernoulli' as const } : {}),
+    }),
+  }));
+}
+
+/** The arm's estimate, or undefined when it has none (breakdowns skip such cells). */
 export function trySummarize(
   stats: MetricStats | undefined,
-  settings: InferenceSettings & { isProportion?: boolean },
+  settings: InferenceSettings & { where?: string; isProportion?: boolean },
 ): ArmEstimate | undefined {
-  if (stats === undefined || stats.units === 0) return undefined;
-  const isBernoulli = settings.isProportion === true && settings.statsEngine === 'gbstats';
-  try {
-    return summarizeMetric(stats, {
-      alpha: settings.alpha,
-      ...(isBernoulli ? { variance: 'bernoulli' as const } : {}),
-    });
-  } catch {
-    return undefined;
-  }
+  const summary = summarizeArm(stats, { ...settings, where: settings.where ?? 'arm' });
+  return 'estimate' in summary ? summary.estimate : undefined;
 }
 
 function buildAlwaysValid(
@@ -94,14 +125,48 @@ function toLift(
   };
 }
 
-/** Both scales of the comparison; undefined when either arm cannot be estimated. */
+/** Why an arm with an estimate cannot be compared: infinite variance or none to learn from. */
+function describeUnusableArm(arm: ArmEstimate, where: string): MetricError | undefined {
+  if (!Number.isFinite(arm.variance)) {
+    const why = arm.units < 2 ? `${arm.units} unit` : 'too few requests for its interval';
+    return { code: 'insufficient_data', message: `${where}: no standard error yet (${why})` };
+  }
+  if (arm.variance > 0) return undefined;
+  return {
+    code: 'not_enough_information',
+    message: `${where}: every one of its ${arm.units} units has the same value (${arm.mean}), e.g. no conversion or no error; the test declines until it varies`,
+  };
+}
+
+/**
+ * Both scales of the comparison of two summaries (named `control` and `treatment` after their
+ * variants in `names`); none when either arm has no estimate or no standard error, and a
+ * declined comparison (zero-variance arm) with the reason as `error`.
+ */
 export function compareArms(
-  control: ArmEstimate | undefined,
-  treatment: ArmEstimate | undefined,
+  control: ArmSummary,
+  treatment: ArmSummary,
+  settings: InferenceSettings & { names: { control: string; treatment: string } },
+): ComparisonOutcome {
+  if ('error' in treatment) return treatment;
+  if ('error' in control) return control;
+  const { names } = settings;
+  const unusable =
+    describeUnusableArm(treatment.estimate, names.treatment) ??
+    describeUnusableArm(control.estimate, names.control);
+  if (unusable?.code === 'insufficient_data') return { error: unusable };
+  const outcome = catchStatsError(() => ({
+    comparison: compareEstimates(control.estimate, treatment.estimate, settings),
+  }));
+  return unusable === undefined || 'error' in outcome ? outcome : { ...outcome, error: unusable };
+}
+
+/** Both scales of the comparison of two arms with finite variances. */
+function compareEstimates(
+  control: ArmEstimate,
+  treatment: ArmEstimate,
   settings: InferenceSettings,
-): Comparison | undefined {
-  if (control === undefined || treatment === undefined) return undefined;
-  if (!Number.isFinite(control.variance) || !Number.isFinite(treatment.variance)) return undefined;
+): Comparison {
   const { alpha, statsEngine } = settings;
   const lift = estimateLift({ control, treatment, alpha, statsEngine });
   const units = control.units + treatment.units;

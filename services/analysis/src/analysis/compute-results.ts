@@ -4,8 +4,14 @@
  */
 import { BUILTIN_METRICS, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
-import { compareArms, toFinite, trySummarize } from './compare-arms.js';
-import type { InferenceSettings } from './compare-arms.js';
+import {
+  catchStatsError,
+  compareArms,
+  summarizeArm,
+  toFinite,
+  trySummarize,
+} from './compare-arms.js';
+import type { ArmSummary, ComparisonOutcome, InferenceSettings } from './compare-arms.js';
 import {
   findSplitDimensions,
   rankBreakdowns,
@@ -22,6 +28,7 @@ import {
 import type {
   BreakdownRow,
   Comparison,
+  MetricError,
   MetricResult,
   ResultMetric,
   ResultsResponse,
@@ -118,7 +125,7 @@ function computeSrm(data: ResultsData, weights: Map<string, number> | undefined)
 /** One metric of the results: its description, and how to read its statistics per variant. */
 interface MetricColumn {
   metric: ResultMetric;
-  pick: (variant: string) => Parameters<typeof trySummarize>[0];
+  pick: (variant: string) => Parameters<typeof summarizeArm>[0];
   count: (variant: string) => number;
 }
 
@@ -176,19 +183,22 @@ function buildVariant(input: {
   const { variant, control, data, settings } = input;
   const isControl = variant === control;
   const unitRow = data.units.find((u) => u.variant === variant);
+  const summarize = (stats: Parameters<typeof summarizeArm>[0], where: string) =>
+    summarizeArm(stats, { ...settings, where });
   const toResult = ({ metric, pick, count }: MetricColumn): MetricResult => {
-    const arm = trySummarize(pick(variant), settings);
-    const comparison = isControl
-      ? undefined
-      : compareArms(trySummarize(pick(control), settings), arm, settings);
+    const arm = summarize(pick(variant), variant);
+    const outcome = isControl
+      ? {}
+      : compareArms(summarize(pick(control), control), arm, {
+          ...settings,
+          names: { control, treatment: variant },
+        });
     return {
       key: metric.key,
       metric: metric.id,
-      value: toFinite(arm?.mean),
-      standardError: toFinite(arm === undefined ? undefined : Math.sqrt(arm.variance)),
+      ...describeArmResult(arm, isControl ? ('error' in arm ? arm : {}) : outcome),
       units: pick(variant)?.units ?? 0,
       count: count(variant),
-      ...(comparison === undefined ? {} : { comparison }),
     };
   };
   const metrics: MetricResult[] = [
@@ -207,6 +217,20 @@ function buildVariant(input: {
   };
 }
 
+/** Value, standard error, comparison and error of one metric result from its arm summary. */
+function describeArmResult(
+  arm: ArmSummary,
+  outcome: ComparisonOutcome,
+): Pick<MetricResult, 'value' | 'standardError' | 'comparison' | 'error'> {
+  const estimate = 'estimate' in arm ? arm.estimate : undefined;
+  return {
+    value: toFinite(estimate?.mean),
+    standardError: toFinite(estimate === undefined ? undefined : Math.sqrt(estimate.variance)),
+    ...(outcome.comparison === undefined ? {} : { comparison: outcome.comparison }),
+    ...(outcome.error === undefined ? {} : { error: outcome.error }),
+  };
+}
+
 function buildConversionMetric(input: {
   conversion: ResultsData['conversions'][number];
   variant: string;
@@ -214,43 +238,62 @@ function buildConversionMetric(input: {
   settings: InferenceSettings;
 }): MetricResult {
   const { conversion, variant, control, settings } = input;
-  const proportion = { ...settings, isProportion: true };
   const arm = conversion.byVariant.get(variant);
   const controlArm = conversion.byVariant.get(control);
-  const estimate = trySummarize(arm?.converted, proportion);
-  let comparison: Comparison | undefined;
+  const summarize = (stats: ConversionArm['converted'] | undefined, where: string) =>
+    summarizeArm(stats, { ...settings, where, isProportion: true });
+  const estimate = summarize(arm?.converted, variant);
+  let outcome: ComparisonOutcome = 'error' in estimate ? estimate : {};
   if (variant !== control) {
-    comparison = compareArms(trySummarize(controlArm?.converted, proportion), estimate, settings);
-    const cuped = computeCuped(controlArm, arm, settings);
-    if (comparison !== undefined && cuped !== undefined) comparison = { ...comparison, cuped };
+    const names = { control, treatment: variant };
+    outcome = compareArms(summarize(controlArm?.converted, control), estimate, {
+      ...settings,
+      names,
+    });
+    const cuped = computeCuped({ control: controlArm, treatment: arm, settings, names });
+    if (outcome.comparison !== undefined && cuped !== undefined) {
+      if ('error' in cuped) outcome = { error: cuped.error, ...outcome };
+      else outcome = { ...outcome, comparison: { ...outcome.comparison, cuped } };
+    }
   }
   const { key, id } = describeMetric(BUILTIN_METRICS.conversion, conversion.event);
   return {
     key,
     metric: id,
     event: conversion.event,
-    value: toFinite(estimate?.mean),
-    standardError: toFinite(estimate === undefined ? undefined : Math.sqrt(estimate.variance)),
+    ...describeArmResult(estimate, outcome),
     units: arm?.converted.units ?? 0,
     count: arm?.conversions ?? 0,
-    ...(comparison === undefined ? {} : { comparison }),
   };
 }
 
 type ConversionArm =
   ResultsData['conversions'][number]['byVariant'] extends Map<string, infer A> ? A : never;
 
-/** CUPED on the pre-exposure conversion covariate, only when some unit converted before. */
-function computeCuped(
-  control: ConversionArm | undefined,
-  treatment: ConversionArm | undefined,
-  settings: InferenceSettings,
-): Comparison['cuped'] {
+/**
+ * CUPED on the pre-exposure conversion covariate, only when some unit converted before; an
+ * error when the covariate moments are impossible (the unadjusted comparison stands).
+ */
+function computeCuped(input: {
+  control: ConversionArm | undefined;
+  treatment: ConversionArm | undefined;
+  settings: InferenceSettings;
+  names: { control: string; treatment: string };
+}): Comparison['cuped'] | { error: MetricError } {
+  const { control, treatment, settings, names } = input;
   if (control === undefined || treatment === undefined) return undefined;
   if (control.preConverted + treatment.preConverted === 0) return undefined;
   if (control.covariate.units < 2 || treatment.covariate.units < 2) return undefined;
-  const adjusted = adjustWithCuped({ control: control.covariate, treatment: treatment.covariate });
-  const comparison = compareArms(adjusted.control, adjusted.treatment, settings);
+  const adjusted = catchStatsError(
+    () => adjustWithCuped({ control: control.covariate, treatment: treatment.covariate }),
+    'CUPED: ',
+  );
+  if ('error' in adjusted) return adjusted;
+  const { comparison } = compareArms(
+    { estimate: adjusted.control },
+    { estimate: adjusted.treatment },
+    { ...settings, names },
+  );
   if (comparison === undefined) return undefined;
   return {
     absolute: comparison.absolute,

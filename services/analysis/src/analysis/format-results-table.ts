@@ -46,6 +46,16 @@ function describeFreshness(freshness: NonNullable<ResultsResponse['freshness']>)
     : `data: background snapshot, ${Math.round(freshness.ageSeconds)} s old (${read})`;
 }
 
+/** One line per metric result with an error: why its value or comparison is missing or declined. */
+function describeMetricErrors(results: ResultsResponse): string[] {
+  const lines = results.variants.flatMap((variant) =>
+    variant.metrics.flatMap((m) =>
+      m.error === undefined ? [] : [`  ${m.key}  ${variant.variant}: ${m.error.message}`],
+    ),
+  );
+  return lines.length === 0 ? [] : ['', 'not computed or declined:', ...lines];
+}
+
 const unitOf = (metric: keyof typeof BUILTIN_METRICS) => BUILTIN_METRICS[metric].unit ?? null;
 
 /** The results as terminal text: header, SRM, one row per metric and variant, breakdown. */
@@ -91,7 +101,7 @@ export function formatResultsTable(results: ResultsResponse): string {
       ]);
     }
   }
-  lines.push(renderTable(rows));
+  lines.push(renderTable(rows), ...describeMetricErrors(results));
   const significant = results.breakdowns.filter((row) => row.significant);
   lines.push('', `breakdown (Benjamini–Hochberg, alpha ${results.alpha}):`);
   if (significant.length === 0) lines.push('  no segment differs significantly');

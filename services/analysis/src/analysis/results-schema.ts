@@ -1,6 +1,6 @@
-import { StatsEngines } from '@tripwire/schema';
+import { MetricDirections, MetricKinds, StatsEngines } from '@tripwire/schema';
+import { StatsErrorCodes } from '@tripwire/stats';
 import Type from 'typebox';
-import { MetricDirections, MetricKinds } from '@tripwire/schema';
 
 /**
  * The response of `GET /api/v1/experiments/{key}/results` (and `/api/v1/flags/{key}/results`).
@@ -88,6 +88,19 @@ export const ResultMetricSchema = Type.Object({
 });
 export type ResultMetric = Type.Static<typeof ResultMetricSchema>;
 
+/**
+ * Why a metric result has no value or no comparison, or why its test declined; the rest of the
+ * response is unaffected. `code`: a `StatsError` code of @tripwire/stats (`insufficient_data`:
+ * no units, an empty denominator, no standard error yet; `impossible_moments`: statistics no
+ * data produce, the arm and field named in `message`), or `not_enough_information` (an arm with
+ * zero variance: the comparison is there, declined).
+ */
+export const MetricErrorSchema = Type.Object({
+  code: Type.Enum([...StatsErrorCodes, 'not_enough_information']),
+  message: Type.String(),
+});
+export type MetricError = Type.Static<typeof MetricErrorSchema>;
+
 /** One metric of one variant, with the comparison against control (absent for the control). */
 export const MetricResultSchema = Type.Object({
   /** The `key` of this metric in the response's `metrics`. */
@@ -104,6 +117,7 @@ export const MetricResultSchema = Type.Object({
   /** Requests (request metrics) or conversions (conversion metrics) behind the value. */
   count: Type.Number(),
   comparison: Type.Optional(ComparisonSchema),
+  error: Type.Optional(MetricErrorSchema),
 });
 export type MetricResult = Type.Static<typeof MetricResultSchema>;
 

@@ -65,6 +65,7 @@ function liftCell(
   /** @type {MetricDefinition} */ metric,
   /** @type {Comparison} */ comparison,
   /** @type {number} */ extent,
+  /** @type {string | undefined} */ note,
 ) {
   const shown = shownInterval(metric, comparison);
   // Judged on the interval the row shows (relative when there is one), like the decision.
@@ -89,6 +90,8 @@ function liftCell(
       ? drawLiftBar({ ...shown, extent, verdict })
       : h('span', { class: 'muted small' }, ' absolute (control is 0)'),
     h('span', { class: 'verdict badge', dataset: { verdict } }, VERDICTS[verdict]),
+    // Why the test declined (an arm with zero variance) or CUPED is missing.
+    note === undefined ? null : h('div', { class: 'small muted metric-error' }, note),
   );
 }
 
@@ -146,11 +149,11 @@ function metricRow(
       h('span', { class: 'small muted' }, `${formatCount(mine?.units)} units`),
     ),
     comparison
-      ? liftCell(metric, comparison, extent)
+      ? liftCell(metric, comparison, extent, mine?.error?.message)
       : h(
           'td',
           { class: 'lift', dataset: { label: 'Lift' } },
-          h('span', { class: 'muted' }, 'not enough data'),
+          h('span', { class: 'muted metric-error' }, mine?.error?.message ?? 'not enough data'),
         ),
     comparison
       ? decisionCell(metric, comparison)

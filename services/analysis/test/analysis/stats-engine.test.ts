@@ -1,46 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CovariateStats, MeanStats } from '@tripwire/stats';
 import { computeResults } from '../../src/analysis/compute-results.js';
-import type { ResultsData } from '../../src/analysis/results-data.js';
 import { makeFlag } from '../guardian/guardian-fixtures.js';
-
-/** One conversion arm: `converted` of `units` units converted, `pre` before exposure. */
-function conversionArm(units: number, converted: number, pre: number) {
-  const both = Math.min(converted, pre);
-  const covariate: CovariateStats = {
-    units,
-    sum: converted,
-    sumSquares: converted,
-    covariateSum: pre,
-    covariateSumSquares: pre,
-    sumCrossProducts: both,
-  };
-  const mean: MeanStats = { kind: 'mean', units, sum: converted, sumSquares: converted };
-  return { converted: mean, covariate, conversions: converted, preConverted: pre };
-}
-
-function resultsData(): ResultsData {
-  return {
-    units: [
-      { variant: 'control', units: 200, firstExposureMs: 0 },
-      { variant: 'treatment', units: 210, firstExposureMs: 0 },
-    ],
-    excludedMultiVariant: 0,
-    requests: new Map(),
-    quantiles: { latency_p50: new Map(), latency_p95: new Map(), latency_p99: new Map() },
-    conversions: [
-      {
-        event: 'checkout',
-        byVariant: new Map([
-          ['control', conversionArm(200, 30, 20)],
-          ['treatment', conversionArm(210, 45, 22)],
-        ]),
-      },
-    ],
-    breakdown: [],
-    series: { bucketSeconds: 60, rows: [] },
-  };
-}
+import { resultsData } from './results-data-fixture.js';
 
 function conversionComparison(statsEngine?: 'tripwire' | 'gbstats') {
   const flag = { ...makeFlag('checkout'), ...(statsEngine === undefined ? {} : { statsEngine }) };

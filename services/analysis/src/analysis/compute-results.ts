@@ -4,6 +4,7 @@
  */
 import { BUILTIN_METRICS, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
+import { buildSeriesLifts } from './build-series-lifts.js';
 import {
   catchStatsError,
   compareArms,
@@ -30,6 +31,7 @@ import type {
   Comparison,
   MetricError,
   MetricResult,
+  PointLift,
   ResultMetric,
   ResultsResponse,
   Srm,
@@ -75,7 +77,7 @@ export function computeResults(options: ComputeResultsOptions): ResultsResponse 
     srm: computeSrm(data, weights),
     metrics: listResultMetrics(data),
     variants,
-    timeseries: buildTimeseries(data.series),
+    timeseries: buildTimeseries(data.series, { control, settings }),
     breakdowns: buildBreakdowns({ data, control, settings }),
   };
 }
@@ -304,7 +306,11 @@ function computeCuped(input: {
 }
 
 /** Cumulative per-variant series (units by first exposure; requests, errors, latency). */
-export function buildTimeseries(series: ResultsData['series']): Timeseries {
+export function buildTimeseries(
+  series: ResultsData['series'],
+  options: { control: string; settings: InferenceSettings },
+): Timeseries {
+  const lifts = buildSeriesLifts({ moments: series.moments, ...options });
   const buckets = [...new Set(series.rows.map((row) => row.bucket))].sort((a, b) => a - b);
   const byVariant = new Map<string, SeriesRow[]>();
   for (const row of series.rows) {
@@ -313,7 +319,10 @@ export function buildTimeseries(series: ResultsData['series']): Timeseries {
   const variants: Timeseries['variants'] = {};
   for (const [variant, rows] of byVariant) {
     const total = { units: 0, requests: 0, errors: 0, latency: 0 };
+    // A bucket without requests (exposures only) keeps the lifts of the last one with requests.
+    let pointLifts: Record<string, PointLift> | undefined;
     variants[variant] = buckets.map((bucket) => {
+      pointLifts = lifts.get(variant)?.get(bucket) ?? pointLifts;
       for (const row of rows.filter((r) => r.bucket === bucket)) {
         total.units += row.units ?? 0;
         total.requests += Number(row.requests ?? 0);
@@ -326,6 +335,7 @@ export function buildTimeseries(series: ResultsData['series']): Timeseries {
         requests: total.requests,
         errorRate: total.requests > 0 ? total.errors / total.requests : null,
         latencyMeanMs: total.requests > 0 ? total.latency / total.requests : null,
+        ...(pointLifts === undefined ? {} : { lifts: pointLifts }),
       };
     });
   }

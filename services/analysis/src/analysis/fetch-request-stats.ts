@@ -13,7 +13,13 @@ import {
 import { rollupMergeOf } from './choose-rollup-merge.js';
 import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
-import { QUANTILE_METRICS, type QuantileMetric, type ResultsData } from './results-data.js';
+import {
+  QUANTILE_METRICS,
+  type QuantileMetric,
+  type ResultsData,
+  type SeriesMoments,
+} from './results-data.js';
+import { buildSeriesMomentIncrementsSql } from './results-queries.js';
 import {
   buildExcludedHistogramSql,
   buildRollupMinuteHistogramSql,
@@ -69,6 +75,56 @@ export function buildRequestMoments(row: RequestMomentSums): RequestMoments {
       sumCrossProducts: row.sum_latency_requests,
     },
   };
+}
+
+/**
+ * Request moments over everything up to the end of each bucket, per variant: the running sums
+ * of `buildSeriesMomentIncrementsSql`'s increments, at every bucket where some variant has
+ * requests, from the variant's first request on. Always from the per-unit table: a unit's
+ * square sums need its own running total, which no rollup keeps.
+ */
+export async function fetchSeriesMoments(
+  context: AnalysisContext,
+  params: ScopeParams & { bucketSeconds: number },
+): Promise<SeriesMoments[]> {
+  type Row = RequestMomentSums & { variant: string; bucket: number | string };
+  const rows = await queryRows<Row>(
+    context,
+    buildSeriesMomentIncrementsSql(context.tables),
+    params,
+  );
+  const buckets = [...new Set(rows.map((row) => Number(row.bucket)))].sort((a, b) => a - b);
+  const out: SeriesMoments[] = [];
+  for (const variant of new Set(rows.map((row) => row.variant))) {
+    const added = new Map(
+      rows.filter((row) => row.variant === variant).map((row) => [Number(row.bucket), row]),
+    );
+    let total: RequestMomentSums | undefined;
+    for (const bucket of buckets) {
+      const row = added.get(bucket);
+      if (row !== undefined) total = total === undefined ? row : addMomentSums(total, row);
+      if (total !== undefined) out.push({ bucket, variant, moments: buildRequestMoments(total) });
+    }
+  }
+  return out;
+}
+
+/** The sums of `RequestMomentSums` besides `units`. */
+const MOMENT_SUMS = [
+  'sum_requests',
+  'sum_requests_sq',
+  'sum_errors',
+  'sum_errors_sq',
+  'sum_errors_requests',
+  'sum_latency',
+  'sum_latency_sq',
+  'sum_latency_requests',
+] as const;
+
+function addMomentSums(a: RequestMomentSums, b: RequestMomentSums): RequestMomentSums {
+  const sum = { units: Number(a.units) + Number(b.units) } as RequestMomentSums;
+  for (const key of MOMENT_SUMS) sum[key] = Number(a[key]) + Number(b[key]);
+  return sum;
 }
 
 /** Error-rate and mean-latency ratio statistics per variant (variants with requests only). */

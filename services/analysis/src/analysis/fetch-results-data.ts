@@ -7,6 +7,7 @@ import { buildScopeParams, buildUnitCountsSql, type ScopeParams } from './arm-qu
 import { fetchConversionStats } from './fetch-conversion-stats.js';
 import {
   buildRequestMoments,
+  fetchSeriesMoments,
   fetchLatencyHistograms,
   fetchQuantilesByMetric,
   fetchRequestMoments,
@@ -154,8 +155,10 @@ async function fetchSeries(
     buildExposureSeriesSql(context.tables),
     withBucket,
   );
+  const moments = await fetchSeriesMoments(context, withBucket);
   return {
     bucketSeconds,
     rows: [...requestRows, ...exposureRows.map((row) => ({ ...row, units: Number(row.units) }))],
+    moments,
   };
 }

@@ -13,6 +13,7 @@ import {
   buildRequestMoments,
   fetchLatencyHistograms,
   fetchQuantilesByMetric,
+  fetchSeriesMoments,
   type RequestMomentSums,
   type RequestMoments,
 } from './fetch-request-stats.js';
@@ -103,6 +104,7 @@ export async function fetchRollupResultsData(
           variants: valid.map((row) => row.variant),
         })),
       ],
+      moments: await fetchSeriesMoments(context, { ...params, bucketSeconds }),
     },
   };
 }

@@ -42,7 +42,19 @@ export interface ResultsData {
   quantiles: Record<QuantileMetric, Map<string, QuantileStats>>;
   conversions: { event: string; byVariant: Map<string, ConversionArm> }[];
   breakdown: BreakdownCell[];
-  series: { bucketSeconds: number; rows: SeriesRow[] };
+  series: {
+    bucketSeconds: number;
+    rows: SeriesRow[];
+    /** Each arm's request moments up to the end of each bucket with requests (`fetchSeriesMoments`). */
+    moments: SeriesMoments[];
+  };
+}
+
+/** One arm's request moments over everything up to the end of one bucket. */
+export interface SeriesMoments {
+  bucket: number;
+  variant: string;
+  moments: RequestMoments;
 }
 
 const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];

@@ -55,6 +55,41 @@ GROUP BY variant, bucket
 ORDER BY variant, bucket`;
 }
 
+/**
+ * Per variant and time bucket: how much the bucket adds to the request moments across units
+ * (`buildRequestMomentsSql`'s sums) when the moments cover everything up to its end. A unit
+ * with cumulative n' before the bucket and n in it adds n(2n' + n) to Σn², e·(n' + n) + e'·n to
+ * Σen, and counts as a unit in its first bucket with requests; summing the increments over the
+ * buckets up to a point gives that point's moments (`fetchSeriesMoments`). One pass: one GROUP
+ * BY unit (its buckets as one sorted sumMap), an ARRAY JOIN over the unit's own buckets only,
+ * and one GROUP BY bucket, so no row count grows beyond the per-unit-bucket cells.
+ */
+export function buildSeriesMomentIncrementsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant, bucket,
+  countIf(i = 1) AS units,
+  sum(n) AS sum_requests, sum(n * (2 * (cn - n) + n)) AS sum_requests_sq,
+  sum(e) AS sum_errors, sum(e * (2 * (ce - e) + e)) AS sum_errors_sq,
+  sum(e * cn + (ce - e) * n) AS sum_errors_requests,
+  sum(l) AS sum_latency, sum(l * (2 * (cl - l) + l)) AS sum_latency_sq,
+  sum(l * cn + (cl - l) * n) AS sum_latency_requests
+FROM (
+  SELECT variant, cells.1 AS buckets, cells.2 AS ns, cells.3 AS es, cells.4 AS ls
+  FROM (
+    SELECT variant, sumMap(
+        [toUInt32(toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucketSeconds:UInt32}))))],
+        [toFloat64(requests)], [toFloat64(errors)], [latency_sum_ms]) AS cells
+    FROM ${tables.variantRequests}
+    WHERE ${buildRequestWhere()}
+    GROUP BY variant, unit_id
+  )
+)
+ARRAY JOIN buckets AS bucket, ns AS n, es AS e, ls AS l, arrayEnumerate(buckets) AS i,
+  arrayCumSum(ns) AS cn, arrayCumSum(es) AS ce, arrayCumSum(ls) AS cl
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
 /** Per variant and time bucket: valid units first exposed in that bucket. */
 export function buildExposureSeriesSql(tables: TableNames): string {
   return `WITH ${buildValidUnitsCte(tables)}

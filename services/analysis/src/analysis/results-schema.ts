@@ -146,13 +146,25 @@ export const SrmSchema = Type.Object({
 });
 export type Srm = Type.Static<typeof SrmSchema>;
 
-/** Cumulative per-variant values at the end of each bucket (for charts; no intervals). */
+/** A treatment's cumulative lift at one point of the series, computed as the results compute it. */
+export const PointLiftSchema = Type.Object({
+  scale: Type.Union([Type.Literal('relative'), Type.Literal('absolute')]),
+  estimate: Num,
+  /** The always-valid interval at this point (safe to read at every point, unlike a fixed-horizon CI). */
+  interval: IntervalSchema,
+  units: Type.Integer(),
+});
+export type PointLift = Type.Static<typeof PointLiftSchema>;
+
+/** Cumulative per-variant values at the end of each bucket. */
 export const TimeseriesPointSchema = Type.Object({
   time: Type.String({ description: 'end of the bucket, ISO 8601' }),
   units: Type.Integer(),
   requests: Type.Number(),
   errorRate: Num,
   latencyMeanMs: Num,
+  /** Treatments only: lift vs control by metric key up to this point, with its always-valid interval. */
+  lifts: Type.Optional(Type.Record(Type.String(), PointLiftSchema)),
 });
 export const TimeseriesSchema = Type.Object({
   bucketSeconds: Type.Integer(),

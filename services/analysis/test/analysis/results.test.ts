@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { decideGuardrail } from '@tripwire/stats';
+import { buildScopeParams } from '../../src/analysis/arm-queries.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
+import { fetchRequestMoments } from '../../src/analysis/fetch-request-stats.js';
+import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
 import type { ResultsResponse, MetricResult } from '../../src/analysis/results-schema.js';
 import { runResultsCommand } from '../../src/cli/results.js';
 import {
@@ -405,6 +408,70 @@ describe('GET /api/v1/experiments/:key/results', () => {
       true,
     );
   });
+
+  it('serves per-point lifts whose last point is the comparison itself, with intervals that narrow', () => {
+    const series = results.timeseries.variants.treatment ?? [];
+    const treatment = results.variants.find((v) => v.variant === 'treatment')!;
+    for (const key of ['error_rate', 'latency_mean']) {
+      const relative = treatment.metrics.find((m) => m.key === key)!.comparison!.relative!;
+      const last = series.at(-1)?.lifts?.[key];
+      expect(last?.scale).toBe('relative');
+      expect(last?.estimate).toBeCloseTo(relative.estimate!, 9);
+      expect(last?.interval[0]).toBeCloseTo(Math.max(-1, relative.alwaysValidInterval[0]!), 9);
+      expect(last?.interval[1]).toBeCloseTo(relative.alwaysValidInterval[1]!, 9);
+      expect(last?.units).toBe(treatment.units + results.variants[0]!.units);
+      const widths = series.flatMap((p) => {
+        const [lower = null, upper = null] = p.lifts?.[key]?.interval ?? [];
+        return lower === null || upper === null ? [] : [upper - lower];
+      });
+      expect(widths.length).toBeGreaterThan(10);
+      expect(widths.at(-1)!).toBeLessThan(widths[0]! / 2);
+    }
+    expect(results.timeseries.variants.control?.some((p) => p.lifts !== undefined)).toBe(false);
+  });
+
+  it('cuts the relative error-rate interval at -100 %, where the early, few-unit points reach', () => {
+    const lowers = (results.timeseries.variants.treatment ?? []).map(
+      (p) => p.lifts?.error_rate?.interval[0],
+    );
+    expect(lowers.every((lower) => lower === undefined || lower === null || lower >= -1)).toBe(
+      true,
+    );
+    // The cut happened (an uncut bound is never exactly -1), and later points rise above it.
+    expect(lowers.filter((lower) => lower === -1).length).toBeGreaterThan(0);
+    expect(lowers.at(-1)).toBeGreaterThan(0);
+  });
+
+  it.each(['raw', 'rollup'] as const)(
+    'accumulates per-point moments (%s path) equal to the all-time moments cut at that point',
+    async (source) => {
+      const context = harness.app.context;
+      const data = await fetchResultsData(context, {
+        flagKey: FLAG,
+        conversionWindowSeconds: 604_800,
+        source,
+      });
+      const buckets = [...new Set(data.series.moments.map((m) => m.bucket))];
+      expect(buckets.length).toBeGreaterThan(10);
+      for (const bucket of [buckets[2]!, buckets[Math.floor(buckets.length / 2)]!]) {
+        const until = new Date((bucket + data.series.bucketSeconds) * 1000);
+        const cut = await fetchRequestMoments(context, buildScopeParams({ flagKey: FLAG, until }));
+        for (const [variant, expected] of cut.byVariant) {
+          const point = data.series.moments.find(
+            (m) => m.bucket === bucket && m.variant === variant,
+          );
+          for (const metric of ['errorRate', 'latencyMean'] as const) {
+            for (const [field, value] of Object.entries(expected[metric])) {
+              const actual = (point?.moments[metric] as unknown as Record<string, unknown>)[field];
+              if (typeof value === 'number') expect(actual).toBeCloseTo(value, 6);
+              else expect(actual).toBe(value);
+            }
+          }
+        }
+        expect(cut.byVariant.size).toBe(2);
+      }
+    },
+  );
 
   it('answers 404 with a pointer for an unknown flag and 401 without a token', async () => {
     const missing = await getResults('no-such-flag');

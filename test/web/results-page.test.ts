@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   FLAG,
@@ -15,6 +16,37 @@ import {
 } from './results-fixture.js';
 
 useResultsFixture();
+
+/**
+ * The values a chart's band draws, read back through its y-axis ticks (value per pixel from the
+ * two outermost labelled ticks): upper ends left to right, then lower ends left to right.
+ */
+async function readBand(
+  page: Page,
+  chart: string,
+): Promise<{ upper: number[]; lower: number[]; tolerance: number }> {
+  type Drawn = { ticks: { y: number; label: string }[]; d: string };
+  const drawn = await page.evaluate<Drawn>(`(() => {
+    const svg = document.querySelector(${JSON.stringify(chart)});
+    const ticks = [...svg.querySelectorAll('line.grid, line.zero')].map((line) => ({
+      y: Number(line.getAttribute('y1')),
+      label: line.nextElementSibling?.textContent ?? '',
+    }));
+    return { ticks, d: svg.querySelector('path.band')?.getAttribute('d') ?? '' };
+  })()`);
+  const [a, b] = [drawn.ticks[0]!, drawn.ticks.at(-1)!];
+  const [va, vb] = [parseShown(a.label), parseShown(b.label)];
+  const perPixel = (vb - va) / (b.y - a.y);
+  const ys = [...drawn.d.matchAll(/[ML][\d.-]+,([\d.-]+)/g)].map((m) => Number(m[1]));
+  const values = ys.map((y) => va + (y - a.y) * perPixel);
+  const half = values.length / 2;
+  return {
+    upper: values.slice(0, half),
+    lower: values.slice(half).reverse(),
+    // Path coordinates are rounded to 0.1 px, tick labels to whole percents.
+    tolerance: Math.abs(perPixel) + 0.01,
+  };
+}
 
 // In CI (.ci/run installs Chromium) a missing browser fails the suite instead of skipping it.
 describe.skipIf(!hasChromium && !process.env.CI)(
@@ -135,6 +167,55 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       };
       const { flag } = await callApi<FlagBody>('GET', `/api/v1/flags/${FLAG}`, secrets.viewer);
       expect(flag.environments.production!.fallthrough.rollout.coverage).toBe(2500);
+      await page.close();
+    });
+
+    it('draws the lift band from the per-point intervals the API serves, exposures per arm and every kill, restore and change', async () => {
+      type Point = {
+        units: number;
+        lifts?: Record<string, { scale: string; interval: (number | null)[] }>;
+      };
+      const results = await callApi<{ timeseries: { variants: Record<string, Point[]> } }>(
+        'GET',
+        `/api/v1/experiments/${FLAG}/results?environment=production`,
+        secrets.viewer,
+      );
+      const served = (results.timeseries.variants.treatment ?? []).flatMap((p) => {
+        const lift = p.lifts?.error_rate;
+        const [lower, upper] = lift?.interval ?? [];
+        return lift?.scale === 'relative' && typeof lower === 'number' && typeof upper === 'number'
+          ? [{ lower, upper }]
+          : [];
+      });
+      expect(served.length).toBeGreaterThan(1);
+      const page = await openAs(secrets.viewer, `/experiments/${FLAG}?environment=production`);
+      const selector = 'figure[data-series="error_rate"] svg.chart';
+      const chart = page.locator(selector);
+      const band = await readBand(page, selector);
+      expect(band.upper.length).toBe(served.length);
+      // The page cuts the band at the chart's top (early, few-unit intervals are far wider);
+      // below it, every drawn end is the API's.
+      const top = Math.max(...band.upper);
+      expect(served.filter((p) => p.upper < top - band.tolerance).length).toBeGreaterThan(5);
+      served.forEach(({ lower, upper }, i) => {
+        const drawn = { upper: band.upper[i]!, lower: band.lower[i]! };
+        expect(Math.abs(drawn.upper - Math.min(upper, top)), `upper ${i}`).toBeLessThanOrEqual(
+          band.tolerance,
+        );
+        expect(Math.abs(drawn.lower - lower), `lower ${i}`).toBeLessThanOrEqual(band.tolerance);
+        expect(lower).toBeGreaterThanOrEqual(-1);
+      });
+      const exposures = page.locator('figure[data-series="exposures"] svg.chart');
+      await expect(exposures.locator('path.line').count()).resolves.toBe(2);
+      const last = (arm: string) => results.timeseries.variants[arm]?.at(-1)?.units;
+      await expect(exposures.locator('desc').textContent()).resolves.toContain(
+        `control ${last('control')}, treatment ${last('treatment')}`,
+      );
+      // The earlier tests killed, restored and ramped (a change) this flag in production.
+      for (const kind of ['kill', 'restore', 'update']) {
+        await expect(chart.locator(`line.marker-${kind}`).count(), kind).resolves.toBe(1);
+        await expect(exposures.locator(`line.marker-${kind}`).count(), kind).resolves.toBe(1);
+      }
       await page.close();
     });
 

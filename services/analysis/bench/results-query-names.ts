@@ -14,6 +14,7 @@ import {
   buildConversionEventsSql,
   buildExposureSeriesSql,
   buildRequestSeriesSql,
+  buildSeriesMomentIncrementsSql,
   buildTimeRangeSql,
 } from '../src/analysis/results-queries.js';
 import {
@@ -48,6 +49,10 @@ export function nameQueries(tables: TableNames): Map<string, string> {
     ['raw: time range', buildTimeRangeSql],
     ['raw: request series', buildRequestSeriesSql],
     ['raw: exposure series', buildExposureSeriesSql],
+    [
+      'series moments (per-point intervals; per-unit table on both paths)',
+      buildSeriesMomentIncrementsSql,
+    ],
     ['rollup: time range', buildRollupTimeRangeSql],
     ['rollup: part sizes (FINAL or largest part)', buildRollupPartsSql],
     ['rollup: units the scalar columns do not decide', buildRollupMixedUnitsSql],

@@ -3,15 +3,13 @@
 // restores and ramps marked on every chart.
 import { drawTimeChart } from './charts.js';
 import { h, section } from './dom.js';
-import { formatCount, formatSignedPercent, isNumber } from './format.js';
+import { formatCount, formatInterval, formatSignedPercent, isNumber } from './format.js';
 import { describeMetric, formatValue, isNonNegative, listMetrics } from './metrics.js';
 
 /**
  * @typedef {import('./page-types').ResultsResponse} ResultsResponse
  * @typedef {import('./page-types').HistoryEntry} HistoryEntry
  * @typedef {import('./charts.js').Marker} Marker
- * @typedef {{ estimate: number | null, interval: (number | null)[] }} PointLift
- * @typedef {{ time: string, units: number, lifts?: Record<string, PointLift> }} SeriesPoint
  */
 
 /** History actions worth a marker, and their short label. */
@@ -19,32 +17,57 @@ const MARKED = /** @type {Record<string, string>} */ ({
   kill: 'kill',
   restore: 'restore',
   update: 'change',
-  ramp: 'ramp',
 });
 
-/** Kill, restore and ramp/change events of this environment, as chart markers. */
+/** The history actor of a staged ramp's steps (the guardian's ramp controller). */
+const RAMP_ACTOR = 'ramp';
+
+/** Kill, restore, ramp and other change events of this environment, as chart markers. */
 export function listMarkers(
   /** @type {HistoryEntry[]} */ entries,
   /** @type {string} */ environment,
 ) {
   return entries
     .filter((e) => MARKED[e.action] !== undefined && (e.environment ?? environment) === environment)
-    .map(
-      (e) =>
-        /** @type {Marker} */ ({
-          x: Date.parse(e.createdAt),
-          label: MARKED[e.action] ?? e.action,
-          kind: e.action,
-        }),
-    );
+    .map((e) => {
+      const kind = e.action === 'update' && e.actor === RAMP_ACTOR ? 'ramp' : e.action;
+      return /** @type {Marker} */ ({
+        x: Date.parse(e.createdAt),
+        label: kind === 'ramp' ? 'ramp' : (MARKED[e.action] ?? e.action),
+        kind,
+      });
+    });
 }
 
 /** The metric ids some point carries a lift for, in the results' metric order. */
 function seriesMetrics(/** @type {ResultsResponse} */ results) {
-  const points = /** @type {SeriesPoint[]} */ (Object.values(results.timeseries.variants).flat());
+  const points = Object.values(results.timeseries.variants).flat();
   const ids = new Set(points.flatMap((p) => Object.keys(p.lifts ?? {})));
   const order = listMetrics(results).map((m) => m.id);
   return [...ids].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+/** The band stops at ±300 %, or twice the largest estimate: early points, with few units, are far wider. */
+const BAND_CAP = 3;
+
+/** One treatment's relative lift points: the estimate and the API's interval, cut at `floor`. */
+function liftPoints(
+  /** @type {{ results: ResultsResponse, variant: string, id: string, floor: number }} */ input,
+) {
+  return (input.results.timeseries.variants[input.variant] ?? []).flatMap((p) => {
+    const lift = p.lifts?.[input.id];
+    // Relative points only: an absolute one (control had no errors yet) is on another scale.
+    if (lift?.scale !== 'relative' || !isNumber(lift.estimate)) return [];
+    const [lower, upper] = lift.interval;
+    return [
+      {
+        x: Date.parse(p.time),
+        y: lift.estimate,
+        lower: isNumber(lower) ? Math.max(lower, input.floor) : null,
+        upper: isNumber(upper) ? upper : null,
+      },
+    ];
+  });
 }
 
 function liftFigure(
@@ -56,28 +79,28 @@ function liftFigure(
 ) {
   const metric = describeMetric(id, listMetrics(results));
   const floor = isNonNegative(metric) ? -1 : -Infinity;
-  const series = results.variants
+  const raw = results.variants
     .filter((v) => !v.isControl)
     .map((v) => ({
       name: v.variant,
-      points: /** @type {SeriesPoint[]} */ (results.timeseries.variants[v.variant] ?? []).flatMap(
-        (p) => {
-          const lift = p.lifts?.[id];
-          if (lift === undefined || !isNumber(lift.estimate)) return [];
-          const [lower, upper] = lift.interval;
-          return [
-            {
-              x: Date.parse(p.time),
-              y: lift.estimate,
-              lower: isNumber(lower) ? Math.max(lower, floor) : null,
-              upper: isNumber(upper) ? upper : null,
-            },
-          ];
-        },
-      ),
+      points: liftPoints({ results, variant: v.variant, id, floor }),
     }));
-  const latest = series
-    .map((s) => `${s.name}: ${formatSignedPercent(s.points.at(-1)?.y)}`)
+  const cap = Math.max(BAND_CAP, ...raw.flatMap((s) => s.points.map((p) => 2 * Math.abs(p.y))));
+  const clamp = (/** @type {number | null} */ v) =>
+    isNumber(v) ? Math.max(-cap, Math.min(cap, v)) : null;
+  const cut = raw.some((s) =>
+    s.points.some((p) => clamp(p.upper) !== p.upper || clamp(p.lower) !== p.lower),
+  );
+  const series = raw.map((s) => ({
+    name: s.name,
+    points: s.points.map((p) => ({ ...p, lower: clamp(p.lower), upper: clamp(p.upper) })),
+  }));
+  const percent = (/** @type {number | null | undefined} */ v) => formatSignedPercent(v);
+  const latest = raw
+    .map(({ name, points }) => ({ name, p: points.at(-1) }))
+    .map(
+      ({ name, p }) => `${name}: ${percent(p?.y)} ${formatInterval([p?.lower, p?.upper], percent)}`,
+    )
     .join('; ');
   return h(
     'figure',
@@ -92,7 +115,7 @@ function liftFigure(
     h(
       'figcaption',
       {},
-      `${metric.name}: cumulative relative lift vs ${results.control}; band = the always-valid interval at each point${floor === -1 ? ' (cut at −100%: a rate cannot fall further)' : ''}.`,
+      `${metric.name}: cumulative relative lift vs ${results.control}; band = the always-valid interval the API computes at each point${floor === -1 ? ' (cut at −100%: a rate cannot fall further)' : ''}${cut ? `; drawn up to ±${formatCount(Math.round(cap * 100))}%, wider early intervals are cut` : ''}.`,
     ),
   );
 }

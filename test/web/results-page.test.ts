@@ -170,7 +170,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       await page.close();
     });
 
-    it('draws the lift band from the per-point intervals the API serves, exposures per arm and every kill, restore and change', async () => {
+    it('draws the lift band from the per-point intervals the API serves, exposures per arm and every kill, restore, change and ramp step', async () => {
       type Point = {
         units: number;
         lifts?: Record<string, { scale: string; interval: (number | null)[] }>;
@@ -188,6 +188,12 @@ describe.skipIf(!hasChromium && !process.env.CI)(
           : [];
       });
       expect(served.length).toBeGreaterThan(1);
+      // A staged ramp's first step is a flag version by the guardian's ramp controller.
+      await callApi('POST', `/api/v1/flags/${FLAG}/ramps`, secrets.editor, {
+        environment: 'production',
+        stages: [50, 100],
+        minStageSeconds: 3600,
+      });
       const page = await openAs(secrets.viewer, `/experiments/${FLAG}?environment=production`);
       const selector = 'figure[data-series="error_rate"] svg.chart';
       const chart = page.locator(selector);
@@ -211,8 +217,8 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       await expect(exposures.locator('desc').textContent()).resolves.toContain(
         `control ${last('control')}, treatment ${last('treatment')}`,
       );
-      // The earlier tests killed, restored and ramped (a change) this flag in production.
-      for (const kind of ['kill', 'restore', 'update']) {
+      // The earlier tests killed, restored and ramped (by hand: a change) this flag in production.
+      for (const kind of ['kill', 'restore', 'update', 'ramp']) {
         await expect(chart.locator(`line.marker-${kind}`).count(), kind).resolves.toBe(1);
         await expect(exposures.locator(`line.marker-${kind}`).count(), kind).resolves.toBe(1);
       }

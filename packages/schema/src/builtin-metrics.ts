@@ -85,9 +85,12 @@ export const BUILTIN_METRICS: Readonly<Record<BuiltinMetricId, MetricDefinition>
   },
 };
 
+/** Whether `id` names a built-in metric. */
+export function isBuiltinMetricId(id: string): id is BuiltinMetricId {
+  return (BuiltinMetricIds as readonly string[]).includes(id);
+}
+
 /** The built-in definition of `id`, if it is one. */
 export function findBuiltinMetric(id: string): MetricDefinition | undefined {
-  return (BuiltinMetricIds as readonly string[]).includes(id)
-    ? BUILTIN_METRICS[id as BuiltinMetricId]
-    : undefined;
+  return isBuiltinMetricId(id) ? BUILTIN_METRICS[id] : undefined;
 }

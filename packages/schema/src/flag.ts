@@ -1,6 +1,7 @@
 import Type from 'typebox';
 import { ConditionRef, describeRoot } from './condition.js';
 import { BuiltinMetricIds } from './builtin-metrics.js';
+import { METRIC_ID_PATTERN } from './metric.js';
 import { FLAG_KEY_PATTERN } from './keys.js';
 
 const Key = (description: string) => Type.String({ pattern: FLAG_KEY_PATTERN, description });
@@ -106,9 +107,10 @@ export const EnvironmentStateSchema = Type.Object(EnvironmentStateBody.propertie
 });
 export type EnvironmentState = Type.Static<typeof EnvironmentStateBody>;
 
-/** Metrics a guardrail can watch: the built-in definitions (`builtin-metrics.ts`). */
+/** The built-in metrics (`builtin-metrics.ts`); a guardrail may also watch any catalog metric. */
 export const GuardrailMetrics = BuiltinMetricIds;
-export type GuardrailMetric = (typeof GuardrailMetrics)[number];
+/** A metric id: a built-in one or a catalog metric's (checked against the catalog by the service). */
+export type GuardrailMetric = string;
 export const GuardrailDirections = ['increase_is_bad', 'decrease_is_bad'] as const;
 export type GuardrailDirection = (typeof GuardrailDirections)[number];
 export const GuardrailActions = ['kill', 'pause', 'alert'] as const;
@@ -125,7 +127,10 @@ export type StatsEngine = (typeof StatsEngines)[number];
 export const GuardrailSchema = Type.Object(
   {
     id: Key('guardrail id, unique within the flag'),
-    metric: Type.Enum(GuardrailMetrics),
+    metric: Type.String({
+      pattern: METRIC_ID_PATTERN,
+      description: 'metric id: built-in (error_rate, latency_p95, …) or from the metric catalog',
+    }),
     service: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     spanName: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     conversionEvent: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),

@@ -125,7 +125,12 @@ export type {
   MetricCapping,
   MetricDefinition,
 } from './metric.js';
-export { BuiltinMetricIds, BUILTIN_METRICS, findBuiltinMetric } from './builtin-metrics.js';
+export {
+  BuiltinMetricIds,
+  BUILTIN_METRICS,
+  findBuiltinMetric,
+  isBuiltinMetricId,
+} from './builtin-metrics.js';
 export type { BuiltinMetricId } from './builtin-metrics.js';
 export { expandFlagsFile, isFlagsFile } from './flags-file.js';
 export type { FlagsFile, FlagShorthand, RuleShorthand } from './flags-file.js';

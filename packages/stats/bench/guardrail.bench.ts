@@ -13,13 +13,14 @@ import {
   summarizeQuantile,
   welchTest,
 } from '@tripwire/stats';
-import type { Guardrail, GuardrailMetric, MetricStats } from '@tripwire/stats';
+import type { BuiltinMetricId } from '@tripwire/schema';
+import type { Guardrail, MetricStats } from '@tripwire/stats';
 
 const UNITS = 50_000;
 const REQUESTS_PER_UNIT = 5;
 
 /** Deterministic per-arm statistics; `shift` makes arms differ slightly. */
-function buildStats(metric: GuardrailMetric, shift: number): MetricStats {
+function buildStats(metric: BuiltinMetricId, shift: number): MetricStats {
   const n = UNITS;
   const r = REQUESTS_PER_UNIT;
   switch (metric) {
@@ -65,13 +66,13 @@ function buildStats(metric: GuardrailMetric, shift: number): MetricStats {
   }
 }
 
-const METRICS: GuardrailMetric[] = [
-  ...Array<GuardrailMetric>(4).fill('error_rate'),
-  ...Array<GuardrailMetric>(4).fill('latency_mean'),
-  ...Array<GuardrailMetric>(3).fill('latency_p50'),
-  ...Array<GuardrailMetric>(3).fill('latency_p95'),
-  ...Array<GuardrailMetric>(3).fill('latency_p99'),
-  ...Array<GuardrailMetric>(3).fill('conversion'),
+const METRICS: BuiltinMetricId[] = [
+  ...Array<BuiltinMetricId>(4).fill('error_rate'),
+  ...Array<BuiltinMetricId>(4).fill('latency_mean'),
+  ...Array<BuiltinMetricId>(3).fill('latency_p50'),
+  ...Array<BuiltinMetricId>(3).fill('latency_p95'),
+  ...Array<BuiltinMetricId>(3).fill('latency_p99'),
+  ...Array<BuiltinMetricId>(3).fill('conversion'),
 ];
 const VARIANTS = 5;
 const experiment = METRICS.map((metric) => ({

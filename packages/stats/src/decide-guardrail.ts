@@ -7,6 +7,7 @@ import {
   requireOneOf,
   requireOpenProbability,
 } from './internal/validate-input.js';
+import { findBuiltinMetric } from '@tripwire/schema';
 import { StatsError } from './stats-error.js';
 import { summarizeMetric } from './summarize-metric.js';
 import type {
@@ -22,16 +23,16 @@ import type {
 /** Default t* (both arms' units together) at which the guardrail's confidence sequence is tightest. */
 export const DEFAULT_GUARDRAIL_TARGET_UNITS = 10_000;
 
-const METRIC_KINDS: Record<GuardrailMetric, { kind: MetricStats['kind']; probability?: number }> = {
-  error_rate: { kind: 'ratio' },
-  latency_mean: { kind: 'ratio' },
-  conversion: { kind: 'mean' },
-  latency_p50: { kind: 'quantile', probability: 0.5 },
-  latency_p95: { kind: 'quantile', probability: 0.95 },
-  latency_p99: { kind: 'quantile', probability: 0.99 },
-};
-
-const GUARDRAIL_METRICS = Object.keys(METRIC_KINDS) as GuardrailMetric[];
+/** The statistics kind (and quantile level) a metric's arms must have, when the metric is known. */
+function expectedStatsKind(
+  metric: GuardrailMetric,
+): { kind: MetricStats['kind']; probability?: number } | undefined {
+  const definition = findBuiltinMetric(metric);
+  if (definition === undefined) return undefined;
+  if (definition.kind === 'quantile')
+    return { kind: 'quantile', probability: definition.quantile ?? NaN };
+  return { kind: definition.kind === 'ratio' ? 'ratio' : 'mean' };
+}
 
 export interface DecideGuardrailOptions {
   readonly guardrail: Guardrail;
@@ -42,7 +43,9 @@ export interface DecideGuardrailOptions {
 }
 
 function validateGuardrail(guardrail: Guardrail): void {
-  requireOneOf(guardrail.metric, GUARDRAIL_METRICS, 'guardrail.metric');
+  if (typeof guardrail.metric !== 'string' || guardrail.metric === '') {
+    throw new StatsError('invalid_option', 'guardrail.metric must be a metric id');
+  }
   requireOneOf(guardrail.direction, ['increase_is_bad', 'decrease_is_bad'], 'guardrail.direction');
   if (!(requireFinite(guardrail.margin, 'guardrail.margin') >= 0)) {
     throw new StatsError('invalid_option', `guardrail.margin must be ≥ 0, got ${guardrail.margin}`);
@@ -52,7 +55,8 @@ function validateGuardrail(guardrail: Guardrail): void {
 }
 
 function requireMatchingKind(guardrail: Guardrail, stats: MetricStats, where: string): void {
-  const expected = METRIC_KINDS[guardrail.metric];
+  const expected = expectedStatsKind(guardrail.metric);
+  if (expected === undefined) return;
   const probabilityOk =
     stats.kind !== 'quantile' ||
     Math.abs(stats.probability - (expected.probability ?? NaN)) < 1e-12;
@@ -60,6 +64,20 @@ function requireMatchingKind(guardrail: Guardrail, stats: MetricStats, where: st
     throw new StatsError(
       'metric_mismatch',
       `${where} must be '${expected.kind}' statistics${expected.probability === undefined ? '' : ` at probability ${expected.probability}`} for guardrail metric '${guardrail.metric}', got '${stats.kind}'`,
+    );
+  }
+}
+
+/** Both arms of one comparison are statistics of the same kind (and quantile level). */
+function requireSameKind(control: MetricStats, treatment: MetricStats): void {
+  const sameLevel =
+    control.kind !== 'quantile' ||
+    treatment.kind !== 'quantile' ||
+    Math.abs(control.probability - treatment.probability) < 1e-12;
+  if (control.kind !== treatment.kind || !sameLevel) {
+    throw new StatsError(
+      'metric_mismatch',
+      `control and treatment must be statistics of one kind, got '${control.kind}' and '${treatment.kind}'`,
     );
   }
 }
@@ -128,6 +146,7 @@ export function decideGuardrail(options: DecideGuardrailOptions): GuardrailDecis
   validateGuardrail(guardrail);
   requireMatchingKind(guardrail, control, 'control');
   requireMatchingKind(guardrail, treatment, 'treatment');
+  requireSameKind(control, treatment);
   requireNonNegativeSums(control, 'control');
   requireNonNegativeSums(treatment, 'treatment');
   const targetUnits = options.targetUnits ?? DEFAULT_GUARDRAIL_TARGET_UNITS;

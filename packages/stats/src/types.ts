@@ -134,8 +134,11 @@ export interface LiftResult {
   readonly alpha: number;
 }
 
-export type GuardrailMetric =
-  'error_rate' | 'latency_mean' | 'latency_p50' | 'latency_p95' | 'latency_p99' | 'conversion';
+/**
+ * A metric id: a built-in (`error_rate`, `latency_p95`, … from `BUILTIN_METRICS` in
+ * @tripwire/schema, whose statistics kind is checked) or any catalog metric.
+ */
+export type GuardrailMetric = string;
 
 /** Which way of the metric is harm; the one direction vocabulary of this package. */
 export type Direction = 'increase_is_bad' | 'decrease_is_bad';

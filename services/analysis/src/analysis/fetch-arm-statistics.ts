@@ -1,4 +1,4 @@
-import type { Guardrail } from '@tripwire/schema';
+import type { BuiltinMetricId, Guardrail } from '@tripwire/schema';
 import type { MetricStats } from '@tripwire/stats';
 import { quantileSketchLevels } from '@tripwire/stats';
 import {
@@ -26,8 +26,9 @@ export interface FetchArmStatisticsOptions {
   /** Exposures in this environment only; default every environment. */
   environment?: string | undefined;
   /** metric, and the optional service / spanName / conversionEvent filters. */
-  guardrail: Pick<Guardrail, 'metric'> &
-    Partial<Pick<Guardrail, 'service' | 'spanName' | 'conversionEvent'>>;
+  guardrail: { metric: BuiltinMetricId } & Partial<
+    Pick<Guardrail, 'service' | 'spanName' | 'conversionEvent'>
+  >;
   /** Requests at or after this instant (minute resolution); units first exposed after it (conversion). */
   since?: Date | undefined;
   until?: Date | undefined;
@@ -172,7 +173,7 @@ async function fetchMetricStats(
 
 async function fetchExemplars(
   context: AnalysisContext,
-  options: { metric: Guardrail['metric']; params: ScopeParams; limit: number },
+  options: { metric: BuiltinMetricId; params: ScopeParams; limit: number },
 ): Promise<{ byVariant: Map<string, string[]>; sql: string }> {
   // Conversions have no spans to show, and a limit of 0 (the guardian between breaches) skips the query.
   if (options.metric === 'conversion' || options.limit <= 0)
@@ -189,7 +190,7 @@ async function fetchExemplars(
 }
 
 /** Statistics of an arm with no data: `decideGuardrail` answers `no_traffic` for it. */
-export function emptyArmStats(metric: Guardrail['metric']): MetricStats {
+export function emptyArmStats(metric: BuiltinMetricId): MetricStats {
   switch (metric) {
     case 'error_rate':
     case 'latency_mean':

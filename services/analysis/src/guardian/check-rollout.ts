@@ -1,5 +1,5 @@
-import type { Guardrail } from '@tripwire/schema';
-import { StatsError } from '@tripwire/stats';
+import { isBuiltinMetricId, type Guardrail } from '@tripwire/schema';
+import { StatsError, type MetricStats } from '@tripwire/stats';
 import { emptyArmStats } from '../analysis/fetch-arm-statistics.js';
 import { decideDataFault } from './evaluate-guardrail.js';
 import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
@@ -48,8 +48,8 @@ export async function checkRollout(
         // An arm absent from the facts sent nothing: stats decides `no_traffic` for zero statistics.
         decision = sources.decide({
           guardrail,
-          control: control ?? emptyArmStats(guardrail.metric),
-          treatment: treatment ?? emptyArmStats(guardrail.metric),
+          control: control ?? emptyStatsFor(guardrail),
+          treatment: treatment ?? emptyStatsFor(guardrail),
         });
       } catch (error) {
         clock.onError(guardrail, error);
@@ -71,4 +71,10 @@ export async function checkRollout(
     }
   }
   return outcomes;
+}
+
+/** Zero statistics of a built-in metric; catalog metrics' facts carry every variant already. */
+function emptyStatsFor(guardrail: Guardrail): MetricStats {
+  if (isBuiltinMetricId(guardrail.metric)) return emptyArmStats(guardrail.metric);
+  throw new Error(`the facts of catalog metric ${guardrail.metric} lack an arm`);
 }

@@ -1,8 +1,17 @@
+import { isBuiltinMetricId } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
+import { createMetricStore } from '../control-plane/metric-store.js';
+import { createError } from '../errors.js';
+import { fetchMetricArms } from '../metrics/fetch-metric-arms.js';
 import { fetchArmStatistics } from '../analysis/fetch-arm-statistics.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
 import { evaluateGuardrail } from './evaluate-guardrail.js';
-import type { GuardianFlags, GuardianSources, GuardrailFacts } from './guardian-types.js';
+import type {
+  FactsRequest,
+  GuardianFlags,
+  GuardianSources,
+  GuardrailFacts,
+} from './guardian-types.js';
 
 /** The control plane's flag store as the guardian uses it. */
 export function adaptFlagStore(store: FlagStore): GuardianFlags {
@@ -25,18 +34,23 @@ export function adaptFlagStore(store: FlagStore): GuardianFlags {
   };
 }
 
-/** The live sources: flags from the control plane, facts from ClickHouse, decisions from stats. */
-export function createGuardianSources(
-  context: Pick<AppContext, 'clickhouse' | 'tables' | 'flags' | 'config'>,
-): GuardianSources {
-  const targetUnits = context.config.guardianTargetUnits;
-  return {
-    flags: adaptFlagStore(context.flags),
-    async fetchFacts(request): Promise<GuardrailFacts> {
+/**
+ * Facts from ClickHouse for any guardrail: a built-in metric through `fetchArmStatistics` (the
+ * per-variant views and rollups, with exemplars), a catalog metric through its definition and
+ * `fetchMetricArms` (raw signal, every requested variant). An unknown metric is an error.
+ */
+export function createFactsReader(
+  context: Pick<AppContext, 'clickhouse' | 'tables'>,
+): (request: FactsRequest) => Promise<GuardrailFacts> {
+  const catalog = createMetricStore(context);
+  return async (request) => {
+    const { guardrail } = request;
+    const { metric } = guardrail;
+    if (isBuiltinMetricId(metric)) {
       const result = await fetchArmStatistics(context, {
         flagKey: request.flagKey,
         environment: request.environment,
-        guardrail: request.guardrail,
+        guardrail: { ...guardrail, metric },
         variants: request.variants,
         since: request.since,
         exemplarLimit: request.exemplarLimit,
@@ -46,7 +60,32 @@ export function createGuardianSources(
         exemplarTraceIds: new Map(result.arms.map((arm) => [arm.variant, arm.exemplarTraceIds])),
         query: result.sql,
       };
-    },
+    }
+    const found = await catalog.get(metric);
+    if (found === undefined)
+      throw createError(
+        'TRIPWIRE_ERR_NOT_FOUND',
+        `guardrail ${guardrail.id}: no metric "${metric}"`,
+      );
+    const result = await fetchMetricArms(context, {
+      definition: found.definition,
+      flagKey: request.flagKey,
+      environment: request.environment,
+      since: request.since,
+      variants: request.variants,
+    });
+    return { arms: result.arms, exemplarTraceIds: new Map(), query: result.sql };
+  };
+}
+
+/** The live sources: flags from the control plane, facts from ClickHouse, decisions from stats. */
+export function createGuardianSources(
+  context: Pick<AppContext, 'clickhouse' | 'tables' | 'flags' | 'config'>,
+): GuardianSources {
+  const targetUnits = context.config.guardianTargetUnits;
+  return {
+    flags: adaptFlagStore(context.flags),
+    fetchFacts: createFactsReader(context),
     decide: (input) => evaluateGuardrail({ ...input, targetUnits }),
   };
 }

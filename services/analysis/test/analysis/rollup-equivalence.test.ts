@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Guardrail } from '@tripwire/schema';
+import type { BuiltinMetricId } from '@tripwire/schema';
 import { buildScopeParams } from '../../src/analysis/arm-queries.js';
 import { chooseRollupMerge } from '../../src/analysis/choose-rollup-merge.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
@@ -295,12 +295,7 @@ describe('the scalar columns of migration 0211', () => {
 });
 
 describe('fetchArmStatistics from the rollups', () => {
-  const metrics: Guardrail['metric'][] = [
-    'error_rate',
-    'latency_mean',
-    'latency_p95',
-    'conversion',
-  ];
+  const metrics: BuiltinMetricId[] = ['error_rate', 'latency_mean', 'latency_p95', 'conversion'];
   for (const metric of metrics) {
     it(`gives the per-unit statistics for ${metric}, since before the data`, async () => {
       const options = {

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Guardrail, MetricDefinition } from '@tripwire/schema';
+import { createAlertDispatcher } from '../../src/alerts/alert-dispatcher.js';
+import { createDeliveryRepository } from '../../src/alerts/delivery-repository.js';
+import { createMetricStore } from '../../src/control-plane/metric-store.js';
+import { createRng } from '../../src/create-rng.js';
+import { createDecisionRepository } from '../../src/guardian/decision-repository.js';
+import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
+import { createGuardian } from '../../src/guardian/guardian.js';
+import { createGuardianMetrics } from '../../src/guardian/guardian-metrics.js';
+import { createFactsReader } from '../../src/guardian/guardian-sources.js';
+import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
+import { formatTimestamp, makeExposureSpan, makeSpan } from '../analysis/telemetry-rows.js';
+import { createMemoryFlags, makeFlag, openTestStorage, silentLog } from './guardian-fixtures.js';
+
+const T0 = Date.now() - 3_600_000;
+let clickhouse: ClickHouseClient;
+let tables: Awaited<ReturnType<typeof openTestStorage>>['tables'];
+let close: () => Promise<void>;
+
+const logErrors: MetricDefinition = {
+  id: 'log_errors',
+  name: 'Error logs per user',
+  source: 'logs',
+  filters: { severityAtLeast: 'error' },
+  value: { type: 'count' },
+  kind: 'count',
+  direction: 'lower_is_better',
+};
+const revenue: MetricDefinition = {
+  id: 'revenue',
+  name: 'Revenue per user',
+  source: 'spans',
+  filters: { spanName: 'POST /pay' },
+  value: { type: 'attribute', attribute: 'amount' },
+  kind: 'mean',
+  direction: 'higher_is_better',
+};
+
+/** Two flags' telemetry: `errors-up` triples its treatment's error logs, `steady` is A/A. */
+async function insertTelemetry(): Promise<void> {
+  const rng = createRng(23);
+  const spans: object[] = [];
+  const logs: object[] = [];
+  for (const flagKey of ['errors-up', 'steady']) {
+    for (let i = 0; i < 1600; i++) {
+      const variant = i % 2 === 0 ? 'control' : 'treatment';
+      const unitId = `${flagKey}-${i}`;
+      spans.push(
+        makeExposureSpan({ flagKey, variant, unitId, timeMs: T0, environment: 'production' }),
+      );
+      for (let r = 0; r < 3; r++) {
+        const pay = makeSpan({
+          timeMs: T0 + 1000 * (r + 1),
+          SpanName: 'POST /pay',
+          SpanAttributes: {
+            [`tripwire.variant.${flagKey}`]: variant,
+            'tripwire.unit.id': unitId,
+            amount: String(Math.round(100 * (20 + 40 * rng())) / 100),
+          },
+        });
+        spans.push(pay);
+        const rate = flagKey === 'errors-up' && variant === 'treatment' ? 0.3 : 0.1;
+        const severity = rng() < rate ? 17 : 9;
+        logs.push({
+          Timestamp: formatTimestamp(T0 + 1000 * (r + 1)),
+          TraceId: pay.TraceId,
+          SeverityNumber: severity,
+          SeverityText: severity === 17 ? 'ERROR' : 'INFO',
+          ServiceName: 'api',
+          Body: 'payment',
+          LogAttributes: {},
+        });
+      }
+    }
+  }
+  await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
+  await clickhouse.insert({ table: tables.logs, values: logs, format: 'JSONEachRow' });
+}
+
+const guardrail = (metric: string, direction: Guardrail['direction']): Guardrail => ({
+  id: `guard-${metric}`,
+  metric,
+  direction,
+  margin: 0.1,
+  alpha: 0.05,
+  minSample: 100,
+  action: 'kill',
+});
+
+function makeGuardian(flags: ReturnType<typeof createMemoryFlags>) {
+  const decisions = createDecisionRepository(clickhouse, tables);
+  const alerts = createAlertDispatcher({
+    config: {
+      alertmanagerUrl: '',
+      webhookUrl: '',
+      grafanaUrl: '',
+      grafanaToken: '',
+      maxAttempts: 1,
+      backoffMs: 1,
+    },
+    deliveries: createDeliveryRepository(clickhouse, tables),
+    log: silentLog,
+  });
+  const guardian = createGuardian({
+    sources: {
+      flags,
+      fetchFacts: createFactsReader({ clickhouse, tables }),
+      decide: evaluateGuardrail,
+    },
+    decisions,
+    alerts,
+    metrics: createGuardianMetrics(),
+    log: silentLog,
+    publicUrl: 'http://tripwire.test',
+    intervalMs: 1000,
+  });
+  return { guardian, decisions };
+}
+
+beforeAll(async () => {
+  ({ client: clickhouse, tables, close } = await openTestStorage());
+  const catalog = createMetricStore({ clickhouse, tables });
+  for (const definition of [logErrors, revenue])
+    await catalog.create({ definition, actor: 'test', reason: 'fixture' });
+  await insertTelemetry();
+}, 60_000);
+
+afterAll(async () => {
+  await close();
+});
+
+describe('guardrails on catalog metrics', () => {
+  it('kills a treatment whose error logs per user triple, with the metric query as evidence', async () => {
+    const flags = createMemoryFlags([
+      makeFlag('errors-up', [guardrail('log_errors', 'increase_is_bad')]),
+    ]);
+    const { guardian, decisions } = makeGuardian(flags);
+    const summary = await guardian.runOnce();
+    expect(summary.kills).toBe(1);
+    expect(flags.kills).toBe(1);
+    const rows = await decisions.listForFlag({ flagKey: 'errors-up', limit: 10 });
+    const breach = rows.find((row) => row.kind === 'check' && row.state === 'breached');
+    expect(breach).toMatchObject({ metric: 'log_errors', actionTaken: 'kill_pending' });
+    expect(breach?.query).toContain(tables.logs);
+    expect(breach!.intervalLower).toBeGreaterThan(0.1);
+  });
+
+  it('keeps an A/A rollout on catalog metrics running, and never kills on an unknown metric', async () => {
+    const flags = createMemoryFlags([
+      makeFlag('steady', [
+        guardrail('log_errors', 'increase_is_bad'),
+        guardrail('revenue', 'decrease_is_bad'),
+        guardrail('no_such_metric', 'increase_is_bad'),
+      ]),
+    ]);
+    const { guardian, decisions } = makeGuardian(flags);
+    const summary = await guardian.runOnce();
+    expect(summary).toMatchObject({ kills: 0, checks: 2 });
+    expect(flags.kills).toBe(0);
+    const rows = await decisions.listForFlag({ flagKey: 'steady', limit: 10 });
+    expect(rows.map((row) => row.metric).sort()).toEqual(['log_errors', 'revenue']);
+    for (const row of rows) expect(['healthy', 'inconclusive']).toContain(row.state);
+  });
+});

@@ -7,10 +7,10 @@
  * mixture), with the tuning of their reference implementation `confseq` (best_rho).
  *
  * Standardised sum S_t = (θ̂_t − θ)·√t / s_t (s_t² = Var(θ̂_t), so σ̂² = t·s_t²), intrinsic time
- * v = t (units), mixing variance ρ = t* / (2 ln(1/α') + ln(1 + 2 ln(1/α'))) with α' = α two-sided
+ * v = t (units), mixing variance m = t* / (2 ln(1/α') + ln(1 + 2 ln(1/α'))) with α' = α two-sided
  * and α' = 2α one-sided.
- *   two-sided mixture  ln M = ½ln(ρ/(v + ρ)) + S²/(2(v + ρ));  boundary √((v + ρ)(ln(1 + v/ρ) + 2 ln(1/α)))
- *   one-sided mixture  ln M = ½ln(4ρ/(v + ρ)) + S²/(2(v + ρ)) + ln Φ(S/√(v + ρ));  boundary by root
+ *   two-sided mixture  ln M = ½ln(m/(v + m)) + S²/(2(v + m));  boundary √((v + m)(ln(1 + v/m) + 2 ln(1/α)))
+ *   one-sided mixture  ln M = ½ln(4m/(v + m)) + S²/(2(v + m)) + ln Φ(S/√(v + m));  boundary by root
  * Radius on the θ scale = boundary · s_t / √t. Always-valid p-value = min(1, 1/M) (Ville).
  */
 import { normalCdf, normalDensity } from './distributions.js';
@@ -43,11 +43,11 @@ export interface ConfidenceSequenceResult {
   readonly interval: Interval;
   /** Half-width on the θ scale (one-sided: distance to the finite end). */
   readonly radius: number;
-  /** ρ, the normal mixture's variance on the intrinsic-time (units) scale (Howard et al. §3). */
+  /** m, the normal mixture's variance on the intrinsic-time (units) scale (Howard et al. §3). */
   readonly mixingUnits: number;
 }
 
-/** ρ (in units) minimising the boundary at v = t* (confseq's best_rho; one-sided uses 2α). */
+/** m (in units) minimising the boundary at v = t* (confseq's best_rho; one-sided uses 2α). */
 export function computeMixingUnits(options: {
   targetUnits: number;
   alpha?: number;
@@ -78,12 +78,17 @@ function solveOneSidedBoundary(k: number): number {
 }
 
 /** Boundary on the standardised sum S at intrinsic time v. */
-function computeBoundary(v: number, rho: number, alpha: number, alternative: Alternative): number {
+function computeBoundary(
+  v: number,
+  mixingUnits: number,
+  alpha: number,
+  alternative: Alternative,
+): number {
   if (alternative === 'two-sided') {
-    return Math.sqrt((v + rho) * (Math.log1p(v / rho) + 2 * Math.log(1 / alpha)));
+    return Math.sqrt((v + mixingUnits) * (Math.log1p(v / mixingUnits) + 2 * Math.log(1 / alpha)));
   }
-  const k = Math.log(1 / alpha) - 0.5 * Math.log((4 * rho) / (v + rho));
-  return solveOneSidedBoundary(k) * Math.sqrt(v + rho);
+  const k = Math.log(1 / alpha) - 0.5 * Math.log((4 * mixingUnits) / (v + mixingUnits));
+  return solveOneSidedBoundary(k) * Math.sqrt(v + mixingUnits);
 }
 
 /** Variance must be > 0 (Infinity allowed: no information yet); 0 has nothing to scale by. */
@@ -106,11 +111,12 @@ export function confidenceSequence(options: ConfidenceSequenceOptions): Confiden
   validateCommon(options);
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
-  const rho = computeMixingUnits({ targetUnits: options.targetUnits, alpha, alternative });
+  const mixingUnits = computeMixingUnits({ targetUnits: options.targetUnits, alpha, alternative });
   const t = options.units;
   const radius =
     t > 0 && Number.isFinite(options.variance)
-      ? (computeBoundary(t, rho, alpha, alternative) * Math.sqrt(options.variance)) / Math.sqrt(t)
+      ? (computeBoundary(t, mixingUnits, alpha, alternative) * Math.sqrt(options.variance)) /
+        Math.sqrt(t)
       : Infinity;
   const { estimate } = options;
   const interval: Interval =
@@ -119,7 +125,7 @@ export function confidenceSequence(options: ConfidenceSequenceOptions): Confiden
       : alternative === 'less'
         ? [-Infinity, estimate + radius]
         : [estimate - radius, estimate + radius];
-  return { interval, radius, mixingUnits: rho };
+  return { interval, radius, mixingUnits };
 }
 
 export interface AlwaysValidPValueOptions {
@@ -131,19 +137,19 @@ export interface AlwaysValidPValueOptions {
   /** Default 'two-sided'. */
   readonly alternative?: Alternative;
   readonly targetUnits: number;
-  /** α used to tune ρ (as in `confidenceSequence`); default 0.05. */
+  /** α used to tune m (as in `confidenceSequence`); default 0.05. */
   readonly tuningAlpha?: number;
 }
 
 /**
  * Always-valid p-value min(1, 1/M_t) of the normal-mixture martingale at S_t = (θ̂ − θ0)√t/s;
  * P(∃t: p_t ≤ α) ≤ α under H0, and p_t ≤ α exactly when the confidence sequence of the same
- * ρ (tuned at α = `tuningAlpha`) excludes θ0.
+ * m (tuned at α = `tuningAlpha`) excludes θ0.
  */
 export function alwaysValidPValue(options: AlwaysValidPValueOptions): number {
   validateCommon(options);
   const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
-  const rho = computeMixingUnits({
+  const mixingUnits = computeMixingUnits({
     targetUnits: options.targetUnits,
     alpha: options.tuningAlpha ?? 0.05,
     alternative,
@@ -153,12 +159,12 @@ export function alwaysValidPValue(options: AlwaysValidPValueOptions): number {
   if (t === 0 || !Number.isFinite(options.variance)) return 1;
   const signed = alternative === 'less' ? -d : d;
   const s = (signed * Math.sqrt(t)) / Math.sqrt(options.variance);
-  const quadratic = (s * s) / (2 * (t + rho));
+  const quadratic = (s * s) / (2 * (t + mixingUnits));
   const logM =
     alternative === 'two-sided'
-      ? 0.5 * Math.log(rho / (t + rho)) + quadratic
-      : 0.5 * Math.log((4 * rho) / (t + rho)) +
+      ? 0.5 * Math.log(mixingUnits / (t + mixingUnits)) + quadratic
+      : 0.5 * Math.log((4 * mixingUnits) / (t + mixingUnits)) +
         quadratic +
-        Math.log(normalCdf(s / Math.sqrt(t + rho)));
+        Math.log(normalCdf(s / Math.sqrt(t + mixingUnits)));
   return Math.min(1, Math.exp(-logM));
 }

@@ -11,6 +11,7 @@ import {
   requireCount,
   requireFinite,
   requireNonNegative,
+  requireOneOf,
   requireOpenProbability,
 } from './internal/validate-input.js';
 import { StatsError } from './stats-error.js';
@@ -31,13 +32,15 @@ function requireUnits(units: number, where: string): number {
   return units;
 }
 
-/** Where an estimate comes from, for error messages (`control`, `treatment`, …). */
+/** Options of every `summarize*` function (each reads the ones that apply to it). */
 export interface SummarizeOptions {
-  /** Prefix of the field names in error messages; default 'stats'. */
+  /** Where the stats come from (`control`, `treatment`, …): prefix of the field names in error messages; default 'stats'. */
   readonly where?: string;
+  /** Quantiles: 1 − alpha is the level of the interval the standard error is read from; default 0.05. */
+  readonly alpha?: number;
   /**
-   * 'sample' (default): s² with n − 1. 'bernoulli': p(1 − p) for 0/1 values (Σy² = Σy), as
-   * GrowthBook's ProportionStatistic; anything else throws `invalid_option`.
+   * Means: 'sample' (default): s² with n − 1. 'bernoulli': p(1 − p) for 0/1 values (Σy² = Σy),
+   * as GrowthBook's ProportionStatistic; anything else throws `invalid_option`.
    */
   readonly variance?: 'sample' | 'bernoulli';
 }
@@ -53,7 +56,8 @@ export function summarizeMean(stats: SampleMoments, options: SummarizeOptions = 
   requireNonNegative(stats.sumSquares, where, 'sumSquares');
   const centred = computeCentredSquares(stats, where, 'sumSquares');
   const mean = stats.sum / n;
-  if (options.variance === 'bernoulli') {
+  const kind = requireOneOf(options.variance ?? 'sample', ['sample', 'bernoulli'], 'variance');
+  if (kind === 'bernoulli') {
     if (Math.abs(stats.sumSquares - stats.sum) > 1e-9 * Math.max(1, stats.sum) || mean > 1) {
       throw new StatsError(
         'invalid_option',
@@ -175,7 +179,7 @@ function validateQuantileGrid(stats: QuantileStats, where: string): number {
  */
 export function summarizeQuantile(
   stats: QuantileStats,
-  options: { alpha?: number; where?: string } = {},
+  options: SummarizeOptions = {},
 ): ArmEstimate {
   const where = options.where ?? 'stats';
   const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
@@ -212,20 +216,13 @@ export function summarizeQuantile(
   };
 }
 
-/** Dispatches on `stats.kind`. */
-export function summarizeMetric(
-  stats: MetricStats,
-  options: { alpha?: number; where?: string; variance?: 'sample' | 'bernoulli' } = {},
-): ArmEstimate {
-  const where = options.where ?? 'stats';
+/** Dispatches on `stats.kind`, passing the options on. */
+export function summarizeMetric(stats: MetricStats, options: SummarizeOptions = {}): ArmEstimate {
   switch (stats.kind) {
     case 'mean':
-      return summarizeMean(stats satisfies MeanStats, {
-        where,
-        ...(options.variance === undefined ? {} : { variance: options.variance }),
-      });
+      return summarizeMean(stats satisfies MeanStats, options);
     case 'ratio':
-      return summarizeRatio(stats, { where });
+      return summarizeRatio(stats, options);
     case 'quantile':
       return summarizeQuantile(stats, options);
   }

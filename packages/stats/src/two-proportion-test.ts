@@ -32,14 +32,44 @@ export interface TwoProportionTestOptions {
   readonly interval?: 'wald' | 'newcombe';
 }
 
-/** Wilson score interval for one proportion at normal quantile z (Wilson 1927, JASA 22:209). */
-export function computeWilsonInterval(counts: ProportionCounts, z: number): Interval {
+/** The two Wilson score bounds for one proportion at normal quantile z (Wilson 1927, JASA 22:209). */
+function computeWilsonBounds(counts: ProportionCounts, z: number): Interval {
   const n = counts.units;
   const p = counts.successes / n;
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
   return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/** Options of `computeWilsonInterval`. */
+export interface WilsonIntervalOptions {
+  /** 1 − alpha coverage; default 0.05. */
+  readonly alpha?: number;
+  /** 'two-sided' (default); 'greater' → [lower, 1], 'less' → [0, upper] at 1 − alpha. */
+  readonly alternative?: Alternative;
+}
+
+/**
+ * Wilson score interval for one proportion (R's `prop.test(x, n, correct = FALSE)$conf.int`,
+ * scipy's `binomtest(...).proportion_ci(method = 'wilson')`): never outside [0, 1], and of
+ * positive width with zero or all successes.
+ */
+export function computeWilsonInterval(
+  counts: ProportionCounts,
+  options: WilsonIntervalOptions = {},
+): Interval {
+  const alpha = requireOpenProbability(options.alpha ?? 0.05, 'alpha');
+  const alternative = requireOneOf(options.alternative ?? 'two-sided', ALTERNATIVES, 'alternative');
+  const [lower, upper] = computeWilsonBounds(
+    validateCounts(counts, 'counts'),
+    normalQuantile(alternative === 'two-sided' ? 1 - alpha / 2 : 1 - alpha),
+  );
+  return alternative === 'greater'
+    ? [lower, 1]
+    : alternative === 'less'
+      ? [0, upper]
+      : [lower, upper];
 }
 
 /** Newcombe's hybrid score interval for p_T − p_C (method 10). */
@@ -49,8 +79,8 @@ function computeNewcombeInterval(
 ): Interval {
   const pT = arms.treatment.successes / arms.treatment.units;
   const pC = arms.control.successes / arms.control.units;
-  const [lT, uT] = computeWilsonInterval(arms.treatment, z);
-  const [lC, uC] = computeWilsonInterval(arms.control, z);
+  const [lT, uT] = computeWilsonBounds(arms.treatment, z);
+  const [lC, uC] = computeWilsonBounds(arms.control, z);
   const delta = pT - pC;
   return [
     delta - Math.sqrt((pT - lT) ** 2 + (uC - pC) ** 2),

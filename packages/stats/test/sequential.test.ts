@@ -51,7 +51,7 @@ describe('confidenceSequence', () => {
     expect(Math.min(...ratios)).toBe(ratios[2]);
   });
 
-  it('uses ρ = t*/(2 ln(1/α) + ln(1 + 2 ln(1/α))), with 2α one-sided', () => {
+  it('uses m = t*/(2 ln(1/α) + ln(1 + 2 ln(1/α))), with 2α one-sided', () => {
     const l = 2 * Math.log(20);
     expect(computeMixingUnits({ targetUnits: 1000, alpha: 0.05 })).toBeCloseTo(
       1000 / (l + Math.log(1 + l)),
@@ -66,7 +66,7 @@ describe('confidenceSequence', () => {
 
 describe('alwaysValidPValue', () => {
   // R (same definitions): p = min(1, 1/M), S = estimate·√t/√variance;
-  // two-sided ln M = ½ln(ρ/(t+ρ)) + S²/(2(t+ρ)); one-sided adds ln 4 and ln Φ(S/√(t+ρ)).
+  // two-sided ln M = ½ln(m/(t+m)) + S²/(2(t+m)); one-sided adds ln 4 and ln Φ(S/√(t+m)).
   it.each([
     ['two-sided', 0.08, 0.0037417470711162987],
     ['greater', 0.08, 0.0023377139512799814],
@@ -101,7 +101,7 @@ describe('alwaysValidPValue', () => {
     }
   });
 
-  it('is ≤ α exactly when the confidence sequence with the same ρ excludes the null', () => {
+  it('is ≤ α exactly when the confidence sequence with the same m excludes the null', () => {
     for (const alternative of ['two-sided', 'greater', 'less'] as const) {
       for (const estimate of [-0.09, -0.06, -0.03, 0, 0.03, 0.06, 0.09]) {
         const common = { estimate, variance: 0.0004, units: 3000, targetUnits: 10_000 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  computeWilsonInterval,
   fisherExactTest,
   judgeCanary,
   mannWhitneyU,
@@ -94,6 +95,30 @@ describe('twoProportionTest: Newcombe hybrid score interval and unpooled Wald z'
     expectClose(unpooled.statistic, 3.4641016151377544, 1e-12);
     expect(unpooled.degreesOfFreedom).toBe(Infinity);
     expect(unpooled.standardError).toBe(pooled.standardError);
+  });
+});
+
+describe('computeWilsonInterval', () => {
+  // scipy 1.17.1: binomtest(k, n, alternative).proportion_ci(confidence_level, method='wilson')
+  it.each([
+    [7, 20, 0.05, 'two-sided', 0.1811918241010821, 0.5671457233147637],
+    [0, 15, 0.05, 'two-sided', 0, 0.20388330103584862],
+    [15, 15, 0.05, 'two-sided', 0.7961166989641515, 1],
+    [7, 20, 0.1, 'two-sided', 0.20226004005676104, 0.5334873111515284],
+    [7, 20, 0.05, 'greater', 0.20226004005676104, 1],
+    [7, 20, 0.05, 'less', 0, 0.5334873111515284],
+  ] as const)('matches scipy for %i/%i, alpha %f, %s', (k, n, alpha, alternative, lo, hi) => {
+    const [lower, upper] = computeWilsonInterval(
+      { successes: k, units: n },
+      { alpha, alternative },
+    );
+    expectClose(lower, lo);
+    expectClose(upper, hi);
+  });
+
+  it('names the field of bad counts and defaults to a two-sided 95 % interval', () => {
+    expect(() => computeWilsonInterval({ successes: 3, units: 2 })).toThrow(/counts\.successes/);
+    expectClose(computeWilsonInterval({ successes: 7, units: 20 })[1], 0.5671457233147637);
   });
 });
 

@@ -22,7 +22,6 @@ import {
 import {
   QUANTILE_METRICS,
   type BreakdownCell,
-  type QuantileMetric,
   type ResultsData,
   type SeriesRow,
 } from './results-data.js';
@@ -159,9 +158,9 @@ function listRequestColumns(data: ResultsData): MetricColumn[] {
       pick: (name) => data.requests.get(name)?.latencyMean,
       count: requests,
     },
-    ...(Object.keys(QUANTILE_METRICS) as QuantileMetric[]).map((id) => ({
+    ...QUANTILE_METRICS.map(([id]) => ({
       metric: describeMetric(BUILTIN_METRICS[id]),
-      pick: (name: string) => data.quantiles[id].get(name),
+      pick: (name: string) => data.quantiles[id]?.get(name),
       count: requests,
     })),
   ];

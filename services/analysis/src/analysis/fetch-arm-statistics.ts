@@ -1,4 +1,4 @@
-import type { BuiltinMetricId, Guardrail } from '@tripwire/schema';
+import { BUILTIN_METRICS, type BuiltinMetricId, type Guardrail } from '@tripwire/schema';
 import type { MetricStats } from '@tripwire/stats';
 import { quantileSketchLevels } from '@tripwire/stats';
 import {
@@ -60,8 +60,6 @@ export interface ArmStatisticsResult {
   source: StatsSource;
 }
 
-const QUANTILE_PROBABILITY = { latency_p50: 0.5, latency_p95: 0.95, latency_p99: 0.99 } as const;
-
 /**
  * Per variant, the sufficient statistics of one guardrail metric that `decideGuardrail`
  * takes, plus exemplar trace ids and the SQL used. Units seen in more than one variant are
@@ -110,7 +108,7 @@ async function chooseStatsSource(
   params: ScopeParams,
 ): Promise<StatsSource> {
   if (options.source === 'raw') return 'raw';
-  if (options.guardrail.metric === 'conversion') return 'rollup';
+  if (BUILTIN_METRICS[options.guardrail.metric].source === 'events') return 'rollup';
   if (params.service !== '' || params.spanName !== '' || options.until !== undefined) return 'raw';
   if (options.since === undefined) return 'rollup';
   const [range] = await queryRows<{ first_minute: number; rows: string | number }>(
@@ -128,47 +126,48 @@ async function fetchMetricStats(
   options: FetchArmStatisticsOptions,
   scope: { params: ScopeParams; source: StatsSource },
 ): Promise<{ byVariant: Map<string, MetricStats>; sql: string[] }> {
-  const { metric } = options.guardrail;
+  const definition = BUILTIN_METRICS[options.guardrail.metric];
   const { params, source } = scope;
-  switch (metric) {
-    case 'error_rate':
-    case 'latency_mean': {
-      const moments = await fetchRequestMoments(context, params, source);
-      const pick = (m: { errorRate: MetricStats; latencyMean: MetricStats }) =>
-        metric === 'error_rate' ? m.errorRate : m.latencyMean;
-      return {
-        byVariant: new Map([...moments.byVariant].map(([v, m]) => [v, pick(m)])),
-        sql: [moments.sql],
-      };
-    }
-    case 'latency_p50':
-    case 'latency_p95':
-    case 'latency_p99': {
-      const histograms = await fetchLatencyHistograms(context, params, source);
-      const quantiles = await fetchQuantileStats(context, {
-        params,
-        histograms: histograms.byVariant,
-        probabilities: [QUANTILE_PROBABILITY[metric]],
-        source,
-      });
-      return {
-        byVariant: quantiles.byProbability[0] ?? new Map<string, MetricStats>(),
-        sql: [histograms.sql, quantiles.sql],
-      };
-    }
-    case 'conversion': {
-      const conversions = await fetchConversionStats(context, {
-        params,
-        event: options.guardrail.conversionEvent ?? '',
-        windowSeconds: options.conversionWindowSeconds ?? DEFAULT_CONVERSION_WINDOW_SECONDS,
-        source,
-      });
-      return {
-        byVariant: new Map([...conversions.byVariant].map(([v, arm]) => [v, arm.converted])),
-        sql: [conversions.sql],
-      };
-    }
+  if (definition.source === 'events') {
+    const conversions = await fetchConversionStats(context, {
+      params,
+      event: options.guardrail.conversionEvent ?? '',
+      windowSeconds: options.conversionWindowSeconds ?? DEFAULT_CONVERSION_WINDOW_SECONDS,
+      source,
+    });
+    return {
+      byVariant: new Map([...conversions.byVariant].map(([v, arm]) => [v, arm.converted])),
+      sql: [conversions.sql],
+    };
   }
+  if (definition.kind === 'quantile') {
+    const histograms = await fetchLatencyHistograms(context, params, source);
+    const quantiles = await fetchQuantileStats(context, {
+      params,
+      histograms: histograms.byVariant,
+      probabilities: [quantileLevel(options.guardrail.metric)],
+      source,
+    });
+    return {
+      byVariant: quantiles.byProbability[0] ?? new Map<string, MetricStats>(),
+      sql: [histograms.sql, quantiles.sql],
+    };
+  }
+  // The request ratios: errors or total duration over server spans.
+  const moments = await fetchRequestMoments(context, params, source);
+  const pick = (m: { errorRate: MetricStats; latencyMean: MetricStats }) =>
+    definition.value.type === 'error' ? m.errorRate : m.latencyMean;
+  return {
+    byVariant: new Map([...moments.byVariant].map(([v, m]) => [v, pick(m)])),
+    sql: [moments.sql],
+  };
+}
+
+/** The level of a built-in quantile metric, from its definition. */
+function quantileLevel(metric: BuiltinMetricId): number {
+  const { quantile } = BUILTIN_METRICS[metric];
+  if (quantile === undefined) throw new Error(`metric ${metric} is not a quantile`);
+  return quantile;
 }
 
 async function fetchExemplars(
@@ -176,10 +175,10 @@ async function fetchExemplars(
   options: { metric: BuiltinMetricId; params: ScopeParams; limit: number },
 ): Promise<{ byVariant: Map<string, string[]>; sql: string }> {
   // Conversions have no spans to show, and a limit of 0 (the guardian between breaches) skips the query.
-  if (options.metric === 'conversion' || options.limit <= 0)
-    return { byVariant: new Map(), sql: '' };
+  const definition = BUILTIN_METRICS[options.metric];
+  if (definition.source !== 'spans' || options.limit <= 0) return { byVariant: new Map(), sql: '' };
   const sql =
-    options.metric === 'error_rate'
+    definition.value.type === 'error'
       ? buildErrorExemplarsSql(context.tables)
       : buildSlowExemplarsSql(context.tables);
   const rows = await queryRows<{ variant: string; trace_ids: string[] }>(context, sql, {
@@ -191,37 +190,30 @@ async function fetchExemplars(
 
 /** Statistics of an arm with no data: `decideGuardrail` answers `no_traffic` for it. */
 export function emptyArmStats(metric: BuiltinMetricId): MetricStats {
-  switch (metric) {
-    case 'error_rate':
-    case 'latency_mean':
-      return {
-        kind: 'ratio',
-        units: 0,
-        sumNumerator: 0,
-        sumDenominator: 0,
-        sumNumeratorSquares: 0,
-        sumDenominatorSquares: 0,
-        sumCrossProducts: 0,
-      };
-    case 'conversion':
-      return { kind: 'mean', units: 0, sum: 0, sumSquares: 0 };
-    case 'latency_p50':
-    case 'latency_p95':
-    case 'latency_p99': {
-      const probability = QUANTILE_PROBABILITY[metric];
-      const levels = quantileSketchLevels(probability);
-      return {
-        kind: 'quantile',
-        probability,
-        units: 0,
-        levels,
-        values: levels.map(() => 0),
-        sumBelow: 0,
-        sumRequests: 0,
-        sumBelowSquares: 0,
-        sumRequestsSquares: 0,
-        sumBelowRequests: 0,
-      };
-    }
-  }
+  const definition = BUILTIN_METRICS[metric];
+  if (definition.kind === 'ratio')
+    return {
+      kind: 'ratio',
+      units: 0,
+      sumNumerator: 0,
+      sumDenominator: 0,
+      sumNumeratorSquares: 0,
+      sumDenominatorSquares: 0,
+      sumCrossProducts: 0,
+    };
+  if (definition.kind !== 'quantile') return { kind: 'mean', units: 0, sum: 0, sumSquares: 0 };
+  const probability = quantileLevel(metric);
+  const levels = quantileSketchLevels(probability);
+  return {
+    kind: 'quantile',
+    probability,
+    units: 0,
+    levels,
+    values: levels.map(() => 0),
+    sumBelow: 0,
+    sumRequests: 0,
+    sumBelowSquares: 0,
+    sumRequestsSquares: 0,
+    sumBelowRequests: 0,
+  };
 }

@@ -13,12 +13,7 @@ import {
 import { rollupMergeOf } from './choose-rollup-merge.js';
 import { locateQuantile, sampleQuantiles, type LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
-import {
-  QUANTILE_METRICS,
-  type QuantileMetric,
-  type ResultsData,
-  type SeriesMoments,
-} from './results-data.js';
+import { QUANTILE_METRICS, type ResultsData, type SeriesMoments } from './results-data.js';
 import { buildSeriesMomentIncrementsSql } from './results-queries.js';
 import {
   buildExcludedHistogramSql,
@@ -207,17 +202,16 @@ export async function fetchQuantilesByMetric(
     source?: StatsSource;
   },
 ): Promise<ResultsData['quantiles']> {
-  const metrics = Object.keys(QUANTILE_METRICS) as QuantileMetric[];
   const fetched = await fetchQuantileStats(context, {
     ...options,
-    probabilities: metrics.map((metric) => QUANTILE_METRICS[metric]),
+    probabilities: QUANTILE_METRICS.map(([, probability]) => probability),
   });
   return Object.fromEntries(
-    metrics.map((metric, j) => [
+    QUANTILE_METRICS.map(([metric], j) => [
       metric,
       fetched.byProbability[j] ?? new Map<string, QuantileStats>(),
     ]),
-  ) as ResultsData['quantiles'];
+  );
 }
 
 /**

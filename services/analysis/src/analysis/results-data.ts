@@ -3,16 +3,19 @@
  * source fetched it (`fetch-results-data.ts` raw per-unit tables, `fetch-rollup-results.ts`
  * the rollups).
  */
+import { BUILTIN_METRICS, BuiltinMetricIds, type BuiltinMetricId } from '@tripwire/schema';
 import type { QuantileStats } from '@tripwire/stats';
 import type { ConversionArm } from './fetch-conversion-stats.js';
 import type { RequestMoments } from './fetch-request-stats.js';
 
-export type QuantileMetric = 'latency_p50' | 'latency_p95' | 'latency_p99';
-export const QUANTILE_METRICS: Record<QuantileMetric, number> = {
-  latency_p50: 0.5,
-  latency_p95: 0.95,
-  latency_p99: 0.99,
-};
+/** A built-in metric of kind quantile (one of `QUANTILE_METRICS`). */
+export type QuantileMetric = BuiltinMetricId;
+/** The built-in quantile metrics and their levels, in registry order (read from `BUILTIN_METRICS`). */
+export const QUANTILE_METRICS: readonly (readonly [QuantileMetric, number])[] =
+  BuiltinMetricIds.flatMap((id) => {
+    const { kind, quantile } = BUILTIN_METRICS[id];
+    return kind === 'quantile' && quantile !== undefined ? [[id, quantile] as const] : [];
+  });
 
 /** Most conversion events the results list (most frequent first), on either path. */
 export const MAX_CONVERSION_EVENTS = 20;
@@ -39,7 +42,7 @@ export interface ResultsData {
   units: { variant: string; units: number; firstExposureMs: number }[];
   excludedMultiVariant: number;
   requests: Map<string, RequestMoments>;
-  quantiles: Record<QuantileMetric, Map<string, QuantileStats>>;
+  quantiles: Partial<Record<QuantileMetric, Map<string, QuantileStats>>>;
   conversions: { event: string; byVariant: Map<string, ConversionArm> }[];
   breakdown: BreakdownCell[];
   series: {

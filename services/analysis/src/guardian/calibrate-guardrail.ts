@@ -1,4 +1,10 @@
-import type { Guardrail } from '@tripwire/schema';
+import {
+  BUILTIN_METRICS,
+  BuiltinMetricIds,
+  findBuiltinMetric,
+  type Guardrail,
+  type MetricDefinition,
+} from '@tripwire/schema';
 import type { GuardrailDecision, MetricStats } from '@tripwire/stats';
 import { quantileSketchLevels } from '@tripwire/stats';
 import {
@@ -47,7 +53,18 @@ export interface CalibrationResult {
   medianDetectionMinutes: number | null;
 }
 
-const QUANTILES = { latency_p50: 0.5, latency_p95: 0.95, latency_p99: 0.99 } as const;
+/** The metrics a calibration can replay from request minutes: the built-in span metrics. */
+const REPLAYED = BuiltinMetricIds.filter((id) => BUILTIN_METRICS[id].source === 'spans');
+
+/** The definition of the guardrail's metric, when calibration can replay it. */
+function replayedDefinition(guardrail: Guardrail): MetricDefinition {
+  const definition = findBuiltinMetric(guardrail.metric);
+  if (definition === undefined || definition.source !== 'spans')
+    throw new Error(
+      `calibration replays request metrics (${REPLAYED.join(', ')}), not ${guardrail.metric}`,
+    );
+  return definition;
+}
 
 /**
  * Replays stored telemetry through a guardrail (pure; randomness passed in). Units are split
@@ -57,11 +74,7 @@ const QUANTILES = { latency_p50: 0.5, latency_p95: 0.95, latency_p99: 0.99 } as 
  */
 export function calibrateGuardrail(options: CalibrationOptions): CalibrationResult {
   const { guardrail, rows } = options;
-  if (guardrail.metric === 'conversion') {
-    throw new Error(
-      'calibration replays request metrics: error_rate, latency_mean, latency_p50/p95/p99',
-    );
-  }
+  replayedDefinition(guardrail);
   const unitIds = [...new Set(rows.map((row) => row.unitId))];
   const minutes = [...new Set(rows.map((row) => row.minute))].sort((a, b) => a - b);
   const pooledErrorRate =
@@ -140,8 +153,10 @@ function accumulate(total: UnitMinute | undefined, row: UnitMinute): UnitMinute 
 
 /** Sufficient statistics of one arm from cumulative per-unit totals (as the SQL computes them). */
 export function toStats(guardrail: Guardrail, units: readonly UnitMinute[]): MetricStats {
-  if (guardrail.metric === 'error_rate' || guardrail.metric === 'latency_mean') {
-    const y = (u: UnitMinute) => (guardrail.metric === 'error_rate' ? u.errors : u.latencySumMs);
+  const definition = replayedDefinition(guardrail);
+  if (definition.kind === 'ratio') {
+    const errors = definition.value.type === 'error';
+    const y = (u: UnitMinute) => (errors ? u.errors : u.latencySumMs);
     return {
       kind: 'ratio',
       units: units.length,
@@ -152,7 +167,7 @@ export function toStats(guardrail: Guardrail, units: readonly UnitMinute[]): Met
       sumCrossProducts: sum(units, (u) => y(u) * u.requests),
     };
   }
-  const probability = QUANTILES[guardrail.metric as keyof typeof QUANTILES];
+  const probability = definition.quantile ?? NaN;
   const merged: Record<string, number> = {};
   for (const unit of units)
     for (const [k, c] of Object.entries(unit.histogram)) merged[k] = (merged[k] ?? 0) + Number(c);
@@ -190,7 +205,7 @@ function injectEffect(
 ): UnitMinute {
   const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
   const factor = 1 + sign * options.effect;
-  if (guardrail.metric === 'error_rate') {
+  if (replayedDefinition(guardrail).value.type === 'error') {
     // Turn successes into errors with the probability that multiplies the error rate by `factor`.
     const q =
       pooledErrorRate >= 1

@@ -100,7 +100,10 @@ function findShiftRoot(distinct: readonly number[], samples: ShiftSamples, zq: n
     if (plateau(mid) <= 0) hi = mid;
     else lo = mid + 1;
   }
-  if (plateau(lo) < 0) return distinct[lo] ?? NaN;
+  const atLo = plateau(lo);
+  // Every plateau positive: g crosses 0 at the last difference (g(last) < 0 there).
+  if (atLo > 0) return last;
+  if (atLo < 0) return distinct[lo] ?? NaN;
   let end = lo;
   while (end + 1 < distinct.length - 1 && plateau(end + 1) === 0) end += 1;
   return ((distinct[lo] ?? NaN) + (distinct[end + 1] ?? NaN)) / 2;

@@ -159,6 +159,19 @@ describe('mannWhitneyU: Hodges–Lehmann shift and its confidence interval', () 
     expectClose(greater.interval[0], -0.079999999999996449);
   });
 
+  it('matches R when the interval ends at the largest pairwise difference (2 vs 13, ties)', () => {
+    const x = [-1, -2.2, -3, -1.3, -5.9, -1.9, -2.1, -6.4, -4.8, -0.6, -2.4, -1.8, -4.8];
+    const y = [5.9, 4.9];
+    // R 4.2.2: wilcox.test(x, y, conf.int = TRUE, exact = FALSE, tol.root = 1e-13)$conf.int
+    // -12.2999999999999421 -5.5000000000000586; with x and y swapped 5.50…0595 12.29…9439
+    const forward = mannWhitneyU({ treatment: x, control: y }).interval;
+    const swapped = mannWhitneyU({ treatment: y, control: x }).interval;
+    expectClose(forward[0], -12.2999999999999421);
+    expectClose(forward[1], -5.5000000000000586);
+    expectClose(swapped[0], 5.5000000000000595);
+    expectClose(swapped[1], 12.2999999999999439);
+  });
+
   it('matches R with ties: interval (-4, 0), estimate = median of pairwise differences', () => {
     const a = [1, 2, 2, 3, 3, 3, 4, 5, 5, 6];
     const b = [2, 3, 4, 4, 5, 6, 6, 7, 7, 8, 9];

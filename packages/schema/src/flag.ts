@@ -116,6 +116,22 @@ export type GuardrailDirection = (typeof GuardrailDirections)[number];
 export const GuardrailActions = ['kill', 'pause', 'alert'] as const;
 export type GuardrailAction = (typeof GuardrailActions)[number];
 export const DEFAULT_GUARDRAIL_ALPHA = 0.05;
+
+const MetricId = (description: string) => Type.String({ pattern: METRIC_ID_PATTERN, description });
+/** The metrics an experiment is judged on; its guardrails name theirs in `guardrails`. */
+export const ExperimentMetricsSchema = Type.Object(
+  {
+    goal: Type.Optional(MetricId('the metric the decision is made on (built-in or catalog)')),
+    secondary: Type.Optional(
+      Type.Array(MetricId('a metric watched alongside the goal'), {
+        maxItems: 32,
+        uniqueItems: true,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ExperimentMetrics = Type.Static<typeof ExperimentMetricsSchema>;
 /**
  * Statistical conventions of an experiment's fixed-horizon results: Tripwire's own, or
  * GrowthBook's gbstats (Bernoulli variance, relative CUPED over the unadjusted control mean,
@@ -193,6 +209,7 @@ export const FlagBody = Type.Object(
       propertyNames: { pattern: FLAG_KEY_PATTERN },
     }),
     guardrails: Type.Optional(Type.Array(GuardrailSchema, { maxItems: 64 })),
+    metrics: Type.Optional(ExperimentMetricsSchema),
     statsEngine: Type.Optional(
       Type.Enum(StatsEngines, {
         description: "results' statistical conventions; default tripwire",

@@ -5,6 +5,7 @@
 import { BUILTIN_METRICS, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { adjustPValues, adjustWithCuped, estimateLift, sampleRatioMismatch } from '@tripwire/stats';
 import { buildSeriesLifts } from './build-series-lifts.js';
+import { listExperimentMetrics } from './fetch-catalog-metrics.js';
 import {
   catchStatsError,
   compareArms,
@@ -26,6 +27,7 @@ import {
   type SeriesRow,
 } from './results-data.js';
 import type {
+  MetricRole,
   BreakdownRow,
   Comparison,
   MetricError,
@@ -42,7 +44,18 @@ import type {
 export const SRM_THRESHOLD = 0.001;
 
 export interface ComputeResultsOptions {
-  flag: Pick<Flag, 'key' | 'defaultVariant' | 'variants' | 'environments' | 'statsEngine'>;
+  flag: Pick<
+    Flag,
+    | 'key'
+    | 'defaultVariant'
+    | 'variants'
+    | 'environments'
+    | 'statsEngine'
+    | 'metrics'
+    | 'guardrails'
+  >;
+  /** Metric ids the flag names that no definition has (`fetchCatalogMetrics`). */
+  unknownMetrics?: string[] | undefined;
   environment?: string | undefined;
   alpha: number;
   conversionWindowSeconds: number;
@@ -74,7 +87,8 @@ export function computeResults(options: ComputeResultsOptions): ResultsResponse 
       excludedMultiVariant: data.excludedMultiVariant,
     },
     srm: computeSrm(data, weights),
-    metrics: listResultMetrics(data),
+    metrics: listResultMetrics(data, listExperimentMetrics(flag)),
+    ...(options.unknownMetrics?.length ? { unknownMetrics: options.unknownMetrics } : {}),
     variants,
     timeseries: buildTimeseries(data.series, { control, settings }),
     breakdowns: buildBreakdowns({ data, control, settings }),
@@ -166,12 +180,35 @@ function listRequestColumns(data: ResultsData): MetricColumn[] {
   ];
 }
 
-/** Every metric of the results, in display order. */
-function listResultMetrics(data: ResultsData): ResultMetric[] {
+/** The catalog metrics the experiment names, after the built-ins. */
+function listCatalogColumns(data: ResultsData): MetricColumn[] {
+  const firstExposureMs = Math.min(...data.units.map((u) => u.firstExposureMs));
+  return (data.catalog ?? []).map((metric) => {
+    const changedAt = metric.updatedAt === null ? NaN : Date.parse(metric.updatedAt);
+    return {
+      metric: {
+        ...describeMetric(metric.definition),
+        version: metric.version,
+        updatedAt: metric.updatedAt,
+        updatedBy: metric.updatedBy,
+        changedDuringExperiment: metric.version > 1 && changedAt > firstExposureMs,
+      },
+      pick: (name) => metric.arms.get(name),
+      count: (name) => metric.arms.get(name)?.units ?? 0,
+    };
+  });
+}
+
+/** Every metric of the results, in display order, with the roles the experiment gives them. */
+function listResultMetrics(data: ResultsData, roles: Map<string, MetricRole[]>): ResultMetric[] {
   return [
     ...listRequestColumns(data).map((column) => column.metric),
     ...data.conversions.map((c) => describeMetric(BUILTIN_METRICS.conversion, c.event)),
-  ];
+    ...listCatalogColumns(data).map((column) => column.metric),
+  ].map((metric) => {
+    const named = roles.get(metric.id);
+    return named === undefined ? metric : { ...metric, roles: named };
+  });
 }
 
 function buildVariant(input: {
@@ -207,6 +244,7 @@ function buildVariant(input: {
     ...data.conversions.map((conversion) =>
       buildConversionMetric({ conversion, variant, control, settings }),
     ),
+    ...listCatalogColumns(data).map(toResult),
   ];
   return {
     variant,

@@ -3,8 +3,13 @@
  * source fetched it (`fetch-results-data.ts` raw per-unit tables, `fetch-rollup-results.ts`
  * the rollups).
  */
-import { BUILTIN_METRICS, BuiltinMetricIds, type BuiltinMetricId } from '@tripwire/schema';
-import type { QuantileStats } from '@tripwire/stats';
+import {
+  BUILTIN_METRICS,
+  BuiltinMetricIds,
+  type BuiltinMetricId,
+  type MetricDefinition,
+} from '@tripwire/schema';
+import type { MetricStats, QuantileStats } from '@tripwire/stats';
 import type { ConversionArm } from './fetch-conversion-stats.js';
 import type { RequestMoments } from './fetch-request-stats.js';
 
@@ -51,6 +56,17 @@ export interface ResultsData {
     /** Each arm's request moments up to the end of each bucket with requests (`fetchSeriesMoments`). */
     moments: SeriesMoments[];
   };
+  /** The catalog metrics the flag names (`fetchCatalogMetrics`), fetched per request. */
+  catalog?: CatalogMetricData[];
+}
+
+/** A catalog metric the experiment names: its current version and per-variant statistics. */
+export interface CatalogMetricData {
+  definition: MetricDefinition;
+  version: number;
+  updatedAt: string | null;
+  updatedBy: string | null;
+  arms: ReadonlyMap<string, MetricStats>;
 }
 
 /** One arm's request moments over everything up to the end of one bucket. */

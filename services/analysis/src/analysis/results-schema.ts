@@ -73,6 +73,10 @@ export type Comparison = Type.Static<typeof ComparisonSchema>;
  * direction and unit (from the metric registry), and `key`, unique in the response: the id, or
  * `<id>:<event>` for a metric computed per tracked event (the built-in `conversion`).
  */
+/** The parts an experiment gives its metrics. */
+export const MetricRoles = ['goal', 'secondary', 'guardrail'] as const;
+export type MetricRole = (typeof MetricRoles)[number];
+
 export const ResultMetricSchema = Type.Object({
   key: Type.String(),
   id: Type.String(),
@@ -85,6 +89,14 @@ export const ResultMetricSchema = Type.Object({
   quantile: Type.Optional(Type.Number()),
   /** Per-event metrics: the event name. */
   event: Type.Optional(Type.String()),
+  /** What the experiment names it as: flag.metrics goal/secondary, a guardrail's metric. */
+  roles: Type.Optional(Type.Array(Type.Enum(MetricRoles))),
+  /** Catalog metrics: the definition's current version and its last change. */
+  version: Type.Optional(Type.Integer()),
+  updatedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  updatedBy: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Catalog metrics: the definition changed after the experiment's first exposure. */
+  changedDuringExperiment: Type.Optional(Type.Boolean()),
 });
 export type ResultMetric = Type.Static<typeof ResultMetricSchema>;
 
@@ -220,6 +232,8 @@ export const ResultsResponseSchema = Type.Object({
   srm: Type.Union([SrmSchema, Type.Null()]),
   /** Every metric of the experiment, in display order; each variant has one result per metric. */
   metrics: Type.Array(ResultMetricSchema),
+  /** Metric ids the flag names that neither the built-ins nor the catalog define. */
+  unknownMetrics: Type.Optional(Type.Array(Type.String())),
   variants: Type.Array(VariantResultSchema),
   timeseries: TimeseriesSchema,
   /**

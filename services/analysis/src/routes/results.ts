@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import { DEFAULT_CONVERSION_WINDOW_SECONDS } from '../analysis/fetch-conversion-stats.js';
 import { computeResults } from '../analysis/compute-results.js';
+import { fetchCatalogMetrics } from '../analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../analysis/fetch-results-data.js';
 import { createResultsSnapshots, type ServedResults } from '../analysis/results-snapshots.js';
 import {
@@ -81,6 +82,7 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
       { flagKey: key, environment, conversionWindowSeconds },
       { maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000 },
     );
+    const catalog = await fetchCatalogMetrics(context, { flag, environment });
     const now = new Date();
     return {
       ...computeResults({
@@ -89,7 +91,8 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
         alpha: request.query.alpha ?? DEFAULT_ALPHA,
         conversionWindowSeconds,
         now,
-        data: served.snapshot.data,
+        data: { ...served.snapshot.data, catalog: catalog.metrics },
+        unknownMetrics: catalog.unknown,
       }),
       freshness: describeFreshness(served, now),
     };

@@ -1,0 +1,68 @@
+/**
+ * The metrics an experiment names (goal, secondary, guardrails) and, for those the catalog
+ * defines, their per-variant statistics over the raw signal (`fetchMetricArms`).
+ */
+import { isBuiltinMetricId, type Flag } from '@tripwire/schema';
+import { createMetricStore } from '../control-plane/metric-store.js';
+import { fetchMetricArms } from '../metrics/fetch-metric-arms.js';
+import type { AnalysisContext } from './query-rows.js';
+import type { CatalogMetricData } from './results-data.js';
+import type { MetricRole } from './results-schema.js';
+
+type NamingFlag = Pick<Flag, 'metrics' | 'guardrails'>;
+
+/** Metric id → the roles the flag gives it, in the order goal, secondary, guardrail. */
+export function listExperimentMetrics(flag: NamingFlag): Map<string, MetricRole[]> {
+  const roles = new Map<string, MetricRole[]>();
+  const add = (id: string, role: MetricRole) => {
+    const list = roles.get(id) ?? [];
+    if (!list.includes(role)) list.push(role);
+    roles.set(id, list);
+  };
+  if (flag.metrics?.goal !== undefined) add(flag.metrics.goal, 'goal');
+  for (const id of flag.metrics?.secondary ?? []) add(id, 'secondary');
+  for (const guardrail of flag.guardrails ?? []) add(guardrail.metric, 'guardrail');
+  return roles;
+}
+
+export interface CatalogMetricsResult {
+  metrics: CatalogMetricData[];
+  /** Ids the flag names that neither the built-ins nor the catalog define. */
+  unknown: string[];
+}
+
+/**
+ * Every non-built-in metric the flag names, read from the catalog (current version) and
+ * computed per variant in the environment (all environments when none). One query per metric.
+ */
+export async function fetchCatalogMetrics(
+  context: AnalysisContext,
+  options: { flag: NamingFlag & Pick<Flag, 'key'>; environment?: string | undefined },
+): Promise<CatalogMetricsResult> {
+  const catalog = createMetricStore(context);
+  const ids = [...listExperimentMetrics(options.flag).keys()].filter(
+    (id) => !isBuiltinMetricId(id),
+  );
+  const found = await Promise.all(ids.map((id) => catalog.get(id)));
+  const metrics: CatalogMetricData[] = [];
+  const unknown: string[] = [];
+  for (const [i, metric] of found.entries()) {
+    if (metric === undefined) {
+      unknown.push(ids[i] ?? '');
+      continue;
+    }
+    const { arms } = await fetchMetricArms(context, {
+      definition: metric.definition,
+      flagKey: options.flag.key,
+      environment: options.environment,
+    });
+    metrics.push({
+      definition: metric.definition,
+      version: metric.version,
+      updatedAt: metric.updatedAt,
+      updatedBy: metric.updatedBy,
+      arms,
+    });
+  }
+  return { metrics, unknown };
+}

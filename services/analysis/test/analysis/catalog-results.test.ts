@@ -1,0 +1,137 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- JSON response bodies are checked by the assertions that read them */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricDefinition } from '@tripwire/schema';
+import { createRng } from '../../src/create-rng.js';
+import {
+  ADMIN_TOKEN,
+  call,
+  HOOK_TIMEOUT_MS,
+  makeFlag,
+  startHarness,
+  type Harness,
+} from '../control-plane/control-plane-harness.js';
+import { makeExposureSpan, makeSpan } from './telemetry-rows.js';
+
+let harness: Harness;
+const T0 = Date.now() - 3_600_000;
+const UNITS = 2000;
+const LIFT = 0.2;
+
+const revenue: MetricDefinition = {
+  id: 'revenue',
+  name: 'Revenue per user',
+  owner: 'payments',
+  source: 'spans',
+  filters: { spanName: 'POST /pay' },
+  value: { type: 'attribute', attribute: 'payment.amount' },
+  kind: 'mean',
+  direction: 'higher_is_better',
+  unit: 'EUR',
+};
+
+/** Two payments per unit, amounts uniform on [20, 60]; the `on` arm pays 20 % more. */
+async function insertTelemetry(): Promise<void> {
+  const rng = createRng(7);
+  const spans: object[] = [];
+  for (let i = 0; i < UNITS; i++) {
+    const variant = i % 2 === 0 ? 'off' : 'on';
+    const unitId = `u${i}`;
+    spans.push(makeExposureSpan({ flagKey: 'checkout', variant, unitId, timeMs: T0 }));
+    for (let r = 0; r < 2; r++) {
+      const amount = (20 + 40 * rng()) * (variant === 'on' ? 1 + LIFT : 1);
+      spans.push(
+        makeSpan({
+          timeMs: T0 + 1000 * (r + 1),
+          SpanName: 'POST /pay',
+          SpanAttributes: {
+            'tripwire.variant.checkout': variant,
+            'tripwire.unit.id': unitId,
+            'payment.amount': amount.toFixed(2),
+          },
+        }),
+      );
+    }
+  }
+  const { clickhouse, tables } = harness.app.context;
+  await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
+}
+
+const results = () =>
+  call(harness, 'GET', '/api/v1/experiments/checkout/results', { token: ADMIN_TOKEN });
+
+beforeAll(async () => {
+  harness = await startHarness();
+  const created = await call(harness, 'POST', '/api/v1/metrics', {
+    token: ADMIN_TOKEN,
+    body: { metric: revenue, reason: 'checkout experiment' },
+  });
+  expect(created.status).toBe(201);
+  const flag = await call(harness, 'POST', '/api/v1/flags', {
+    token: ADMIN_TOKEN,
+    body: {
+      flag: {
+        ...makeFlag('checkout'),
+        metrics: { goal: 'revenue', secondary: ['latency_p95', 'no_such_metric'] },
+        guardrails: [
+          {
+            id: 'revenue-drop',
+            metric: 'revenue',
+            direction: 'decrease_is_bad',
+            margin: 0.05,
+            minSample: 100,
+            action: 'alert',
+          },
+        ],
+      },
+    },
+  });
+  expect(flag.body.flag).toMatchObject({ key: 'checkout', metrics: { goal: 'revenue' } });
+  await insertTelemetry();
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
+
+describe('results of the metrics an experiment names', () => {
+  it('shows a catalog goal metric with its roles, version and a lift recovering the effect', async () => {
+    const response = await results();
+    expect(response.status).toBe(200);
+    const { metrics, variants, unknownMetrics } = response.body;
+    expect(metrics.find((m: { key: string }) => m.key === 'revenue')).toMatchObject({
+      id: 'revenue',
+      kind: 'mean',
+      unit: 'EUR',
+      roles: ['goal', 'guardrail'],
+      version: 1,
+      changedDuringExperiment: false,
+    });
+    expect(metrics.find((m: { key: string }) => m.key === 'latency_p95').roles).toEqual([
+      'secondary',
+    ]);
+    expect(metrics.find((m: { key: string }) => m.key === 'error_rate').roles).toBeUndefined();
+    expect(unknownMetrics).toEqual(['no_such_metric']);
+    const on = variants.find((v: { variant: string }) => v.variant === 'on');
+    const result = on.metrics.find((m: { key: string }) => m.key === 'revenue');
+    expect(result.units).toBe(UNITS / 2);
+    const [lower, upper] = result.comparison.relative.interval;
+    expect(lower).toBeLessThan(LIFT);
+    expect(upper).toBeGreaterThan(LIFT);
+    expect(lower).toBeGreaterThan(0);
+    expect(result.value).toBeGreaterThan(80 * (1 + LIFT) * 0.95);
+  });
+
+  it('marks a metric changed after the first exposure, with its new version and author', async () => {
+    const updated = await call(harness, 'PUT', '/api/v1/metrics/revenue', {
+      token: ADMIN_TOKEN,
+      body: {
+        metric: { ...revenue, capping: { type: 'absolute', upper: 100 } },
+        expectedVersion: 1,
+        reason: 'cap outliers',
+      },
+    });
+    expect(updated.status).toBe(200);
+    const response = await results();
+    const metric = response.body.metrics.find((m: { key: string }) => m.key === 'revenue');
+    expect(metric).toMatchObject({ version: 2, changedDuringExperiment: true });
+    expect(typeof metric.updatedBy).toBe('string');
+    expect(Date.parse(metric.updatedAt)).toBeGreaterThan(T0);
+  });
+});

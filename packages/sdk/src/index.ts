@@ -20,6 +20,7 @@ export { hashUnit } from './telemetry/hash-unit.js';
 export { PROVIDER_NAME } from './telemetry/exposure-recorder.js';
 export type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
 export { parseAssignments, formatAssignments } from './telemetry/assignment-baggage.js';
+export { assignmentAttributes } from './telemetry/assignment-attributes.js';
 
 // Evaluation core (pure; see src/evaluation/README.md)
 export {

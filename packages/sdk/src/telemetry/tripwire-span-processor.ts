@@ -1,7 +1,7 @@
 import type { Baggage, Context, Span } from '@opentelemetry/api';
 import { propagation, trace } from '@opentelemetry/api';
-import { BaggageKeys } from '@tripwire/schema';
-import { AssignmentBaggage, parseAssignments, toSpanAttributes } from './assignment-baggage.js';
+import { AssignmentBaggage } from './assignment-baggage.js';
+import { baggageAttributes } from './assignment-attributes.js';
 import { markLocalRoot } from './local-root.js';
 
 /** No options today; the type stays so hosts can pass `{}` and future options stay compatible. */
@@ -52,11 +52,7 @@ export class TripwireSpanProcessor {
   /** Attributes of a baggage that came from another process (untrusted: parsed and checked). */
   #upstream(baggage: Baggage): SpanAttributes {
     if (baggage === this.#lastBaggage) return this.#lastAttributes;
-    const assignments = baggage.getEntry(BaggageKeys.assignments)?.value;
-    const attributes = toSpanAttributes(
-      baggage.getEntry(BaggageKeys.unit)?.value,
-      assignments === undefined ? new Map() : parseAssignments(assignments),
-    );
+    const attributes = baggageAttributes(baggage);
     this.#lastBaggage = baggage;
     this.#lastAttributes = attributes;
     return attributes;

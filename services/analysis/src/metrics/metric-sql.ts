@@ -94,10 +94,45 @@ const LOGS: SourceSql = {
   values: { count: '1' },
 };
 
-const SOURCES: Partial<Record<MetricSource, SourceSql>> = {
+/**
+ * One record per time series of OTel metric data points (service, name, attributes: the SDK puts
+ * the unit and variant among them, `assignmentAttributes()` of @tripwire/sdk): its total in the
+ * window — a cumulative sum or histogram (temporality 2) its last point, a delta one the sum of
+ * its points, a gauge the mean of its points. A histogram's value is its Σ, `point_count` its count.
+ */
+function pointSeries(tables: TableNames): string {
+  const last = (column: string) =>
+    `if(max(AggregationTemporality) = 2, argMax(${column}, TimeUnix), sum(${column}))`;
+  const from = (table: string, type: string, value: string, count: string) => `
+      SELECT '${type}' AS PointType, ServiceName, MetricName, Attributes,
+        toFloat64(${value}) AS PointValue, toFloat64(${count}) AS PointCount
+      FROM ${table} WHERE ${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''
+      GROUP BY ServiceName, MetricName, Attributes`;
+  return `(${[
+    from(tables.metricsSum, 'sum', last('Value'), 'count()'),
+    from(tables.metricsGauge, 'gauge', 'avg(Value)', 'count()'),
+    from(tables.metricsHistogram, 'histogram', last('Sum'), last('Count')),
+  ].join('\n      UNION ALL')}) AS p`;
+}
+
+const POINTS: SourceSql = {
+  from: pointSeries,
+  unitId: "p.Attributes['tripwire.unit.id']",
+  where: "p.Attributes['tripwire.unit.id'] != ''",
+  attributes: 'p.Attributes',
+  filters: {
+    metricName: (p) => `p.MetricName = {${p}:String}`,
+    pointType: (p) => `p.PointType = {${p}:String}`,
+    service: (p) => `p.ServiceName = {${p}:String}`,
+  },
+  values: { point_value: 'p.PointValue', point_count: 'p.PointCount' },
+};
+
+const SOURCES: Record<MetricSource, SourceSql> = {
   spans: SPANS,
   events: EVENTS,
   logs: LOGS,
+  metric_points: POINTS,
 };
 
 /** A definition the SQL cannot serve yet: a 400 naming the field. */
@@ -149,8 +184,6 @@ function buildValueSql(
 /** The `records` CTE: one row per matching record with its unit and numerator/denominator parts. */
 function buildRecordsCte(definition: MetricDefinition, tables: TableNames, params: SqlParams) {
   const source = SOURCES[definition.source];
-  if (source === undefined)
-    throw unsupported('/source', `metrics over ${definition.source} are not computed yet`);
   const part = (prefix: string, filters: MetricFilters | undefined, value: MetricValue) => {
     const match = buildMatchSql(source, filters, { prefix, params });
     const number = buildValueSql(source, value, { prefix, params });
@@ -189,7 +222,7 @@ export function buildMetricSql(input: {
     untilMs: scope.untilMs,
   };
   const records = buildRecordsCte(definition, tables, params);
-  // Spans (and the traces of logs) belong to the flag when the SDK stamped its variant on them.
+  // Spans, the traces of logs, and data points belong to the flag when they carry its variant.
   if (records.includes('{stampKey:String}')) params.stampKey = `tripwire.variant.${scope.flagKey}`;
   const { ctes, select } = kind.buildSql(definition);
   Object.assign(params, kind.buildParams(definition));

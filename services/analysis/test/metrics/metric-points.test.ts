@@ -1,0 +1,170 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any -- JSON response bodies are checked by the assertions that read them */
+/**
+ * End to end for OTel metric data points: a catalog metric defined through the API, an
+ * experiment naming it as its goal, a histogram recorded with the real OTel metrics SDK (the
+ * variant on each point from `assignmentAttributes()` of @tripwire/sdk) and exported over OTLP
+ * into the analysis service, and the results API showing it with its statistics.
+ */
+import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BaggageKeys, type MetricDefinition } from '@tripwire/schema';
+import { assignmentAttributes, formatAssignments } from '@tripwire/sdk';
+import { createRng } from '../../src/create-rng.js';
+import { makeExposureSpan } from '../analysis/telemetry-rows.js';
+import {
+  ADMIN_TOKEN,
+  call,
+  HOOK_TIMEOUT_MS,
+  makeFlag,
+  startHarness,
+  type Harness,
+} from '../control-plane/control-plane-harness.js';
+
+class ManualReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+const UNITS = 600;
+const LIFT = 0.25;
+const T0 = Date.now() - 60_000;
+let harness: Harness;
+let otlpUrl: string;
+
+const basketValue: MetricDefinition = {
+  id: 'basket_value',
+  name: 'Basket value per user',
+  source: 'metric_points',
+  filters: { metricName: 'shop.basket.value', pointType: 'histogram' },
+  value: { type: 'point_value' },
+  kind: 'mean',
+  direction: 'higher_is_better',
+  unit: 'EUR',
+};
+
+const unitIdOf = (i: number) => i.toString(16).padStart(16, '0');
+
+/** The unit's context as a downstream service sees it: the assignment baggage. */
+function assignedContext(unitId: string, variant: string) {
+  const baggage = propagation.createBaggage({
+    [BaggageKeys.unit]: { value: unitId },
+    [BaggageKeys.assignments]: { value: formatAssignments(new Map([['basket', variant]])) },
+  });
+  return propagation.setBaggage(ROOT_CONTEXT, baggage);
+}
+
+/**
+ * Each unit records baskets in two export rounds; the reader is cumulative, so the second export
+ * repeats the first round's points: counted once only if the service takes each series' last point.
+ * Returns the per-arm truth (mean per-unit Σ).
+ */
+async function sendBaskets(): Promise<Map<string, number>> {
+  const reader = new ManualReader();
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': 'shop' }),
+    readers: [reader],
+  });
+  const histogram = provider.getMeter('shop').createHistogram('shop.basket.value');
+  const rng = createRng(11);
+  const totals = new Map<string, number>();
+  const exporter = new OTLPMetricExporter({ url: `${otlpUrl}/v1/metrics` });
+  for (let round = 0; round < 2; round++) {
+    for (let i = 0; i < UNITS; i++) {
+      const variant = i % 2 === 0 ? 'control' : 'treatment';
+      const value = (10 + 30 * rng()) * (variant === 'treatment' ? 1 + LIFT : 1);
+      histogram.record(value, assignmentAttributes(assignedContext(unitIdOf(i), variant)));
+      totals.set(variant, (totals.get(variant) ?? 0) + value);
+    }
+    const { resourceMetrics } = await reader.collect();
+    const code = await new Promise<number>((resolve) =>
+      exporter.export(resourceMetrics, (result) => resolve(result.code)),
+    );
+    expect(code).toBe(0);
+  }
+  await provider.shutdown();
+  return new Map([...totals].map(([variant, sum]) => [variant, sum / (UNITS / 2)]));
+}
+
+beforeAll(async () => {
+  harness = await startHarness();
+  await harness.app.otlp.listen({ host: '127.0.0.1', port: 0 });
+  const address = harness.app.otlp.server.address();
+  if (address === null || typeof address === 'string') throw new Error('otlp not listening');
+  otlpUrl = `http://127.0.0.1:${address.port}`;
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
+
+/** Results until the metric's arms have units (the receiver commits asynchronously). */
+async function waitForResults(): Promise<any> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const response = await call(harness, 'GET', '/api/v1/experiments/basket/results', {
+      token: ADMIN_TOKEN,
+    });
+    const control = response.body.variants?.find((v: any) => v.variant === 'control');
+    const metric = control?.metrics.find((m: any) => m.key === 'basket_value');
+    if (metric?.units > 0 && metric?.value > 0) return response.body;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the metric points never reached the results');
+}
+
+describe('a metric over OTel metric data points, end to end', () => {
+  it('recovers the injected lift from a histogram sent by the OTel metrics SDK over OTLP', async () => {
+    const created = await call(harness, 'POST', '/api/v1/metrics', {
+      token: ADMIN_TOKEN,
+      body: { metric: basketValue, reason: 'basket experiment' },
+    });
+    expect(created.status).toBe(201);
+    const flag = {
+      ...makeFlag('basket'),
+      variants: [
+        { key: 'control', value: false },
+        { key: 'treatment', value: true },
+      ],
+      defaultVariant: 'control',
+      environments: {
+        production: { enabled: true, rules: [], fallthrough: { variant: 'treatment' } },
+      },
+      metrics: { goal: 'basket_value' },
+    };
+    const written = await call(harness, 'POST', '/api/v1/flags', {
+      token: ADMIN_TOKEN,
+      body: { flag },
+    });
+    expect(written.status).toBe(201);
+    const { clickhouse, tables } = harness.app.context;
+    const exposures = Array.from({ length: UNITS }, (_, i) =>
+      makeExposureSpan({
+        flagKey: 'basket',
+        variant: i % 2 === 0 ? 'control' : 'treatment',
+        unitId: unitIdOf(i),
+        timeMs: T0,
+      }),
+    );
+    await clickhouse.insert({ table: tables.traces, values: exposures, format: 'JSONEachRow' });
+    const truth = await sendBaskets();
+
+    const results = await waitForResults();
+    expect(results.metrics.find((m: any) => m.key === 'basket_value')).toMatchObject({
+      kind: 'mean',
+      unit: 'EUR',
+      roles: ['goal'],
+      version: 1,
+    });
+    for (const variant of ['control', 'treatment']) {
+      const arm = results.variants.find((v: any) => v.variant === variant);
+      const metric = arm.metrics.find((m: any) => m.key === 'basket_value');
+      expect(metric.units).toBe(UNITS / 2);
+      // Σ per unit over both rounds: the cumulative second export is not double counted.
+      expect(metric.value).toBeCloseTo(truth.get(variant)!, 6);
+    }
+    const treatment = results.variants.find((v: any) => v.variant === 'treatment');
+    const lift = treatment.metrics.find((m: any) => m.key === 'basket_value').comparison.relative;
+    expect(lift.interval[0]).toBeLessThan(LIFT);
+    expect(lift.interval[1]).toBeGreaterThan(LIFT);
+    expect(lift.interval[0]).toBeGreaterThan(0);
+  });
+});

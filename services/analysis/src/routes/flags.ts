@@ -3,6 +3,7 @@ import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import type { Flag } from '@tripwire/schema';
 import type { ContextPluginOptions } from '../context.js';
 import { canSee, describeActor } from '../control-plane/auth.js';
+import { checkNamedMetrics } from '../control-plane/check-named-metrics.js';
 import { diffDocuments } from '../control-plane/document-diff.js';
 import { describeFlag, withPointerPrefix } from '../control-plane/flag-resource.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
@@ -13,6 +14,7 @@ import {
   projectRequirement,
   rollbackScope,
 } from '../control-plane/route-scopes.js';
+import { createMetricStore } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
 import { SchemaRefs } from './openapi.js';
 
@@ -70,6 +72,7 @@ interface EnvironmentBody {
 /** The flag admin API: CRUD, per-environment on/off, kill/restore, archive, history, rollback. */
 export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, { context }) => {
   const store = context.flags;
+  const catalog = createMetricStore(context);
   const tags = ['flags'];
   const read = { action: 'flags.read', scope: flagScope(store, 'none') } as const;
   const write = (environment: 'params' | 'body' | 'all' | 'changed') =>
@@ -130,6 +133,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     async (request, reply) => {
       const project = request.body.project ?? 'default';
       const flag = fillCreateDefaults(request.body.flag);
+      await checkNamedMetrics(catalog, flag, '/flag');
       const created = await withPointerPrefix('/flag', () =>
         store.create({ flag, project, ...author(request, request.body.reason) }),
       );
@@ -166,6 +170,7 @@ export const flagRoutes: FastifyPluginAsync<ContextPluginOptions> = async (app, 
     async (request) => {
       const current = readFlag(store, request);
       const next = { ...request.body.flag, version: current.version };
+      await checkNamedMetrics(catalog, next, '/flag');
       const flag = await withPointerPrefix('/flag', () =>
         store.update({
           key: current.key,

@@ -71,7 +71,7 @@ beforeAll(async () => {
     body: {
       flag: {
         ...makeFlag('checkout'),
-        metrics: { goal: 'revenue', secondary: ['latency_p95', 'no_such_metric'] },
+        metrics: { goal: 'revenue', secondary: ['latency_p95'] },
         guardrails: [
           {
             id: 'revenue-drop',
@@ -107,7 +107,7 @@ describe('results of the metrics an experiment names', () => {
       'secondary',
     ]);
     expect(metrics.find((m: { key: string }) => m.key === 'error_rate').roles).toBeUndefined();
-    expect(unknownMetrics).toEqual(['no_such_metric']);
+    expect(unknownMetrics).toBeUndefined();
     const on = variants.find((v: { variant: string }) => v.variant === 'on');
     const result = on.metrics.find((m: { key: string }) => m.key === 'revenue');
     expect(result.units).toBe(UNITS / 2);
@@ -116,6 +116,27 @@ describe('results of the metrics an experiment names', () => {
     expect(upper).toBeGreaterThan(LIFT);
     expect(lower).toBeGreaterThan(0);
     expect(result.value).toBeGreaterThan(80 * (1 + LIFT) * 0.95);
+  });
+
+  it('refuses a flag naming a metric neither built-in nor in the catalog, with its pointer', async () => {
+    const created = await call(harness, 'POST', '/api/v1/flags', {
+      token: ADMIN_TOKEN,
+      body: { flag: { ...makeFlag('other'), metrics: { secondary: ['revenue', 'no_such'] } } },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.pointer).toBe('/flag/metrics/secondary/1');
+    const current = await call(harness, 'GET', '/api/v1/flags/checkout', { token: ADMIN_TOKEN });
+    const { guardrails } = current.body.flag;
+    const replaced = await call(harness, 'PUT', '/api/v1/flags/checkout', {
+      token: ADMIN_TOKEN,
+      body: {
+        flag: { ...current.body.flag, guardrails: [{ ...guardrails[0], metric: 'no_such' }] },
+        expectedVersion: current.body.flag.version,
+      },
+    });
+    expect(replaced.status).toBe(400);
+    expect(replaced.body.pointer).toBe('/flag/guardrails/0/metric');
+    expect(replaced.body.message).toContain('no_such');
   });
 
   it('marks a metric changed after the first exposure, with its new version and author', async () => {

@@ -33,7 +33,7 @@ const KILL_TIMEOUT_MS = 150_000;
 const guardrail = (metric: Guardrail['metric']): Guardrail => ({
   id: metric.replace('_', '-'),
   metric,
-  direction: 'increase_is_bad',
+  direction: 'lower_is_better',
   margin: 0.05,
   alpha: 0.05,
   minSample: 50,

@@ -91,7 +91,7 @@ export async function createFlag(key: string, action: 'alert' | 'kill'): Promise
         {
           id: 'errors',
           metric: 'error_rate',
-          direction: 'increase_is_bad',
+          direction: 'lower_is_better',
           margin: 0.05,
           minSample: 50,
           action,

@@ -174,7 +174,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       await expect(srm.getAttribute('data-srm')).resolves.toBe('passed');
       await expect(srm.innerText()).resolves.toMatch(/SRM check passed: control \d/);
       const text = await pageText(page);
-      for (const internal of ['asymptotic-confidence-sequence', 'no_traffic', 'increase_is_bad'])
+      for (const internal of ['asymptotic-confidence-sequence', 'no_traffic', 'lower_is_better'])
         expect(text).not.toContain(internal);
       expect(text).toMatch(/error rate is \d+(\.\d)?× control's/);
       await page.close();

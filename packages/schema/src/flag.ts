@@ -1,7 +1,7 @@
 import Type from 'typebox';
 import { ConditionRef, describeRoot } from './condition.js';
 import { BuiltinMetricIds } from './builtin-metrics.js';
-import { METRIC_ID_PATTERN } from './metric.js';
+import { METRIC_ID_PATTERN, MetricDirections } from './metric.js';
 import { FLAG_KEY_PATTERN } from './keys.js';
 
 const Key = (description: string) => Type.String({ pattern: FLAG_KEY_PATTERN, description });
@@ -111,7 +111,12 @@ export type EnvironmentState = Type.Static<typeof EnvironmentStateBody>;
 export const GuardrailMetrics = BuiltinMetricIds;
 /** A metric id: a built-in one or a catalog metric's (checked against the catalog by the service). */
 export type GuardrailMetric = string;
-export const GuardrailDirections = ['increase_is_bad', 'decrease_is_bad'] as const;
+/**
+ * Which way of the metric is good: the metric registry's vocabulary (`MetricDirections`), the
+ * one direction vocabulary of Tripwire. Stored flags and input may still say `increase_is_bad`
+ * / `decrease_is_bad` (before 0.2): `migrateLegacyDirections` rewrites them.
+ */
+export const GuardrailDirections = MetricDirections;
 export type GuardrailDirection = (typeof GuardrailDirections)[number];
 export const GuardrailActions = ['kill', 'pause', 'alert'] as const;
 export type GuardrailAction = (typeof GuardrailActions)[number];

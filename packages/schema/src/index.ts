@@ -136,3 +136,4 @@ export {
 export type { BuiltinMetricId } from './builtin-metrics.js';
 export { expandFlagsFile, isFlagsFile } from './flags-file.js';
 export type { FlagsFile, FlagShorthand, RuleShorthand } from './flags-file.js';
+export { migrateLegacyDirections, migrateLegacyConfig } from './migrate-legacy-directions.js';

@@ -1,4 +1,5 @@
 import { Compile } from 'typebox/compile';
+import { migrateLegacyConfig, migrateLegacyDirections } from './migrate-legacy-directions.js';
 import { checkCondition } from './check-condition.js';
 import { checkFlag } from './check-flag.js';
 import { checkMetric } from './check-metric.js';
@@ -129,7 +130,8 @@ function prefix(issues: ValidationIssue[], path: string): ValidationIssue[] {
 }
 
 /** Validates one flag: JSON Schema, then semantic checks (see `checkFlag`). */
-export function validateFlag(value: unknown): ValidationResult<Flag> {
+export function validateFlag(input: unknown): ValidationResult<Flag> {
+  const value = migrateLegacyDirections(input);
   const schemaIssues = checkSchema(FlagSchema, value);
   if (schemaIssues.length > 0) return { ok: false, errors: schemaIssues };
   return toResult(value, checkFlag(value as Flag));
@@ -263,7 +265,8 @@ function checkUniqueKeys(items: { key: string }[], path: string): ValidationIssu
  * Validates a snapshot: JSON Schema, each flag and segment, unique keys, and referential
  * integrity (segments and prerequisite flags/variants exist; no cycles).
  */
-export function validateConfigSnapshot(value: unknown): ValidationResult<ConfigSnapshot> {
+export function validateConfigSnapshot(input: unknown): ValidationResult<ConfigSnapshot> {
+  const value = migrateLegacyConfig(input);
   const schemaIssues = checkSchema(ConfigSnapshotSchema, value);
   if (schemaIssues.length > 0) return { ok: false, errors: schemaIssues };
   const snapshot = value as ConfigSnapshot;
@@ -282,7 +285,8 @@ export function validateConfigSnapshot(value: unknown): ValidationResult<ConfigS
  * flags and segments outside the patch can only be checked after applying it to a snapshot
  * (`applyConfigPatch` then `validateConfigSnapshot`).
  */
-export function validateConfigPatch(value: unknown): ValidationResult<ConfigPatch> {
+export function validateConfigPatch(input: unknown): ValidationResult<ConfigPatch> {
+  const value = migrateLegacyConfig(input);
   const schemaIssues = checkSchema(ConfigPatchSchema, value);
   if (schemaIssues.length > 0) return { ok: false, errors: schemaIssues };
   const patch = value as ConfigPatch;

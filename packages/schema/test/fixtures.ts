@@ -51,7 +51,7 @@ export function makeFlag(overrides: Partial<Flag> = {}): Flag {
       {
         id: 'errors',
         metric: 'error_rate',
-        direction: 'increase_is_bad',
+        direction: 'lower_is_better',
         margin: 0.05,
         minSample: 500,
         action: 'kill',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyConfigPatch,
+  migrateLegacyDirections,
   validateConfigPatch,
   validateConfigSnapshot,
   validateFlag,
@@ -168,7 +169,7 @@ describe('validateFlag', () => {
           {
             id: 'c',
             metric: 'conversion',
-            direction: 'decrease_is_bad',
+            direction: 'higher_is_better',
             margin: 0.1,
             minSample: 100,
             action: 'alert',
@@ -285,5 +286,43 @@ describe('config patches', () => {
         removedFlags: ['checkout.new-flow'],
       }),
     ).toBe(snapshot);
+  });
+});
+
+describe('legacy guardrail directions (before one direction vocabulary)', () => {
+  const legacy = (direction: string) => {
+    const flag = makeFlag();
+    return { ...flag, guardrails: flag.guardrails?.map((g) => ({ ...g, direction })) };
+  };
+
+  it('rewrites increase_is_bad and decrease_is_bad to the metric vocabulary', () => {
+    for (const [old, renamed] of [
+      ['increase_is_bad', 'lower_is_better'],
+      ['decrease_is_bad', 'higher_is_better'],
+    ] as const) {
+      const stored = legacy(old);
+      expect(migrateLegacyDirections(stored).guardrails?.[0]?.direction).toBe(renamed);
+      const result = validateFlag(stored);
+      expect(result.ok && result.value.guardrails?.[0]?.direction).toBe(renamed);
+      expect(stored.guardrails?.[0]?.direction).toBe(old);
+    }
+  });
+
+  it('migrates every flag of a snapshot and a patch, and rejects unknown directions', () => {
+    const snapshot = makeSnapshot({ flags: [legacy('increase_is_bad') as Flag] });
+    const result = validateConfigSnapshot(snapshot);
+    expect(result.ok && result.value.flags[0]?.guardrails?.[0]?.direction).toBe('lower_is_better');
+    const patch = validateConfigPatch({
+      version: 8,
+      flags: [legacy('decrease_is_bad')],
+      segments: [],
+      removedFlags: [],
+    });
+    expect(patch.ok && patch.value.flags[0]?.guardrails?.[0]?.direction).toBe('higher_is_better');
+    const bad = validateFlag(legacy('up_is_bad'));
+    expect(bad.ok).toBe(false);
+    expect(bad.ok ? '' : bad.errors[0]?.instancePath).toBe('/guardrails/0/direction');
+    const current = makeFlag();
+    expect(migrateLegacyDirections(current)).toBe(current);
   });
 });

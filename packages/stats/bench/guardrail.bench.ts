@@ -78,7 +78,7 @@ const VARIANTS = 5;
 const experiment = METRICS.map((metric) => ({
   guardrail: {
     metric,
-    direction: metric === 'conversion' ? 'decrease_is_bad' : 'increase_is_bad',
+    direction: metric === 'conversion' ? 'higher_is_better' : 'lower_is_better',
     margin: 0.05,
     alpha: 0.05 / (VARIANTS - 1),
     minimumUnits: 1000,

@@ -12,7 +12,7 @@ export interface CompareBayesianOptions {
   readonly scale?: 'relative' | 'absolute';
   /** Gaussian prior N(mean, variance) on δ; default flat (improper). */
   readonly prior?: { readonly mean: number; readonly variance: number };
-  /** Which way is harm; default 'decrease_is_bad' (a larger metric is better). */
+  /** Which way is harm; default 'higher_is_better' (a larger metric is better). */
   readonly direction?: Direction;
 }
 
@@ -45,8 +45,8 @@ const DECLINED: CompareBayesianResult = {
 export function compareBayesian(options: CompareBayesianOptions): CompareBayesianResult {
   const scale = requireOneOf(options.scale ?? 'relative', ['relative', 'absolute'], 'scale');
   const direction = requireOneOf(
-    options.direction ?? 'decrease_is_bad',
-    ['increase_is_bad', 'decrease_is_bad'],
+    options.direction ?? 'higher_is_better',
+    ['lower_is_better', 'higher_is_better'],
     'direction',
   );
   const { control, treatment } = options;
@@ -72,7 +72,7 @@ export function compareBayesian(options: CompareBayesianOptions): CompareBayesia
     weighted += requireFinite(options.prior.mean, 'prior.mean') / priorVariance;
   }
   const posterior = { mean: weighted / precision, variance: 1 / precision };
-  const m = direction === 'decrease_is_bad' ? posterior.mean : -posterior.mean;
+  const m = direction === 'higher_is_better' ? posterior.mean : -posterior.mean;
   const s = Math.sqrt(posterior.variance);
   const ratio = m / s;
   return {

@@ -46,7 +46,7 @@ function validateGuardrail(guardrail: Guardrail): void {
   if (typeof guardrail.metric !== 'string' || guardrail.metric === '') {
     throw new StatsError('invalid_option', 'guardrail.metric must be a metric id');
   }
-  requireOneOf(guardrail.direction, ['increase_is_bad', 'decrease_is_bad'], 'guardrail.direction');
+  requireOneOf(guardrail.direction, ['lower_is_better', 'higher_is_better'], 'guardrail.direction');
   if (!(requireFinite(guardrail.margin, 'guardrail.margin') >= 0)) {
     throw new StatsError('invalid_option', `guardrail.margin must be ≥ 0, got ${guardrail.margin}`);
   }
@@ -178,7 +178,7 @@ export function decideGuardrail(options: DecideGuardrailOptions): GuardrailDecis
 }
 
 function classifyEvidence(guardrail: Guardrail, evidence: GuardrailEvidence): GuardrailState {
-  const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
+  const sign = guardrail.direction === 'lower_is_better' ? 1 : -1;
   const [lower, upper] = evidence.interval;
   const lowerHarm = sign === 1 ? lower : -upper;
   const upperHarm = sign === 1 ? upper : -lower;
@@ -202,7 +202,7 @@ function buildEvidence(
   const variance = Number.isFinite(rawVariance) ? rawVariance : Infinity;
   const margin = isRelative ? guardrail.margin : 0;
   const units = control.units + treatment.units;
-  const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
+  const sign = guardrail.direction === 'lower_is_better' ? 1 : -1;
   // Zero variance (e.g. no error in either arm) is not enough information: inconclusive.
   const isUsable = Number.isFinite(variance) && variance > 0;
   const radius = isUsable

@@ -74,8 +74,8 @@ function classifyMetric(metric: CanaryMetric, alpha: number, margin: number): Ca
           : 'pass';
   const direction = metric.direction ?? 'either';
   const isFailed =
-    (classification === 'high' && direction !== 'decrease_is_bad') ||
-    (classification === 'low' && direction !== 'increase_is_bad');
+    (classification === 'high' && direction !== 'higher_is_better') ||
+    (classification === 'low' && direction !== 'lower_is_better');
   return { name: metric.name, classification, isFailed, test };
 }
 

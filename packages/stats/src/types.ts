@@ -91,6 +91,7 @@ export interface ArmEstimate {
  * (see README, "GrowthBook-compatible mode"); the list lives in @tripwire/schema (flag field).
  */
 export type { StatsEngine } from '@tripwire/schema';
+import type { MetricDirection } from '@tripwire/schema';
 
 /**
  * `ok`, or `not_enough_information` when an arm has zero variance (e.g. no conversion, no
@@ -141,7 +142,7 @@ export interface LiftResult {
 export type GuardrailMetric = string;
 
 /** Which way of the metric is harm; the one direction vocabulary of this package. */
-export type Direction = 'increase_is_bad' | 'decrease_is_bad';
+export type Direction = MetricDirection;
 export type GuardrailDirection = Direction;
 
 export interface Guardrail {

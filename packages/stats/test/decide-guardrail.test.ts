@@ -4,7 +4,7 @@ import type { Guardrail, MeanStats, RatioStats } from '@tripwire/stats';
 
 const errorRate: Guardrail = {
   metric: 'error_rate',
-  direction: 'increase_is_bad',
+  direction: 'lower_is_better',
   margin: 0.05,
   alpha: 0.05,
   minimumUnits: 100,
@@ -100,11 +100,11 @@ describe('decideGuardrail', () => {
     expect(unsure.evidence.pValue).toBeGreaterThan(0.05);
   });
 
-  it('honours decrease_is_bad: a conversion drop breaches, a conversion rise does not', () => {
+  it('honours higher_is_better: a conversion drop breaches, a conversion rise does not', () => {
     const guardrail: Guardrail = {
       ...errorRate,
       metric: 'conversion',
-      direction: 'decrease_is_bad',
+      direction: 'higher_is_better',
     };
     const drop = decideGuardrail({
       guardrail,
@@ -156,11 +156,11 @@ describe('decideGuardrail', () => {
     const states = new Set<string>();
     for (const rate of [0.05, 0.052, 0.055, 0.058, 0.06, 0.065, 0.08]) {
       for (const units of [200, 2000, 20_000]) {
-        for (const direction of ['increase_is_bad', 'decrease_is_bad'] as const) {
+        for (const direction of ['lower_is_better', 'higher_is_better'] as const) {
           const decision = decideGuardrail({
             guardrail: { ...errorRate, direction },
-            control: ratioArm(units, 10, direction === 'increase_is_bad' ? 0.05 : rate),
-            treatment: ratioArm(units, 10, direction === 'increase_is_bad' ? rate : 0.05),
+            control: ratioArm(units, 10, direction === 'lower_is_better' ? 0.05 : rate),
+            treatment: ratioArm(units, 10, direction === 'lower_is_better' ? rate : 0.05),
           });
           expect((decision.evidence.pValue ?? 1) <= errorRate.alpha).toBe(
             decision.state === 'breached',

@@ -28,7 +28,7 @@ const ratio: RatioStats = {
 
 const guardrail: Guardrail = {
   metric: 'error_rate',
-  direction: 'increase_is_bad',
+  direction: 'lower_is_better',
   margin: 0.05,
   alpha: 0.05,
   minimumUnits: 10,

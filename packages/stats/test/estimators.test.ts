@@ -171,7 +171,7 @@ describe('compareBayesian', () => {
       treatment: { mean: 10.3, variance: 0.05, units: 100 },
     };
     const up = compareBayesian({ ...arms, scale: 'absolute' });
-    const down = compareBayesian({ ...arms, scale: 'absolute', direction: 'increase_is_bad' });
+    const down = compareBayesian({ ...arms, scale: 'absolute', direction: 'lower_is_better' });
     expect(up.chanceToBeatControl + down.chanceToBeatControl).toBeCloseTo(1, 12);
     const shrunk = compareBayesian({
       ...arms,

@@ -116,7 +116,7 @@ describe('A/A under continuous monitoring', () => {
       const runs = 1000;
       const guardrail: Guardrail = {
         metric: 'error_rate',
-        direction: 'increase_is_bad',
+        direction: 'lower_is_better',
         margin: 0,
         alpha: 0.05,
         minimumUnits: 100,
@@ -167,7 +167,7 @@ describe('A/A on a clustered p95 latency guardrail', () => {
         const { state } = decideGuardrail({
           guardrail: {
             metric: 'latency_p95',
-            direction: 'increase_is_bad',
+            direction: 'lower_is_better',
             margin: 0,
             alpha: 0.05,
             minimumUnits: 100,
@@ -288,7 +288,7 @@ describe('coverage of 95% intervals', () => {
 
 describe('power and time to detect (looks every 10 s, 100 new units per arm per look, 5 requests per unit)', () => {
   const guardrailBase = {
-    direction: 'increase_is_bad',
+    direction: 'lower_is_better',
     margin: 0.05,
     alpha: 0.05,
     minimumUnits: 200,

@@ -254,8 +254,8 @@ describe('judgeCanary', () => {
   it('fails a latency that rose, passes one that fell when only an increase is bad', () => {
     const judgement = judgeCanary({
       metrics: [
-        { name: 'latency', control: base, treatment: slower, direction: 'increase_is_bad' },
-        { name: 'cpu', control: slower, treatment: base, direction: 'increase_is_bad' },
+        { name: 'latency', control: base, treatment: slower, direction: 'lower_is_better' },
+        { name: 'cpu', control: slower, treatment: base, direction: 'lower_is_better' },
         { name: 'errors', control: base, treatment: [...base].reverse() },
       ],
     });

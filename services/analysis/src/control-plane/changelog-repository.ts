@@ -1,4 +1,4 @@
-import type { Flag, Segment } from '@tripwire/schema';
+import { migrateLegacyDirections, type Flag, type Segment } from '@tripwire/schema';
 import type { TableNames } from '../config.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
 import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
@@ -122,7 +122,8 @@ function readRow(row: ChangelogRow): ChangelogEntry {
     environment: row.environment === '' ? null : row.environment,
     actor: row.actor,
     reason: row.reason,
-    document: JSON.parse(row.document) as Flag | Segment,
+    // Flags stored before the one direction vocabulary still say increase_is_bad / decrease_is_bad.
+    document: migrateLegacyDirections(JSON.parse(row.document) as Flag | Segment),
     createdAt: `${row.created_at.replace(' ', 'T')}Z`,
   };
 }

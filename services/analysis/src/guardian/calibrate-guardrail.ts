@@ -203,7 +203,7 @@ function injectEffect(
   options: CalibrationOptions,
   pooledErrorRate: number,
 ): UnitMinute {
-  const sign = guardrail.direction === 'increase_is_bad' ? 1 : -1;
+  const sign = guardrail.direction === 'lower_is_better' ? 1 : -1;
   const factor = 1 + sign * options.effect;
   if (replayedDefinition(guardrail).value.type === 'error') {
     // Turn successes into errors with the probability that multiplies the error rate by `factor`.

@@ -15,7 +15,7 @@ export function defaultGuardrails(): Guardrail[] {
     {
       id: 'default-error-rate',
       metric: 'error_rate',
-      direction: 'increase_is_bad',
+      direction: 'lower_is_better',
       margin: DEFAULT_GUARDRAIL_MARGIN,
       alpha: 0.05,
       minSample: DEFAULT_GUARDRAIL_MIN_SAMPLE,
@@ -24,7 +24,7 @@ export function defaultGuardrails(): Guardrail[] {
     {
       id: 'default-latency-p95',
       metric: 'latency_p95',
-      direction: 'increase_is_bad',
+      direction: 'lower_is_better',
       margin: DEFAULT_GUARDRAIL_MARGIN,
       alpha: 0.05,
       minSample: DEFAULT_GUARDRAIL_MIN_SAMPLE,

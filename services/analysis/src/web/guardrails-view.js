@@ -19,7 +19,7 @@ const ACTIONS = /** @type {Record<string, string>} */ ({
 function describeRule(/** @type {GuardrailRule} */ g) {
   const metric = describeMetric(g.metric);
   const where = [g.service, g.spanName].filter(Boolean).join(' · ');
-  const change = g.direction === 'increase_is_bad' ? 'rises' : 'falls';
+  const change = g.direction === 'lower_is_better' ? 'rises' : 'falls';
   const action = ACTIONS[g.action] ?? g.action;
   return `${action[0]?.toUpperCase()}${action.slice(1)} when ${metric.name.toLowerCase()}${where ? ` (${where})` : ''} ${change} more than ${formatPercent(g.margin, 1)} (α ${g.alpha ?? 0.05}, from ${formatCount(g.minSample)} units per arm).`;
 }

@@ -61,7 +61,7 @@ export function explainEvidence(
   /** @param {number} v */
   const fmt = (v) => (relative ? formatSignedPercent(v) : formatDifference(metric, v));
   const bad =
-    (e.direction ?? (isIncreaseBad(metric) ? 'increase_is_bad' : '')) === 'increase_is_bad'
+    (e.direction ?? (isIncreaseBad(metric) ? 'lower_is_better' : '')) === 'lower_is_better'
       ? 1
       : -1;
   const [lower, upper] = e.interval;

@@ -536,7 +536,7 @@ describe('fetchArmStatistics', () => {
     const decision = decideGuardrail({
       guardrail: {
         metric: 'error_rate',
-        direction: 'increase_is_bad',
+        direction: 'lower_is_better',
         margin: 0.1,
         alpha: 0.05,
         minimumUnits: 100,

@@ -7,7 +7,7 @@ import { createRng } from '../../src/create-rng.js';
 const guardrail = (metric: Guardrail['metric']): Guardrail => ({
   id: metric,
   metric,
-  direction: 'increase_is_bad',
+  direction: 'lower_is_better',
   margin: 0.05,
   alpha: 0.05,
   minSample: 20,

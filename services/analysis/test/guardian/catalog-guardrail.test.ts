@@ -133,7 +133,7 @@ afterAll(async () => {
 describe('guardrails on catalog metrics', () => {
   it('kills a treatment whose error logs per user triple, with the metric query as evidence', async () => {
     const flags = createMemoryFlags([
-      makeFlag('errors-up', [guardrail('log_errors', 'increase_is_bad')]),
+      makeFlag('errors-up', [guardrail('log_errors', 'lower_is_better')]),
     ]);
     const { guardian, decisions } = makeGuardian(flags);
     const summary = await guardian.runOnce();
@@ -149,9 +149,9 @@ describe('guardrails on catalog metrics', () => {
   it('keeps an A/A rollout on catalog metrics running, and never kills on an unknown metric', async () => {
     const flags = createMemoryFlags([
       makeFlag('steady', [
-        guardrail('log_errors', 'increase_is_bad'),
-        guardrail('revenue', 'decrease_is_bad'),
-        guardrail('no_such_metric', 'increase_is_bad'),
+        guardrail('log_errors', 'lower_is_better'),
+        guardrail('revenue', 'higher_is_better'),
+        guardrail('no_such_metric', 'lower_is_better'),
       ]),
     ]);
     const { guardian, decisions } = makeGuardian(flags);

@@ -175,7 +175,7 @@ async function recordGuardianKill(flagKey: string, breachId: string) {
   const guardrail: Guardrail = {
     id: 'errors',
     metric: 'error_rate',
-    direction: 'increase_is_bad',
+    direction: 'lower_is_better',
     margin: 0.1,
     alpha: 0.05,
     minSample: 50,

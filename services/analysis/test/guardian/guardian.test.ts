@@ -31,7 +31,7 @@ import {
 const errorRate = (action: Guardrail['action']): Guardrail => ({
   id: 'errors',
   metric: 'error_rate',
-  direction: 'increase_is_bad',
+  direction: 'lower_is_better',
   margin: 0.1,
   alpha: 0.05,
   minSample: 50,

@@ -25,7 +25,7 @@ function guardrail(id: string, action: Guardrail['action']): Guardrail {
   return {
     id,
     metric: 'error_rate',
-    direction: 'increase_is_bad',
+    direction: 'lower_is_better',
     margin: 0.1,
     alpha: 0.05,
     minSample: 10,

@@ -76,7 +76,7 @@ beforeAll(async () => {
           {
             id: 'revenue-drop',
             metric: 'revenue',
-            direction: 'decrease_is_bad',
+            direction: 'higher_is_better',
             margin: 0.05,
             minSample: 100,
             action: 'alert',

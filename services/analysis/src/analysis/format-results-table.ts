@@ -56,6 +56,24 @@ function describeMetricErrors(results: ResultsResponse): string[] {
   return lines.length === 0 ? [] : ['', 'not computed or declined:', ...lines];
 }
 
+/** Catalog metrics whose definition changed after the first exposure, and ids nothing defines. */
+function describeMetricNotes(results: ResultsResponse): string[] {
+  const changed = results.metrics
+    .filter((metric) => metric.changedDuringExperiment === true)
+    .map(
+      (metric) =>
+        `  ${metric.key}: now version ${metric.version}, changed ${metric.updatedAt ?? '?'} by ${metric.updatedBy ?? '?'} (GET /api/v1/metrics/${metric.id}/history)`,
+    );
+  return [
+    ...(changed.length === 0
+      ? []
+      : ['', 'metric definitions changed during the experiment:', ...changed]),
+    ...(results.unknownMetrics?.length
+      ? ['', `named but not defined: ${results.unknownMetrics.join(', ')}`]
+      : []),
+  ];
+}
+
 const unitOf = (metric: keyof typeof BUILTIN_METRICS) => BUILTIN_METRICS[metric].unit ?? null;
 
 /** The results as terminal text: header, SRM, one row per metric and variant, breakdown. */
@@ -89,7 +107,9 @@ export function formatResultsTable(results: ResultsResponse): string {
       const comparison = metric.comparison;
       const scale = comparison?.relative ?? comparison?.absolute;
       rows.push([
-        described.key,
+        described.roles === undefined
+          ? described.key
+          : `${described.key} [${described.roles.join(', ')}]`,
         variant.variant,
         formatValue(described.unit, metric.value),
         comparison === undefined ? '' : formatSigned(comparison.absolute.estimate, false),
@@ -101,7 +121,7 @@ export function formatResultsTable(results: ResultsResponse): string {
       ]);
     }
   }
-  lines.push(renderTable(rows), ...describeMetricErrors(results));
+  lines.push(renderTable(rows), ...describeMetricErrors(results), ...describeMetricNotes(results));
   const significant = results.breakdowns.filter((row) => row.significant);
   lines.push('', `breakdown (Benjamini–Hochberg, alpha ${results.alpha}):`);
   if (significant.length === 0) lines.push('  no segment differs significantly');

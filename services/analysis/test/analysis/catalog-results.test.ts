@@ -1,6 +1,7 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricDefinition } from '@tripwire/schema';
+import { formatResultsTable } from '../../src/analysis/format-results-table.js';
 import { createRng } from '../../src/create-rng.js';
 import {
   ADMIN_TOKEN,
@@ -152,6 +153,10 @@ describe('results of the metrics an experiment names', () => {
     const response = await results();
     const metric = response.body.metrics.find((m: { key: string }) => m.key === 'revenue');
     expect(metric).toMatchObject({ version: 2, changedDuringExperiment: true });
+    const table = formatResultsTable(response.body);
+    expect(table).toMatch(/^revenue \[goal, guardrail\] +on /m);
+    expect(table).toContain('metric definitions changed during the experiment:');
+    expect(table).toContain('revenue: now version 2, changed');
     expect(typeof metric.updatedBy).toBe('string');
     expect(Date.parse(metric.updatedAt)).toBeGreaterThan(T0);
   });

@@ -1,6 +1,5 @@
 import { BUILTIN_METRICS, type BuiltinMetricId, type Guardrail } from '@tripwire/schema';
 import type { MetricStats } from '@tripwire/stats';
-import { quantileSketchLevels } from '@tripwire/stats';
 import {
   buildErrorExemplarsSql,
   buildScopeParams,
@@ -17,6 +16,7 @@ import {
   fetchRequestMoments,
   type StatsSource,
 } from './fetch-request-stats.js';
+import { METRIC_KIND_MODULES } from '../metrics/metric-kinds.js';
 import { chooseRollupMerge } from './choose-rollup-merge.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import { buildRollupTimeRangeSql } from './rollup-queries.js';
@@ -191,29 +191,5 @@ async function fetchExemplars(
 /** Statistics of an arm with no data: `decideGuardrail` answers `no_traffic` for it. */
 export function emptyArmStats(metric: BuiltinMetricId): MetricStats {
   const definition = BUILTIN_METRICS[metric];
-  if (definition.kind === 'ratio')
-    return {
-      kind: 'ratio',
-      units: 0,
-      sumNumerator: 0,
-      sumDenominator: 0,
-      sumNumeratorSquares: 0,
-      sumDenominatorSquares: 0,
-      sumCrossProducts: 0,
-    };
-  if (definition.kind !== 'quantile') return { kind: 'mean', units: 0, sum: 0, sumSquares: 0 };
-  const probability = quantileLevel(metric);
-  const levels = quantileSketchLevels(probability);
-  return {
-    kind: 'quantile',
-    probability,
-    units: 0,
-    levels,
-    values: levels.map(() => 0),
-    sumBelow: 0,
-    sumRequests: 0,
-    sumBelowSquares: 0,
-    sumRequestsSquares: 0,
-    sumBelowRequests: 0,
-  };
+  return METRIC_KIND_MODULES[definition.kind].emptyStats(definition);
 }

@@ -9,7 +9,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { murmur3 } from '@tripwire/sdk';
-import type { ConfigSnapshot, EvaluationResult, Flag } from '@tripwire/schema';
+import { regexCases } from './regex-cases.js';
+import {
+  MAX_MATCH_INPUT_LENGTH,
+  type ConfigSnapshot,
+  type EvaluationResult,
+  type Flag,
+} from '@tripwire/schema';
 
 const SPEC_VERSION = 1;
 const here = new URL('.', import.meta.url);
@@ -777,6 +783,13 @@ write('evaluation.json', {
   config: snapshot,
   cases,
 });
+write('regex.json', {
+  specVersion: SPEC_VERSION,
+  description:
+    'Compile `pattern` as a `matches` value: with `tests`, every SDK accepts it and each [input, matches] holds (RE2 semantics, unanchored search, inputs past maxInputLength code points never match); with `refused`, every validator and SDK refuses it. An input or pattern given as { repeat, times, then? } is `repeat` repeated `times` times followed by `then`.',
+  maxInputLength: MAX_MATCH_INPUT_LENGTH,
+  cases: regexCases,
+});
 console.log(
-  `wrote ${published.length + extra.length} murmur3, ${bucketCases.length} bucketing, ${cases.length} evaluation vectors`,
+  `wrote ${published.length + extra.length} murmur3, ${bucketCases.length} bucketing, ${cases.length} evaluation, ${regexCases.length} regex vectors`,
 );

@@ -1,4 +1,5 @@
 import type { Condition, ConditionOperator, ConditionValue } from './condition.js';
+import { compileMatchPattern } from './match-pattern.js';
 import { SEMVER_PATTERN } from './semver-pattern.js';
 import type { ValidationIssue } from './validation-issue.js';
 
@@ -32,6 +33,12 @@ const VALUE_RULES: Record<ConditionOperator, ValueRule> = {
   not_exists: { count: 'none', kind: 'scalar' },
 };
 
+function describeBadPattern(source: string): string | undefined {
+  const compiled = compileMatchPattern(source);
+  if (!('error' in compiled)) return undefined;
+  return `is not a valid regular expression: ${compiled.error}`;
+}
+
 /** Returns why `value` is not usable with an operator of this kind, or undefined. */
 function describeBadValue(value: ConditionValue, kind: ValueRule['kind']): string | undefined {
   switch (kind) {
@@ -48,13 +55,9 @@ function describeBadValue(value: ConditionValue, kind: ValueRule['kind']): strin
         ? undefined
         : 'must be a SemVer 2.0.0 version such as 1.4.0 or 2.0.0-rc.1';
     case 'regex':
-      if (typeof value !== 'string') return 'must be a regular expression string';
-      try {
-        new RegExp(value);
-        return undefined;
-      } catch (error) {
-        return `is not a valid regular expression: ${(error as Error).message}`;
-      }
+      return typeof value === 'string'
+        ? describeBadPattern(value)
+        : 'must be a regular expression string';
   }
 }
 

@@ -16,6 +16,13 @@ export { CollectorTables, TripwireTables } from './tables.js';
 export { FLAG_KEY_PATTERN } from './keys.js';
 export { SEMVER_PATTERN } from './semver-pattern.js';
 export {
+  MAX_MATCH_INPUT_LENGTH,
+  MAX_PATTERN_LENGTH,
+  MAX_PATTERN_NESTING,
+  compileMatchPattern,
+} from './match-pattern.js';
+export type { MatchPattern, MatchPatternCompilation } from './match-pattern.js';
+export {
   ConditionOperators,
   ConditionSchema,
   ConditionDefinition,

@@ -1,8 +1,9 @@
-import type {
-  AttributeCondition,
-  Condition,
-  ConditionValue,
-  EvaluationContext,
+import {
+  compileMatchPattern,
+  type AttributeCondition,
+  type Condition,
+  type ConditionValue,
+  type EvaluationContext,
 } from '@tripwire/schema';
 import { compareSemver, parseSemver, type SemverCache } from './semver.js';
 
@@ -43,13 +44,12 @@ function compileStringTest(
 
 function compileRegexTest(values: readonly ConditionValue[]): ValueTest {
   const patterns = values.map((source) => {
-    try {
-      return new RegExp(String(source));
-    } catch (error) {
+    const compiled = compileMatchPattern(String(source));
+    if ('error' in compiled)
       throw new ConditionCompileError(
-        `invalid regular expression ${JSON.stringify(source)}: ${(error as Error).message}`,
+        `regular expression ${JSON.stringify(source)} is not accepted: ${compiled.error}`,
       );
-    }
+    return compiled.pattern;
   });
   return (v) => {
     if (typeof v !== 'string') return false;

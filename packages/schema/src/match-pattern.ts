@@ -7,7 +7,7 @@ import { RE2JS } from 're2js';
 export const MAX_MATCH_INPUT_LENGTH = 4096;
 /** Longest accepted pattern, in code points. */
 export const MAX_PATTERN_LENGTH = 1024;
-/** Deepest accepted nesting of groups and character classes in a pattern. */
+/** Deepest accepted nesting of groups in a pattern. */
 export const MAX_PATTERN_NESTING = 100;
 
 /** A compiled `matches` pattern: RE2 semantics, so `test` runs in time linear in the value. */
@@ -76,13 +76,13 @@ function describeUnshared(source: string): string | undefined {
     else if (inClass) {
       if (ch === '[' && source[i + 1] === ':')
         problem = 'POSIX classes ([:alpha:]) are not supported';
-      if (ch === ']') [inClass, depth] = [false, depth - 1];
+      if (ch === ']') inClass = false;
     } else if (ch === '(') {
       problem = describeGroup(source, i);
       depth++;
     } else if (ch === ')') depth--;
     else if (ch === '[') {
-      [inClass, depth] = [true, depth + 1];
+      inClass = true;
       if (source[i + 1] === '^') i++;
       if (source[i + 1] === ']') i++; // a ']' first in a class is a member
     }

@@ -254,6 +254,22 @@ const environmentBlocks: [string, unknown, string][] = [
     },
     '/flag/environments/production/rules/0/description',
   ],
+  ...['(a)\\1', 'a(?=b)', '(?<!a)b', '(?i)a', 'a**'].map((pattern): [string, unknown, string] => [
+    `a matches pattern ${pattern} outside RE2's linear-time dialect`,
+    {
+      production: {
+        ...state,
+        rules: [
+          {
+            id: 'r',
+            when: { all: [{ attribute: 'a', op: 'matches', values: ['^ok$', pattern] }] },
+            serve: { variant: 'on' },
+          },
+        ],
+      },
+    },
+    '/flag/environments/production/rules/0/when/all/0/values/1',
+  ]),
 ];
 corpus.push(
   ...environmentBlocks.flatMap(([name, environments, pointer]) => [

@@ -1,9 +1,10 @@
-"""A linear-time matcher for ``matches`` conditions (RE2 semantics, JavaScript syntax subset).
+"""A linear-time matcher for ``matches`` conditions (RE2 syntax and semantics, shared dialect).
 
 The pattern compiles to a Thompson NFA; matching runs it as a lazily built DFA (each distinct set
 of NFA states and input character is computed once, then looked up), so the time is linear in
-the input for any pattern — ``^(a+)+$`` against ``aaaa…b`` included. Like ``RegExp.test`` it
-searches anywhere in the value unless anchored. Values longer than MAX_INPUT_LENGTH never match.
+the input for any pattern — ``^(a+)+$`` against ``aaaa…b`` included. It searches anywhere in
+the value unless anchored. Values longer than MAX_INPUT_LENGTH code points never match; the
+Node SDK (re2js) gives the same results on test/vectors/regex.json.
 """
 
 from __future__ import annotations

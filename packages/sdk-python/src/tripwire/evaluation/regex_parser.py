@@ -1,10 +1,14 @@
-"""Parses the RE2-compatible subset of JavaScript regular expressions into a small syntax tree.
+"""Parses the dialect of RE2 syntax every Tripwire SDK shares into a small syntax tree.
 
-Accepted: literals, ``.``, classes (``[a-z]``, ``[^…]``), ``\\d \\w \\s`` and their negations,
-escapes (``\\t \\n \\xHH \\uHHHH \\cX``, escaped syntax characters), ``^ $ \\b \\B``, groups
-(``( )``, ``(?: )``, ``(?<name> )``), alternation and the quantifiers ``* + ? {n} {n,} {n,m}``
-(lazy or not; repeat counts up to 1000). Rejected, because no linear-time engine can run them:
-backreferences and lookaround.
+Accepted: literals, ``.`` (any character but ``\\n``), classes (``[a-z]``, ``[^…]``, a ``]`` first
+is a member), ``\\d \\w \\s`` (ASCII; ``\\s`` is ``[\\t\\n\\f\\r ]``) and their negations, escapes
+(``\\a \\t \\n \\v \\f \\r \\0 \\xHH``, escaped ASCII punctuation), ``^ $ \\b \\B``, groups
+(``( )``, ``(?: )``, ``(?<name> )``, ``(?P<name> )``), alternation and the quantifiers
+``* + ? {n} {n,} {n,m}`` (lazy or not; repeat counts up to 1000 in all, as RE2 counts them).
+Refused: backreferences and lookaround (no linear-time engine can run them), RE2 syntax
+outside the shared dialect (inline flags, ``\\p``, POSIX classes, ``\\Q``, ``\\A``, ``\\z``,
+``\\x{}``, octal), patterns over MAX_PATTERN_LENGTH characters or nested over
+MAX_PATTERN_NESTING levels.
 """
 
 from __future__ import annotations
@@ -13,6 +17,15 @@ from typing import List, NamedTuple, Optional, Tuple, Union
 
 Ranges = Tuple[Tuple[int, int], ...]
 MAX_REPEAT = 1000
+MAX_PATTERN_LENGTH = 1024
+MAX_PATTERN_NESTING = 100
+_UNSHARED_ESCAPES = {
+    "p": "Unicode classes (\\p) are not supported",
+    "P": "Unicode classes (\\P) are not supported",
+    "Q": "quoting (\\Q…\\E) is not supported",
+    "A": "\\A is not supported (use ^)",
+    "z": "\\z is not supported (use $)",
+}
 
 
 class RegexError(ValueError):
@@ -46,19 +59,8 @@ Node = Union[CharNode, CatNode, AltNode, RepeatNode, AssertNode]
 
 DIGIT: Ranges = ((0x30, 0x39),)
 WORD: Ranges = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
-SPACE: Ranges = (
-    (0x09, 0x0D),
-    (0x20, 0x20),
-    (0xA0, 0xA0),
-    (0x1680, 0x1680),
-    (0x2000, 0x200A),
-    (0x2028, 0x2029),
-    (0x202F, 0x202F),
-    (0x205F, 0x205F),
-    (0x3000, 0x3000),
-    (0xFEFF, 0xFEFF),
-)
-LINE_TERMINATORS: Ranges = ((0x0A, 0x0A), (0x0D, 0x0D), (0x2028, 0x2029))
+SPACE: Ranges = ((0x09, 0x0A), (0x0C, 0x0D), (0x20, 0x20))
+NEWLINE: Ranges = ((0x0A, 0x0A),)
 _CLASS_ESCAPES = {
     "d": (DIGIT, False),
     "D": (DIGIT, True),
@@ -67,7 +69,7 @@ _CLASS_ESCAPES = {
     "s": (SPACE, False),
     "S": (SPACE, True),
 }
-_CONTROL_ESCAPES = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "0": 0}
+_CONTROL_ESCAPES = {"a": 7, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "0": 0}
 _SYNTAX = set("^$\\.*+?()[]{}|/-")
 
 
@@ -87,6 +89,7 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.src = source
         self.pos = 0
+        self.depth = 0
 
     def fail(self, message: str) -> RegexError:
         return RegexError(f"{message} at position {self.pos}")
@@ -96,6 +99,8 @@ class _Parser:
         return self.src[at] if at < len(self.src) else ""
 
     def parse(self) -> Node:
+        if len(self.src) > MAX_PATTERN_LENGTH:
+            raise RegexError(f"is longer than {MAX_PATTERN_LENGTH} characters")
         node = self.alternation()
         if self.pos < len(self.src):
             raise self.fail("unmatched ')'")
@@ -116,15 +121,17 @@ class _Parser:
 
     def repetition(self) -> Node:
         node = self.atom()
-        while True:
-            bounds = self.quantifier()
-            if bounds is None:
-                return node
-            if isinstance(node, AssertNode):
-                raise self.fail("nothing to repeat")
-            if self.peek() == "?":
-                self.pos += 1  # lazy: the same language, and only whether it matches counts
-            node = RepeatNode(node, bounds[0], bounds[1])
+        bounds = self.quantifier()
+        if bounds is None:
+            return node
+        if self.peek() == "?":
+            self.pos += 1  # lazy: the same language, and only whether it matches counts
+        if self.quantifier_follows(at=self.pos):
+            raise self.fail("invalid nested repetition operator")
+        node = RepeatNode(node, bounds[0], bounds[1])
+        if not _repeat_is_valid(node, MAX_REPEAT):
+            raise self.fail(f"repeat count above {MAX_REPEAT} in all")
+        return node
 
     def quantifier(self) -> Optional[Tuple[int, Optional[int]]]:
         ch = self.peek()
@@ -161,7 +168,7 @@ class _Parser:
         if ch == "[":
             return self.char_class()
         if ch == ".":
-            return CharNode(LINE_TERMINATORS, True)
+            return CharNode(NEWLINE, True)
         if ch == "^":
             return AssertNode("start")
         if ch == "$":
@@ -170,35 +177,50 @@ class _Parser:
             return self.escape()
         if ch in ("*", "+", "?"):
             raise self.fail("nothing to repeat")
-        if ch == "{" and self.quantifier_follows():
+        if ch == "{" and self.quantifier_follows(at=self.pos - 1):
             raise self.fail("nothing to repeat")
         return CharNode(((ord(ch), ord(ch)),), False)
 
-    def quantifier_follows(self) -> bool:
-        """Whether the ``{`` just read starts a valid quantifier (then it has nothing to repeat)."""
+    def quantifier_follows(self, at: int) -> bool:
+        """Whether a valid quantifier starts at ``at`` (the position is left unchanged)."""
         start = self.pos
-        self.pos -= 1
-        found = self.quantifier() is not None
+        self.pos = at
+        try:
+            found = self.quantifier() is not None
+        except RegexError:
+            found = True
         self.pos = start
         return found
 
     def group(self) -> Node:
+        self.depth += 1
+        if self.depth > MAX_PATTERN_NESTING:
+            raise self.fail(f"nests deeper than {MAX_PATTERN_NESTING} levels")
         if self.peek() == "?":
-            kind = self.src[self.pos : self.pos + 3]
-            if kind.startswith("?:"):
-                self.pos += 2
-            elif kind.startswith("?<") and kind not in ("?<=", "?<!"):
-                end = self.src.find(">", self.pos)
-                if end < 0:
-                    raise self.fail("unterminated group name")
-                self.pos = end + 1
-            else:
-                raise self.fail("lookaround assertions are not supported (not linear-time)")
+            self.group_kind()
         node = self.alternation()
         if self.peek() != ")":
             raise self.fail("missing ')'")
         self.pos += 1
+        self.depth -= 1
         return node
+
+    def group_kind(self) -> None:
+        """Reads what follows ``(?``: ``:`` or a group name; refuses everything else."""
+        kind = self.src[self.pos : self.pos + 3]
+        if kind.startswith("?:"):
+            self.pos += 2
+        elif kind in ("?<=", "?<!") or kind[:2] in ("?=", "?!"):
+            raise self.fail("lookaround assertions are not supported (not linear-time)")
+        elif kind.startswith("?<") or kind == "?P<":
+            start = self.src.index("<", self.pos) + 1
+            end = self.src.find(">", start)
+            name = self.src[start:end] if end > 0 else ""
+            if not name or not all(c.isascii() and (c.isalnum() or c == "_") for c in name):
+                raise self.fail("invalid group name")
+            self.pos = end + 1
+        else:
+            raise self.fail("inline flags and other (?…) groups are not supported")
 
     def escape(self) -> Node:
         ch = self.peek()
@@ -222,18 +244,20 @@ class _Parser:
             raise self.fail("backreferences are not supported (not linear-time)")
         if ch == "0" and self.peek().isdigit():
             raise self.fail("octal escapes are not supported")
+        if ch in _UNSHARED_ESCAPES:
+            raise self.fail(_UNSHARED_ESCAPES[ch])
         if ch in _CONTROL_ESCAPES:
             return _CONTROL_ESCAPES[ch]
-        if ch in ("x", "u"):
-            width = 2 if ch == "x" else 4
-            digits = self.src[self.pos : self.pos + width]
-            if len(digits) == width and all(d in "0123456789abcdefABCDEF" for d in digits):
-                self.pos += width
-                return int(digits, 16)
-            return ord(ch)
-        if ch == "c" and self.peek().isascii() and self.peek().isalpha():
-            self.pos += 1
-            return ord(self.src[self.pos - 1]) % 32
+        if ch == "x":
+            digits = self.src[self.pos : self.pos + 2]
+            if self.peek() == "{":
+                raise self.fail("\\x{…} is not supported (use \\xHH)")
+            if len(digits) != 2 or not all(d in "0123456789abcdefABCDEF" for d in digits):
+                raise self.fail("invalid \\x escape")
+            self.pos += 2
+            return int(digits, 16)
+        if not ch.isascii() or ch.isalnum():
+            raise self.fail(f"invalid escape sequence \\{ch}")
         return ord(ch)
 
     def char_class(self) -> Node:
@@ -241,6 +265,9 @@ class _Parser:
         if negated:
             self.pos += 1
         ranges: List[Tuple[int, int]] = []
+        if self.peek() == "]":  # a ']' first in a class is a member
+            self.pos += 1
+            ranges.append((0x5D, 0x5D))
         while self.peek() != "]":
             if self.peek() == "":
                 raise self.fail("missing ']'")
@@ -264,6 +291,8 @@ class _Parser:
         """One class member's code point; a class escape (``\\d``…) is added and gives None."""
         ch = self.peek()
         self.pos += 1
+        if ch == "[" and self.peek() == ":":
+            raise self.fail("POSIX classes ([:alpha:]) are not supported")
         if ch != "\\":
             return ord(ch)
         escape = self.peek()
@@ -272,13 +301,27 @@ class _Parser:
             members, negated = _CLASS_ESCAPES[escape]
             ranges.extend(_invert(members) if negated else members)
             return None
-        if escape == "b":
-            self.pos += 1
-            return 8
         if escape == "-":
             self.pos += 1
             return ord("-")
         return self.escaped_code()
+
+
+def _repeat_is_valid(node: Node, budget: int) -> bool:
+    """RE2's bound: counted repeats nested inside each other may not exceed ``budget`` in all."""
+    if isinstance(node, RepeatNode):
+        if node.most == 0:
+            return True
+        count = node.least if node.most is None else node.most
+        if count > budget:
+            return False
+        if count > 0:
+            budget //= count
+        return _repeat_is_valid(node.body, budget)
+    if isinstance(node, (CatNode, AltNode)):
+        children = node.items if isinstance(node, CatNode) else node.options
+        return all(_repeat_is_valid(child, budget) for child in children)
+    return True
 
 
 def parse_regex(source: str) -> Node:

@@ -21,6 +21,7 @@ export function toDecisionRecord(
     guardrailId: guardrail.id,
     guardrail: JSON.stringify(guardrail),
     metric: guardrail.metric,
+    metricVersion: facts.metricVersion ?? 0,
     controlVariant: rollout.control,
     variant: outcome.variant,
     state: decision.state,

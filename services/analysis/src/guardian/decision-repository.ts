@@ -18,6 +18,8 @@ export interface DecisionRecord {
   /** The guardrail as JSON, as it was when checked. */
   guardrail: string;
   metric: string;
+  /** Version of the catalog metric definition the check computed; 0 for a built-in. */
+  metricVersion: number;
   controlVariant: string;
   variant: string;
   state: string;
@@ -53,6 +55,7 @@ const COLUMNS: readonly [keyof DecisionRecord, string][] = [
   ['guardrailId', 'guardrail_id'],
   ['guardrail', 'guardrail'],
   ['metric', 'metric'],
+  ['metricVersion', 'metric_version'],
   ['controlVariant', 'control_variant'],
   ['variant', 'variant'],
   ['state', 'state'],
@@ -185,6 +188,7 @@ function readRecord(row: Record<string, unknown>): DecisionRecord {
   return {
     ...(row as unknown as DecisionRecord),
     flagVersion: number(row.flagVersion),
+    metricVersion: number(row.metricVersion ?? 0),
     estimate: row.estimate === null ? Number.NaN : number(row.estimate),
     relativeEstimate: nullable(row.relativeEstimate),
     intervalLower: row.intervalLower === null ? -Infinity : number(row.intervalLower),

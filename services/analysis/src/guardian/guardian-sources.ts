@@ -74,7 +74,12 @@ export function createFactsReader(
       since: request.since,
       variants: request.variants,
     });
-    return { arms: result.arms, exemplarTraceIds: new Map(), query: result.sql };
+    return {
+      arms: result.arms,
+      exemplarTraceIds: new Map(),
+      query: result.sql,
+      metricVersion: found.version,
+    };
   };
 }
 

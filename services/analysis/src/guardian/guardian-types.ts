@@ -22,6 +22,8 @@ export interface GuardrailFacts {
   exemplarTraceIds: Map<string, string[]>;
   /** The SQL text that produced `arms` (shown in kill reports). */
   query: string;
+  /** The catalog metric's definition version the facts were computed with (built-ins: none). */
+  metricVersion?: number;
 }
 
 export interface FactsRequest {

@@ -304,7 +304,7 @@ export function toNotice(
     flagKey: record.flagKey,
     environment: record.environment,
     guardrailId: record.guardrailId,
-    metric: record.metric as AlertNotice['metric'],
+    metric: record.metric,
     action: record.action as AlertNotice['action'],
     outcome,
     variant: record.variant,

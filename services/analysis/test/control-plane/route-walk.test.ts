@@ -71,6 +71,7 @@ async function seedBreach(flagKey: string): Promise<string> {
     guardrailId: 'errors',
     guardrail: '{}',
     metric: 'error_rate',
+    metricVersion: 0,
     controlVariant: 'off',
     variant: 'on',
     state: 'breached',

@@ -123,6 +123,13 @@ beforeAll(async () => {
   const catalog = createMetricStore({ clickhouse, tables });
   for (const definition of [logErrors, revenue])
     await catalog.create({ definition, actor: 'test', reason: 'fixture' });
+  // A second version of log_errors: the checks must record the version they computed.
+  await catalog.update({
+    definition: { ...logErrors, description: 'ERROR and above' },
+    expectedVersion: 1,
+    actor: 'test',
+    reason: 'describe it',
+  });
   await insertTelemetry();
 }, 60_000);
 
@@ -141,7 +148,11 @@ describe('guardrails on catalog metrics', () => {
     expect(flags.kills).toBe(1);
     const rows = await decisions.listForFlag({ flagKey: 'errors-up', limit: 10 });
     const breach = rows.find((row) => row.kind === 'check' && row.state === 'breached');
-    expect(breach).toMatchObject({ metric: 'log_errors', actionTaken: 'kill_pending' });
+    expect(breach).toMatchObject({
+      metric: 'log_errors',
+      metricVersion: 2,
+      actionTaken: 'kill_pending',
+    });
     expect(breach?.query).toContain(tables.logs);
     expect(breach!.intervalLower).toBeGreaterThan(0.1);
   });
@@ -161,5 +172,6 @@ describe('guardrails on catalog metrics', () => {
     const rows = await decisions.listForFlag({ flagKey: 'steady', limit: 10 });
     expect(rows.map((row) => row.metric).sort()).toEqual(['log_errors', 'revenue']);
     for (const row of rows) expect(['healthy', 'inconclusive']).toContain(row.state);
+    expect(rows.find((row) => row.metric === 'revenue')?.metricVersion).toBe(1);
   });
 });

@@ -223,6 +223,7 @@ describe('watchRestoredKills', () => {
     guardrailId: 'errors',
     guardrail: '{}',
     metric: 'error_rate',
+    metricVersion: 0,
     controlVariant: 'control',
     variant: 'treatment',
     state: 'breached',

@@ -1,5 +1,6 @@
 /**
- * Evaluation benchmark: Tripwire's pure core against local evaluation in GrowthBook, Unleash,
+ * Evaluation benchmark: the call a service makes, `client.getBooleanValue` (without and with an
+ * OTel SDK), and the pure core under it, against local evaluation in GrowthBook, Unleash,
  * LaunchDarkly (TestData) and OpenFeature's InMemoryProvider, in one process and one run.
  * Run: `npm run bench -w @tripwire/sdk` (or `npx tsx bench/evaluate.bench.ts` in packages/sdk).
  * Prints mitata's table (wall clock), then a summary with the wall-clock median, CPU time per
@@ -16,7 +17,9 @@ import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
 import type { ConfigSnapshot, Flag } from '@tripwire/schema';
 import { bench, do_not_optimize, group, run } from 'mitata';
 import { InMemStorageProvider, Unleash } from 'unleash-client';
+import { createClient } from '../src/index.js';
 import { compileConfig, computeBucket, createBucketingPrefix } from '../src/evaluation/index.js';
+import { createDroppingProvider } from './exposure-fixtures.js';
 
 const USERS = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
 const COUNTRIES = ['NL', 'FR', 'DE', 'US'];
@@ -27,7 +30,10 @@ interface Contender {
   targeting: Subject;
 }
 
-function setUpTripwire(): Contender {
+/** The contender every ratio in the summary is taken against: the call a service makes. */
+const TRIPWIRE = 'tripwire getBooleanValue';
+
+function createTripwireSnapshot(): ConfigSnapshot {
   const base: Omit<Flag, 'key' | 'environments'> = {
     kind: 'experiment',
     type: 'boolean',
@@ -76,13 +82,45 @@ function setUpTripwire(): Contender {
     ],
     segments: [],
   };
-  const config = compileConfig(snapshot);
-  const users = USERS.map((targetingKey) => ({ targetingKey }));
-  const located = USERS.map((targetingKey, i) => ({ targetingKey, country: COUNTRIES[i % 4] }));
+  return snapshot;
+}
+
+const users = USERS.map((targetingKey) => ({ targetingKey }));
+const located = USERS.map((targetingKey, i) => ({ targetingKey, country: COUNTRIES[i % 4]! }));
+
+/** The pure evaluation core (what the client calls first): a reference, not what services call. */
+function setUpTripwireCore(): Contender {
+  const config = compileConfig(createTripwireSnapshot());
   return {
-    name: 'tripwire',
+    name: 'tripwire core evaluate',
     experiment: (i) => config.evaluate('exp', users[i % 10_000]!, false).value,
     targeting: (i) => config.evaluate('target', located[i % 10_000]!, false).value,
+  };
+}
+
+/**
+ * The user-facing call, `client.getBooleanValue`: with no OTel SDK (the API is a no-op, so no
+ * exposure bookkeeping), or with a tracer from a real OTel SDK provider, where every call of the
+ * measured loop is a repeat exposure (`checkContender` exposed all 10k users first) and the
+ * targeting flag, a permission flag, records no exposure by default.
+ */
+function setUpTripwireClient(withTracer: boolean): Contender & { close(): Promise<void> } {
+  const provider = withTracer ? createDroppingProvider() : undefined;
+  const client = createClient({
+    environment: 'production',
+    hashKey: 'bench-hash-key-0123456789',
+    source: { type: 'static', config: createTripwireSnapshot() },
+    logger: null,
+    ...(provider && { tracer: provider.getTracer('bench') }),
+  });
+  return {
+    name: withTracer ? `${TRIPWIRE}, OTel SDK (repeat exposures)` : TRIPWIRE,
+    experiment: (i) => client.getBooleanValue('exp', users[i % 10_000]!, false),
+    targeting: (i) => client.getBooleanValue('target', located[i % 10_000]!, false),
+    close: async () => {
+      await client.close();
+      await provider?.shutdown();
+    },
   };
 }
 
@@ -357,6 +395,12 @@ function register(
   });
 }
 
+/** The issue's targets for the user-facing call, by group. */
+const TARGET_NS: Record<string, number> = {
+  '50/50 experiment': 100,
+  'targeting rule (country in [NL, DE])': 60,
+};
+
 interface Row {
   group: string;
   name: string;
@@ -372,7 +416,7 @@ function formatSummary(rows: Row[]): string {
     '|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const row of rows) {
-    const tripwire = rows.find((r) => r.group === row.group && r.name === 'tripwire');
+    const tripwire = rows.find((r) => r.group === row.group && r.name === TRIPWIRE);
     const ratio = tripwire ? (row.cpuNs / tripwire.cpuNs).toFixed(1) : '';
     const cells = [
       row.group,
@@ -387,8 +431,15 @@ function formatSummary(rows: Row[]): string {
   }
   for (const name of new Set(rows.map((r) => r.group))) {
     const inGroup = rows.filter((r) => r.group === name);
-    const tripwire = inGroup.find((r) => r.name === 'tripwire');
-    const peers = inGroup.filter((r) => r.name !== 'tripwire').sort((a, b) => a.cpuNs - b.cpuNs);
+    const tripwire = inGroup.find((r) => r.name === TRIPWIRE);
+    const target = TARGET_NS[name];
+    if (tripwire && target !== undefined)
+      lines.push(
+        `\n${name}: ${TRIPWIRE} takes ${tripwire.cpuNs.toFixed(0)} ns CPU per call (target ≤ ${target} ns), ${tripwire.bytes.toFixed(0)} B and ${tripwire.promises} promises (target 0 and 0)`,
+      );
+    const peers = inGroup
+      .filter((r) => !r.name.startsWith('tripwire'))
+      .sort((a, b) => a.cpuNs - b.cpuNs);
     const fastest = peers[0];
     if (tripwire && fastest)
       lines.push(
@@ -401,8 +452,10 @@ function formatSummary(rows: Row[]): string {
 async function main(): Promise<void> {
   const unleash = await setUpUnleash();
   const launchDarkly = await setUpLaunchDarkly();
+  const clients = [setUpTripwireClient(false), setUpTripwireClient(true)];
   const contenders = [
-    setUpTripwire(),
+    ...clients,
+    setUpTripwireCore(),
     setUpGrowthBook(),
     unleash,
     launchDarkly,
@@ -449,6 +502,7 @@ async function main(): Promise<void> {
   unleash.close();
   launchDarkly.close();
   await OpenFeature.close();
+  await Promise.all(clients.map((c) => c.close()));
 }
 
 await main();

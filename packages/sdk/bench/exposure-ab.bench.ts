@@ -15,7 +15,7 @@
  * `ln -s "$PWD/../../node_modules" /tmp/before/node_modules` and pass `/tmp/before/packages/sdk`.
  * Use it for B − A: its ratios against the base are not the issue's figures (exposure.bench.ts
  * defines those); in this process an attributed span costs more relative to a bare one, and
- * more as the run goes on (README, "Exposure cost"). Both trees share one heap: garbage
+ * more as the run goes on (bench/README.md, "Exposure cost"). Both trees share one heap: garbage
  * collection caused by one side's allocations also lands in the other's batches, so B − A
  * understates a difference in what each side leaves to the collector.
  * A table, not a test: nothing here asserts timings.

@@ -105,6 +105,32 @@ export const INSERT_COLUMNS: Partial<Record<TableKey, readonly string[]>> = {
   ...METRIC_COLUMNS,
 };
 
+/** Deepest accepted nesting of OTLP/JSON objects and arrays (a kvlist level takes 4). */
+export const MAX_JSON_DEPTH = 64;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Decodes strict UTF-8 and checks nesting in one linear pass before `JSON.parse`, so neither
+ * invalid bytes nor deep nesting reach the parser or the mappers' recursion.
+ */
+function parseJsonBody(body: Buffer): unknown {
+  const text = utf8.decode(body);
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw new Error(`nesting deeper than ${MAX_JSON_DEPTH} levels at character ${i}`);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return JSON.parse(text) as unknown;
+}
+
 /**
  * Parses an OTLP body (already decompressed) into rows. Throws a 400 saying what and where when
  * the body cannot be decoded or has a field of the wrong type.
@@ -119,10 +145,7 @@ export function decodeOtlpRequest(
     if (encoding === 'protobuf' && signal.writeProtobuf !== undefined) {
       return signal.writeProtobuf(body);
     }
-    message =
-      encoding === 'protobuf'
-        ? signal.request.decode(body)
-        : (JSON.parse(body.toString('utf8')) as unknown);
+    message = encoding === 'protobuf' ? signal.request.decode(body) : parseJsonBody(body);
   } catch (cause) {
     throw createError(
       'TRIPWIRE_ERR_BAD_REQUEST',

@@ -69,9 +69,15 @@ export function readObject(value: unknown, key: string): Record<string, unknown>
   return fail(key, 'an object', value);
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 export function readString(value: unknown, key: string): string {
   if (value === undefined || value === null) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value))
+      throw new OtlpInputError(`${key} must be well-formed text, got a lone surrogate`, `/${key}`);
+    return value;
+  }
   return fail(key, 'a string', value);
 }
 
@@ -228,12 +234,20 @@ export function durationNanos(start: Nanos, end: Nanos): number {
   return duration > 0 ? duration : 0;
 }
 
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+/** Signed or unsigned 64-bit: OTLP has both (intValue, counts); neither type holds more. */
+function inInt64Range(value: bigint): boolean {
+  return value >= INT64_MIN && value <= UINT64_MAX;
+}
+
 /** A 64-bit integer as decimal text: Long (protobuf), string or number (JSON). */
 export function readInt64Text(value: unknown, key: string): string {
   if (value === undefined || value === null) return '0';
   if (isLong(value))
     return value.high === 0 && value.low >= 0 ? String(value.low) : value.toString();
-  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value)) return value;
+  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value) && inInt64Range(BigInt(value)))
+    return value;
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
   return fail(key, 'a 64-bit integer (decimal string or number)', value);
 }

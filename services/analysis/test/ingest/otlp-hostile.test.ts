@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startIngestHarness, type IngestHarness } from './ingest-harness.js';
+
+/** Hostile OTLP/JSON from issue 20: every case is a 400 or a partial_success, never a 5xx. */
+let harness: IngestHarness;
+beforeAll(async () => {
+  harness = await startIngestHarness(['--max-body-bytes', String(4 * 1024 * 1024)]);
+});
+afterAll(async () => {
+  await harness?.close();
+});
+
+const SPAN = {
+  traceId: '5b8efff798038103d269b633813fc60c',
+  spanId: 'eee19b7ec3c1b174',
+  name: 'GET /x',
+  startTimeUnixNano: '1764000000000000000',
+  endTimeUnixNano: '1764000000100000000',
+};
+const traces = (spans: unknown[], service = 'hostile'): string =>
+  JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [{ spans }],
+      },
+    ],
+  });
+const withAttribute = (value: unknown) => traces([{ ...SPAN, attributes: [{ key: 'k', value }] }]);
+
+/** An attribute value of kvlists nested `depth` deep, written as text (stringify would overflow). */
+function nestedKvlist(depth: number): string {
+  const open = '{"kvlistValue":{"values":[{"key":"k","value":';
+  const inner = `${open.repeat(depth)}{"stringValue":"leaf"}${'}]}}'.repeat(depth)}`;
+  return withAttribute({ stringValue: 'HOLE' }).replace('{"stringValue":"HOLE"}', inner);
+}
+
+async function post(body: string | Buffer): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${harness.otlpUrl}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return { status: response.status, text: await response.text() };
+}
+
+/** Each case and its answer: 400, a partial_success, or 200 (accepted, stored as unset). */
+const cases: [string, string | Buffer, 400 | 'partial' | 200][] = [
+  ['a lone surrogate in a span name', traces([{ ...SPAN, name: 'x\ud800' }]), 400],
+  [
+    'invalid UTF-8',
+    Buffer.concat([
+      Buffer.from(traces([{ ...SPAN, name: 'ab' }]).split('ab')[0]!),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from(traces([{ ...SPAN, name: 'ab' }]).split('ab')[1]!),
+    ]),
+    400,
+  ],
+  ['an integer above 64 bits', withAttribute({ intValue: '18446744073709551616' }), 400],
+  ['an int64 below the range', withAttribute({ intValue: '-9223372036854775809' }), 400],
+  ['a bad span kind number', traces([{ ...SPAN, kind: 99 }]), 200],
+  ['a bad status code', traces([{ ...SPAN, status: { code: 7 } }]), 200],
+  ['a trace id of the wrong length', traces([{ ...SPAN, traceId: 'abcd' }]), 'partial'],
+  ['a span id that is not hex', traces([{ ...SPAN, spanId: 'zzzzzzzzzzzzzzzz' }]), 'partial'],
+  ['an object where a span belongs', traces(['span']), 400],
+  ['a number for resourceSpans', JSON.stringify({ resourceSpans: 1 }), 400],
+  ['a kvlist nested 10,000 deep', nestedKvlist(10_000), 400],
+  ['arrays nested 100,000 deep', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, 400],
+  ['an object nested 100,000 deep', `${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}`, 400],
+];
+
+describe('hostile OTLP/JSON', () => {
+  it.each(cases)('%s: never a 5xx, and a valid neighbour succeeds', async (_name, body, answer) => {
+    const valid = post(traces([SPAN], 'neighbour'));
+    const response = await post(body);
+    expect(response.status, response.text).toBe(answer === 'partial' ? 200 : answer);
+    if (answer === 'partial') expect(response.text).toMatch(/"rejectedSpans":"1"/);
+    if (answer === 200) expect(response.text).toBe('{}');
+    expect((await valid).status).toBe(200);
+  });
+
+  it('stays healthy after all of them', async () => {
+    expect((await fetch(`${harness.otlpUrl}/healthz`)).status).toBe(200);
+  });
+});

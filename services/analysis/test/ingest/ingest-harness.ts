@@ -6,6 +6,26 @@ import type { Config, TripwireApp } from '../../src/index.js';
 
 export const ADMIN_TOKEN = 'twk_test_ingest_admin_token_0123456789';
 
+/** A minimal valid span in OTLP/JSON. */
+export const JSON_SPAN = {
+  traceId: '5b8efff798038103d269b633813fc60c',
+  spanId: 'eee19b7ec3c1b174',
+  name: 'GET /x',
+  startTimeUnixNano: '1764000000000000000',
+  endTimeUnixNano: '1764000000100000000',
+};
+
+/** An OTLP/JSON traces request with `spans` under one resource named `service`. */
+export const jsonTraces = (spans: unknown[], service: string): string =>
+  JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [{ spans }],
+      },
+    ],
+  });
+
 export interface IngestHarness {
   app: TripwireApp;
   /** Base URL of the OTLP receiver. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startIngestHarness, type IngestHarness } from './ingest-harness.js';
+import { JSON_SPAN, jsonTraces, startIngestHarness, type IngestHarness } from './ingest-harness.js';
 
 /** Hostile OTLP/JSON from issue 20: every case is a 400 or a partial_success, never a 5xx. */
 let harness: IngestHarness;
@@ -10,22 +10,8 @@ afterAll(async () => {
   await harness?.close();
 });
 
-const SPAN = {
-  traceId: '5b8efff798038103d269b633813fc60c',
-  spanId: 'eee19b7ec3c1b174',
-  name: 'GET /x',
-  startTimeUnixNano: '1764000000000000000',
-  endTimeUnixNano: '1764000000100000000',
-};
-const traces = (spans: unknown[], service = 'hostile'): string =>
-  JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [{ spans }],
-      },
-    ],
-  });
+const SPAN = JSON_SPAN;
+const traces = (spans: unknown[], service = 'hostile'): string => jsonTraces(spans, service);
 const withAttribute = (value: unknown) => traces([{ ...SPAN, attributes: [{ key: 'k', value }] }]);
 
 /** An attribute value of kvlists nested `depth` deep, written as text (stringify would overflow). */

@@ -1,7 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
-import { startIngestHarness, type IngestHarness } from './ingest-harness.js';
+import {
+  JSON_SPAN,
+  jsonTraces as traces,
+  startIngestHarness,
+  type IngestHarness,
+} from './ingest-harness.js';
 
 const MAX_BODY = 64 * 1024;
 const FLUSH_MS = 1500;
@@ -20,22 +25,8 @@ afterAll(async () => {
   await harness?.close();
 });
 
-const SPAN = {
-  traceId: '5b8efff798038103d269b633813fc60c',
-  spanId: 'eee19b7ec3c1b174',
-  name: 'GET /x',
-  startTimeUnixNano: '1764000000000000000',
-  endTimeUnixNano: '1764000000100000000',
-};
-const jsonTraces = (spans: unknown[], service = 'malformed'): string =>
-  JSON.stringify({
-    resourceSpans: [
-      {
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-        scopeSpans: [{ spans }],
-      },
-    ],
-  });
+const SPAN = JSON_SPAN;
+const jsonTraces = (spans: unknown[], service = 'malformed'): string => traces(spans, service);
 const protoTraces = (): Buffer => {
   const type = OtlpMessages.traceRequest;
   const message = type.fromObject({

@@ -1,6 +1,5 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricDefinition } from '@tripwire/schema';
 import { formatResultsTable } from '../../src/analysis/format-results-table.js';
 import { createRng } from '../../src/create-rng.js';
 import {
@@ -12,23 +11,14 @@ import {
   type Harness,
 } from '../control-plane/control-plane-harness.js';
 import { makeExposureSpan, makeSpan } from './telemetry-rows.js';
+import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
 
 let harness: Harness;
 const T0 = Date.now() - 3_600_000;
 const UNITS = 2000;
 const LIFT = 0.2;
 
-const revenue: MetricDefinition = {
-  id: 'revenue',
-  name: 'Revenue per user',
-  owner: 'payments',
-  source: 'spans',
-  filters: { spanName: 'POST /pay' },
-  value: { type: 'attribute', attribute: 'payment.amount' },
-  kind: 'mean',
-  direction: 'higher_is_better',
-  unit: 'EUR',
-};
+const revenue = makeRevenueMetric();
 
 /** Two payments per unit, amounts uniform on [20, 60]; the `on` arm pays 20 % more. */
 async function insertTelemetry(): Promise<void> {

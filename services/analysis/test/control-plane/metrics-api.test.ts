@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runMetricsCommand } from '../../src/cli/metrics.js';
-import type { MetricDefinition } from '@tripwire/schema';
 import type { Harness } from './control-plane-harness.js';
+import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
 import {
   ADMIN_TOKEN,
   call,
@@ -23,17 +23,7 @@ beforeAll(async () => {
 }, HOOK_TIMEOUT_MS);
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
-const revenue: MetricDefinition = {
-  id: 'revenue_per_user',
-  name: 'Revenue per user',
-  owner: 'payments',
-  source: 'spans',
-  filters: { spanName: 'POST /pay' },
-  value: { type: 'attribute', attribute: 'payment.amount' },
-  kind: 'mean',
-  direction: 'higher_is_better',
-  unit: 'EUR',
-};
+const revenue = makeRevenueMetric({ id: 'revenue_per_user' });
 
 const post = (metric: unknown, token = ADMIN_TOKEN) =>
   call(harness, 'POST', '/api/v1/metrics', { token, body: { metric, reason: 'new metric' } });

@@ -12,6 +12,7 @@ import { createFactsReader } from '../../src/guardian/guardian-sources.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { formatTimestamp, makeExposureSpan, makeSpan } from '../analysis/telemetry-rows.js';
 import { createMemoryFlags, makeFlag, openTestStorage, silentLog } from './guardian-fixtures.js';
+import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
 
 const T0 = Date.now() - 3_600_000;
 let clickhouse: ClickHouseClient;
@@ -27,15 +28,7 @@ const logErrors: MetricDefinition = {
   kind: 'count',
   direction: 'lower_is_better',
 };
-const revenue: MetricDefinition = {
-  id: 'revenue',
-  name: 'Revenue per user',
-  source: 'spans',
-  filters: { spanName: 'POST /pay' },
-  value: { type: 'attribute', attribute: 'amount' },
-  kind: 'mean',
-  direction: 'higher_is_better',
-};
+const revenue = makeRevenueMetric({ value: { type: 'attribute', attribute: 'amount' } });
 
 /** Two flags' telemetry: `errors-up` triples its treatment's error logs, `steady` is A/A. */
 async function insertTelemetry(): Promise<void> {

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from repo_files import load_vectors
+from tripwire.sources.config_source import ConfigListener
 
 Document = Dict[str, Any]
 
@@ -121,3 +122,26 @@ def invalid_snapshots() -> List[Document]:
         lambda d: d["flags"][0]["environments"].update({"bad key": {}}),
     ]
     return [_variation(change) for change in changes] + [load_vectors("evaluation.json")["config"]]
+
+
+class ManualSource:
+    """A source the test drives: ``deliver`` and ``fail`` call the listener directly."""
+
+    def __init__(self, origin: str = "stream") -> None:
+        self.origin = origin
+        self.listener: Optional[ConfigListener] = None
+        self.closed = False
+
+    def start(self, listener: ConfigListener) -> None:
+        self.listener = listener
+
+    def close(self) -> None:
+        self.closed = True
+
+    def deliver(self, document: Mapping[str, Any]) -> None:
+        assert self.listener is not None
+        self.listener.on_config(document, None)
+
+    def fail(self, error: BaseException) -> None:
+        assert self.listener is not None
+        self.listener.on_error(error)

@@ -5,38 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List
 
 import pytest
 
-from fixtures import make_flag, make_snapshot
+from fixtures import ManualSource, make_flag, make_snapshot
 from tripwire import ConfigProblem, TripwireError, create_client
-from tripwire.sources.config_source import ConfigListener
 
 HASH_KEY = "0123456789abcdef-test"
-
-
-class ManualSource:
-    """A source the test drives: ``deliver`` and ``fail`` call the listener directly."""
-
-    def __init__(self, origin: str = "stream") -> None:
-        self.origin = origin
-        self.listener: Optional[ConfigListener] = None
-        self.closed = False
-
-    def start(self, listener: ConfigListener) -> None:
-        self.listener = listener
-
-    def close(self) -> None:
-        self.closed = True
-
-    def deliver(self, document: Mapping[str, Any]) -> None:
-        assert self.listener is not None
-        self.listener.on_config(document, None)
-
-    def fail(self, error: BaseException) -> None:
-        assert self.listener is not None
-        self.listener.on_error(error)
 
 
 def _client(source: Any = None, **options: Any) -> Any:

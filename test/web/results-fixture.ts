@@ -171,7 +171,9 @@ export function useResultsFixture(more?: () => Promise<void>): void {
       ).secret;
     }
     await createFlag(FLAG, 'alert');
-    await sendTelemetry(FLAG, new Date(), { units: 300, treatmentErrorRate: 0.12, seed: 11 });
+    // On a minute boundary: the series' buckets are whole minutes, so every run sees the same points.
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    await sendTelemetry(FLAG, minute, { units: 300, treatmentErrorRate: 0.12, seed: 11 });
     // The guardian reads telemetry after a rollout started: this flag's traffic comes after it.
     await createFlag(KILLED_FLAG, 'kill');
     await sendTelemetry(KILLED_FLAG, new Date(Date.now() + 31 * 60_000), {

@@ -40,9 +40,14 @@ const client = createClient(options);
 // Every call a new unit (fresh keys), with the default cache size: its generations turn over
 // as they would in a service seeing a stream of new users.
 const forgetful = createClient(options);
-// Known units (HMAC cached), each call a (unit, flag) pair not exposed before: 10k × 64 pairs.
-const knownUnits = createClient(options);
-for (const ctx of contexts) knownUnits.hashUnit(ctx.targetingKey);
+/** A client that has hashed every unit already (HMAC cached), so its first exposures pay no HMAC. */
+function createKnownUnitsClient(tracerOption = tracer) {
+  const known = createClient({ ...options, tracer: tracerOption });
+  for (const ctx of contexts) known.hashUnit(ctx.targetingKey);
+  return known;
+}
+// Known units, each call a (unit, flag) pair not exposed before: 10k × 64 pairs.
+const knownUnits = createKnownUnitsClient();
 
 let i = 0;
 const next = () => contexts[(i = (i + 1) % UNITS)]!;
@@ -63,11 +68,15 @@ const nextInRequest = (): [string, { targetingKey: string }] => {
 };
 let fresh = 0;
 const freshContext = () => ({ targetingKey: `fresh-${(fresh += 1)}` });
-let pair = 0;
-const nextPair = (): [string, { targetingKey: string }] => {
-  pair += 1;
-  return [flagKeys[Math.floor(pair / UNITS) % FLAGS]!, contexts[pair % UNITS]!];
-};
+/** A cursor over the 10k × 64 (flag, unit) pairs, each pair once per 640k calls. */
+function createPairCursor(): () => [string, { targetingKey: string }] {
+  let pair = 0;
+  return () => {
+    pair += 1;
+    return [flagKeys[Math.floor(pair / UNITS) % FLAGS]!, contexts[pair % UNITS]!];
+  };
+}
+const nextPair = createPairCursor();
 const activeSpan = tracer.startSpan('GET /bench', {}, ROOT_CONTEXT);
 const inRequest = trace.setSpan(ROOT_CONTEXT, activeSpan);
 
@@ -133,24 +142,20 @@ const filter = process.env.BENCH_FILTER;
 await run(filter === undefined ? {} : { filter: new RegExp(filter) });
 
 // Fresh clients, so first exposures in the paired runs are really first.
-const pairedKnown = createClient(options);
-for (const ctx of contexts) pairedKnown.hashUnit(ctx.targetingKey);
+const pairedKnown = createKnownUnitsClient();
 const pairedNew = createClient(options);
 // The same on a host that registered no TripwireSpanProcessor (the exposure span skips its onStart).
-const pairedPlain = createClient({ ...options, tracer: plainTracer });
-for (const ctx of contexts) pairedPlain.hashUnit(ctx.targetingKey);
-let plainPair = 0;
-const firstKnownPlain = () => {
-  plainPair += 1;
-  const flagKey = flagKeys[Math.floor(plainPair / UNITS) % FLAGS]!;
-  return pairedPlain.assign(flagKey, contexts[plainPair % UNITS]!, false);
-};
-let pairedPair = 0;
-const firstKnownExposure = () => {
-  pairedPair += 1;
-  const flagKey = flagKeys[Math.floor(pairedPair / UNITS) % FLAGS]!;
-  return pairedKnown.assign(flagKey, contexts[pairedPair % UNITS]!, false);
-};
+const pairedPlain = createKnownUnitsClient(plainTracer);
+/** First exposures of `known`'s units, one (flag, unit) pair after the other. */
+function firstExposuresOf(known: typeof pairedKnown): () => unknown {
+  const nextFirst = createPairCursor();
+  return () => {
+    const [flagKey, ctx] = nextFirst();
+    return known.assign(flagKey, ctx, false);
+  };
+}
+const firstKnownExposure = firstExposuresOf(pairedKnown);
+const firstKnownPlain = firstExposuresOf(pairedPlain);
 const bareSpan = () => plainTracer.startSpan('bare').end();
 const repeat = measurePaired(
   () => core.evaluate('exp', next(), false),
@@ -173,11 +178,10 @@ const repeatInSpan = measurePaired(
 const attributesFloor = measurePaired(bareSpan, spanWithAttributes);
 // The same flags and units as `firstKnownExposure`, evaluated by the core, plus the span with
 // its attributes: what a first exposure costs with no client work at all.
-let floorPair = 0;
+const nextFloorPair = createPairCursor();
 const evaluationAndSpan = () => {
-  floorPair += 1;
-  const flagKey = flagKeys[Math.floor(floorPair / UNITS) % FLAGS]!;
-  const result = core.evaluate(flagKey, contexts[floorPair % UNITS]!, false);
+  const [flagKey, ctx] = nextFloorPair();
+  const result = core.evaluate(flagKey, ctx, false);
   spanWithAttributes();
   return result;
 };

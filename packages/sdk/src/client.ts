@@ -1,19 +1,12 @@
-import type { Attributes, Context, Tracer } from '@opentelemetry/api';
-import { context, metrics, propagation, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import type { Context, Tracer } from '@opentelemetry/api';
+import { context, metrics, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import type {
   EvaluationContext,
   EvaluationReason,
   EvaluationResult,
   JsonValue,
 } from '@tripwire/schema';
-import {
-  BaggageKeys,
-  DEFAULT_UNIT_ATTRIBUTE,
-  FLAG_EVALUATION_EVENT,
-  FlagAttributes,
-  SpanNames,
-  TripwireAttributes,
-} from '@tripwire/schema';
+import { DEFAULT_UNIT_ATTRIBUTE } from '@tripwire/schema';
 import type { ClientOptions, ResolvedClientOptions } from './client-options.js';
 import {
   resolveClientOptions,
@@ -21,96 +14,26 @@ import {
   DEFAULT_EXPOSURE_REASONS,
   DEFAULT_UNIT_CACHE_SIZE,
 } from './client-options.js';
-import type { ConfigChange, ConfigProblem } from './config-store.js';
+import { ClientSignals } from './client-signals.js';
+import type { ClientEvents, ClientStatus, ReadyResult, TripwireClient } from './client-types.js';
+import type { ConfigChange } from './config-store.js';
 import { ConfigStore } from './config-store.js';
 import type { CompiledConfig, FlagInfo } from './evaluation/index.js';
 import { compileConfig, compileConfigUpdate } from './evaluation/index.js';
-import type { ConfigOrigin, ConfigSource } from './sources/config-source.js';
+import type { ConfigSource } from './sources/config-source.js';
 import { getActiveContext } from './telemetry/active-context.js';
-import { isUnitId } from './telemetry/assignment-baggage.js';
 import { createAssignmentContext, stampAssignment } from './telemetry/attribution.js';
 import type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';
-import { ExposureRecorder, PROVIDER_NAME } from './telemetry/exposure-recorder.js';
+import { emitEvaluationEvent, ExposureRecorder } from './telemetry/exposure-recorder.js';
 import { registerSdkMetrics } from './telemetry/sdk-metrics.js';
 import { isTracerProviderRegistered } from './telemetry/tracing-registered.js';
 import { FlagExposures } from './telemetry/flag-exposures.js';
+import type { ConversionRecorder, TrackOptions } from './telemetry/track-conversion.js';
+import { trackConversion } from './telemetry/track-conversion.js';
 import { UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
 import type { ResultSlot } from './telemetry/evaluation-tally.js';
 import { EvaluationTally } from './telemetry/evaluation-tally.js';
-
-/** What `ready()` resolves with: where the config came from, or that none arrived in time. */
-export interface ReadyResult {
-  /** True when a config (from the source, or the bootstrap) is applied. */
-  readonly ready: boolean;
-  readonly origin: ConfigOrigin | undefined;
-  readonly version: number | undefined;
-  /** True when the timeout passed before the source delivered a config. */
-  readonly timedOut: boolean;
-  /** The most recent problem, if any (why the source has not delivered). */
-  readonly lastProblem: ConfigProblem | undefined;
-}
-
-export interface ClientStatus {
-  readonly origin: ConfigOrigin | undefined;
-  readonly version: number | undefined;
-  /** `generatedAt` of the applied config. */
-  readonly generatedAt: string | undefined;
-  /** True when the source's most recent attempt failed (the applied config may be out of date). */
-  readonly stale: boolean;
-  readonly lastProblem: ConfigProblem | undefined;
-  readonly closed: boolean;
-}
-
-export interface TrackOptions {
-  /** The converting unit's context (`targetingKey` is hashed). */
-  readonly context?: EvaluationContext;
-  /** The converting unit's key, when no context is at hand. */
-  readonly unitKey?: string;
-  /** Numeric value of the conversion (revenue, items…); non-finite values are dropped. */
-  readonly value?: number;
-}
-
-export interface ClientEvents {
-  change: ConfigChange;
-  error: ConfigProblem;
-  /** The source reached its server again after failing (`status().stale` is false again). */
-  recover: { readonly origin: ConfigOrigin };
-}
-
-/** The assignment client. Evaluation and tracking never throw. */
-export interface TripwireClient {
-  readonly environment: string;
-  /** Resolves (never rejects) once the source delivered a config, or after `timeoutMs` (default 5000). */
-  ready(options?: { timeoutMs?: number }): Promise<ReadyResult>;
-  /** Evaluates a flag, records the evaluation, the exposure and the attribution. */
-  assign<T extends JsonValue>(
-    flagKey: string,
-    ctx: EvaluationContext,
-    defaultValue: T,
-  ): EvaluationResult<T>;
-  getBooleanValue(flagKey: string, ctx: EvaluationContext, defaultValue: boolean): boolean;
-  getStringValue(flagKey: string, ctx: EvaluationContext, defaultValue: string): string;
-  getNumberValue(flagKey: string, ctx: EvaluationContext, defaultValue: number): number;
-  getJsonValue<T extends JsonValue>(flagKey: string, ctx: EvaluationContext, defaultValue: T): T;
-  /** Records a conversion span attributed to the unit. */
-  track(eventName: string, options?: TrackOptions): void;
-  /** Runs `fn` in a scope whose baggage carries assignments made inside it (see README). */
-  withAssignments<T>(fn: () => T): T;
-  /** The same scope as a Context derived from `ctx`, for frameworks that take a context. */
-  withAssignments(ctx: Context): Context;
-  /** The keyed hash under which `unitKey` appears in telemetry (cached). */
-  hashUnit(unitKey: string): string;
-  /** Information about a flag in the applied config (for the OpenFeature provider and tools). */
-  getFlagInfo(flagKey: string): FlagInfo | undefined;
-  status(): ClientStatus;
-  on<E extends keyof ClientEvents>(
-    event: E,
-    listener: (payload: ClientEvents[E]) => void,
-  ): () => void;
-  /** Releases timers, sockets, watchers and metric callbacks. Idempotent. */
-  close(): Promise<void>;
-}
 
 /** Creates a client. Throws `TripwireError` (code `TRIPWIRE_INVALID_OPTIONS`) on invalid options only. */
 export function createClient(options: ClientOptions): TripwireClient {
@@ -159,26 +82,16 @@ class Client implements TripwireClient {
   readonly #exposureReasons: ReadonlySet<EvaluationReason>;
   readonly #eventsOnEveryEvaluation: boolean;
   readonly #eventLogger: EvaluationEventLogger | undefined;
-  readonly #listeners: { [E in keyof ClientEvents]: Set<(payload: ClientEvents[E]) => void> } = {
-    change: new Set(),
-    error: new Set(),
-    recover: new Set(),
-  };
-  readonly #readyWaiters = new Set<() => void>();
+  readonly #signals: ClientSignals;
+  readonly #conversions: ConversionRecorder;
   readonly #unregisterMetrics: () => void;
-  readonly #logger: { warn(message: string): void } | null;
   /** An explicit tracer, or a registered SDK seen once: stays true (SDKs are not unregistered). */
   #isTracingLive: boolean;
-  #sourceDelivered = false;
-  #stale = false;
-  #lastProblem: ConfigProblem | undefined;
-  #lastLogged: string | undefined;
-  #closed = false;
 
   constructor(options: ResolvedClientOptions, source: ConfigSource) {
     this.environment = options.environment;
     this.#source = source;
-    this.#logger = options.logger === undefined ? console : options.logger;
+    this.#signals = new ClientSignals(options.logger === undefined ? console : options.logger);
     this.#unitCacheSize = options.unitCacheSize ?? DEFAULT_UNIT_CACHE_SIZE;
     this.#units = new UnitCache({
       hashKey: options.hashKey,
@@ -197,6 +110,12 @@ class Client implements TripwireClient {
       tally: this.#tally,
       eventLogger: this.#eventsOnEveryEvaluation ? undefined : options.evaluationEvents?.logger,
     });
+    this.#conversions = {
+      tracer: this.#tracer,
+      environment: options.environment,
+      units: this.#units,
+      exposureLogs: this.#exposureLogList,
+    };
     this.#eventLogger = options.evaluationEvents?.logger;
     this.#store = new ConfigStore<CompiledConfig>({
       environment: options.environment,
@@ -205,8 +124,8 @@ class Client implements TripwireClient {
           ? compileConfig(snapshot)
           : compileConfigUpdate(update.previous, snapshot, update.recompile),
       onChange: (change) => this.#onChange(change),
-      onProblem: (problem) => this.#onProblem(problem),
-      onRecover: (origin) => this.#onRecover(origin),
+      onProblem: (problem) => this.#signals.problem(problem),
+      onRecover: (origin) => this.#signals.recovered(origin),
     });
     const now = options.now ?? Date.now;
     this.#unregisterMetrics = registerSdkMetrics(
@@ -272,7 +191,16 @@ class Client implements TripwireClient {
         this.#expose(this.#describeResult(engine, flagKey, result, result.variant), ctx);
       }
     }
-    if (this.#eventsOnEveryEvaluation) this.#emitEvaluationEvent(flagKey, ctx, result);
+    if (this.#eventsOnEveryEvaluation && this.#eventLogger !== undefined) {
+      const unitKey = ctx.targetingKey;
+      emitEvaluationEvent(this.#eventLogger, {
+        flagKey,
+        environment: this.environment,
+        unitId: typeof unitKey === 'string' ? this.hashUnit(unitKey) : undefined,
+        result,
+        context: context.active(),
+      });
+    }
   }
 
   /** First sight of a shared result: look the flag up once and remember it in a slot. */
@@ -367,58 +295,9 @@ class Client implements TripwireClient {
     this.#exposures.record(slot, unitId, active);
   }
 
-  /** The semconv event on every evaluation (`evaluationEvents.emit: 'all'`). */
-  #emitEvaluationEvent<T>(
-    flagKey: string,
-    ctx: EvaluationContext,
-    result: EvaluationResult<T>,
-  ): void {
-    const unitKey = ctx.targetingKey;
-    const attributes: Attributes = {
-      [FlagAttributes.key]: flagKey,
-      [FlagAttributes.reason]: result.reason,
-      [FlagAttributes.providerName]: PROVIDER_NAME,
-      [FlagAttributes.setId]: this.environment,
-    };
-    if (result.variant !== undefined) attributes[FlagAttributes.variant] = result.variant;
-    if (result.flagVersion !== undefined)
-      attributes[FlagAttributes.version] = String(result.flagVersion);
-    if (typeof unitKey === 'string') attributes[FlagAttributes.contextId] = this.hashUnit(unitKey);
-    if (result.errorCode !== undefined) attributes[FlagAttributes.errorType] = result.errorCode;
-    this.#eventLogger?.emit({
-      eventName: FLAG_EVALUATION_EVENT,
-      attributes,
-      context: context.active(),
-    });
-  }
-
   track(eventName: string, options: TrackOptions = {}): void {
     try {
-      const active = context.active();
-      const attributes: Attributes = {
-        [TripwireAttributes.conversionEvent]: String(eventName),
-        [FlagAttributes.setId]: this.environment,
-      };
-      if (typeof options.value === 'number' && Number.isFinite(options.value)) {
-        attributes[TripwireAttributes.conversionValue] = options.value;
-      }
-      const unitKey = options.unitKey ?? options.context?.targetingKey;
-      if (typeof unitKey === 'string' && unitKey !== '') {
-        const entry = this.#units.indexOf(unitKey);
-        attributes[TripwireAttributes.unitId] = this.#units.idAt(entry);
-        // Variants this process exposed the unit to, so the conversion is attributable without baggage.
-        for (const log of this.#exposureLogList) {
-          const variant = log.variantOf(entry);
-          if (variant !== undefined) attributes[getVariantAttribute(log.flagKey)] = variant;
-        }
-      } else {
-        const fromBaggage = propagation.getBaggage(active)?.getEntry(BaggageKeys.unit)?.value;
-        if (fromBaggage !== undefined && isUnitId(fromBaggage))
-          attributes[TripwireAttributes.unitId] = fromBaggage;
-      }
-      this.#tracer
-        .startSpan(SpanNames.conversion, { kind: SpanKind.INTERNAL, attributes }, active)
-        .end();
+      trackConversion(this.#conversions, eventName, options);
     } catch {
       // Tracking must never break the caller; a failing tracer only loses this conversion.
     }
@@ -446,9 +325,9 @@ class Client implements TripwireClient {
       origin: applied?.origin,
       version: applied?.snapshot.version,
       generatedAt: applied?.snapshot.generatedAt,
-      stale: this.#stale,
-      lastProblem: this.#lastProblem,
-      closed: this.#closed,
+      stale: this.#signals.stale,
+      lastProblem: this.#signals.lastProblem,
+      closed: this.#signals.closed,
     };
   }
 
@@ -456,37 +335,19 @@ class Client implements TripwireClient {
     event: E,
     listener: (payload: ClientEvents[E]) => void,
   ): () => void {
-    const listeners = this.#listeners[event] as Set<(payload: ClientEvents[E]) => void>;
-    listeners.add(listener);
-    return () => listeners.delete(listener);
+    return this.#signals.on(event, listener);
   }
 
   async ready(options: { timeoutMs?: number } = {}): Promise<ReadyResult> {
-    if (!this.#sourceDelivered && !this.#closed) {
-      let timer: NodeJS.Timeout | undefined;
-      let wake: (() => void) | undefined;
-      const timedOut = await new Promise<boolean>((resolve) => {
-        wake = () => resolve(false);
-        this.#readyWaiters.add(wake);
-        timer = setTimeout(() => resolve(true), options.timeoutMs ?? 5000);
-      });
-      clearTimeout(timer);
-      if (wake !== undefined) this.#readyWaiters.delete(wake);
-      if (timedOut) return this.#readyResult(true);
-    }
-    return this.#readyResult(false);
+    return this.#readyResult(await this.#signals.waitForSource(options.timeoutMs ?? 5000));
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#signals.closed) return;
+    this.#signals.close();
     this.#unregisterMetrics();
-    for (const wake of this.#readyWaiters) wake();
-    this.#readyWaiters.clear();
     await this.#source.close();
-    this.#listeners.change.clear();
-    this.#listeners.error.clear();
-    this.#listeners.recover.clear();
+    this.#signals.dropListeners();
   }
 
   #readyResult(timedOut: boolean): ReadyResult {
@@ -496,7 +357,7 @@ class Client implements TripwireClient {
       origin: applied?.origin,
       version: applied?.snapshot.version,
       timedOut,
-      lastProblem: this.#lastProblem,
+      lastProblem: this.#signals.lastProblem,
     };
   }
 
@@ -510,40 +371,6 @@ class Client implements TripwireClient {
       logs[i] = new FlagExposures(flagKey, this.#unitCacheSize);
       this.#exposureLogs.set(flagKey, logs[i]!);
     }
-    if (change.origin !== 'bootstrap') {
-      this.#sourceDelivered = true;
-      this.#stale = false;
-      for (const wake of this.#readyWaiters) wake();
-      this.#readyWaiters.clear();
-    }
-    this.#lastLogged = undefined;
-    for (const listener of this.#listeners.change) this.#callSafely(() => listener(change));
-  }
-
-  #onRecover(origin: ConfigOrigin): void {
-    if (!this.#stale || this.#closed) return;
-    this.#stale = false;
-    this.#lastLogged = undefined;
-    for (const listener of this.#listeners.recover) this.#callSafely(() => listener({ origin }));
-  }
-
-  #onProblem(problem: ConfigProblem): void {
-    if (this.#closed) return;
-    this.#lastProblem = problem;
-    if (problem.code === 'TRIPWIRE_SOURCE_FAILED') this.#stale = true;
-    // One log line per distinct problem until a config is applied again: outages do not flood logs.
-    if (problem.message !== this.#lastLogged) {
-      this.#lastLogged = problem.message;
-      this.#logger?.warn(`[tripwire] ${problem.code}: ${problem.message}`);
-    }
-    for (const listener of this.#listeners.error) this.#callSafely(() => listener(problem));
-  }
-
-  #callSafely(fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.#logger?.warn(`[tripwire] a listener threw: ${String(error)}`);
-    }
+    this.#signals.changed(change);
   }
 }

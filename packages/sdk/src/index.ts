@@ -1,12 +1,7 @@
 // Client
 export { createClient } from './client.js';
-export type {
-  TripwireClient,
-  ReadyResult,
-  ClientStatus,
-  TrackOptions,
-  ClientEvents,
-} from './client.js';
+export type { TripwireClient, ReadyResult, ClientStatus, ClientEvents } from './client-types.js';
+export type { TrackOptions } from './telemetry/track-conversion.js';
 export type { ClientOptions, SourceOptions } from './client-options.js';
 export type { ConfigChange, ConfigProblem } from './config-store.js';
 export type { ConfigOrigin } from './sources/config-source.js';

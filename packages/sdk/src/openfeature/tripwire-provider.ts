@@ -12,7 +12,7 @@ import {
   ProviderEvents,
 } from '@openfeature/server-sdk';
 import type { EvaluationResult, JsonValue } from '@tripwire/schema';
-import type { TripwireClient } from '../client.js';
+import type { TripwireClient } from '../client-types.js';
 import { createClient } from '../client.js';
 import type { ClientOptions } from '../client-options.js';
 import { PROVIDER_NAME } from '../telemetry/exposure-recorder.js';

@@ -1,4 +1,5 @@
 import type { Attributes, Context, Tracer } from '@opentelemetry/api';
+import type { EvaluationResult } from '@tripwire/schema';
 import { SpanKind } from '@opentelemetry/api';
 import {
   FLAG_EVALUATION_EVENT,
@@ -82,4 +83,30 @@ export class ExposureRecorder {
       context: ctx,
     });
   }
+}
+
+/** The semconv `feature_flag.evaluation` event of any evaluation (`evaluationEvents.emit: 'all'`). */
+export function emitEvaluationEvent<T>(
+  logger: EvaluationEventLogger,
+  event: {
+    readonly flagKey: string;
+    readonly environment: string;
+    readonly unitId: string | undefined;
+    readonly result: EvaluationResult<T>;
+    readonly context: Context;
+  },
+): void {
+  const { result } = event;
+  const attributes: Attributes = {
+    [FlagAttributes.key]: event.flagKey,
+    [FlagAttributes.reason]: result.reason,
+    [FlagAttributes.providerName]: PROVIDER_NAME,
+    [FlagAttributes.setId]: event.environment,
+  };
+  if (result.variant !== undefined) attributes[FlagAttributes.variant] = result.variant;
+  if (result.flagVersion !== undefined)
+    attributes[FlagAttributes.version] = String(result.flagVersion);
+  if (event.unitId !== undefined) attributes[FlagAttributes.contextId] = event.unitId;
+  if (result.errorCode !== undefined) attributes[FlagAttributes.errorType] = result.errorCode;
+  logger.emit({ eventName: FLAG_EVALUATION_EVENT, attributes, context: event.context });
 }

@@ -1,5 +1,5 @@
 import type { ConfigSnapshot, Flag, JsonValue } from '@tripwire/schema';
-import type { TripwireClient } from '../client.js';
+import type { TripwireClient } from '../client-types.js';
 import { createClientWithSource } from '../client.js';
 import type { ClientOptions } from '../client-options.js';
 import { TripwireError } from '../errors.js';

@@ -1,5 +1,5 @@
 import type { ConfigSnapshot } from '@tripwire/schema';
-import type { TripwireClient } from '../client.js';
+import type { TripwireClient } from '../client-types.js';
 import { TripwireError } from '../errors.js';
 import type { TestClientOptions } from './create-test-client.js';
 import { createTestClient } from './create-test-client.js';

@@ -7,28 +7,24 @@
  * call (robust when other processes share the cores), the ratio to Tripwire, bytes allocated
  * and promises created per call. A table, not a test: nothing here asserts timings.
  */
-import { createHook } from 'node:async_hooks';
 import { availableParallelism, loadavg } from 'node:os';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { GrowthBookClient } from '@growthbook/growthbook';
-import { init as initLaunchDarkly, integrations } from '@launchdarkly/node-server-sdk';
-import { InMemoryProvider, OpenFeature } from '@openfeature/server-sdk';
+import { OpenFeature } from '@openfeature/server-sdk';
 import type { ConfigSnapshot, Flag } from '@tripwire/schema';
 import { bench, do_not_optimize, group, run } from 'mitata';
-import { InMemStorageProvider, Unleash } from 'unleash-client';
 import { createClient } from '../src/index.js';
 import { compileConfig, computeBucket, createBucketingPrefix } from '../src/evaluation/index.js';
+import type { Contender, Subject } from './evaluate-contenders.js';
+import {
+  located,
+  setUpGrowthBook,
+  setUpLaunchDarkly,
+  setUpOpenFeature,
+  setUpUnleash,
+  users,
+  USERS,
+} from './evaluate-contenders.js';
+import { countPromisesPerCall, measureBytesPerCall, measureCpuNsPerCall } from './measure-call.js';
 import { createDroppingProvider } from './exposure-fixtures.js';
-
-const USERS = Array.from({ length: 10_000 }, (_, i) => `user-${i}`);
-const COUNTRIES = ['NL', 'FR', 'DE', 'US'];
-type Subject = (i: number) => boolean | Promise<boolean>;
-interface Contender {
-  name: string;
-  experiment: Subject;
-  targeting: Subject;
-}
 
 /** The contender every ratio in the summary is taken against: the call a service makes. */
 const TRIPWIRE = 'tripwire getBooleanValue';
@@ -85,9 +81,6 @@ function createTripwireSnapshot(): ConfigSnapshot {
   return snapshot;
 }
 
-const users = USERS.map((targetingKey) => ({ targetingKey }));
-const located = USERS.map((targetingKey, i) => ({ targetingKey, country: COUNTRIES[i % 4]! }));
-
 /** The pure evaluation core (what the client calls first): a reference, not what services call. */
 function setUpTripwireCore(): Contender {
   const config = compileConfig(createTripwireSnapshot());
@@ -124,180 +117,6 @@ function setUpTripwireClient(withTracer: boolean): Contender & { close(): Promis
   };
 }
 
-function setUpGrowthBook(): Contender {
-  const client = new GrowthBookClient().initSync({
-    payload: {
-      features: {
-        exp: {
-          defaultValue: false,
-          rules: [
-            {
-              key: 'exp',
-              seed: 'exp',
-              hashAttribute: 'id',
-              coverage: 1,
-              variations: [false, true],
-              weights: [0.5, 0.5],
-            },
-          ],
-        },
-        target: {
-          defaultValue: false,
-          rules: [{ condition: { country: { $in: ['NL', 'DE'] } }, force: true }],
-        },
-      },
-    },
-  });
-  const users = USERS.map((id) => ({ attributes: { id } }));
-  const located = USERS.map((id, i) => ({ attributes: { id, country: COUNTRIES[i % 4] } }));
-  return {
-    name: 'GrowthBook isOn',
-    experiment: (i) => client.isOn('exp', users[i % 10_000]!),
-    targeting: (i) => client.isOn('target', located[i % 10_000]!),
-  };
-}
-
-async function setUpUnleash(): Promise<Contender & { close(): void }> {
-  const strategy = (
-    name: string,
-    parameters: Record<string, string>,
-    constraints: unknown[] = [],
-  ) => ({ name, parameters, constraints });
-  const feature = (name: string, strategies: unknown[]) => ({
-    name,
-    enabled: true,
-    strategies,
-    variants: [],
-    type: 'experiment',
-    stale: false,
-    impressionData: false,
-  });
-  const unleash = new Unleash({
-    appName: 'bench',
-    url: 'http://127.0.0.1:9/api/', // never reached: bootstrap data, no auto start of polling below
-    disableMetrics: true,
-    refreshInterval: 0,
-    storageProvider: new InMemStorageProvider(),
-    bootstrap: {
-      data: [
-        feature('exp', [
-          strategy('flexibleRollout', { rollout: '50', stickiness: 'userId', groupId: 'exp' }),
-        ]),
-        feature('target', [
-          strategy('default', {}, [
-            { contextName: 'country', operator: 'IN', values: ['NL', 'DE'] },
-          ]),
-        ]),
-      ] as never,
-    },
-  });
-  unleash.on('error', () => {});
-  unleash.on('warn', () => {});
-  await new Promise<void>((resolve) => {
-    unleash.once('ready', resolve);
-    unleash.once('synchronized', resolve);
-    setTimeout(resolve, 2000);
-  });
-  const users = USERS.map((userId) => ({ userId }));
-  const located = USERS.map((userId, i) => ({
-    userId,
-    properties: { country: COUNTRIES[i % 4]! },
-  }));
-  return {
-    name: 'Unleash isEnabled',
-    experiment: (i) => unleash.isEnabled('exp', users[i % 10_000]),
-    targeting: (i) => unleash.isEnabled('target', located[i % 10_000]),
-    close: () => unleash.destroy(),
-  };
-}
-
-async function setUpLaunchDarkly(): Promise<Contender & { close(): void }> {
-  const td = new integrations.TestData();
-  const flag = (key: string, extra: object) => ({
-    key,
-    on: true,
-    variations: [false, true],
-    offVariation: 0,
-    salt: key,
-    version: 1,
-    ...extra,
-  });
-  await td.usePreconfiguredFlag(
-    flag('exp', {
-      fallthrough: {
-        rollout: {
-          variations: [
-            { variation: 0, weight: 50_000 },
-            { variation: 1, weight: 50_000 },
-          ],
-        },
-      },
-    }),
-  );
-  await td.usePreconfiguredFlag(
-    flag('target', {
-      fallthrough: { variation: 0 },
-      rules: [
-        {
-          id: 'eu',
-          variation: 1,
-          clauses: [{ contextKind: 'user', attribute: 'country', op: 'in', values: ['NL', 'DE'] }],
-        },
-      ],
-    }),
-  );
-  const silent = { debug() {}, info() {}, warn() {}, error() {} };
-  const client = initLaunchDarkly('bench-sdk-key', {
-    updateProcessor: td.getFactory(),
-    sendEvents: false,
-    diagnosticOptOut: true,
-    logger: silent,
-  });
-  await client.waitForInitialization({ timeout: 5 });
-  const users = USERS.map((key) => ({ kind: 'user', key }));
-  const located = USERS.map((key, i) => ({ kind: 'user', key, country: COUNTRIES[i % 4] }));
-  return {
-    name: 'LaunchDarkly variation',
-    experiment: (i) => client.variation('exp', users[i % 10_000]!, false) as Promise<boolean>,
-    targeting: (i) => client.variation('target', located[i % 10_000]!, false) as Promise<boolean>,
-    close: () => client.close(),
-  };
-}
-
-/** FNV-1a, so the InMemoryProvider's evaluator can split users without a dependency. */
-function hashFnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
-async function setUpOpenFeature(): Promise<Contender> {
-  const eu = new Set(['NL', 'DE']);
-  const provider = new InMemoryProvider({
-    exp: {
-      variants: { on: true, off: false },
-      defaultVariant: 'off',
-      disabled: false,
-      contextEvaluator: (ctx) => (hashFnv1a(String(ctx.targetingKey)) % 100 < 50 ? 'on' : 'off'),
-    },
-    target: {
-      variants: { on: true, off: false },
-      defaultVariant: 'off',
-      disabled: false,
-      contextEvaluator: (ctx) => (eu.has(ctx.country as string) ? 'on' : 'off'),
-    },
-  });
-  await OpenFeature.setProviderAndWait('bench-in-memory', provider);
-  const client = OpenFeature.getClient('bench-in-memory');
-  const users = USERS.map((targetingKey) => ({ targetingKey }));
-  const located = USERS.map((targetingKey, i) => ({ targetingKey, country: COUNTRIES[i % 4]! }));
-  return {
-    name: 'OpenFeature InMemoryProvider',
-    experiment: (i) => client.getBooleanValue('exp', false, users[i % 10_000]),
-    targeting: (i) => client.getBooleanValue('target', false, located[i % 10_000]),
-  };
-}
-
 /** Refuses to benchmark a contender that does not split 50/50 or target correctly. */
 async function checkContender(contender: Contender): Promise<void> {
   let on = 0;
@@ -312,68 +131,6 @@ async function checkContender(contender: Contender): Promise<void> {
   console.log(
     `checked ${contender.name}: ${(share * 100).toFixed(1)}% on over 10k users, targeting correct`,
   );
-}
-
-const gc: () => void = (() => {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-})();
-
-/**
- * CPU time per call (user + system), robust to other processes competing for the cores,
- * which inflate wall-clock timings. Runs for at least 300 ms of CPU.
- */
-async function measureCpuNsPerCall(subject: Subject): Promise<number> {
-  const isAsync = subject(0) instanceof Promise;
-  let calls = 0;
-  const start = process.cpuUsage();
-  let used = 0;
-  while (used < 300_000) {
-    if (isAsync) for (let i = 0; i < 1000; i++) await subject(calls + i);
-    else for (let i = 0; i < 100_000; i++) do_not_optimize(subject(calls + i));
-    calls += isAsync ? 1000 : 100_000;
-    const { user, system } = process.cpuUsage(start);
-    used = user + system;
-  }
-  return (used * 1000) / calls;
-}
-
-/** Median heap growth per call over batches small enough to fit in the young generation. */
-async function measureHeapPerCall(subject: Subject): Promise<number> {
-  const batch = 2000;
-  const samples: number[] = [];
-  const isAsync = subject(0) instanceof Promise;
-  for (let round = 0; round < 15; round++) {
-    gc();
-    const before = process.memoryUsage().heapUsed;
-    if (isAsync) for (let i = 0; i < batch; i++) await subject(i);
-    else for (let i = 0; i < batch; i++) do_not_optimize(subject(i));
-    samples.push((process.memoryUsage().heapUsed - before) / batch);
-  }
-  samples.sort((a, b) => a - b);
-  return samples[Math.floor(samples.length / 2)]!;
-}
-
-/** Bytes allocated per call: heap growth minus that of an empty loop (the measuring itself). */
-async function measureBytesPerCall(subject: Subject): Promise<number> {
-  const baseline = await measureHeapPerCall((i) => i < 0);
-  return Math.max(0, (await measureHeapPerCall(subject)) - baseline);
-}
-
-async function countPromisesPerCall(subject: Subject): Promise<number> {
-  let promises = 0;
-  const hook = createHook({
-    init(_id, type) {
-      if (type === 'PROMISE') promises++;
-    },
-  });
-  const calls = 1000;
-  const isAsync = subject(0) instanceof Promise;
-  hook.enable();
-  if (isAsync) for (let i = 0; i < calls; i++) await subject(i);
-  else for (let i = 0; i < calls; i++) do_not_optimize(subject(i));
-  hook.disable();
-  return promises / calls;
 }
 
 function register(

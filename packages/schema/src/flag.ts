@@ -206,6 +206,12 @@ export const FlagBody = Type.Object(
         description: `randomization unit attribute; default ${DEFAULT_UNIT_ATTRIBUTE}`,
       }),
     ),
+    recordExposures: Type.Optional(
+      Type.Boolean({
+        description:
+          "true: a rule-served variant (targeting_match) records exposures as a split does; false: this flag records none; absent: the SDK client's exposureReasons (default split only)",
+      }),
+    ),
     metadata: FlagMetadataSchema,
     prerequisites: Type.Optional(Type.Array(PrerequisiteSchema, { maxItems: 32 })),
     // `propertyNames`: an environment name that is not a key is an error at its own pointer

@@ -73,6 +73,34 @@ def test_only_exposure_reasons_emit_exposures(otel: OtelHarness) -> None:
     assert everything.assign("missing", {"targetingKey": "u"}, False).variant is None
 
 
+def test_a_flags_record_exposures_overrides_the_clients_exposure_reasons() -> None:
+    otel = OtelHarness()
+    flags = [
+        make_flag("quiet", recordExposures=False),
+        make_flag("ruled", kind="release", recordExposures=True),
+    ]
+    client = create_client(
+        environment="production",
+        hash_key=HASH_KEY,
+        source={"type": "static", "config": make_snapshot(flags)},
+        tracer=otel.tracer,
+        logger=None,
+        exposure_reasons=["split", "targeting_match"],
+    )
+    for i in range(20):
+        client.assign("quiet", {"targetingKey": f"u-{i}"}, False)
+    client.assign("quiet", {"targetingKey": "a", "email": "a@corp.com"}, False)
+    client.assign("ruled", {"targetingKey": "b", "email": "b@corp.com"}, False)
+    spans = otel.spans("tripwire.exposure")
+    assert [
+        (
+            (s.attributes or {})["feature_flag.key"],
+            (s.attributes or {})["feature_flag.result.reason"],
+        )
+        for s in spans
+    ] == [("ruled", "targeting_match")]
+
+
 def test_an_assignment_is_stamped_on_the_active_span_and_its_local_root(otel: OtelHarness) -> None:
     client = _client(otel)
     with (

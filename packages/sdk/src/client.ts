@@ -187,7 +187,7 @@ class Client implements TripwireClient {
     } else {
       this.#tally.countUnslotted(flagKey, result.variant, result.reason);
       // Not a shared result (the core allocated it): the same exposure rules, the slow way.
-      if (result.variant !== undefined && this.#exposureReasons.has(result.reason)) {
+      if (result.variant !== undefined && this.#recordsExposure(engine, flagKey, result.reason)) {
         this.#expose(this.#describeResult(engine, flagKey, result, result.variant), ctx);
       }
     }
@@ -211,10 +211,20 @@ class Client implements TripwireClient {
   ): ResultSlot | undefined {
     return this.#tally.createSlot(result, flagKey, {
       unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
-      exposureLog: this.#exposureReasons.has(result.reason)
+      exposureLog: this.#recordsExposure(engine, flagKey, result.reason)
         ? this.#exposureLogFor(flagKey)
         : undefined,
     });
+  }
+
+  /**
+   * Whether results with `reason` are exposures of the flag: its `recordExposures` when set
+   * (true: splits and rule matches, false: none), else the client's `exposureReasons`.
+   */
+  #recordsExposure(engine: CompiledConfig, flagKey: string, reason: EvaluationReason): boolean {
+    const asked = engine.getFlag(flagKey)?.recordExposures;
+    if (asked === undefined) return this.#exposureReasons.has(reason);
+    return asked && (reason === 'split' || reason === 'targeting_match');
   }
 
   #exposureLogFor(flagKey: string): FlagExposures {

@@ -9,7 +9,7 @@ import type { TripwireClient } from '../src/index.js';
 import { createClient } from '../src/index.js';
 import { createMetrics } from './support/metrics.js';
 import { createTracing } from './support/otel.js';
-import { HASH_KEY, makeExperimentFlag, makeSnapshot } from './support/snapshot.js';
+import { HASH_KEY, makeExperimentFlag, makeReleaseFlag, makeSnapshot } from './support/snapshot.js';
 
 let client: TripwireClient | undefined;
 afterEach(async () => {
@@ -169,6 +169,27 @@ describe('exposure spans', () => {
     expect(exposures().map((s) => s.attributes['feature_flag.result.reason'])).toEqual([
       'targeting_match',
     ]);
+  });
+
+  it("follows the flag's recordExposures over the client's exposureReasons", () => {
+    const config = makeSnapshot({
+      flags: [
+        makeExperimentFlag({ recordExposures: false }),
+        makeReleaseFlag({ recordExposures: true }),
+      ],
+    });
+    const { client, exposures } = setup({ config, exposureReasons: ['split', 'targeting_match'] });
+    for (let i = 0; i < 20; i += 1)
+      client.assign('checkout-flow', { targetingKey: `u-${i}` }, 'old');
+    client.assign('checkout-flow', { targetingKey: 'vip-1', plan: 'vip' }, 'old');
+    client.assign('new-nav', { targetingKey: 'user-1', beta: true }, false);
+    client.assign('new-nav', { targetingKey: 'user-2' }, false);
+    expect(
+      exposures().map((s) => [
+        s.attributes['feature_flag.key'],
+        s.attributes['feature_flag.result.reason'],
+      ]),
+    ).toEqual([['new-nav', 'targeting_match']]);
   });
 
   it('never writes the raw unit key on any span', () => {

@@ -117,7 +117,8 @@ class TripwireClient:
         try:
             flag = applied.engine.get_flag(flag_key)
             unit = flag.unit if flag is not None else DEFAULT_UNIT_ATTRIBUTE
-            self._recorder.record(flag_key, unit, context, result)
+            asked = flag.record_exposures if flag is not None else None
+            self._recorder.record(flag_key, unit, context, result, record_exposures=asked)
         except Exception:  # telemetry never changes a flag's value
             pass
         return result

@@ -58,6 +58,8 @@ export interface FlagInfo {
   readonly type: FlagValueType;
   /** The randomization unit attribute (default `targetingKey`). */
   readonly unit: string;
+  /** The flag's `recordExposures` (undefined: the client's `exposureReasons` decide). */
+  readonly recordExposures: boolean | undefined;
   readonly version: number;
   readonly defaultVariant: string;
   readonly variants: readonly string[];

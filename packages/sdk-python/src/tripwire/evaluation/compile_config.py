@@ -140,6 +140,7 @@ def _create_shell(flag: Mapping[str, Any], results: ResultTable, environment: st
         kind=flag["kind"],
         type=flag["type"],
         unit=flag.get("unit", DEFAULT_UNIT_ATTRIBUTE),
+        record_exposures=flag.get("recordExposures"),
         version=flag["version"],
         default_variant=flag["defaultVariant"],
         variants=[v["key"] for v in flag["variants"]],

@@ -91,6 +91,8 @@ class CompiledFlag:
     fallthrough: CompiledServe = field(default_factory=CompiledServe)
     prerequisites: List[CompiledPrerequisite] = field(default_factory=list)
     broken: Optional[ResolutionFailure] = None
+    #: The flag's ``recordExposures`` (None: the client's ``exposure_reasons`` decide).
+    record_exposures: Optional[bool] = None
 
 
 def is_compatible_default(kind: str, value: Any) -> bool:

@@ -50,11 +50,17 @@ class ExposureRecorder:
         self._lock = threading.Lock()
 
     def record(
-        self, flag_key: str, unit_kind: str, context: Any, result: EvaluationResult[Any]
+        self,
+        flag_key: str,
+        unit_kind: str,
+        context: Any,
+        result: EvaluationResult[Any],
+        *,
+        record_exposures: Optional[bool] = None,
     ) -> None:
         variant = result.variant
         self.evaluations.increment(flag_key, variant or "", result.reason)
-        if variant is None or result.reason not in self._exposure_reasons:
+        if variant is None or not self._is_exposure(result.reason, record_exposures):
             return
         if not isinstance(context, Mapping):
             return
@@ -72,6 +78,13 @@ class ExposureRecorder:
         span.set_attributes(self._static_attributes(key))
         span.set_attribute(FlagAttributes.context_id, entry.unit_id)
         span.end()
+
+    def _is_exposure(self, reason: str, record_exposures: Optional[bool]) -> bool:
+        """The flag's ``recordExposures`` when set (True: splits and rule matches, False:
+        none), else the client's ``exposure_reasons``."""
+        if record_exposures is None:
+            return reason in self._exposure_reasons
+        return record_exposures and reason in ("split", "targeting_match")
 
     def _static_attributes(self, key: StaticKey) -> Dict[str, AttributeValue]:
         """The per-(flag, variant, reason) attributes of an exposure, built once."""

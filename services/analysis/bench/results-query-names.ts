@@ -8,7 +8,7 @@ import {
   buildQuantileMomentsSql,
   buildRequestMomentsSql,
   buildUnitCountsSql,
-} from '../src/analysis/arm-queries.js';
+} from '../src/repositories/arm-queries.js';
 import {
   buildBreakdownSql,
   buildConversionEventsSql,
@@ -16,7 +16,7 @@ import {
   buildRequestSeriesSql,
   buildSeriesMomentIncrementsSql,
   buildTimeRangeSql,
-} from '../src/analysis/results-queries.js';
+} from '../src/repositories/results-queries.js';
 import {
   buildExcludedHistogramSql,
   buildExcludedRequestSeriesSql,
@@ -34,7 +34,7 @@ import {
   buildRollupTimeRangeSql,
   buildRollupWindowUnitsSql,
   type RollupMerge,
-} from '../src/analysis/rollup-queries.js';
+} from '../src/repositories/rollup-queries.js';
 import type { TableNames } from '../src/config.js';
 
 export function nameQueries(tables: TableNames): Map<string, string> {

@@ -9,8 +9,8 @@
  */
 import { BUILTIN_METRICS } from '@tripwire/schema';
 import { compareArms, summarizeArm, type InferenceSettings } from './compare-arms.js';
-import type { RequestMoments } from './fetch-request-stats.js';
-import type { SeriesMoments } from './results-data.js';
+import type { RequestMoments } from '../repositories/stats-rows.js';
+import type { SeriesMoments } from '../repositories/stats-rows.js';
 import type { PointLift } from './results-schema.js';
 
 /** The request metrics the series carries moments for, by their results key (the id: no event); both ≥ 0. */

@@ -4,8 +4,8 @@
  */
 import { isBuiltinMetricId, type Flag } from '@tripwire/schema';
 import { createMetricStore } from '../control-plane/metric-store.js';
-import { fetchMetricArms } from '../metrics/fetch-metric-arms.js';
-import type { AnalysisContext } from './query-rows.js';
+import { fetchMetricArms } from '../repositories/metrics/fetch-metric-arms.js';
+import type { AnalysisContext } from '../repositories/query-rows.js';
 import type { CatalogMetricData } from './results-data.js';
 import type { MetricRole } from './results-schema.js';
 

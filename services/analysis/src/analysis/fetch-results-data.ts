@@ -1,164 +1,63 @@
 /**
- * The results endpoint's data: from the rollups of migration 0203 (default), or from the
- * per-unit tables of 0200–0202 with the original queries (`source: 'raw'`; kept as the
- * reference the rollup path is tested against, and as the guardian's path for filtered scopes).
+ * The results endpoint's data: every input of `computeResults` through one `StatsQueries`
+ * (`openStatsQueries` chooses the family: the rollups of migration 0203 for the results' unfiltered
+ * scope; `source: 'raw'` forces the per-unit tables, the reference the rollups are tested against).
  */
-import { buildScopeParams, buildUnitCountsSql, type ScopeParams } from './arm-queries.js';
-import { fetchConversionStats } from './fetch-conversion-stats.js';
-import {
-  buildRequestMoments,
-  fetchSeriesMoments,
-  fetchLatencyHistograms,
-  fetchQuantilesByMetric,
-  fetchRequestMoments,
-  type RequestMomentSums,
-} from './fetch-request-stats.js';
-import { fetchRollupResultsData } from './fetch-rollup-results.js';
-import { queryRows, type AnalysisContext } from './query-rows.js';
-import {
-  chooseBucketSeconds,
-  type BreakdownCell,
-  type ResultsData,
-  type SeriesRow,
-} from './results-data.js';
-import {
-  buildBreakdownSql,
-  buildConversionEventsSql,
-  buildExposureSeriesSql,
-  buildRequestSeriesSql,
-  buildTimeRangeSql,
-} from './results-queries.js';
+import { openStatsQueries, type StatsQueries } from '../repositories/stats-queries.js';
+import type { StatsSource } from '../repositories/stats-rows.js';
+import { chooseBucketSeconds, QUANTILE_METRICS, type ResultsData } from './results-data.js';
 
 export interface FetchResultsDataOptions {
   flagKey: string;
   environment?: string | undefined;
   conversionWindowSeconds: number;
-  /** 'rollup' (default): migration 0203's rollups; 'raw': the per-unit tables (reference). */
-  source?: 'rollup' | 'raw' | undefined;
-}
-
-/** Runs the results queries for one flag (see `FetchResultsDataOptions.source`). */
-export async function fetchResultsData(
-  context: AnalysisContext,
-  options: FetchResultsDataOptions,
-): Promise<ResultsData> {
-  return options.source === 'raw'
-    ? fetchRawResultsData(context, options)
-    : fetchRollupResultsData(context, options);
+  /** Default: the family `openStatsQueries` chooses (the rollups); 'raw': the per-unit tables. */
+  source?: StatsSource | undefined;
 }
 
 /**
- * The original queries: per unit at query time over the per-unit tables. Independent queries
- * run concurrently (a server runs them in parallel; the embedded engine serialises them).
+ * Runs the results queries for one flag. The arms pass first (the rollup family learns from it
+ * whether any unit's requests need subtracting); the other queries run concurrently (a server
+ * runs them in parallel; the embedded engine serialises them).
  */
-async function fetchRawResultsData(
-  context: AnalysisContext,
+export async function fetchResultsData(
+  context: Parameters<typeof openStatsQueries>[0],
   options: FetchResultsDataOptions,
 ): Promise<ResultsData> {
-  const params = buildScopeParams({ flagKey: options.flagKey, environment: options.environment });
-  const [unitRows, requests, quantiles, conversions, breakdown, series] = await Promise.all([
-    queryRows<{ arm: string; units: string; first_exposure_ms: string }>(
-      context,
-      buildUnitCountsSql(context.tables),
-      params,
-    ),
-    fetchRequestMoments(context, params),
-    fetchAllQuantiles(context, params),
-    fetchConversions(context, params, options.conversionWindowSeconds),
-    fetchBreakdown(context, params),
-    fetchSeries(context, params),
-  ]);
+  const queries = await openStatsQueries(context, {
+    scope: { flagKey: options.flagKey, environment: options.environment },
+    source: options.source,
+  });
+  const [range, arms] = await Promise.all([queries.timeRange(), queries.armUnits()]);
+  const bucketSeconds =
+    range.rows === 0 ? 60 : chooseBucketSeconds(range.firstMinute, range.lastMinute);
+  const [quantiles, conversions, breakdown, requestRows, exposureRows, moments] = await Promise.all(
+    [
+      fetchQuantilesByMetric(queries),
+      queries.conversionsByEvent(options.conversionWindowSeconds),
+      queries.breakdown(),
+      queries.requestSeries(bucketSeconds),
+      queries.exposureSeries(bucketSeconds),
+      queries.seriesMoments(bucketSeconds),
+    ],
+  );
   return {
-    units: unitRows
-      .filter((row) => row.arm !== '')
-      .map((row) => ({
-        variant: row.arm,
-        units: Number(row.units),
-        firstExposureMs: Number(row.first_exposure_ms),
-      })),
-    excludedMultiVariant: Number(unitRows.find((row) => row.arm === '')?.units ?? 0),
-    requests: requests.byVariant,
+    ...arms,
     quantiles,
     conversions,
     breakdown,
-    series,
+    series: { bucketSeconds, rows: [...requestRows, ...exposureRows], moments },
   };
 }
 
-async function fetchAllQuantiles(
-  context: AnalysisContext,
-  params: ScopeParams,
-): Promise<ResultsData['quantiles']> {
-  const histograms = await fetchLatencyHistograms(context, params);
-  return fetchQuantilesByMetric(context, { params, histograms: histograms.byVariant });
-}
-
-async function fetchConversions(
-  context: AnalysisContext,
-  params: ScopeParams,
-  windowSeconds: number,
-): Promise<ResultsData['conversions']> {
-  const events = await queryRows<{ event: string }>(
-    context,
-    buildConversionEventsSql(context.tables),
-    params,
+/** Every results quantile (`QUANTILE_METRICS`) per variant, from the arms' latency histograms. */
+async function fetchQuantilesByMetric(queries: StatsQueries): Promise<ResultsData['quantiles']> {
+  const histograms = await queries.latencyHistograms();
+  const fetched = await queries.quantileStats({
+    histograms: histograms.value,
+    probabilities: QUANTILE_METRICS.map(([, probability]) => probability),
+  });
+  return Object.fromEntries(
+    QUANTILE_METRICS.map(([metric], j) => [metric, fetched.value[j] ?? new Map()]),
   );
-  const out: ResultsData['conversions'] = [];
-  for (const { event } of events) {
-    const stats = await fetchConversionStats(context, { params, event, windowSeconds });
-    out.push({ event, byVariant: stats.byVariant });
-  }
-  return out;
-}
-
-interface BreakdownRow extends RequestMomentSums {
-  dimension: string;
-  segment: string;
-  variant: string;
-  units: string;
-}
-
-async function fetchBreakdown(
-  context: AnalysisContext,
-  params: ScopeParams,
-): Promise<BreakdownCell[]> {
-  const rows = await queryRows<BreakdownRow>(context, buildBreakdownSql(context.tables), params);
-  return rows.map((row) => ({
-    dimension: row.dimension,
-    segment: row.segment,
-    variant: row.variant,
-    moments: buildRequestMoments(row),
-  }));
-}
-
-async function fetchSeries(
-  context: AnalysisContext,
-  params: ScopeParams,
-): Promise<ResultsData['series']> {
-  const [range] = await queryRows<{ first_minute: number; last_minute: number; rows: string }>(
-    context,
-    buildTimeRangeSql(context.tables),
-    params,
-  );
-  const bucketSeconds =
-    range === undefined || Number(range.rows) === 0
-      ? 60
-      : chooseBucketSeconds(range.first_minute, range.last_minute);
-  const withBucket = { ...params, bucketSeconds };
-  const requestRows = await queryRows<SeriesRow>(
-    context,
-    buildRequestSeriesSql(context.tables),
-    withBucket,
-  );
-  const exposureRows = await queryRows<SeriesRow & { units: string }>(
-    context,
-    buildExposureSeriesSql(context.tables),
-    withBucket,
-  );
-  const moments = await fetchSeriesMoments(context, withBucket);
-  return {
-    bucketSeconds,
-    rows: [...requestRows, ...exposureRows.map((row) => ({ ...row, units: Number(row.units) }))],
-    moments,
-  };
 }

@@ -5,7 +5,7 @@
  * arm's overall lift), then by adjusted p-value, then by dimension, segment, metric and variant
  * so equal rows always come out in the same order.
  */
-import type { BreakdownCell } from './results-data.js';
+import type { BreakdownCell } from '../repositories/stats-rows.js';
 import type { BreakdownRow } from './results-schema.js';
 
 /** A breakdown row before ranking: the adjusted p-value is known, the contribution is not. */

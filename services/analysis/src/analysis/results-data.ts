@@ -1,7 +1,6 @@
 /**
  * What the results computation takes from ClickHouse (sufficient statistics only), whichever
- * source fetched it (`fetch-results-data.ts` raw per-unit tables, `fetch-rollup-results.ts`
- * the rollups).
+ * query family fetched it (`StatsQueries`, `src/repositories/stats-queries.ts`).
  */
 import {
   BUILTIN_METRICS,
@@ -10,8 +9,13 @@ import {
   type MetricDefinition,
 } from '@tripwire/schema';
 import type { MetricStats, QuantileStats } from '@tripwire/stats';
-import type { ConversionArm } from './fetch-conversion-stats.js';
-import type { RequestMoments } from './fetch-request-stats.js';
+import type {
+  BreakdownCell,
+  ConversionArm,
+  RequestMoments,
+  SeriesMoments,
+  SeriesRow,
+} from '../repositories/stats-rows.js';
 
 /** A built-in metric of kind quantile (one of `QUANTILE_METRICS`). */
 export type QuantileMetric = BuiltinMetricId;
@@ -21,26 +25,6 @@ export const QUANTILE_METRICS: readonly (readonly [QuantileMetric, number])[] =
     const { kind, quantile } = BUILTIN_METRICS[id];
     return kind === 'quantile' && quantile !== undefined ? [[id, quantile] as const] : [];
   });
-
-/** Most conversion events the results list (most frequent first), on either path. */
-export const MAX_CONVERSION_EVENTS = 20;
-
-export interface BreakdownCell {
-  dimension: string;
-  segment: string;
-  variant: string;
-  moments: RequestMoments;
-}
-
-export interface SeriesRow {
-  variant: string;
-  /** Bucket start, unix seconds. */
-  bucket: number;
-  units?: number;
-  requests?: number;
-  errors?: number;
-  latency?: number;
-}
 
 /** Everything the results computation needs, as fetched from ClickHouse (sufficient statistics only). */
 export interface ResultsData {
@@ -67,13 +51,6 @@ export interface CatalogMetricData {
   updatedAt: string | null;
   updatedBy: string | null;
   arms: ReadonlyMap<string, MetricStats>;
-}
-
-/** One arm's request moments over everything up to the end of one bucket. */
-export interface SeriesMoments {
-  bucket: number;
-  variant: string;
-  moments: RequestMoments;
 }
 
 const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];

@@ -12,7 +12,7 @@ import {
   locateQuantile,
   sampleQuantiles,
   type LatencyHistogram,
-} from '../analysis/latency-histogram.js';
+} from '../repositories/latency-histogram.js';
 
 /** One unit's requests in one minute, as the variant-requests view stores them. */
 export interface UnitMinute {

@@ -2,7 +2,7 @@ import { isBuiltinMetricId } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
 import { createMetricStore } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
-import { fetchMetricArms } from '../metrics/fetch-metric-arms.js';
+import { fetchMetricArms } from '../repositories/metrics/fetch-metric-arms.js';
 import { fetchArmStatistics } from '../analysis/fetch-arm-statistics.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
 import { evaluateGuardrail } from './evaluate-guardrail.js';

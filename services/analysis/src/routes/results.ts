@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
-import { DEFAULT_CONVERSION_WINDOW_SECONDS } from '../analysis/fetch-conversion-stats.js';
+import { DEFAULT_CONVERSION_WINDOW_SECONDS } from '../repositories/stats-rows.js';
 import { computeResults } from '../analysis/compute-results.js';
 import { fetchCatalogMetrics } from '../analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../analysis/fetch-results-data.js';

@@ -4,7 +4,7 @@ import {
   computeBucketBounds,
   locateQuantile,
   sampleQuantiles,
-} from '../../src/analysis/latency-histogram.js';
+} from '../../src/repositories/latency-histogram.js';
 
 /** The bucket index the view computes for a duration in nanoseconds (migration 0201). */
 const bucketOf = (durationNs: number) => Math.floor(BUCKETS_PER_OCTAVE * Math.log2(durationNs));

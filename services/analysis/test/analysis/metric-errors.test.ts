@@ -3,7 +3,7 @@ import { Compile } from 'typebox/compile';
 import type { RatioStats } from '@tripwire/stats';
 import { computeResults } from '../../src/analysis/compute-results.js';
 import { formatResultsTable } from '../../src/analysis/format-results-table.js';
-import type { RequestMoments } from '../../src/analysis/fetch-request-stats.js';
+import type { RequestMoments } from '../../src/repositories/stats-rows.js';
 import type { ResultsData } from '../../src/analysis/results-data.js';
 import { ResultsResponseSchema } from '../../src/analysis/results-schema.js';
 import { makeFlag } from '../guardian/guardian-fixtures.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RatioStats } from '@tripwire/stats';
-import { buildBreakdowns } from '../../src/analysis/compute-results.js';
-import type { BreakdownCell, ResultsData } from '../../src/analysis/results-data.js';
+import { buildBreakdowns } from '../../src/analysis/build-breakdowns.js';
+import type { ResultsData } from '../../src/analysis/results-data.js';
+import type { BreakdownCell } from '../../src/repositories/stats-rows.js';
 
 /** Ratio moments of `units` units with `requests` requests each, `errors` of them failing in total. */
 function ratio(units: number, requests: number, errors: number): RatioStats {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { decideGuardrail } from '@tripwire/stats';
-import { buildScopeParams } from '../../src/analysis/arm-queries.js';
+import { buildScopeParams } from '../../src/repositories/arm-queries.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
-import { fetchRequestMoments } from '../../src/analysis/fetch-request-stats.js';
 import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
+import { createRawStatsQueries } from '../../src/repositories/raw-stats-queries.js';
 import type { ResultsResponse, MetricResult } from '../../src/analysis/results-schema.js';
 import { runResultsCommand } from '../../src/cli/results.js';
 import {
@@ -455,8 +455,9 @@ describe('GET /api/v1/experiments/:key/results', () => {
       expect(buckets.length).toBeGreaterThan(10);
       for (const bucket of [buckets[2]!, buckets[Math.floor(buckets.length / 2)]!]) {
         const until = new Date((bucket + data.series.bucketSeconds) * 1000);
-        const cut = await fetchRequestMoments(context, buildScopeParams({ flagKey: FLAG, until }));
-        for (const [variant, expected] of cut.byVariant) {
+        const raw = createRawStatsQueries(context, buildScopeParams({ flagKey: FLAG, until }));
+        const cut = await raw.requestMoments();
+        for (const [variant, expected] of cut.value) {
           const point = data.series.moments.find(
             (m) => m.bucket === bucket && m.variant === variant,
           );
@@ -468,7 +469,7 @@ describe('GET /api/v1/experiments/:key/results', () => {
             }
           }
         }
-        expect(cut.byVariant.size).toBe(2);
+        expect(cut.value.size).toBe(2);
       }
     },
   );

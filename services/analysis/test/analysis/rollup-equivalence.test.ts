@@ -10,16 +10,17 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuiltinMetricId } from '@tripwire/schema';
-import { buildScopeParams } from '../../src/analysis/arm-queries.js';
-import { chooseRollupMerge } from '../../src/analysis/choose-rollup-merge.js';
+import { BUILTIN_METRICS, BuiltinMetricIds, type BuiltinMetricId } from '@tripwire/schema';
+import { buildScopeParams } from '../../src/repositories/arm-queries.js';
+import { chooseRollupMerge } from '../../src/repositories/choose-rollup-merge.js';
 import { fetchArmStatistics } from '../../src/analysis/fetch-arm-statistics.js';
 import { fetchResultsData } from '../../src/analysis/fetch-results-data.js';
-import { queryRows } from '../../src/analysis/query-rows.js';
+import { openStatsQueries, type StatsQueries } from '../../src/repositories/stats-queries.js';
+import { queryRows } from '../../src/repositories/query-rows.js';
 import {
   buildRollupMixedUnitsSql,
   buildRollupUnitsCte,
-} from '../../src/analysis/rollup-queries.js';
+} from '../../src/repositories/rollup-queries.js';
 import { loadConfig } from '../../src/config.js';
 import { createRng } from '../../src/create-rng.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
@@ -327,6 +328,61 @@ describe('fetchArmStatistics from the rollups', () => {
       expect(auto.source).toBe('raw');
       expect(auto.arms.length).toBe(2);
     }
+  });
+});
+
+describe('one interface, two implementations (StatsQueries)', () => {
+  const open = (source: 'raw' | 'rollup', environment?: string) =>
+    openStatsQueries(context(), { scope: { flagKey: FLAG, environment }, source });
+
+  for (const environment of [undefined, 'production']) {
+    it(`every method answers the same in both families (environment ${environment ?? 'any'})`, async () => {
+      const raw = await open('raw', environment);
+      const rollup = await open('rollup', environment);
+      expect([raw.source, rollup.source]).toEqual(['raw', 'rollup']);
+      const answers = async (q: StatsQueries) => {
+        const histograms = (await q.latencyHistograms()).value;
+        const conversion = { event: 'purchase', windowSeconds: 86_400 };
+        return {
+          armUnits: await q.armUnits(),
+          requestMoments: (await q.requestMoments()).value,
+          histograms,
+          quantiles: (await q.quantileStats({ histograms, probabilities: [0.5, 0.9, 0.99] })).value,
+          conversion: (await q.conversionStats(conversion)).value,
+          conversionsByEvent: await q.conversionsByEvent(86_400),
+          breakdown: await q.breakdown(),
+          requestSeries: await q.requestSeries(900),
+          exposureSeries: await q.exposureSeries(900),
+          seriesMoments: await q.seriesMoments(900),
+          exemplars: (await q.exemplars({ value: 'duration', limit: 3 })).value,
+        };
+      };
+      expectSame(normalize(await answers(rollup)), normalize(await answers(raw)));
+    });
+  }
+
+  it('for every built-in metric, hence every kind the rollups serve', async () => {
+    const kinds = new Set<string>();
+    for (const metric of BuiltinMetricIds) {
+      const options = {
+        flagKey: FLAG,
+        guardrail: { metric },
+        variants: ['control', 'treatment'],
+        exemplarLimit: 0,
+      };
+      const auto = await fetchArmStatistics(context(), options);
+      const raw = await fetchArmStatistics(context(), { ...options, source: 'raw' });
+      expect([auto.source, raw.source]).toEqual(['rollup', 'raw']);
+      expectSame(normalize(auto.arms), normalize(raw.arms));
+      for (const arm of raw.arms) kinds.add(arm.stats.kind);
+    }
+    // ratio (error rate, mean latency), quantile (p50/p95/p99) and the proportion's mean
+    // statistics (conversion). The mean and count kinds exist only as catalog definitions over
+    // the raw signal (one implementation, `fetchMetricArms`): no rollup keeps those values.
+    expect([...kinds].sort()).toEqual(['mean', 'quantile', 'ratio']);
+    expect(new Set(BuiltinMetricIds.map((id) => BUILTIN_METRICS[id].kind))).toEqual(
+      new Set(['ratio', 'quantile', 'proportion']),
+    );
   });
 });
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricDefinition } from '@tripwire/schema';
 import { estimateLift, summarizeMetric, type MetricStats } from '@tripwire/stats';
 import { createRng } from '../../src/create-rng.js';
-import { fetchMetricArms } from '../../src/metrics/fetch-metric-arms.js';
+import { fetchMetricArms } from '../../src/repositories/metrics/fetch-metric-arms.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { openTestStorage } from '../guardian/guardian-fixtures.js';
 import {

@@ -8,8 +8,8 @@ import {
   type MetricDefinition,
 } from '@tripwire/schema';
 import { summarizeMetric } from '@tripwire/stats';
-import { METRIC_KIND_MODULES } from '../../src/metrics/metric-kinds.js';
-import { buildMetricSql } from '../../src/metrics/metric-sql.js';
+import { METRIC_KIND_MODULES } from '../../src/repositories/metrics/metric-kinds.js';
+import { buildMetricSql } from '../../src/repositories/metrics/metric-sql.js';
 import { tableNames } from '../../src/config.js';
 
 const definitionOf: Record<(typeof MetricKinds)[number], MetricDefinition> = {

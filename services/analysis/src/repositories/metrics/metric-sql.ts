@@ -5,9 +5,9 @@ import type {
   MetricSource,
   MetricValue,
 } from '@tripwire/schema';
-import { buildValidUnitsCte } from '../analysis/arm-queries.js';
-import type { TableNames } from '../config.js';
-import { createError } from '../errors.js';
+import { buildValidUnitsCte } from '../arm-queries.js';
+import type { TableNames } from '../../config.js';
+import { createError } from '../../errors.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import { buildPredicateSql, type SqlParams } from './metric-predicates.js';
 

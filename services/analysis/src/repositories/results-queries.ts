@@ -4,7 +4,9 @@
  */
 import type { TableNames } from '../config.js';
 import { buildRequestWhere, buildValidUnitsCte } from './arm-queries.js';
-import { MAX_CONVERSION_EVENTS } from './results-data.js';
+
+/** Most conversion events the results list (most frequent first), in either family. */
+export const MAX_CONVERSION_EVENTS = 20;
 
 /**
  * Per dimension (service, span name, region, service version), segment and variant: the

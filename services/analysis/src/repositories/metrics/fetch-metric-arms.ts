@@ -1,6 +1,6 @@
 import type { MetricDefinition } from '@tripwire/schema';
 import type { MetricStats } from '@tripwire/stats';
-import { queryRows, type AnalysisContext } from '../analysis/query-rows.js';
+import { queryRows, type AnalysisContext } from '../query-rows.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import { buildMetricSql } from './metric-sql.js';
 

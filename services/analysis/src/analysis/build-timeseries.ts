@@ -1,0 +1,42 @@
+import type { SeriesRow } from '../repositories/stats-rows.js';
+import { buildSeriesLifts } from './build-series-lifts.js';
+import type { InferenceSettings } from './compare-arms.js';
+import type { ResultsData } from './results-data.js';
+import type { PointLift, Timeseries } from './results-schema.js';
+
+/** Cumulative per-variant series (units by first exposure; requests, errors, latency). */
+export function buildTimeseries(
+  series: ResultsData['series'],
+  options: { control: string; settings: InferenceSettings },
+): Timeseries {
+  const lifts = buildSeriesLifts({ moments: series.moments, ...options });
+  const buckets = [...new Set(series.rows.map((row) => row.bucket))].sort((a, b) => a - b);
+  const byVariant = new Map<string, SeriesRow[]>();
+  for (const row of series.rows) {
+    byVariant.set(row.variant, [...(byVariant.get(row.variant) ?? []), row]);
+  }
+  const variants: Timeseries['variants'] = {};
+  for (const [variant, rows] of byVariant) {
+    const total = { units: 0, requests: 0, errors: 0, latency: 0 };
+    // A bucket without requests (exposures only) keeps the lifts of the last one with requests.
+    let pointLifts: Record<string, PointLift> | undefined;
+    variants[variant] = buckets.map((bucket) => {
+      pointLifts = lifts.get(variant)?.get(bucket) ?? pointLifts;
+      for (const row of rows.filter((r) => r.bucket === bucket)) {
+        total.units += row.units ?? 0;
+        total.requests += Number(row.requests ?? 0);
+        total.errors += Number(row.errors ?? 0);
+        total.latency += Number(row.latency ?? 0);
+      }
+      return {
+        time: new Date((bucket + series.bucketSeconds) * 1000).toISOString(),
+        units: total.units,
+        requests: total.requests,
+        errorRate: total.requests > 0 ? total.errors / total.requests : null,
+        latencyMeanMs: total.requests > 0 ? total.latency / total.requests : null,
+        ...(pointLifts === undefined ? {} : { lifts: pointLifts }),
+      };
+    });
+  }
+  return { bucketSeconds: series.bucketSeconds, variants };
+}

@@ -94,6 +94,8 @@ export { adjustPValues } from './adjust-p-values.js';
 export type { PValueAdjustment } from './adjust-p-values.js';
 export { compareBayesian } from './compare-bayesian.js';
 export type { CompareBayesianOptions, CompareBayesianResult } from './compare-bayesian.js';
+export { computePower, computeMinimumDetectableEffect } from './power-analysis.js';
+export type { PowerOptions } from './power-analysis.js';
 export { adjustWithCuped } from './adjust-with-cuped.js';
 export type { CovariateStats, CupedResult } from './adjust-with-cuped.js';
 export { decideGuardrail, DEFAULT_GUARDRAIL_TARGET_UNITS } from './decide-guardrail.js';

@@ -3,11 +3,19 @@
  * (absolute and relative, Wald interval and Welch–Satterthwaite t p-value) and the always-valid counterparts
  * (confidence sequence and always-valid p-value), all via @tripwire/stats.
  */
-import type { ArmEstimate, LiftEstimate, MetricStats, StatsEngine } from '@tripwire/stats';
+import type {
+  ArmEstimate,
+  LiftEstimate,
+  LiftResult,
+  MetricStats,
+  StatsEngine,
+} from '@tripwire/stats';
 import {
   DEFAULT_GUARDRAIL_TARGET_UNITS,
   StatsError,
   alwaysValidPValue,
+  computeMinimumDetectableEffect,
+  computePower,
   confidenceSequence,
   estimateLift,
   summarizeMetric,
@@ -33,6 +41,9 @@ export const SEQUENTIAL_TARGET_UNITS: Record<StatsEngine, number> = {
   tripwire: DEFAULT_GUARDRAIL_TARGET_UNITS,
   gbstats: 5000,
 };
+
+/** Power the fixed-horizon minimum detectable effect is stated at. */
+export const FIXED_HORIZON_POWER = 0.8;
 
 /** An arm's estimate, or why there is none. */
 export type ArmSummary = { estimate: ArmEstimate } | { error: MetricError };
@@ -183,9 +194,44 @@ function compareEstimates(
     describeSequentialState({ ...of, scale, units, alpha, targetUnits });
   if (lift.relative === undefined) {
     const state = sequential('absolute', absolute);
-    return state === undefined ? { absolute } : { absolute, sequential: state };
+    const power = describePower(lift, alpha);
+    return {
+      absolute,
+      ...(state === undefined ? {} : { sequential: state }),
+      ...(power === undefined ? {} : { power }),
+    };
   }
   const relative = toLift(lift.relative, alwaysValid(lift.relative));
   const state = sequential('relative', relative) ?? sequential('absolute', absolute);
-  return state === undefined ? { absolute, relative } : { absolute, relative, sequential: state };
+  const power = describePower(lift, alpha);
+  return {
+    absolute,
+    relative,
+    ...(state === undefined ? {} : { sequential: state }),
+    ...(power === undefined ? {} : { power }),
+  };
+}
+
+/**
+ * Fixed-horizon power at the units so far (`@tripwire/stats` computePower /
+ * computeMinimumDetectableEffect): the smallest true lift, absolute and relative, a two-sided
+ * test at `alpha` detects with probability `FIXED_HORIZON_POWER`, and the power against a true
+ * lift equal to the current estimate (for planning, not evidence).
+ */
+function describePower(lift: LiftResult, alpha: number): Comparison['power'] {
+  const se = lift.absolute.standardError;
+  if (lift.absolute.status !== 'ok' || !(se > 0) || !Number.isFinite(se)) return undefined;
+  const mde = (standardError: number) =>
+    computeMinimumDetectableEffect({ standardError, alpha, power: FIXED_HORIZON_POWER });
+  const relativeSe = lift.relative?.standardError;
+  return {
+    level: FIXED_HORIZON_POWER,
+    alpha,
+    minimumDetectableEffect: toFinite(mde(se)),
+    relativeMinimumDetectableEffect:
+      relativeSe !== undefined && relativeSe > 0 ? toFinite(mde(relativeSe)) : null,
+    estimatePower: toFinite(
+      computePower({ effect: lift.absolute.estimate, standardError: se, alpha }),
+    ),
+  };
 }

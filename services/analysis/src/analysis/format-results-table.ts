@@ -1,5 +1,5 @@
 import { BUILTIN_METRICS } from '@tripwire/schema';
-import type { ResultsResponse } from './results-schema.js';
+import type { Comparison, ResultsResponse } from './results-schema.js';
 
 /** A value in its metric's display unit: fractions as percentages, others with their unit. */
 function formatValue(unit: string | null, value: number | null): string {
@@ -23,6 +23,17 @@ function formatInterval(interval: readonly (number | null)[] | undefined): strin
 function formatP(p: number | null | undefined): string {
   if (p === null || p === undefined) return '–';
   return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+/** The fixed-horizon MDE: relative (±%) when the comparison has a relative lift, else absolute. */
+function formatMde(power: Comparison['power']): string {
+  if (power === undefined) return '';
+  if (power.relativeMinimumDetectableEffect !== null) {
+    return `±${(power.relativeMinimumDetectableEffect * 100).toFixed(1)}%`;
+  }
+  return power.minimumDetectableEffect === null
+    ? ''
+    : `±${power.minimumDetectableEffect.toPrecision(3)}`;
 }
 
 function renderTable(rows: string[][]): string {
@@ -98,6 +109,7 @@ export function formatResultsTable(results: ResultsResponse): string {
       `${alphaPct} CI (rel)`,
       'p',
       'always-valid p',
+      'MDE (80% power)',
     ],
   ];
   for (const described of results.metrics) {
@@ -118,6 +130,7 @@ export function formatResultsTable(results: ResultsResponse): string {
         // A declined test (an arm with zero variance) shows no p-value, not p = 1.
         comparison === undefined ? '' : formatP(scale?.status === 'ok' ? scale.pValue : null),
         comparison === undefined ? '' : formatP(scale?.alwaysValidPValue),
+        formatMde(comparison?.power),
       ]);
     }
   }

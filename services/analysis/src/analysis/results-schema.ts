@@ -47,6 +47,20 @@ export const SequentialStateSchema = Type.Object({
   power: Type.Number(),
 });
 
+/** Fixed-horizon power of a comparison at the units so far (`describePower`, compare-arms.ts). */
+export const PowerSchema = Type.Object({
+  /** The power the minimum detectable effects are stated at (0.8). */
+  level: Type.Number(),
+  /** Two-sided significance level of the test. */
+  alpha: Type.Number(),
+  /** Smallest true absolute lift detected with probability `level`. */
+  minimumDetectableEffect: Num,
+  /** The same on the relative scale (fraction of control); null without a relative lift. */
+  relativeMinimumDetectableEffect: Num,
+  /** Power against a true lift equal to the current estimate (planning only, not evidence). */
+  estimatePower: Num,
+});
+
 export const ComparisonSchema = Type.Object({
   absolute: LiftSchema,
   /** Absent when the control value is 0. */
@@ -65,6 +79,8 @@ export const ComparisonSchema = Type.Object({
   ),
   /** Absent when the lift has no standard error yet. */
   sequential: Type.Optional(SequentialStateSchema),
+  /** Fixed-horizon power at the units so far; absent when the lift has no standard error yet. */
+  power: Type.Optional(PowerSchema),
 });
 export type Comparison = Type.Static<typeof ComparisonSchema>;
 

@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guardrail, MetricDefinition } from '@tripwire/schema';
-import { createAlertDispatcher } from '../../src/alerts/alert-dispatcher.js';
-import { createDeliveryRepository } from '../../src/alerts/delivery-repository.js';
 import { createMetricStore } from '../../src/control-plane/metric-store.js';
 import { createRng } from '../../src/create-rng.js';
-import { createDecisionRepository } from '../../src/guardian/decision-repository.js';
-import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
-import { createGuardian } from '../../src/guardian/guardian.js';
-import { createGuardianMetrics } from '../../src/guardian/guardian-metrics.js';
 import { createFactsReader } from '../../src/guardian/guardian-sources.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { formatTimestamp, makeExposureSpan, makeSpan } from '../analysis/telemetry-rows.js';
-import { createMemoryFlags, makeFlag, openTestStorage, silentLog } from './guardian-fixtures.js';
+import {
+  createMemoryFlags,
+  createTestGuardian,
+  makeFlag,
+  openTestStorage,
+} from './guardian-fixtures.js';
 import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
 
 const T0 = Date.now() - 3_600_000;
@@ -82,33 +81,8 @@ const guardrail = (metric: string, direction: Guardrail['direction']): Guardrail
 });
 
 function makeGuardian(flags: ReturnType<typeof createMemoryFlags>) {
-  const decisions = createDecisionRepository(clickhouse, tables);
-  const alerts = createAlertDispatcher({
-    config: {
-      alertmanagerUrl: '',
-      webhookUrl: '',
-      grafanaUrl: '',
-      grafanaToken: '',
-      maxAttempts: 1,
-      backoffMs: 1,
-    },
-    deliveries: createDeliveryRepository(clickhouse, tables),
-    log: silentLog,
-  });
-  const guardian = createGuardian({
-    sources: {
-      flags,
-      fetchFacts: createFactsReader({ clickhouse, tables }),
-      decide: evaluateGuardrail,
-    },
-    decisions,
-    alerts,
-    metrics: createGuardianMetrics(),
-    log: silentLog,
-    publicUrl: 'http://tripwire.test',
-    intervalMs: 1000,
-  });
-  return { guardian, decisions };
+  const fetchFacts = createFactsReader({ clickhouse, tables });
+  return createTestGuardian({ client: clickhouse, tables, flags, fetchFacts });
 }
 
 beforeAll(async () => {

@@ -3,10 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Flag, Guardrail } from '@tripwire/schema';
 import type { RatioStats } from '@tripwire/stats';
+import { createAlertDispatcher } from '../../src/alerts/alert-dispatcher.js';
+import { createDeliveryRepository } from '../../src/alerts/delivery-repository.js';
 import { loadConfig } from '../../src/config.js';
+import {
+  createDecisionRepository,
+  type DecisionRepository,
+} from '../../src/guardian/decision-repository.js';
+import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
+import { createGuardian } from '../../src/guardian/guardian.js';
+import { createGuardianMetrics } from '../../src/guardian/guardian-metrics.js';
 import type {
   FlagChange,
   GuardianFlags,
+  GuardianSources,
   GuardrailFacts,
 } from '../../src/guardian/guardian-types.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
@@ -157,3 +167,43 @@ export function errorRateFacts(arms: Record<string, RatioStats>): GuardrailFacts
 }
 
 export const silentLog = { info: () => {}, warn: () => {}, error: () => {} };
+
+/**
+ * A guardian over real decision and delivery repositories: `fetchFacts` stands in for ClickHouse
+ * or is the real reader (`createFactsReader`); alerts go to `webhookUrl` when given.
+ */
+export function createTestGuardian(input: {
+  client: ClickHouseClient;
+  tables: ReturnType<typeof loadConfig>['tables'];
+  flags: GuardianFlags;
+  fetchFacts: GuardianSources['fetchFacts'];
+  decisions?: DecisionRepository | undefined;
+  webhookUrl?: string | undefined;
+  maxAttempts?: number | undefined;
+}) {
+  const { client, tables } = input;
+  const decisions = input.decisions ?? createDecisionRepository(client, tables);
+  const deliveries = createDeliveryRepository(client, tables);
+  const alerts = createAlertDispatcher({
+    config: {
+      alertmanagerUrl: '',
+      webhookUrl: input.webhookUrl ?? '',
+      grafanaUrl: '',
+      grafanaToken: '',
+      maxAttempts: input.maxAttempts ?? 1,
+      backoffMs: 1,
+    },
+    deliveries,
+    log: silentLog,
+  });
+  const guardian = createGuardian({
+    sources: { flags: input.flags, fetchFacts: input.fetchFacts, decide: evaluateGuardrail },
+    decisions,
+    alerts,
+    metrics: createGuardianMetrics(),
+    log: silentLog,
+    publicUrl: 'http://tripwire.test',
+    intervalMs: 1000,
+  });
+  return { guardian, alerts, deliveries, decisions };
+}

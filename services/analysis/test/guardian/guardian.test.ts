@@ -2,15 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guardrail } from '@tripwire/schema';
-import { createAlertDispatcher } from '../../src/alerts/alert-dispatcher.js';
-import { createDeliveryRepository } from '../../src/alerts/delivery-repository.js';
 import {
   createDecisionRepository,
   type DecisionRepository,
 } from '../../src/guardian/decision-repository.js';
-import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
-import { createGuardian } from '../../src/guardian/guardian.js';
-import { createGuardianMetrics } from '../../src/guardian/guardian-metrics.js';
 import type {
   FactsRequest,
   GuardianFlags,
@@ -21,10 +16,10 @@ import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { createRng } from '../../src/create-rng.js';
 import {
   createMemoryFlags,
+  createTestGuardian,
   errorRateFacts,
   makeFlag,
   openTestStorage,
-  silentLog,
   simulateErrorRate,
 } from './guardian-fixtures.js';
 
@@ -76,36 +71,19 @@ afterAll(async () => {
 const factsRequests: FactsRequest[] = [];
 
 function makeGuardian(flags: GuardianFlags, facts: () => GuardrailFacts) {
-  const deliveries = createDeliveryRepository(client, tables);
-  const alerts = createAlertDispatcher({
-    config: {
-      alertmanagerUrl: '',
-      webhookUrl: receiverUrl,
-      grafanaUrl: '',
-      grafanaToken: '',
-      maxAttempts: 3,
-      backoffMs: 1,
-    },
-    deliveries,
-    log: silentLog,
-  });
-  const guardian = createGuardian({
-    sources: {
-      flags,
-      // Like ClickHouse: exemplars only when asked for.
-      fetchFacts: async (request) => {
-        factsRequests.push(request);
-        const found = facts();
-        return request.exemplarLimit > 0 ? found : { ...found, exemplarTraceIds: new Map() };
-      },
-      decide: evaluateGuardrail,
-    },
+  const { guardian, alerts, deliveries } = createTestGuardian({
+    client,
+    tables,
+    flags,
     decisions,
-    alerts,
-    metrics: createGuardianMetrics(),
-    log: silentLog,
-    publicUrl: 'http://tripwire.test',
-    intervalMs: 1000,
+    webhookUrl: receiverUrl,
+    maxAttempts: 3,
+    // Like ClickHouse: exemplars only when asked for.
+    fetchFacts: async (request) => {
+      factsRequests.push(request);
+      const found = facts();
+      return request.exemplarLimit > 0 ? found : { ...found, exemplarTraceIds: new Map() };
+    },
   });
   return { guardian, alerts, deliveries };
 }

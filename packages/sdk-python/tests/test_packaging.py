@@ -1,6 +1,7 @@
 """The package as a service installs it: a wheel built from pyproject.toml, installed into a
-clean virtual environment (not the editable dev install), importable and working; and every
-module parseable by Python 3.9's grammar (mypy cannot target 3.9, `requires-python` says 3.9)."""
+clean virtual environment with its dependencies (and the `openfeature` extra) from PyPI, not
+from the dev venv or the source tree, importable and working; and every module parseable by
+Python 3.9's grammar (mypy cannot target 3.9, `requires-python` says 3.9)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import ast
 import json
 import subprocess
 import sys
-import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -56,24 +56,23 @@ def test_the_wheel_installs_into_a_clean_venv_and_works(tmp_path: Path) -> None:
     clean = tmp_path / "venv"
     venv.create(clean, with_pip=False)
     python = clean / "bin" / "python"
+    # As a service installs it: dependencies resolved from the package index (PyPI), the
+    # OpenFeature extra included, nothing from the dev venv.
     subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
-        + ["--no-deps", "--disable-pip-version-check", str(wheel)],
+        + ["--disable-pip-version-check", f"{wheel}[openfeature]"],
         check=True,
     )
-    # The runtime dependency comes from the dev venv's site-packages, appended after the clean
-    # venv's own: `tripwire` itself must resolve to the installed wheel, not the source tree.
     clean_site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
         capture_output=True,
         text=True,
     ).stdout.strip()
-    Path(clean_site, "dev-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     script = (
-        "import json, tripwire\n"
+        "import json, opentelemetry, tripwire, tripwire.openfeature\n"
         "issues = tripwire.validate_flag({'key': 'x'})\n"
-        "print(json.dumps({'file': tripwire.__file__,"
+        "print(json.dumps({'file': tripwire.__file__, 'otel': opentelemetry.__path__[0],"
         " 'hash': tripwire.hash_unit('user-1', 'k'), 'issues': len(issues)}))\n"
     )
     result = subprocess.run(
@@ -81,6 +80,7 @@ def test_the_wheel_installs_into_a_clean_venv_and_works(tmp_path: Path) -> None:
     )
     report = json.loads(result.stdout)
     assert report["file"].startswith(clean_site)
+    assert report["otel"].startswith(clean_site)
     from tripwire import hash_unit
 
     assert report["hash"] == hash_unit("user-1", "k")

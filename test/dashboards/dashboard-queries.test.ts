@@ -2,14 +2,26 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp, loadConfig, type TripwireApp } from '@tripwire/analysis';
-import { CollectorTables, TripwireTables } from '@tripwire/schema';
+import { buildApp, loadConfig, tableNames, type TripwireApp } from '@tripwire/analysis';
+import type { MetricDefinition } from '@tripwire/schema';
 import { createDemoTelemetry, createRng } from './demo-telemetry.js';
 import { expandGrafanaMacros } from './expand-grafana-macros.js';
 
 const DASHBOARD_DIR = join(import.meta.dirname, '../../dashboards/json');
 const FLAG = 'checkout-redesign';
 const NOW = new Date(Date.UTC(2026, 10, 25, 12, 0, 0));
+/** The catalog metric the metric dashboard is templated on; a guardrail of a second flag uses it. */
+const METRIC: MetricDefinition = {
+  id: 'log_errors',
+  name: 'Error logs per user',
+  owner: 'payments',
+  source: 'logs',
+  filters: { severityAtLeast: 'error' },
+  value: { type: 'count' },
+  kind: 'count',
+  direction: 'lower_is_better',
+};
+const METRIC_FLAG = 'payment-retries';
 
 interface Target {
   refId: string;
@@ -62,7 +74,7 @@ async function run(sql: string): Promise<QueryResult> {
     from: new Date(NOW.getTime() - 3_600_000),
     to: NOW,
     intervalSeconds: 60,
-    variables: { flag: FLAG },
+    variables: { flag: FLAG, metric: METRIC.id },
   });
   const result = await app.context.clickhouse.query({
     query: expanded,
@@ -116,6 +128,7 @@ async function fillDemoData(): Promise<void> {
       },
     ],
   });
+  await insertCatalogMetric(at);
   const decision = {
     flag_key: FLAG,
     environment: 'production',
@@ -212,6 +225,91 @@ async function fillDemoData(): Promise<void> {
   });
 }
 
+/**
+ * Two versions of a catalog metric (the second during the experiment), a flag naming it as its
+ * goal and guardrail, and the guardian's checks (one per version) and kill on that guardrail.
+ */
+async function insertCatalogMetric(at: (minutesAgo: number) => string): Promise<void> {
+  const { clickhouse, tables } = app.context;
+  const version = (n: number, minutesAgo: number, reason: string) => ({
+    metric_id: METRIC.id,
+    version: n,
+    action: n === 1 ? 'create' : 'update',
+    actor: 'bob',
+    reason,
+    document: JSON.stringify({ ...METRIC, description: `v${n}` }),
+    created_at: at(minutesAgo),
+  });
+  await clickhouse.insert({
+    table: tables.metricChangelog,
+    format: 'JSONEachRow',
+    values: [version(1, 50, 'define'), version(2, 20, 'count fatal too')],
+  });
+  const flag = {
+    key: METRIC_FLAG,
+    metrics: { goal: METRIC.id },
+    guardrails: [{ id: 'logs', metric: METRIC.id }],
+  };
+  await clickhouse.insert({
+    table: tables.flagChangelog,
+    format: 'JSONEachRow',
+    values: [1, 2].map((v) => ({
+      seq: 10 + v,
+      entity: 'flag',
+      key: METRIC_FLAG,
+      project: 'default',
+      version: v,
+      action: v === 1 ? 'create' : 'update',
+      environment: '',
+      actor: 'alice',
+      reason: '',
+      // The guardrail is added in version 2: roles come from the current version only.
+      document: JSON.stringify(v === 1 ? { key: METRIC_FLAG } : flag),
+      created_at: at(45 - v),
+    })),
+  });
+  const check = (id: string, minutesAgo: number, metricVersion: number, state: string) => ({
+    check_id: id,
+    kind: id.startsWith('k') ? 'kill' : 'check',
+    checked_at: at(minutesAgo),
+    flag_key: METRIC_FLAG,
+    environment: 'production',
+    flag_version: 2,
+    guardrail_id: 'logs',
+    guardrail: 'logs',
+    metric: METRIC.id,
+    metric_version: metricVersion,
+    control_variant: 'off',
+    variant: 'on',
+    state,
+    action: 'kill',
+    action_taken: state === 'breached' ? 'kill' : 'none',
+    test: 'asymptotic-confidence-sequence',
+    scale: 'relative',
+    estimate: 0.8,
+    relative_estimate: 0.8,
+    interval_lower: state === 'breached' ? 0.3 : -0.2,
+    interval_upper: 1.3,
+    alpha: 0.05,
+    margin: 0.1,
+    n_control: 400,
+    n_treatment: 410,
+    exemplar_trace_ids: [],
+    kill_version: id.startsWith('k') ? 3 : null,
+    query: 'SELECT 1',
+    detail: '{}',
+  });
+  await clickhouse.insert({
+    table: tables.guardrailDecisions,
+    format: 'JSONEachRow',
+    values: [
+      check('m1', 30, 1, 'inconclusive'),
+      check('m2', 15, 2, 'breached'),
+      check('k2', 14, 2, 'breached'),
+    ],
+  });
+}
+
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
   const config = {
@@ -258,10 +356,7 @@ describe('dashboard JSON', () => {
   });
 
   it('reads only tables Tripwire creates', () => {
-    const known = new Set<string>([
-      ...Object.values(CollectorTables),
-      ...Object.values(TripwireTables),
-    ]);
+    const known = new Set<string>(Object.values(tableNames()));
     const sqls = [
       ...panels.map((p) => p.target.rawSql),
       ...annotationQueries.map((a) => a.target.rawSql),
@@ -356,13 +451,43 @@ describe('what the panels say about the demo data', () => {
 
   it('lists the guardian kill with its evidence', async () => {
     const { names, rows } = await run(panelSql('tripwire-guardian', 'Kills'));
-    expect(rows).toHaveLength(1);
-    const kill = Object.fromEntries(names.map((n, i) => [n, rows[0]![i]]));
+    expect(rows).toHaveLength(2);
+    const kills = rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
+    const kill = kills.find((k) => k.flag_key === FLAG);
     expect(kill).toMatchObject({
       flag_key: FLAG,
       metric: 'error_rate',
       variant: 'treatment',
       kill_version: 2,
     });
+  });
+
+  it('templates the metric dashboard on the catalog: definition, experiments, versions, checks', async () => {
+    const dashboard = dashboards.find((d) => d.json.uid === 'tripwire-metric')!.json;
+    const variable = dashboard.templating.list.find((v) => v.name === 'metric')!;
+    const { rows: ids } = await run(variable.query);
+    expect(ids.map((row) => row[0])).toEqual(['error_rate', METRIC.id]);
+    const table = async (title: string) => {
+      const { names, rows } = await run(panelSql('tripwire-metric', title));
+      return rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i]])));
+    };
+    expect(await table('Definition (current version)')).toMatchObject([
+      { id: METRIC.id, version: 2, source: 'logs', kind: 'count', updated_by: 'bob' },
+    ]);
+    expect(await table('Experiments naming this metric')).toEqual([
+      { flag: METRIC_FLAG, project: 'default', flag_version: 2, roles: ['goal', 'guardrail'] },
+    ]);
+    expect((await table('Versions')).map((v) => v.version)).toEqual([2, 1]);
+    expect(await table('Latest check per guardrail')).toMatchObject([
+      {
+        flag_key: METRIC_FLAG,
+        latest_state: 'breached',
+        latest_metric_version: 2,
+        definition_changed: 1,
+      },
+    ]);
+    expect(await table('Kills on this metric')).toMatchObject([
+      { flag_key: METRIC_FLAG, kill_version: 3, metric_version: 2 },
+    ]);
   });
 });

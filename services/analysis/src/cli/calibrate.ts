@@ -3,8 +3,8 @@ import type { Flag, Guardrail } from '@tripwire/schema';
 import { loadConfig, settings } from '../config.js';
 import { createRng } from '../create-rng.js';
 import { createChangelogRepository } from '../control-plane/changelog-repository.js';
-import { calibrateGuardrail, type CalibrationResult } from '../guardian/calibrate-guardrail.js';
-import { readUnitMinutes } from '../guardian/calibration-repository.js';
+import type { CalibrationResult } from '../guardian/calibrate-guardrail.js';
+import { calibrateStoredGuardrail } from '../guardian/calibrate-stored-guardrail.js';
 import { defaultGuardrails } from '../guardian/default-guardrails.js';
 import { evaluateGuardrail } from '../guardian/evaluate-guardrail.js';
 import { openClickHouse } from '../storage/clickhouse.js';
@@ -71,15 +71,16 @@ export const calibrateCommand: Command = {
       );
       process.stdout.write(formatHeader());
       for (const guardrail of chosen) {
-        const rows = await readUnitMinutes(client, config.tables, { flagKey, guardrail });
-        const result = calibrateGuardrail({
+        const result = await calibrateStoredGuardrail(client, config.tables, {
+          flagKey,
           guardrail,
-          rows,
-          permutations,
-          effect,
-          random,
-          decide: (input) =>
-            evaluateGuardrail({ ...input, targetUnits: config.guardianTargetUnits }),
+          run: {
+            permutations,
+            effect,
+            random,
+            decide: (input) =>
+              evaluateGuardrail({ ...input, targetUnits: config.guardianTargetUnits }),
+          },
         });
         process.stdout.write(formatRow(guardrail, result));
       }

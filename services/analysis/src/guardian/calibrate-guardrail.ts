@@ -66,6 +66,24 @@ function replayedDefinition(guardrail: Guardrail): MetricDefinition {
   return definition;
 }
 
+/** A per-unit, per-minute row of replayed telemetry. */
+export interface ReplayRow {
+  unitId: string;
+  /** Minute index (any increasing integer, e.g. epoch minutes). */
+  minute: number;
+}
+
+/** How one kind of replayed row adds up, becomes an arm's statistics and carries an injected harm. */
+export interface ReplayModel<R extends ReplayRow> {
+  accumulate(total: R | undefined, row: R): R;
+  toStats(units: readonly R[]): MetricStats;
+  /** A row of a unit in arm B with the harm injected; `draw(unitId)`: one uniform per unit and run. */
+  inject(row: R, draw: (unitId: string) => number): R;
+}
+
+/** Everything a calibration takes besides its rows and their model. */
+export type CalibrationRun = Omit<CalibrationOptions, 'rows'>;
+
 /**
  * Replays stored telemetry through a guardrail (pure; randomness passed in). Units are split
  * 50/50 at random (labels permuted), so both arms come from the same population: every breach
@@ -73,26 +91,33 @@ function replayedDefinition(guardrail: Guardrail): MetricDefinition {
  * Looks happen once per stored minute, on cumulative data, as the guardian would look.
  */
 export function calibrateGuardrail(options: CalibrationOptions): CalibrationResult {
-  const { guardrail, rows } = options;
-  replayedDefinition(guardrail);
+  replayedDefinition(options.guardrail);
+  return runCalibration({ ...options, model: createRequestModel(options) });
+}
+
+/** The permutation replays of `calibrateGuardrail` over any rows and their model. */
+export function runCalibration<R extends ReplayRow>(
+  options: CalibrationRun & { rows: readonly R[]; model: ReplayModel<R> },
+): CalibrationResult {
+  const { rows, model } = options;
   const unitIds = [...new Set(rows.map((row) => row.unitId))];
   const minutes = [...new Set(rows.map((row) => row.minute))].sort((a, b) => a - b);
-  const pooledErrorRate =
-    sum(rows, (r) => r.errors) /
-    Math.max(
-      1,
-      sum(rows, (r) => r.requests),
-    );
   let falseKills = 0;
   const detectionMinutes: (number | null)[] = [];
   for (let run = 0; run < options.permutations; run++) {
     const inB = new Set(unitIds.filter(() => options.random() < 0.5));
-    const plain = replay(options, { rows, minutes, inB });
+    const plain = replay(options, { rows, minutes, inB, model });
     if (plain !== null) falseKills++;
-    const injected = rows.map((row) =>
-      inB.has(row.unitId) ? injectEffect(row, guardrail, options, pooledErrorRate) : row,
-    );
-    const detected = replay(options, { rows: injected, minutes, inB });
+    const draws = new Map<string, number>();
+    const draw = (unitId: string) => {
+      const known = draws.get(unitId);
+      if (known !== undefined) return known;
+      const fresh = options.random();
+      draws.set(unitId, fresh);
+      return fresh;
+    };
+    const injected = rows.map((row) => (inB.has(row.unitId) ? model.inject(row, draw) : row));
+    const detected = replay(options, { rows: injected, minutes, inB, model });
     detectionMinutes.push(detected === null ? null : detected - minutes[0]! + 1);
   }
   const found = detectionMinutes.filter((m): m is number => m !== null).sort((a, b) => a - b);
@@ -108,28 +133,49 @@ export function calibrateGuardrail(options: CalibrationOptions): CalibrationResu
   };
 }
 
+/** The built-in request metrics' rows: requests, errors, latency sums and histograms. */
+function createRequestModel(options: CalibrationOptions): ReplayModel<UnitMinute> {
+  const { guardrail, rows } = options;
+  const pooledErrorRate =
+    sum(rows, (r) => r.errors) /
+    Math.max(
+      1,
+      sum(rows, (r) => r.requests),
+    );
+  return {
+    accumulate,
+    toStats: (units) => toStats(guardrail, units),
+    inject: (row) => injectEffect(row, guardrail, options, pooledErrorRate),
+  };
+}
+
 /** The first minute at which the guardrail is breached, or null. */
-function replay(
-  options: CalibrationOptions,
-  input: { rows: readonly UnitMinute[]; minutes: readonly number[]; inB: ReadonlySet<string> },
+function replay<R extends ReplayRow>(
+  options: CalibrationRun,
+  input: {
+    rows: readonly R[];
+    minutes: readonly number[];
+    inB: ReadonlySet<string>;
+    model: ReplayModel<R>;
+  },
 ): number | null {
-  const byMinute = new Map<number, UnitMinute[]>();
+  const byMinute = new Map<number, R[]>();
   for (const row of input.rows) {
     const list = byMinute.get(row.minute);
     if (list === undefined) byMinute.set(row.minute, [row]);
     else list.push(row);
   }
-  const arms = { a: new Map<string, UnitMinute>(), b: new Map<string, UnitMinute>() };
+  const arms = { a: new Map<string, R>(), b: new Map<string, R>() };
   for (const minute of input.minutes) {
     for (const row of byMinute.get(minute) ?? []) {
       const arm = input.inB.has(row.unitId) ? arms.b : arms.a;
-      arm.set(row.unitId, accumulate(arm.get(row.unitId), row));
+      arm.set(row.unitId, input.model.accumulate(arm.get(row.unitId), row));
     }
     if (arms.a.size === 0 || arms.b.size === 0) continue;
     const decision = options.decide({
       guardrail: options.guardrail,
-      control: toStats(options.guardrail, [...arms.a.values()]),
-      treatment: toStats(options.guardrail, [...arms.b.values()]),
+      control: input.model.toStats([...arms.a.values()]),
+      treatment: input.model.toStats([...arms.b.values()]),
     });
     if (decision.state === 'breached') return minute;
   }

@@ -1,7 +1,9 @@
-import type { Guardrail } from '@tripwire/schema';
+import type { Guardrail, MetricDefinition } from '@tripwire/schema';
 import type { TableNames } from '../config.js';
 import { createError } from '../errors.js';
+import { buildMetricMinutesSql } from '../repositories/metrics/metric-sql.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
+import type { MetricUnitMinute } from './calibrate-catalog-guardrail.js';
 import type { UnitMinute } from './calibrate-guardrail.js';
 
 interface UnitMinuteRow {
@@ -56,6 +58,54 @@ export async function readUnitMinutes(
     throw createError(
       'TRIPWIRE_ERR_STORAGE',
       `reading stored requests of "${input.flagKey}" failed`,
+      { cause },
+    );
+  }
+}
+
+type TotalsRow = Record<
+  'y_sum' | 'y_hits' | 'y_positive' | 'y_max' | 'y_min' | 'x_sum' | 'x_hits',
+  string | number | null
+>;
+
+/**
+ * Per valid unit and minute, a catalog metric's record totals over the raw signal (the query of
+ * `buildMetricMinutesSql`), for replaying a guardrail on that metric.
+ */
+export async function readMetricUnitMinutes(
+  client: ClickHouseClient,
+  tables: TableNames,
+  input: { flagKey: string; definition: MetricDefinition },
+): Promise<MetricUnitMinute[]> {
+  const { sql, params } = buildMetricMinutesSql({
+    definition: input.definition,
+    tables,
+    scope: { flagKey: input.flagKey, environment: '', sinceMs: 0, untilMs: Date.UTC(2200, 0, 1) },
+  });
+  try {
+    const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    const rows = await result.json<TotalsRow & { unit_id: string; minute: string | number }>();
+    return rows.map((row) => {
+      const hits = Number(row.y_hits);
+      return {
+        unitId: row.unit_id,
+        minute: Number(row.minute),
+        totals: {
+          ySum: Number(row.y_sum),
+          yHits: hits,
+          yPositive: Number(row.y_positive),
+          // Without a numerator record the extremes are ±inf (null in JSON): unused.
+          yMax: hits > 0 ? Number(row.y_max) : 0,
+          yMin: hits > 0 ? Number(row.y_min) : 0,
+          xSum: Number(row.x_sum),
+          xHits: Number(row.x_hits),
+        },
+      };
+    });
+  } catch (cause) {
+    throw createError(
+      'TRIPWIRE_ERR_STORAGE',
+      `reading metric ${input.definition.id} of "${input.flagKey}" failed`,
       { cause },
     );
   }

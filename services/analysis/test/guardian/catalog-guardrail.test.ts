@@ -2,6 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Guardrail, MetricDefinition } from '@tripwire/schema';
 import { createMetricStore } from '../../src/control-plane/metric-store.js';
 import { createRng } from '../../src/create-rng.js';
+import { calibrateCatalogGuardrail } from '../../src/guardian/calibrate-catalog-guardrail.js';
+import { calibrateStoredGuardrail } from '../../src/guardian/calibrate-stored-guardrail.js';
+import { readMetricUnitMinutes } from '../../src/guardian/calibration-repository.js';
+import { evaluateGuardrail } from '../../src/guardian/evaluate-guardrail.js';
+import { fetchMetricArms } from '../../src/repositories/metrics/fetch-metric-arms.js';
+import { METRIC_KIND_MODULES } from '../../src/repositories/metrics/metric-kinds.js';
+import { addUnitTotals, type UnitTotals } from '../../src/repositories/metrics/metric-kind.js';
 import { createFactsReader } from '../../src/guardian/guardian-sources.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { formatTimestamp, makeExposureSpan, makeSpan } from '../analysis/telemetry-rows.js';
@@ -140,5 +147,90 @@ describe('guardrails on catalog metrics', () => {
     expect(rows.map((row) => row.metric).sort()).toEqual(['log_errors', 'revenue']);
     for (const row of rows) expect(['healthy', 'inconclusive']).toContain(row.state);
     expect(rows.find((row) => row.metric === 'revenue')?.metricVersion).toBe(1);
+  });
+});
+
+describe('calibration on catalog metrics', () => {
+  const run = (seed: number) => ({
+    permutations: 20,
+    random: createRng(seed),
+    decide: evaluateGuardrail,
+  });
+
+  it("replays each unit's totals into the statistics the metric's SQL computes", async () => {
+    for (const definition of [logErrors, revenue]) {
+      const rows = await readMetricUnitMinutes(clickhouse, tables, {
+        flagKey: 'errors-up',
+        definition,
+      });
+      const byUnit = new Map<string, UnitTotals>();
+      for (const row of rows) {
+        const total = byUnit.get(row.unitId);
+        byUnit.set(row.unitId, total === undefined ? row.totals : addUnitTotals(total, row.totals));
+      }
+      expect(byUnit.size).toBe(1600);
+      const { arms } = await fetchMetricArms(
+        { clickhouse, tables },
+        { definition, flagKey: 'errors-up' },
+      );
+      for (const [variant, parity] of [
+        ['control', 0],
+        ['treatment', 1],
+      ] as const) {
+        const units = [...byUnit].filter(([id]) => Number(id.split('-').at(-1)) % 2 === parity);
+        const replayed = METRIC_KIND_MODULES[definition.kind].summarizeUnits?.(
+          units.map(([, totals]) => totals),
+          definition,
+        );
+        expect(replayed?.units).toBe(800);
+        const expected = arms.get(variant) as unknown as Record<string, number>;
+        for (const [field, value] of Object.entries(replayed ?? {})) {
+          if (typeof value === 'number')
+            expect(value, `${definition.id}.${variant}.${field}`).toBeCloseTo(
+              expected[field] ?? NaN,
+              6,
+            );
+        }
+      }
+    }
+  });
+
+  it('gives an A/A false-kill rate and detects an injected doubling of error logs', async () => {
+    const result = await calibrateStoredGuardrail(clickhouse, tables, {
+      flagKey: 'steady',
+      guardrail: guardrail('log_errors', 'lower_is_better'),
+      run: { ...run(5), effect: 1 },
+    });
+    expect(result.units).toBe(1600);
+    expect(result.falseKillRate).toBeLessThanOrEqual(0.15);
+    expect(result.detectedShare).toBe(1);
+    // Revenue 20 % lower in one half (higher is better): detected too, 3 payments per user.
+    const lower = await calibrateStoredGuardrail(clickhouse, tables, {
+      flagKey: 'steady',
+      guardrail: guardrail('revenue', 'higher_is_better'),
+      run: { ...run(6), effect: 0.2 },
+    });
+    expect(lower.detectedShare).toBe(1);
+    expect(lower.falseKillRate).toBeLessThanOrEqual(0.15);
+  });
+
+  it('says which metrics it cannot replay', async () => {
+    await expect(
+      calibrateStoredGuardrail(clickhouse, tables, {
+        flagKey: 'steady',
+        guardrail: guardrail('no_such_metric', 'lower_is_better'),
+        run: { ...run(1), effect: 0.2 },
+      }),
+    ).rejects.toThrow(/no metric "no_such_metric"/);
+    const p90 = { ...revenue, id: 'pay_p90', kind: 'quantile' as const, quantile: 0.9 };
+    expect(() =>
+      calibrateCatalogGuardrail({
+        ...run(1),
+        effect: 0.2,
+        guardrail: guardrail('pay_p90', 'lower_is_better'),
+        definition: p90,
+        rows: [],
+      }),
+    ).toThrow(/cannot replay quantile metrics \(pay_p90\)/);
   });
 });

@@ -20,6 +20,56 @@ export interface MetricKindModule {
   readStats(row: Record<string, unknown>, definition: MetricDefinition): MetricStats;
   /** An arm without data: `decideGuardrail` answers `no_traffic` for it. */
   emptyStats(definition: MetricDefinition): MetricStats;
+  /**
+   * The same statistics from each unit's record totals, as the SQL computes them (calibration
+   * replays, `calibrateCatalogGuardrail`); absent when totals do not determine them (quantiles
+   * need every record's value).
+   */
+  summarizeUnits?: (units: readonly UnitTotals[], definition: MetricDefinition) => MetricStats;
+}
+
+/** One unit's records added up (numerator y, denominator x), e.g. over the minutes so far. */
+export interface UnitTotals {
+  ySum: number;
+  yHits: number;
+  /** Numerator records with a value > 0 (proportions). */
+  yPositive: number;
+  yMax: number;
+  yMin: number;
+  xSum: number;
+  xHits: number;
+}
+
+export function addUnitTotals(a: UnitTotals, b: UnitTotals): UnitTotals {
+  return {
+    ySum: a.ySum + b.ySum,
+    yHits: a.yHits + b.yHits,
+    yPositive: a.yPositive + b.yPositive,
+    yMax: b.yHits === 0 ? a.yMax : a.yHits === 0 ? b.yMax : Math.max(a.yMax, b.yMax),
+    yMin: b.yHits === 0 ? a.yMin : a.yHits === 0 ? b.yMin : Math.min(a.yMin, b.yMin),
+    xSum: a.xSum + b.xSum,
+    xHits: a.xHits + b.xHits,
+  };
+}
+
+/** `capUnitValue` on a number: winsorized at the definition's absolute bounds. */
+export function capNumber(definition: MetricDefinition, y: number): number {
+  const capping = definition.capping;
+  if (capping?.type !== 'absolute') return y;
+  const lower = capping.lower ?? -Infinity;
+  const upper = capping.upper ?? Infinity;
+  return Math.min(Math.max(y, lower), upper);
+}
+
+/** Mean statistics of per-unit values (what `MEAN_ARM_SQL` sums). */
+export function summarizeValues(values: readonly number[]): MetricStats {
+  let sum = 0;
+  let sumSquares = 0;
+  for (const y of values) {
+    sum += y;
+    sumSquares += y * y;
+  }
+  return { kind: 'mean', units: values.length, sum, sumSquares };
 }
 
 /**

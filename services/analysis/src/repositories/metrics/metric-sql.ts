@@ -27,6 +27,8 @@ const SEVERITY_NUMBERS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fat
 interface SourceSql {
   from(tables: TableNames): string;
   unitId: string;
+  /** The record's time (calibration replays it minute by minute). */
+  time: string;
   /** Always applied: the window, the flag's attribution, the SDK's own spans left out. */
   where: string;
   attributes: string;
@@ -40,6 +42,7 @@ const WINDOW = (time: string) =>
 const SPANS: SourceSql = {
   from: (tables) => tables.traces,
   unitId: "SpanAttributes['tripwire.unit.id']",
+  time: 'Timestamp',
   // Spans count for the flag only when the SDK stamped its variant on them.
   where: `${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != ''
       AND SpanName NOT IN ('tripwire.exposure', 'tripwire.conversion')`,
@@ -61,6 +64,7 @@ const EVENTS: SourceSql = {
   from: (tables) =>
     `${tables.traces} AS e INNER JOIN valid_units AS vu ON vu.unit_id = e.SpanAttributes['tripwire.unit.id']`,
   unitId: "e.SpanAttributes['tripwire.unit.id']",
+  time: 'e.Timestamp',
   // A tracked event counts from the unit's first exposure on.
   where: `${WINDOW('e.Timestamp')} AND e.SpanName = 'tripwire.conversion' AND e.Timestamp >= vu.first_exposure`,
   attributes: 'e.SpanAttributes',
@@ -84,6 +88,7 @@ const LOGS: SourceSql = {
       GROUP BY TraceId
     ) AS t ON t.TraceId = l.TraceId`,
   unitId: 't.unit_id',
+  time: 'l.Timestamp',
   where: `${WINDOW('l.Timestamp')} AND l.TraceId != ''`,
   attributes: 'l.LogAttributes',
   filters: {
@@ -105,7 +110,8 @@ function pointSeries(tables: TableNames): string {
     `if(max(AggregationTemporality) = 2, argMax(${column}, TimeUnix), sum(${column}))`;
   const from = (table: string, type: string, value: string, count: string) => `
       SELECT '${type}' AS PointType, ServiceName, MetricName, Attributes,
-        toFloat64(${value}) AS PointValue, toFloat64(${count}) AS PointCount
+        toFloat64(${value}) AS PointValue, toFloat64(${count}) AS PointCount,
+        max(TimeUnix) AS PointTime
       FROM ${table} WHERE ${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''
       GROUP BY ServiceName, MetricName, Attributes`;
   return `(${[
@@ -118,6 +124,8 @@ function pointSeries(tables: TableNames): string {
 const POINTS: SourceSql = {
   from: pointSeries,
   unitId: "p.Attributes['tripwire.unit.id']",
+  // A series' total counts at its last point.
+  time: 'p.PointTime',
   where: "p.Attributes['tripwire.unit.id'] != ''",
   attributes: 'p.Attributes',
   filters: {
@@ -198,7 +206,8 @@ function buildRecordsCte(definition: MetricDefinition, tables: TableNames, param
   return `records AS (
     SELECT ${source.unitId} AS unit_id,
       ${y.rec} AS y_rec, toUInt8(${y.hit}) AS y_hit,
-      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit
+      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit,
+      intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute
     FROM ${source.from(tables)}
     WHERE ${source.where} AND (y_hit OR x_hit)
   )`;
@@ -213,19 +222,64 @@ export function buildMetricSql(input: {
   tables: TableNames;
   scope: MetricScope;
 }): { sql: string; params: SqlParams } {
-  const { definition, tables, scope } = input;
+  const { definition, tables } = input;
   const kind = METRIC_KIND_MODULES[definition.kind];
+  const { records, params } = buildScopedRecords(input);
+  const { ctes, select } = kind.buildSql(definition);
+  Object.assign(params, kind.buildParams(definition));
+  const sql = `WITH ${[buildValidUnitsCte(tables), records, ...ctes].join(',\n  ')}\n${select}`;
+  return { sql, params };
+}
+
+/** The scope's parameters and the `records` CTE of a definition. */
+function buildScopedRecords(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  scope: MetricScope;
+}): { records: string; params: SqlParams } {
+  const { scope } = input;
   const params: SqlParams = {
     flagKey: scope.flagKey,
     environment: scope.environment,
     sinceMs: scope.sinceMs,
     untilMs: scope.untilMs,
   };
-  const records = buildRecordsCte(definition, tables, params);
+  const records = buildRecordsCte(input.definition, input.tables, params);
   // Spans, the traces of logs, and data points belong to the flag when they carry its variant.
   if (records.includes('{stampKey:String}')) params.stampKey = `tripwire.variant.${scope.flagKey}`;
-  const { ctes, select } = kind.buildSql(definition);
-  Object.assign(params, kind.buildParams(definition));
-  const sql = `WITH ${[buildValidUnitsCte(tables), records, ...ctes].join(',\n  ')}\n${select}`;
+  return { records, params };
+}
+
+/**
+ * Per valid unit and minute (epoch minutes), the definition's record totals (`UnitTotals`), for
+ * calibration replays: every valid unit has a row at its first exposure's minute (zeros when it
+ * has no record then), so units without records count as the kinds' SQL counts them.
+ */
+export function buildMetricMinutesSql(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  scope: MetricScope;
+}): { sql: string; params: SqlParams } {
+  const { records, params } = buildScopedRecords(input);
+  const sql = `WITH ${[buildValidUnitsCte(input.tables), records].join(',\n  ')}
+SELECT unit_id, minute,
+  sum(y_sum) AS y_sum, sum(y_hits) AS y_hits, sum(y_positive) AS y_positive,
+  max(y_max) AS y_max, min(y_min) AS y_min, sum(x_sum) AS x_sum, sum(x_hits) AS x_hits
+FROM (
+  SELECT unit_id, intDiv(toUnixTimestamp(first_exposure), 60) AS minute,
+    0 AS y_sum, 0 AS y_hits, 0 AS y_positive, -inf AS y_max, inf AS y_min, 0 AS x_sum, 0 AS x_hits
+  FROM valid_units
+  UNION ALL
+  SELECT r.unit_id AS unit_id, r.rec_minute AS minute,
+    sumIf(r.y_rec, r.y_hit) AS y_sum, countIf(r.y_hit) AS y_hits,
+    countIf(r.y_hit AND r.y_rec > 0) AS y_positive,
+    if(y_hits > 0, maxIf(r.y_rec, r.y_hit), -inf) AS y_max,
+    if(y_hits > 0, minIf(r.y_rec, r.y_hit), inf) AS y_min,
+    sumIf(r.x_rec, r.x_hit) AS x_sum, countIf(r.x_hit) AS x_hits
+  FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
+  GROUP BY unit_id, minute
+)
+GROUP BY unit_id, minute
+ORDER BY minute, unit_id`;
   return { sql, params };
 }

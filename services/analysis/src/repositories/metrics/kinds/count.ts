@@ -6,6 +6,8 @@ import {
   MEAN_ARM_SQL,
   readMeanStats,
   type MetricKindModule,
+  capNumber,
+  summarizeValues,
 } from '../metric-kind.js';
 
 /** Per unit the number of matching records (0 for an exposed unit with none), averaged over units. */
@@ -22,4 +24,6 @@ export const countKind: MetricKindModule = {
   buildParams: buildCappingParams,
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
+  summarizeUnits: (units, definition) =>
+    summarizeValues(units.map((u) => capNumber(definition, u.yHits))),
 };

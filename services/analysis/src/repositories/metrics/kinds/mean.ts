@@ -6,6 +6,9 @@ import {
   MEAN_ARM_SQL,
   readMeanStats,
   type MetricKindModule,
+  capNumber,
+  summarizeValues,
+  type UnitTotals,
 } from '../metric-kind.js';
 
 const AGGREGATE = { sum: 'sumIf', max: 'maxIf', min: 'minIf', mean: 'avgIf' } as const;
@@ -32,4 +35,17 @@ export const meanKind: MetricKindModule = {
   buildParams: buildCappingParams,
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
+  summarizeUnits: (units, definition) => {
+    const aggregation = definition.unitAggregation ?? 'sum';
+    const value = (u: UnitTotals) =>
+      aggregation === 'sum'
+        ? u.ySum
+        : aggregation === 'max'
+          ? u.yMax
+          : aggregation === 'min'
+            ? u.yMin
+            : u.ySum / u.yHits;
+    const counted = aggregation === 'sum' ? units : units.filter((u) => u.yHits > 0);
+    return summarizeValues(counted.map((u) => capNumber(definition, value(u))));
+  },
 };

@@ -4,6 +4,7 @@ import {
   MEAN_ARM_SQL,
   readMeanStats,
   type MetricKindModule,
+  summarizeValues,
 } from '../metric-kind.js';
 
 /** Per unit 1 when any matching record occurred (with a value > 0), else 0; every exposed unit. */
@@ -20,4 +21,5 @@ export const proportionKind: MetricKindModule = {
   buildParams: () => ({}),
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
+  summarizeUnits: (units) => summarizeValues(units.map((u) => (u.yPositive > 0 ? 1 : 0))),
 };

@@ -5,6 +5,7 @@ import {
   capUnitValue,
   readNumber,
   type MetricKindModule,
+  capNumber,
 } from '../metric-kind.js';
 
 const EMPTY: MetricStats = {
@@ -42,4 +43,19 @@ export const ratioKind: MetricKindModule = {
     sumCrossProducts: readNumber(row, 'sum_xy'),
   }),
   emptyStats: () => EMPTY,
+  summarizeUnits: (units, definition) => {
+    const counted = units.filter((t) => t.yHits + t.xHits > 0);
+    const y = counted.map((u) => capNumber(definition, u.ySum));
+    const x = counted.map((u) => u.xSum);
+    const total = (values: number[]) => values.reduce((sum, v) => sum + v, 0);
+    return {
+      kind: 'ratio',
+      units: counted.length,
+      sumNumerator: total(y),
+      sumDenominator: total(x),
+      sumNumeratorSquares: total(y.map((v) => v * v)),
+      sumDenominatorSquares: total(x.map((v) => v * v)),
+      sumCrossProducts: total(y.map((v, i) => v * (x[i] ?? 0))),
+    };
+  },
 };

@@ -1,0 +1,91 @@
+/**
+ * Calibration of a guardrail on a catalog metric: the same permutation replays as the built-in
+ * request metrics (`runCalibration`), over each unit's per-minute record totals of the metric's
+ * definition (`readMetricUnitMinutes`), summarized by the definition's kind module exactly as
+ * its SQL summarizes units. Quantile metrics cannot be replayed from totals (they need every
+ * record's value).
+ */
+import type { MetricDefinition } from '@tripwire/schema';
+import { METRIC_KIND_MODULES } from '../repositories/metrics/metric-kinds.js';
+import { addUnitTotals, type UnitTotals } from '../repositories/metrics/metric-kind.js';
+import {
+  runCalibration,
+  type CalibrationResult,
+  type CalibrationRun,
+  type ReplayModel,
+  type ReplayRow,
+} from './calibrate-guardrail.js';
+
+/** One unit's record totals of a catalog metric in one minute. */
+export interface MetricUnitMinute extends ReplayRow {
+  totals: UnitTotals;
+}
+
+export function calibrateCatalogGuardrail(
+  options: CalibrationRun & { definition: MetricDefinition; rows: readonly MetricUnitMinute[] },
+): CalibrationResult {
+  return runCalibration({ ...options, model: createCatalogModel(options) });
+}
+
+function createCatalogModel(
+  options: CalibrationRun & { definition: MetricDefinition; rows: readonly MetricUnitMinute[] },
+): ReplayModel<MetricUnitMinute> {
+  const { definition, guardrail } = options;
+  const summarize = METRIC_KIND_MODULES[definition.kind].summarizeUnits;
+  if (summarize === undefined) {
+    throw new Error(
+      `calibration cannot replay ${definition.kind} metrics (${definition.id}): their statistics need every record's value`,
+    );
+  }
+  // The harm: the metric moves by `effect` in its bad direction.
+  const factor = 1 + (guardrail.direction === 'lower_is_better' ? 1 : -1) * options.effect;
+  const units = new Map<string, number>();
+  for (const row of options.rows) {
+    units.set(row.unitId, (units.get(row.unitId) ?? 0) + row.totals.yPositive);
+  }
+  const positiveShare = [...units.values()].filter((n) => n > 0).length / Math.max(1, units.size);
+  return {
+    accumulate: (total, row) =>
+      total === undefined ? row : { ...total, totals: addUnitTotals(total.totals, row.totals) },
+    toStats: (rows) =>
+      summarize(
+        rows.map((row) => row.totals),
+        definition,
+      ),
+    inject: (row, draw) =>
+      definition.kind === 'proportion'
+        ? injectIntoProportion(row, { factor, positiveShare, draw })
+        : { ...row, totals: scaleNumerator(row.totals, factor) },
+  };
+}
+
+/** The numerator's values (and, for counts, its records) times `factor`. */
+function scaleNumerator(totals: UnitTotals, factor: number): UnitTotals {
+  return {
+    ...totals,
+    ySum: totals.ySum * factor,
+    yHits: totals.yHits * factor,
+    yMax: totals.yMax * factor,
+    yMin: totals.yMin * factor,
+  };
+}
+
+/**
+ * The share of units with a positive record times `factor`: per unit (one draw per unit and
+ * run), units without one gain one with probability p(f − 1)/(1 − p), or units with one lose
+ * it with probability 1 − f.
+ */
+function injectIntoProportion(
+  row: MetricUnitMinute,
+  input: { factor: number; positiveShare: number; draw: (unitId: string) => number },
+): MetricUnitMinute {
+  const { factor, positiveShare: p } = input;
+  const u = input.draw(row.unitId);
+  if (factor >= 1) {
+    const gain = p >= 1 ? 0 : Math.min(1, (p * (factor - 1)) / (1 - p));
+    return u < gain
+      ? { ...row, totals: { ...row.totals, yPositive: row.totals.yPositive + 1 } }
+      : row;
+  }
+  return u < 1 - factor ? { ...row, totals: { ...row.totals, yPositive: 0 } } : row;
+}

@@ -21,7 +21,9 @@ from .schema.validate import (
 from .schema.validation_issue import ValidationIssue
 from .sources.config_source import ClientConfigListener, ConfigListener, ConfigSource
 from .sources.file_source import FileSource
+from .sources.polling_source import PollingSource
 from .sources.static_source import StaticSource
+from .sources.stream_source import StreamSource
 from .telemetry.assignment_baggage import format_assignments, parse_assignments
 from .telemetry.hash_unit import hash_unit
 from .telemetry.span_processor import TripwireSpanProcessor
@@ -38,8 +40,10 @@ __all__ = [
     "ConfigSource",
     "EvaluationResult",
     "FileSource",
+    "PollingSource",
     "ReadyResult",
     "StaticSource",
+    "StreamSource",
     "TripwireClient",
     "TripwireError",
     "TripwireErrorCode",

@@ -14,6 +14,7 @@ local file may (it is the operator's truth).
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping, Optional, Protocol
 
 
@@ -46,3 +47,28 @@ class ClientConfigListener(ConfigListener, Protocol):
         """The source reached its server again (a 200 or 304, or bytes on the stream) after
         an ``on_error``: the client's config is no longer stale."""
         ...
+
+
+def listener_version(listener: ConfigListener) -> Optional[int]:
+    """``applied_version()`` of a ClientConfigListener, None for a plain ConfigListener."""
+    applied_version = getattr(listener, "applied_version", None)
+    version = applied_version() if callable(applied_version) else None
+    return version if isinstance(version, int) else None
+
+
+def notify_recover(listener: ConfigListener) -> None:
+    """``on_recover()`` of a ClientConfigListener; nothing for a plain ConfigListener."""
+    on_recover = getattr(listener, "on_recover", None)
+    if callable(on_recover):
+        on_recover()
+
+
+def parse_json_object(text: str, where: str) -> Mapping[str, Any]:
+    """``text`` as a JSON object; raises ValueError naming ``where``."""
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"invalid JSON in {where}: {error}") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{where} must hold a JSON object, got {type(document).__name__}")
+    return document

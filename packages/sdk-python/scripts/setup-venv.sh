@@ -6,6 +6,9 @@ here="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$here/.venv"
 python="${PYTHON:-python3}"
 stamp="$venv/.tripwire-stamp"
+# Test files running in parallel (pytest suite, e2e tests) may call this at once: one at a time.
+exec 9>"${TMPDIR:-/tmp}/tripwire-sdk-python-venv-$(echo "$here" | sha256sum | cut -c1-16).lock"
+flock 9
 want="$(cat "$here/requirements-dev.txt" "$here/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; then
   exit 0

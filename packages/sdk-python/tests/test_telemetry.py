@@ -178,7 +178,7 @@ def test_track_without_a_unit_uses_the_baggage_unit(otel: OtelHarness) -> None:
 
 
 def test_evaluation_and_exposure_counters_use_the_node_metric_names(otel: OtelHarness) -> None:
-    client = _client(otel)
+    client = _client(otel, exposure_reasons=["split", "targeting_match"])
     for user in ("a", "b", "a"):
         client.assign("checkout", {"targetingKey": user, "email": "x@corp.com"}, False)
     client.assign("missing", {"targetingKey": "a"}, False)

@@ -74,7 +74,10 @@ class TripwireClient:
             tracer=self._tracer,
             environment=environment,
             units=self._units,
-            exposure_reasons=exposure_reasons or DEFAULT_EXPOSURE_REASONS,
+            exposure_reasons=DEFAULT_EXPOSURE_REASONS
+            if exposure_reasons is None
+            else exposure_reasons,
+            tracing_live=tracer is not None,
         )
         self._listeners: Dict[str, List[Listener]] = {event: [] for event in EVENTS}
         self._delivered = threading.Event()

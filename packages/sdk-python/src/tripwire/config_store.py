@@ -8,6 +8,7 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 from .evaluation.compile_config import compile_config
 from .evaluation.compiled_config import CompiledConfig
+from .schema.flags_file import expand_flags_file, is_flags_file
 from .schema.validate import apply_config_patch, validate_config_patch, validate_config_snapshot
 from .schema.validation_issue import ValidationIssue
 
@@ -85,9 +86,15 @@ class ConfigStore:
         self._on_problem(ConfigProblem("TRIPWIRE_SOURCE_FAILED", origin, str(error) or repr(error)))
 
     def _put(self, document: Any, origin: str) -> bool:
-        issues = validate_config_snapshot(document)
-        if issues:
-            return self._reject(origin, "config snapshot is invalid", issues)
+        # A hand-written flags file (local sources only) stands for a snapshot of this environment.
+        if origin not in NETWORK_ORIGINS and is_flags_file(document):
+            document, issues = expand_flags_file(document, environment=self._environment)
+            if issues:
+                return self._reject(origin, "flags file is invalid", issues)
+        else:
+            issues = validate_config_snapshot(document)
+            if issues:
+                return self._reject(origin, "config snapshot is invalid", issues)
         if document["environment"] != self._environment:
             message = (
                 f"config is for environment '{document['environment']}', "

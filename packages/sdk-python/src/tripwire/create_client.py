@@ -11,15 +11,15 @@ from opentelemetry.metrics import Meter
 from opentelemetry.trace import Tracer
 
 from .client import DEFAULT_LOGGER, TripwireClient
-from .client_options import SourceOption, check_client_options
+from .client_options import SourceOption, check_client_options, resolve_local_defaults
 from .sources.source_types import SourceSettings, create_source
 
 
 def create_client(
     *,
-    environment: str,
-    hash_key: str,
     source: SourceOption,
+    environment: Optional[str] = None,
+    hash_key: Optional[str] = None,
     sdk_key: Optional[str] = None,
     bootstrap: Optional[Mapping[str, Any]] = None,
     tracer: Optional[Tracer] = None,
@@ -32,7 +32,13 @@ def create_client(
 ) -> TripwireClient:
     """Creates a client. Raises TripwireError (``TRIPWIRE_INVALID_OPTIONS``) on invalid
     options only. ``source`` is a ConfigSource or a mapping naming one, such as
-    ``{"type": "file", "path": "flags.json"}`` (see ``tripwire.sources.SOURCE_TYPES``)."""
+    ``{"type": "stream", "base_url": ...}`` or ``{"type": "file", "path": "flags.json"}`` (see
+    ``tripwire.sources.SOURCE_TYPES``). ``environment`` and ``hash_key`` are required with the
+    network sources; a local (file/static) client defaults to ``development`` and a random
+    per-process hash key (with a warning)."""
+    environment, hash_key = resolve_local_defaults(
+        environment=environment, hash_key=hash_key, source=source, logger=logger
+    )
     check_client_options(
         environment=environment,
         hash_key=hash_key,

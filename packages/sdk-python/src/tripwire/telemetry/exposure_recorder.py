@@ -15,9 +15,13 @@ from ..schema.telemetry import PROVIDER_NAME, FlagAttributes, SpanNames, Tripwir
 from .assignment_baggage import find_collector
 from .evaluation_tally import FlagCounters
 from .local_root import find_open_local_root
+from .tracing_registered import is_tracer_provider_registered
 from .unit_cache import UnitCache
 
-DEFAULT_EXPOSURE_REASONS: Tuple[str, ...] = ("split", "targeting_match")
+DEFAULT_EXPOSURE_REASONS: Tuple[str, ...] = ("split",)
+"""Only evaluations that allocate a unit (experiments, percentage rollouts), as in
+``@tripwire/sdk``; add ``"targeting_match"`` for rule matches of release and permission flags
+(a flag's ``recordExposures`` overrides both ways)."""
 _MAX_CACHED_ATTRIBUTES = 4096
 StaticKey = Tuple[str, str, str, Optional[int], str]
 
@@ -29,7 +33,8 @@ def variant_attribute(flag_key: str) -> str:
 
 class ExposureRecorder:
     """Counts every evaluation; for results that are exposures (reason in ``exposure_reasons``,
-    a variant, a unit key) stamps attribution on every call and emits one
+    a variant, a unit key), once tracing is live (``tracing_live`` or a registered provider),
+    stamps attribution on every call and emits one
     ``tripwire.exposure`` span per unit, flag and variant per process (its first exposure)."""
 
     def __init__(
@@ -39,11 +44,14 @@ class ExposureRecorder:
         environment: str,
         units: UnitCache,
         exposure_reasons: Sequence[str] = DEFAULT_EXPOSURE_REASONS,
+        tracing_live: bool = False,
     ) -> None:
         self._tracer = tracer
         self._environment = environment
         self._units = units
         self._exposure_reasons = frozenset(exposure_reasons)
+        # An explicit tracer, or a registered provider seen once: stays true.
+        self._tracing_live = tracing_live
         self.evaluations = FlagCounters()
         self.exposures = FlagCounters()
         self._static: Dict[StaticKey, Dict[str, AttributeValue]] = {}
@@ -62,6 +70,10 @@ class ExposureRecorder:
         self.evaluations.increment(flag_key, variant or "", result.reason)
         if variant is None or not self._is_exposure(result.reason, record_exposures):
             return
+        if not self._tracing_live:
+            if not is_tracer_provider_registered():
+                return  # the OTel API is a no-op: no HMAC, dedup, stamping or span
+            self._tracing_live = True
         if not isinstance(context, Mapping):
             return
         unit_key = read_unit_key(context, unit_kind)

@@ -5,22 +5,12 @@ from __future__ import annotations
 import json
 import queue
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from fixtures import make_snapshot
 
 Recorded = Tuple[str, Dict[str, str]]
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def sse(event: str, data: Any, event_id: Optional[int] = None) -> bytes:

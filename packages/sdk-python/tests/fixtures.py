@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from repo_files import load_vectors
@@ -145,3 +146,13 @@ class ManualSource:
     def fail(self, error: BaseException) -> None:
         assert self.listener is not None
         self.listener.on_error(error)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Polls ``condition`` every 10 ms until it holds or ``timeout`` seconds passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()

@@ -6,22 +6,13 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Callable, List
+from typing import Any, List
 
-from fixtures import make_flag, make_snapshot
+from fixtures import make_flag, make_snapshot, wait_for
 from tripwire import ConfigProblem, create_client
 from tripwire.sources import SOURCE_TYPES
 
 HASH_KEY = "0123456789abcdef-test"
-
-
-def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
 
 
 def _write(path: Path, document: Any) -> None:
@@ -46,12 +37,12 @@ def test_the_file_source_follows_edits_and_keeps_the_last_good_file(tmp_path: Pa
     killed = make_flag(version=2)
     killed["environments"]["production"]["enabled"] = False
     _write(path, make_snapshot([killed], version=2))
-    assert _wait_for(lambda: client.status().version == 2)
+    assert wait_for(lambda: client.status().version == 2)
     _write(path, "{ not json")
-    assert _wait_for(lambda: len(problems) == 1)
+    assert wait_for(lambda: len(problems) == 1)
     assert "invalid JSON" in problems[0].message and client.status().version == 2
     _write(path, make_snapshot(version=1))  # a local file may go back in version
-    assert _wait_for(lambda: client.status().version == 1)
+    assert wait_for(lambda: client.status().version == 1)
     client.close()
 
 
@@ -70,7 +61,7 @@ def test_a_missing_file_is_reported_once_and_picked_up_when_it_appears(tmp_path:
     time.sleep(0.1)
     assert problems == [], "not reported again while still missing"
     _write(path, make_snapshot(version=7))
-    assert _wait_for(lambda: client.status().version == 7)
+    assert wait_for(lambda: client.status().version == 7)
     client.close()
 
 

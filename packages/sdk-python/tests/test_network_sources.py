@@ -7,8 +7,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import pytest
 
-from delivery_stub import DeliveryStub, sse, wait_for
-from fixtures import make_flag, make_snapshot
+from delivery_stub import DeliveryStub, sse
+from fixtures import make_flag, make_snapshot, wait_for
 from tripwire import ConfigProblem, ConfigSource, PollingSource, StreamSource, create_client
 from tripwire.client import TripwireClient
 from tripwire.sources import SseParser, compute_backoff_delay
@@ -261,3 +261,37 @@ def test_the_sse_parser_follows_the_whatwg_rules() -> None:
         ("message", "tail", "4"),
     ]
     assert retries == [250]
+
+
+def test_reconnects_count_attempts_into_the_backoff_and_honour_a_retry_floor(
+    stub: DeliveryStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: List[Dict[str, float]] = []
+
+    def record(**options: float) -> float:
+        asked.append(options)
+        return 0.001
+
+    monkeypatch.setattr("tripwire.sources.stream_source.compute_backoff_delay", record)
+    stub.stream_status = 503
+    source = StreamSource(
+        f"{stub.base_url}/sdk/v1/stream",
+        f"{stub.base_url}/sdk/v1/config",
+        backoff_base_s=0.25,
+        backoff_max_s=8,
+        fallback_after_failures=100,
+        random=lambda: 0.75,
+    )
+    listener = _Recorder()
+    source.start(listener)
+    assert wait_for(lambda: len(asked) >= 3)
+    stub.stream_status = 200
+    assert wait_for(lambda: stub.open_streams() == 1)
+    stub.send(b"retry: 2000\n\n")
+    stub.drop()  # a healthy connection that ends: the count restarts, the floor holds
+    assert wait_for(lambda: any(a["base_s"] == 2.0 for a in asked))
+    source.close()
+    first = asked[:3]
+    assert [a["attempt"] for a in first] == [0, 1, 2]
+    assert all(a["base_s"] == 0.25 and a["max_s"] == 8 and a["random"] == 0.75 for a in first)
+    assert next(a for a in asked if a["base_s"] == 2.0)["attempt"] == 0

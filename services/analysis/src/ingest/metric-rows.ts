@@ -7,7 +7,7 @@ import {
   readId,
   readInt,
   readInt64Number,
-  readInt64Text,
+  readUint64Text,
   readNanos,
   readObject,
   readString,
@@ -230,7 +230,7 @@ function exemplars(point: Record<string, unknown>): string {
 
 function counts(value: unknown, key: string): string {
   return `[${readArray(value, key)
-    .map((count) => readInt64Text(count, key))
+    .map((count) => readUint64Text(count, key))
     .join(',')}]`;
 }
 
@@ -239,7 +239,7 @@ function mapHistogramPoint(p: Record<string, unknown>, d: Record<string, unknown
     float(readDouble(b, 'explicitBounds')),
   );
   return (
-    `${readInt64Text(p.count, 'count')},${float(readDouble(p.sum, 'sum'))},` +
+    `${readUint64Text(p.count, 'count')},${float(readDouble(p.sum, 'sum'))},` +
     `${counts(p.bucketCounts, 'bucketCounts')},[${bounds.join(',')}],${exemplars(p)},` +
     `${flags(p)},${float(readDouble(p.min, 'min'))},${float(readDouble(p.max, 'max'))},${temporality(d)}`
   );
@@ -249,8 +249,8 @@ function mapExpHistogramPoint(p: Record<string, unknown>, d: Record<string, unkn
   const positive = readObject(p.positive, 'positive') ?? {};
   const negative = readObject(p.negative, 'negative') ?? {};
   return (
-    `${readInt64Text(p.count, 'count')},${float(readDouble(p.sum, 'sum'))},` +
-    `${readInt(p.scale, 'scale')},${readInt64Text(p.zeroCount, 'zeroCount')},` +
+    `${readUint64Text(p.count, 'count')},${float(readDouble(p.sum, 'sum'))},` +
+    `${readInt(p.scale, 'scale')},${readUint64Text(p.zeroCount, 'zeroCount')},` +
     `${readInt(positive.offset, 'positive/offset')},${counts(positive.bucketCounts, 'positive/bucketCounts')},` +
     `${readInt(negative.offset, 'negative/offset')},${counts(negative.bucketCounts, 'negative/bucketCounts')},` +
     `${exemplars(p)},${flags(p)},${float(readDouble(p.min, 'min'))},` +
@@ -268,7 +268,7 @@ function mapSummaryPoint(p: Record<string, unknown>): string {
     values.push(float(readDouble(q.value, `quantileValues/${i}/value`)));
   }
   return (
-    `${readInt64Text(p.count, 'count')},${float(readDouble(p.sum, 'sum'))},` +
+    `${readUint64Text(p.count, 'count')},${float(readDouble(p.sum, 'sum'))},` +
     `[${quantiles.join(',')}],[${values.join(',')}],${flags(p)}`
   );
 }

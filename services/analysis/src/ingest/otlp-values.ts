@@ -234,22 +234,50 @@ export function durationNanos(start: Nanos, end: Nanos): number {
   return duration > 0 ? duration : 0;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const UINT64_MAX = 2n ** 64n - 1n;
-/** Signed or unsigned 64-bit: OTLP has both (intValue, counts); neither type holds more. */
-function inInt64Range(value: bigint): boolean {
-  return value >= INT64_MIN && value <= UINT64_MAX;
+interface IntegerRange {
+  readonly min: bigint;
+  readonly max: bigint;
+  readonly expected: string;
 }
+/** OTLP's two 64-bit integer types: `int64`/`sfixed64` (intValue, asInt) and `fixed64`/`uint64` (counts). */
+const INT64: IntegerRange = {
+  min: -(2n ** 63n),
+  max: 2n ** 63n - 1n,
+  expected: 'a signed 64-bit integer (decimal string or number, -2^63 to 2^63-1)',
+};
+const UINT64: IntegerRange = {
+  min: 0n,
+  max: 2n ** 64n - 1n,
+  expected: 'an unsigned 64-bit integer (decimal string or number, 0 to 2^64-1)',
+};
 
-/** A 64-bit integer as decimal text: Long (protobuf), string or number (JSON). */
-export function readInt64Text(value: unknown, key: string): string {
+/** A 64-bit integer of `range` as decimal text: Long (protobuf), string or number (JSON). */
+function readIntegerText(value: unknown, key: string, range: IntegerRange): string {
   if (value === undefined || value === null) return '0';
+  // protobufjs decodes each field with its own signedness: a Long is always in its range.
   if (isLong(value))
     return value.high === 0 && value.low >= 0 ? String(value.low) : value.toString();
-  if (typeof value === 'string' && /^-?\d{1,20}$/.test(value) && inInt64Range(BigInt(value)))
-    return value;
-  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
-  return fail(key, 'a 64-bit integer (decimal string or number)', value);
+  const text =
+    typeof value === 'string' && /^-?\d{1,20}$/.test(value)
+      ? value
+      : typeof value === 'number' && Number.isInteger(value)
+        ? BigInt(value).toString()
+        : undefined;
+  if (text !== undefined) {
+    const integer = BigInt(text);
+    if (integer >= range.min && integer <= range.max) return text;
+  }
+  return fail(key, range.expected, value);
+}
+
+/** A signed 64-bit integer (`intValue`, `asInt`) as decimal text. */
+export function readInt64Text(value: unknown, key: string): string {
+  return readIntegerText(value, key, INT64);
+}
+
+/** An unsigned 64-bit integer (counts, bucket counts) as decimal text. */
+export function readUint64Text(value: unknown, key: string): string {
+  return readIntegerText(value, key, UINT64);
 }
 
 /** A 64-bit integer as a double (metric values and counts are stored as Float64/UInt64). */

@@ -51,6 +51,18 @@ export const TRACE_COLUMNS = [
 export const SPAN_KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 export const STATUS_CODES = ['Unset', 'Ok', 'Error'];
 
+/**
+ * Why a span's `kind` or `status.code` is not one OTLP defines (the span is then rejected with
+ * that reason in `partial_success`, not stored as unset); undefined when both are.
+ */
+export function checkSpanEnums(kind: number, statusCode: number): string | undefined {
+  if (!(kind >= 0 && kind < SPAN_KINDS.length))
+    return `kind ${kind} is not a SpanKind (0–${SPAN_KINDS.length - 1})`;
+  if (!(statusCode >= 0 && statusCode < STATUS_CODES.length))
+    return `status/code ${statusCode} is not a StatusCode (0–${STATUS_CODES.length - 1})`;
+  return undefined;
+}
+
 /** Maps an ExportTraceServiceRequest (protobuf-decoded or JSON) to `otel_traces` rows. */
 export function mapTraceRequest(request: unknown): TableRows {
   const out: TableRows = { rows: [], rejected: 0, rejectReason: '' };
@@ -111,8 +123,12 @@ function mapSpan(value: unknown, shared: SharedColumns): string | { reason: stri
   const start = readNanos(span.startTimeUnixNano, 'startTimeUnixNano');
   const end = readNanos(span.endTimeUnixNano, 'endTimeUnixNano');
   const status = readObject(span.status, 'status') ?? {};
-  const kind = SPAN_KINDS[readInt(span.kind, 'kind')] ?? '';
-  const code = STATUS_CODES[readInt(status.code, 'status/code')] ?? '';
+  const kindNumber = readInt(span.kind, 'kind');
+  const codeNumber = readInt(status.code, 'status/code');
+  const enumProblem = checkSpanEnums(kindNumber, codeNumber);
+  if (enumProblem !== undefined) return { reason: enumProblem };
+  const kind = SPAN_KINDS[kindNumber]!;
+  const code = STATUS_CODES[codeNumber]!;
   const events = mapEvents(span.events);
   const links = mapLinks(span.links);
   if (links === undefined) return { reason: 'a link has an invalid traceId or spanId' };

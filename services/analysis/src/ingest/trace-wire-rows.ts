@@ -2,7 +2,7 @@ import { readWireFields } from './otlp-descriptor.js';
 import { splitNanos, type Nanos } from './otlp-values.js';
 import { RowBuffer } from './row-buffer.js';
 import { TraceBlock } from './trace-native-block.js';
-import { recordRejection, SPAN_KINDS, STATUS_CODES } from './trace-rows.js';
+import { checkSpanEnums, recordRejection, SPAN_KINDS, STATUS_CODES } from './trace-rows.js';
 import { writeAttributeEntries, writeServiceName } from './wire-attributes.js';
 import {
   checkEnd,
@@ -235,8 +235,9 @@ const span = {
   startHigh: 0,
   endLow: 0,
   endHigh: 0,
-  statusStart: -1,
-  statusEnd: -1,
+  statusCode: 0,
+  statusMessageStart: 0,
+  statusMessageEnd: 0,
   attributes: new RangeList(),
   events: new RangeList(),
   links: new RangeList(),
@@ -247,7 +248,7 @@ function readSpan(reader: Reader, start: number, end: number): void {
   span.parentStart = span.parentEnd = span.stateStart = span.stateEnd = 0;
   span.nameStart = span.nameEnd = span.kind = 0;
   span.startLow = span.startHigh = span.endLow = span.endHigh = 0;
-  span.statusStart = span.statusEnd = -1;
+  span.statusCode = span.statusMessageStart = span.statusMessageEnd = 0;
   span.attributes.count = span.events.count = span.links.count = 0;
   const F = SPAN.id;
   reader.pos = start;
@@ -288,8 +289,23 @@ function readSpan(reader: Reader, start: number, end: number): void {
       const s = readRange(reader, end);
       span.links.push(s, reader.pos);
     } else if (field === F.status) {
-      span.statusStart = readRange(reader, end);
-      span.statusEnd = reader.pos;
+      const statusStart = readRange(reader, end);
+      readStatus(reader, statusStart, reader.pos);
+    } else skipField(reader);
+  }
+  checkEnd(reader, end);
+}
+
+/** `Status.code` and the byte range of `Status.message` (the last status field wins). */
+function readStatus(reader: Reader, start: number, end: number): void {
+  span.statusCode = span.statusMessageStart = span.statusMessageEnd = 0;
+  reader.pos = start;
+  while (reader.pos < end) {
+    const field = readField(reader, STATUS);
+    if (field === STATUS.id.code) span.statusCode = reader.int32();
+    else if (field === STATUS.id.message) {
+      span.statusMessageStart = readRange(reader, end);
+      span.statusMessageEnd = reader.pos;
     } else skipField(reader);
   }
   checkEnd(reader, end);
@@ -303,6 +319,8 @@ function writeSpan(reader: Reader, start: number, end: number): string | undefin
   const parentLength = span.parentEnd - span.parentStart;
   if (parentLength !== 0 && parentLength !== 8) return 'parentSpanId must be empty or 8 bytes';
   if (!linksAreValid(reader)) return 'a link has an invalid traceId or spanId';
+  const enumProblem = checkSpanEnums(span.kind, span.statusCode);
+  if (enumProblem !== undefined) return enumProblem;
   const buf = reader.buf;
   writeTime(block.timestamp, span.startLow, span.startHigh);
   splitNanos(span.startHigh, span.startLow, time);
@@ -313,7 +331,7 @@ function writeSpan(reader: Reader, start: number, end: number): string | undefin
   writeHex(block.parentSpanId, buf, span.parentStart, span.parentEnd);
   block.traceState.string(buf, span.stateStart, span.stateEnd);
   block.spanName.string(buf, span.nameStart, span.nameEnd);
-  writeAscii(block.spanKind, SPAN_KINDS[span.kind] ?? '');
+  writeAscii(block.spanKind, SPAN_KINDS[span.kind]!);
   copyAll(block.serviceName, shared.serviceName);
   copyAll(block.resourceAttributes.keys, shared.keys);
   copyAll(block.resourceAttributes.values, shared.values);
@@ -332,23 +350,8 @@ function writeSpan(reader: Reader, start: number, end: number): string | undefin
 
 /** `StatusCode` and `StatusMessage`. */
 function writeStatus(reader: Reader): void {
-  let code = 0;
-  let messageStart = 0;
-  let messageEnd = 0;
-  if (span.statusStart >= 0) {
-    reader.pos = span.statusStart;
-    while (reader.pos < span.statusEnd) {
-      const field = readField(reader, STATUS);
-      if (field === STATUS.id.code) code = reader.int32();
-      else if (field === STATUS.id.message) {
-        messageStart = readRange(reader, span.statusEnd);
-        messageEnd = reader.pos;
-      } else skipField(reader);
-    }
-    checkEnd(reader, span.statusEnd);
-  }
-  writeAscii(block.statusCode, STATUS_CODES[code] ?? '');
-  block.statusMessage.string(reader.buf, messageStart, messageEnd);
+  writeAscii(block.statusCode, STATUS_CODES[span.statusCode]!);
+  block.statusMessage.string(reader.buf, span.statusMessageStart, span.statusMessageEnd);
 }
 
 const event = { timeLow: 0, timeHigh: 0, nameStart: 0, nameEnd: 0, attributes: new RangeList() };

@@ -7,6 +7,8 @@ import {
   OtlpInputError,
   readId,
   readNanos,
+  readInt64Text,
+  readUint64Text,
 } from '../../src/ingest/otlp-values.js';
 
 describe('readNanos', () => {
@@ -51,6 +53,26 @@ describe('readNanos', () => {
     const start = readNanos('1764000000999999999', 't');
     expect(durationNanos(start, readNanos('1764000001000000001', 't'))).toBe(2);
     expect(durationNanos(start, readNanos('1764000000000000000', 't'))).toBe(0);
+  });
+});
+
+describe('64-bit integers', () => {
+  it('takes intValue as signed and counts as unsigned 64-bit, as strings or JSON numbers', () => {
+    expect(readInt64Text('-9223372036854775808', 'intValue')).toBe('-9223372036854775808');
+    expect(readInt64Text('9223372036854775807', 'intValue')).toBe('9223372036854775807');
+    expect(readInt64Text(-42, 'intValue')).toBe('-42');
+    expect(readUint64Text('18446744073709551615', 'count')).toBe('18446744073709551615');
+    expect(readUint64Text(7, 'count')).toBe('7');
+  });
+
+  it('refuses values outside the type with the field and the range', () => {
+    expect(() => readInt64Text('9223372036854775808', 'intValue')).toThrow(
+      /intValue must be a signed 64-bit integer .*-2\^63 to 2\^63-1/,
+    );
+    expect(() => readInt64Text(2 ** 64, 'intValue')).toThrow(/intValue must be/);
+    expect(() => readUint64Text('-1', 'count')).toThrow(/count must be an unsigned 64-bit/);
+    expect(() => readUint64Text('18446744073709551616', 'count')).toThrow(/count must be/);
+    expect(() => readUint64Text(1.5, 'count')).toThrow(/count must be/);
   });
 });
 

@@ -36,20 +36,31 @@ class PollingSource:
         self._closed = threading.Event()
         self._wake = threading.Event()
         self._fetch_lock = threading.Lock()
+        self._thread_lock = threading.Lock()
         self._request: Optional[HttpGet] = None
         self._listener: Optional[ConfigListener] = None
         self._thread: Optional[threading.Thread] = None
 
     def start(self, listener: ConfigListener) -> None:
         self._listener = listener
-        self._thread = threading.Thread(
-            target=self._run, name="tripwire-polling-source", daemon=True
-        )
-        self._thread.start()
+        if not self._on_demand:
+            self._start_thread()
 
     def request_poll(self) -> None:
-        """Asks the source's thread for one fetch now (returns at once)."""
+        """Asks the source's thread for one fetch now (returns at once). An on-demand source
+        starts its thread on the first request, so an idle stream holds one thread, not two."""
         self._wake.set()
+        if self._thread is None and self._listener is not None:
+            self._start_thread()
+
+    def _start_thread(self) -> None:
+        with self._thread_lock:
+            if self._thread is not None or self._closed.is_set():
+                return
+            self._thread = threading.Thread(
+                target=self._run, name="tripwire-polling-source", daemon=True
+            )
+            self._thread.start()
 
     def poll_now(self) -> None:
         """Fetches once in the calling thread; never raises (failures go to the listener)."""

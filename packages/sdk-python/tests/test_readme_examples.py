@@ -59,7 +59,7 @@ for user in ("alice", "bob"):
 
 def readme_files() -> Dict[str, str]:
     text = README.read_text(encoding="utf-8")
-    blocks = re.findall(r"<!-- file: (\S+) -->\n```\w*\n(.*?)```", text, flags=re.S)
+    blocks = re.findall(r"<!-- file: (\S+) -->\n\n?```\w*\n(.*?)```", text, flags=re.S)
     return dict(blocks)
 
 

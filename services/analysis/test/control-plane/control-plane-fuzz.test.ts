@@ -4,15 +4,18 @@ import type { Harness } from './control-plane-harness.js';
 import {
   ADMIN_TOKEN,
   call,
+  createFlag,
+  createToken,
   HOOK_TIMEOUT_MS,
   makeFlag,
   startHarness,
 } from './control-plane-harness.js';
 
 /**
- * Seeded structural mutations of a valid flag write (a hostile value at a random member):
- * every answer is 2xx or 4xx, never 5xx, and a valid flag is still created afterwards.
- * TRIPWIRE_FUZZ_ITERATIONS (default 200) and TRIPWIRE_FUZZ_SEED run longer or another sequence.
+ * Seeded structural mutations (a hostile value at a random member) of a valid flag write and of
+ * valid OFREP evaluation bodies: every answer is 2xx or 4xx, never 5xx, and afterwards a valid
+ * flag is still created and a valid evaluation still answered. TRIPWIRE_FUZZ_ITERATIONS
+ * (default 200 each) and TRIPWIRE_FUZZ_SEED run longer or another sequence.
  */
 const ITERATIONS = Number(process.env.TRIPWIRE_FUZZ_ITERATIONS ?? 200);
 const SEED = Number(process.env.TRIPWIRE_FUZZ_SEED ?? 20);
@@ -86,5 +89,40 @@ describe('flag write fuzz (seeded)', { timeout: 300_000 }, () => {
       body: { flag: makeFlag('fuzz.after') },
     });
     expect(created.status).toBe(201);
+  });
+});
+
+describe('OFREP body fuzz (seeded)', { timeout: 300_000 }, () => {
+  let sdkKey: string;
+  const context = { targetingKey: 'user-1', plan: 'beta', seats: 3, tags: ['a'], nested: { x: 1 } };
+  const paths = ['/ofrep/v1/evaluate/flags/fuzz.ofrep', '/ofrep/v1/evaluate/flags'];
+
+  beforeAll(async () => {
+    sdkKey = await createToken(harness, {
+      name: 'fuzz',
+      kind: 'sdk',
+      environments: ['production'],
+    });
+    await createFlag(harness, makeFlag('fuzz.ofrep', ['production']));
+  }, HOOK_TIMEOUT_MS);
+
+  it(`answers ${ITERATIONS} mutated evaluation bodies (seed ${SEED}) with no 5xx`, async () => {
+    const rng = createRng(SEED + 1);
+    const serverErrors: unknown[] = [];
+    for (let i = 0; i < ITERATIONS; i++) {
+      const body = mutate({ context }, rng);
+      const response = await call<unknown>(harness, 'POST', paths[i % 2]!, { token: sdkKey, body });
+      if (response.status >= 500) serverErrors.push({ status: response.status, body });
+    }
+    expect(serverErrors).toEqual([]);
+  });
+
+  it('still evaluates a valid body afterwards', async () => {
+    const response = await call<{ value: unknown }>(harness, 'POST', paths[0]!, {
+      token: sdkKey,
+      body: { context },
+    });
+    expect(response.status).toBe(200);
+    expect(typeof response.body.value).toBe('boolean');
   });
 });

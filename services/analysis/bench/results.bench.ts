@@ -32,6 +32,7 @@ import { createResultsSnapshots } from '../src/analysis/results-snapshots.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { openClickHouse } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
+import { CONVERSION_SQL, EXPOSURE_SQL, FLAG, SPAN_SQL } from './bench-telemetry.js';
 import { nameQueries } from './results-query-names.js';
 
 const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 100_000);
@@ -41,67 +42,11 @@ const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WITH_RAW = process.env.BENCH_RAW !== '0';
 /** With BENCH_DATA_DIR holding a previous run: add request spans [BENCH_APPEND_FROM, SPANS) only. */
 const APPEND_FROM = Number(process.env.BENCH_APPEND_FROM ?? 0);
-const FLAG = 'bench-checkout';
 const INSERT_SETTINGS = JSON.parse(process.env.BENCH_INSERT_SETTINGS ?? '{}') as Record<
   string,
   string
 >;
 const WINDOW = 7 * 86_400;
-
-/** Exposure spans: unit u gets variant u % 2, first exposed within one day. */
-const EXPOSURE_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration, StatusCode)
-SELECT
-  toDateTime64('2026-11-20 00:00:00', 9, 'UTC') + toIntervalMillisecond(intHash32(number) % 86400000),
-  lower(hex(cityHash64(number, 1))), lower(hex(number)), 'tripwire.exposure', 'Internal', 'api',
-  map('service.name', 'api', 'deployment.environment.name', 'production', 'telemetry.sdk.language', 'nodejs'),
-  map('feature_flag.key', {flag:String},
-      'feature_flag.result.variant', if(number % 2 = 0, 'control', 'treatment'),
-      'feature_flag.result.reason', 'split',
-      'feature_flag.context.id', lower(hex(cityHash64(number))),
-      'tripwire.environment', 'production',
-      'tripwire.unit.id', lower(hex(cityHash64(number)))),
-  1000, 'Unset'
-FROM numbers({start:UInt64}, {count:UInt64})`;
-
-/**
- * Request spans: span n belongs to unit n % EXPOSURES, services api/payments/search, ~1% errors
- * (2% for treatment in payments), log-normal-ish latency; a unit's spans fall in a few minutes.
- * Attributes as an instrumented HTTP server writes them (method, route, status, host, SDK).
- */
-const SPAN_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, ResourceAttributes, SpanAttributes, Duration, StatusCode)
-SELECT
-  toDateTime64('2026-11-20 00:00:00', 9, 'UTC') + toIntervalMillisecond(intHash32(unit) % 86400000 + (number % 7) * 20000),
-  lower(hex(cityHash64(number, 2))), lower(hex(number)),
-  concat('GET /', service), if(number % 5 = 0, 'SPAN_KIND_SERVER', 'Server'), service,
-  map('service.name', service, 'cloud.region', if(unit % 3 = 0, 'eu', 'us'), 'service.version', '1.4.2',
-      'deployment.environment.name', 'production', 'host.name', concat(service, '-', toString(number % 4)),
-      'telemetry.sdk.language', 'nodejs', 'telemetry.sdk.name', 'opentelemetry'),
-  map(concat('tripwire.variant.', {flag:String}), variant, 'tripwire.unit.id', lower(hex(cityHash64(unit))),
-      'http.request.method', 'GET', 'http.route', concat('/', service), 'url.path', concat('/', service),
-      'http.response.status_code', if(failed, '500', '200'), 'server.address', concat(service, '.internal')),
-  toUInt64(1e6 * (5 + 20 * exp(randNormal(0, 0.5)))),
-  if(failed, 'Error', 'Unset')
-FROM (
-  SELECT number, number % {units:UInt64} AS unit, if(unit % 2 = 0, 'control', 'treatment') AS variant,
-    ['api', 'payments', 'search'][number % 3 + 1] AS service,
-    randCanonical() < if(variant = 'treatment' AND service = 'payments', 0.02, 0.01) AS failed
-  FROM numbers({start:UInt64}, {count:UInt64})
-)`;
-
-/**
- * Conversion spans ('purchase'): 10% of units one hour after their exposure, 5% two hours
- * before it (the CUPED pre-period).
- */
-const CONVERSION_SQL = `INSERT INTO {traces} (Timestamp, TraceId, SpanId, SpanName, SpanKind, ServiceName, SpanAttributes, Duration, StatusCode)
-SELECT
-  toDateTime64('2026-11-20 00:00:00', 9, 'UTC') + toIntervalMillisecond(intHash32(unit) % 86400000)
-    + toIntervalSecond(if(cityHash64(unit, 3) % 20 < 2, 3600, -7200)),
-  lower(hex(cityHash64(unit, 3))), lower(hex(unit)), 'tripwire.conversion', 'Internal', 'shop',
-  map('tripwire.unit.id', lower(hex(cityHash64(unit))), 'tripwire.conversion.event', 'purchase',
-      'tripwire.conversion.value', '42.5'),
-  1000, 'Unset'
-FROM (SELECT number AS unit FROM numbers({start:UInt64}, {count:UInt64}))
-WHERE cityHash64(unit, 3) % 20 IN (0, 1, 2)`;
 
 async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();

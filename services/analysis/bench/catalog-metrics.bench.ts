@@ -1,0 +1,280 @@
+/**
+ * Catalog-metrics benchmark (`npx tsx bench/catalog-metrics.bench.ts`, a table, not a test): one
+ * experiment of BENCH_EXPOSURES units and BENCH_SPANS request spans (bench-telemetry.ts, the
+ * results bench's data) plus a log record in every tenth span's trace and one cumulative
+ * histogram series per unit, judged on 10 catalog metrics over spans, tracked events, logs and
+ * metric data points. Times, on the same data and in the same run, the live results (what
+ * `GET …/results` computes: the built-in six from the rollups, each named catalog metric from
+ * its definition over the raw signal) and one guardian pass (`runOnce`) with 10 catalog
+ * guardrails, each against the built-in six alone. Prints rows per table, then cold and warm
+ * (median of BENCH_RUNS) times and the per-metric query times. Asserts nothing.
+ * Options (env): BENCH_EXPOSURES (default 100,000), BENCH_SPANS (default 1,000,000),
+ * BENCH_RUNS (default 3), BENCH_CHUNK (rows per INSERT, default 5,000,000), BENCH_DATA_DIR with
+ * BENCH_REUSE=1 (measure data a previous run left there).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Flag, Guardrail, MetricDefinition } from '@tripwire/schema';
+import { computeResults } from '../src/analysis/compute-results.js';
+import { fetchCatalogMetrics } from '../src/analysis/fetch-catalog-metrics.js';
+import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
+import { loadConfig, type TableNames } from '../src/config.js';
+import { createMetricStore } from '../src/control-plane/metric-store.js';
+import { createFactsReader } from '../src/guardian/guardian-sources.js';
+import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
+import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
+import { runMigrations } from '../src/storage/migrations.js';
+import {
+  createMemoryFlags,
+  createTestGuardian,
+  makeFlag,
+} from '../test/guardian/guardian-fixtures.js';
+import {
+  CONVERSION_SQL,
+  EXPOSURE_SQL,
+  FLAG,
+  LOG_SQL,
+  POINT_SQL,
+  SPAN_SQL,
+} from './bench-telemetry.js';
+
+const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 100_000);
+const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
+const WINDOW = 7 * 86_400;
+
+const span = (
+  id: string,
+  rest: Omit<MetricDefinition, 'id' | 'name' | 'source' | 'direction'>,
+): MetricDefinition => ({ id, name: id, source: 'spans', direction: 'lower_is_better', ...rest });
+
+/** Ten catalog metrics: every source, every kind, filters and an attribute predicate. */
+const CATALOG: MetricDefinition[] = [
+  span('payments_error_ratio', {
+    filters: { service: 'payments' },
+    value: { type: 'error' },
+    denominator: { value: { type: 'count' } },
+    kind: 'ratio',
+  }),
+  span('search_latency', {
+    filters: { spanName: 'GET /search' },
+    value: { type: 'duration' },
+    unitAggregation: 'mean',
+    kind: 'mean',
+  }),
+  span('search_p95', {
+    filters: { spanName: 'GET /search' },
+    value: { type: 'duration' },
+    kind: 'quantile',
+    quantile: 0.95,
+  }),
+  span('api_requests', { filters: { service: 'api' }, value: { type: 'count' }, kind: 'count' }),
+  span('any_server_error', {
+    filters: { status: 'error' },
+    value: { type: 'count' },
+    kind: 'proportion',
+  }),
+  span('ok_payments_latency', {
+    filters: {
+      spanName: 'GET /payments',
+      attributes: [{ attribute: 'http.response.status_code', op: 'equals', values: ['200'] }],
+    },
+    value: { type: 'duration' },
+    denominator: { value: { type: 'count' } },
+    kind: 'ratio',
+  }),
+  {
+    id: 'purchase_value',
+    name: 'purchase value',
+    source: 'events',
+    filters: { event: 'purchase' },
+    value: { type: 'event_value' },
+    kind: 'mean',
+    direction: 'higher_is_better',
+  },
+  {
+    id: 'purchasers',
+    name: 'purchasers',
+    source: 'events',
+    filters: { event: 'purchase' },
+    value: { type: 'count' },
+    kind: 'proportion',
+    direction: 'higher_is_better',
+  },
+  {
+    id: 'log_errors',
+    name: 'log errors',
+    source: 'logs',
+    filters: { severityAtLeast: 'error' },
+    value: { type: 'count' },
+    kind: 'count',
+    direction: 'lower_is_better',
+  },
+  {
+    id: 'basket_value',
+    name: 'basket value',
+    source: 'metric_points',
+    filters: { metricName: 'shop.basket.value', pointType: 'histogram' },
+    value: { type: 'point_value' },
+    kind: 'mean',
+    direction: 'higher_is_better',
+  },
+];
+const BUILTIN_GUARDRAILS = [
+  'error_rate',
+  'latency_mean',
+  'latency_p50',
+  'latency_p95',
+  'latency_p99',
+  'conversion',
+] as const;
+
+async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
+  const start = performance.now();
+  const value = await work();
+  return [value, performance.now() - start];
+}
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+async function generate(clickhouse: ClickHouseClient, tables: TableNames): Promise<number> {
+  const insert = async (sql: string, total: number, extra: Record<string, number> = {}) => {
+    for (let start = 0; start < total; start += CHUNK) {
+      await clickhouse.command({
+        query: sql
+          .replace('{traces}', tables.traces)
+          .replace('{logs}', tables.logs)
+          .replace('{histograms}', tables.metricsHistogram),
+        query_params: { flag: FLAG, start, count: Math.min(CHUNK, total - start), ...extra },
+      });
+    }
+  };
+  const [, ms] = await time(async () => {
+    await insert(EXPOSURE_SQL, EXPOSURES);
+    await insert(SPAN_SQL, SPANS, { units: EXPOSURES });
+    await insert(CONVERSION_SQL, EXPOSURES);
+    await insert(LOG_SQL, SPANS, { units: EXPOSURES });
+    await insert(POINT_SQL, EXPOSURES);
+  });
+  return ms;
+}
+
+async function describeTables(clickhouse: ClickHouseClient) {
+  const result = await clickhouse.query({
+    query: `SELECT table, sum(rows) AS rows, count() AS parts, round(sum(bytes_on_disk) / 1048576) AS mib
+    FROM system.parts WHERE active AND (table LIKE 'otel_%' OR table LIKE 'tripwire_%')
+    GROUP BY table HAVING rows > 0 ORDER BY table`,
+    format: 'JSONEachRow',
+  });
+  return result.json();
+}
+
+/** The results endpoint's work, live: built-ins from the rollups, then the flag's catalog metrics. */
+async function readResults(
+  context: { clickhouse: ClickHouseClient; tables: TableNames },
+  flag: Flag,
+) {
+  const data = await fetchResultsData(context, { flagKey: FLAG, conversionWindowSeconds: WINDOW });
+  const catalog = await fetchCatalogMetrics(context, { flag });
+  return computeResults({
+    flag,
+    alpha: 0.05,
+    conversionWindowSeconds: WINDOW,
+    now: new Date(),
+    data: { ...data, catalog: catalog.metrics },
+    unknownMetrics: catalog.unknown,
+  });
+}
+
+async function measure(label: string, work: () => Promise<unknown>) {
+  const [, coldMs] = await time(work);
+  const warm: number[] = [];
+  for (let i = 0; i < RUNS; i++) warm.push((await time(work))[1]);
+  return {
+    measured: label,
+    'cold ms': Math.round(coldMs),
+    'warm ms (median)': Math.round(median(warm)),
+  };
+}
+
+const guardrail = (metric: string): Guardrail => ({
+  id: `guard-${metric}`,
+  metric,
+  direction: 'lower_is_better',
+  margin: 0.5,
+  alpha: 0.05,
+  minSample: 100,
+  action: 'alert',
+  ...(metric === 'conversion' ? { conversionEvent: 'purchase' } : {}),
+});
+
+async function main(): Promise<void> {
+  const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
+  const config = loadConfig(['--data-dir', dataDir], {});
+  const clickhouse = await openClickHouse(config.clickhouse);
+  const { tables } = config;
+  const context = { clickhouse, tables };
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+  try {
+    await runMigrations(clickhouse, tables);
+    console.log(
+      `Catalog-metrics benchmark: ${EXPOSURES.toLocaleString()} units, ${SPANS.toLocaleString()} request spans, load ${load()}`,
+    );
+    if (process.env.BENCH_REUSE !== '1') {
+      const ms = await generate(clickhouse, tables);
+      const store = createMetricStore(context);
+      for (const definition of CATALOG)
+        await store.create({ definition, actor: 'bench', reason: 'bench' });
+      console.log(`generated in ${(ms / 1000).toFixed(1)} s`);
+    }
+    console.table(await describeTables(clickhouse));
+    const ids = CATALOG.map((m) => m.id);
+    const builtinFlag = makeFlag(FLAG);
+    const catalogFlag: Flag = {
+      ...builtinFlag,
+      metrics: { goal: ids[0]!, secondary: ids.slice(1) },
+    };
+    const rows = [
+      await measure('live results, 6 built-in metrics', () => readResults(context, builtinFlag)),
+      await measure('live results, 6 built-in + 10 catalog metrics', () =>
+        readResults(context, catalogFlag),
+      ),
+    ];
+    for (const [label, metrics] of [
+      ['guardian pass, 6 built-in guardrails', BUILTIN_GUARDRAILS],
+      ['guardian pass, 10 catalog guardrails', ids],
+    ] as const) {
+      const flags = createMemoryFlags([makeFlag(FLAG, metrics.map(guardrail))]);
+      const { guardian } = createTestGuardian({
+        client: clickhouse,
+        tables,
+        flags,
+        fetchFacts: createFactsReader(context),
+      });
+      rows.push(await measure(label, () => guardian.runOnce()));
+    }
+    console.table(rows);
+    const perMetric = [];
+    for (const definition of CATALOG) {
+      const [, ms] = await time(() => fetchMetricArms(context, { definition, flagKey: FLAG }));
+      perMetric.push({
+        metric: definition.id,
+        source: definition.source,
+        kind: definition.kind,
+        ms: Math.round(ms),
+      });
+    }
+    console.table(perMetric);
+    console.log(`load ${load()}`);
+  } finally {
+    await clickhouse.close();
+    if (process.env.BENCH_DATA_DIR === undefined) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

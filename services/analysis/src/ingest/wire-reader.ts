@@ -75,7 +75,7 @@ export function readFixed64(reader: Reader): void {
   int64.high = reader.fixed32();
 }
 
-/** Reads a 64-bit varint (int64/uint64) into `int64` without allocating a Long. */
+/** Reads a 64-bit varint (int64/uint64) into `int64` without allocating a Long; at most 10 bytes, 64 bits. */
 export function readVarint64(reader: Reader): void {
   const buf = reader.buf;
   const len = reader.len;
@@ -94,13 +94,17 @@ export function readVarint64(reader: Reader): void {
   low |= (byte & 15) << 28;
   high = (byte & 127) >> 4;
   if (byte < 128) return finishVarint(reader, pos, low, high);
-  for (let shift = 3; shift < 32; shift += 7) {
+  for (let shift = 3; shift < 31; shift += 7) {
     if (pos >= len) throw new WireError('truncated varint');
     byte = buf[pos++]!;
     high |= (byte & 127) << shift;
     if (byte < 128) return finishVarint(reader, pos, low, high);
   }
-  throw new WireError('invalid varint encoding');
+  // The tenth byte holds bit 63 only: more would be dropped silently (Go's protowire refuses too).
+  if (pos >= len) throw new WireError('truncated varint');
+  byte = buf[pos++]!;
+  if (byte > 1) throw new WireError(`a varint at offset ${reader.pos} overflows 64 bits`);
+  return finishVarint(reader, pos, low, high | (byte << 31));
 }
 
 function finishVarint(reader: Reader, pos: number, low: number, high: number): void {

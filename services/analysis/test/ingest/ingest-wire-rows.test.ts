@@ -205,7 +205,7 @@ describe('protobuf traces written straight from the wire', () => {
         // Nothing but ids: no name, times, kind, status, attributes, events or links.
         { traceId: id('0f'.repeat(16)), spanId: id('0e'.repeat(8)) },
         span({ kind: 5, status: {}, events: [{}], links: [{}], parentSpanId: id('01'.repeat(8)) }),
-        span({ kind: 99, status: { code: 7 } }),
+        span({ kind: 2, status: { code: 2 } }),
       ],
       { attributes: [kv('service.name', int('42')), kv('service.name', str('last wins'))] },
     );
@@ -256,6 +256,9 @@ describe('protobuf traces written straight from the wire', () => {
       span({ parentSpanId: id('abcd') }),
       span({ links: [{ traceId: id('ab'.repeat(16)), spanId: id('12') }] }),
       span({ traceId: Buffer.alloc(0) }),
+      span({ kind: 6 }),
+      span({ kind: -1 }),
+      span({ status: { code: 3, message: 'past the enum' } }),
       span(),
     ]);
     expect(rows).toHaveLength(2);
@@ -386,5 +389,18 @@ describe('malformed protobuf bodies', () => {
       .bytes(resource)
       .finish();
     expect(() => writeTraceRows(body)).toThrow(/field 5 of Span has wire type 0, expected 2/);
+  });
+
+  it('refuses a varint past 64 bits (10th byte above 1) instead of dropping its high bits', () => {
+    // -2^63 is nine 0x80 bytes and a final 0x01; 0x02 there would be bit 64.
+    const body = encode(request([span({ attributes: [kv('n', int('-9223372036854775808'))] })]));
+    const last = body.indexOf(Buffer.from([...Array<number>(9).fill(0x80), 0x01])) + 9;
+    expect(last).toBeGreaterThan(9);
+    expect(writeTraceRows(body).rows).toBe(1);
+    for (const byte of [0x02, 0x7f, 0x81]) {
+      const bad = Buffer.from(body);
+      bad[last] = byte;
+      expect(() => writeTraceRows(bad)).toThrow(/overflows 64 bits/);
+    }
   });
 });

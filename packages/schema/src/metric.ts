@@ -24,7 +24,7 @@ export type MetricDirection = (typeof MetricDirections)[number];
  * What one matching record contributes: `count` (1), `duration` (span duration, ms), `error`
  * (1 when the span's status is error), `attribute` (a numeric attribute, named by
  * `attribute`), `event_value` (a tracked event's value), `point_value` (a sum or gauge point's
- * value, a histogram point's sum), `point_count` (a histogram point's count).
+ * value; a histogram, exponential histogram or summary point's sum), `point_count` (their count).
  */
 export const MetricValueTypes = [
   'count',
@@ -59,7 +59,14 @@ export type MetricPredicateOperator = (typeof MetricPredicateOperators)[number];
 export const SpanKinds = ['server', 'client', 'internal', 'producer', 'consumer'] as const;
 export const SpanStatuses = ['ok', 'error', 'unset'] as const;
 export const LogSeverities = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
-export const MetricPointTypes = ['sum', 'gauge', 'histogram'] as const;
+/** OTLP metric data point types (`exponential_histogram` and `summary` read as a histogram: Σ, count). */
+export const MetricPointTypes = [
+  'sum',
+  'gauge',
+  'histogram',
+  'exponential_histogram',
+  'summary',
+] as const;
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength });
 

@@ -8,7 +8,7 @@
 import { propagation, ROOT_CONTEXT } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaggageKeys, type MetricDefinition } from '@tripwire/schema';
 import { assignmentAttributes, formatAssignments } from '@tripwire/sdk';
@@ -48,10 +48,10 @@ const basketValue: MetricDefinition = {
 const unitIdOf = (i: number) => i.toString(16).padStart(16, '0');
 
 /** The unit's context as a downstream service sees it: the assignment baggage. */
-function assignedContext(unitId: string, variant: string) {
+function assignedContext(flagKey: string, unitId: string, variant: string) {
   const baggage = propagation.createBaggage({
     [BaggageKeys.unit]: { value: unitId },
-    [BaggageKeys.assignments]: { value: formatAssignments(new Map([['basket', variant]])) },
+    [BaggageKeys.assignments]: { value: formatAssignments(new Map([[flagKey, variant]])) },
   });
   return propagation.setBaggage(ROOT_CONTEXT, baggage);
 }
@@ -59,15 +59,28 @@ function assignedContext(unitId: string, variant: string) {
 /**
  * Each unit records baskets in two export rounds; the reader is cumulative, so the second export
  * repeats the first round's points: counted once only if the service takes each series' last point.
- * Returns the per-arm truth (mean per-unit Σ).
+ * `exponential` aggregates the histogram as an OTel exponential histogram (a view). Returns the
+ * per-arm truth (mean per-unit Σ).
  */
-async function sendBaskets(): Promise<Map<string, number>> {
+async function sendBaskets(input: {
+  flagKey: string;
+  metricName: string;
+  exponential?: boolean;
+}): Promise<Map<string, number>> {
   const reader = new ManualReader();
   const provider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': 'shop' }),
     readers: [reader],
+    views: input.exponential
+      ? [
+          {
+            instrumentName: input.metricName,
+            aggregation: { type: AggregationType.EXPONENTIAL_HISTOGRAM },
+          },
+        ]
+      : [],
   });
-  const histogram = provider.getMeter('shop').createHistogram('shop.basket.value');
+  const histogram = provider.getMeter('shop').createHistogram(input.metricName);
   const rng = createRng(11);
   const totals = new Map<string, number>();
   const exporter = new OTLPMetricExporter({ url: `${otlpUrl}/v1/metrics` });
@@ -75,7 +88,8 @@ async function sendBaskets(): Promise<Map<string, number>> {
     for (let i = 0; i < UNITS; i++) {
       const variant = i % 2 === 0 ? 'control' : 'treatment';
       const value = (10 + 30 * rng()) * (variant === 'treatment' ? 1 + LIFT : 1);
-      histogram.record(value, assignmentAttributes(assignedContext(unitIdOf(i), variant)));
+      const context = assignedContext(input.flagKey, unitIdOf(i), variant);
+      histogram.record(value, assignmentAttributes(context));
       totals.set(variant, (totals.get(variant) ?? 0) + value);
     }
     const { resourceMetrics } = await reader.collect();
@@ -85,6 +99,49 @@ async function sendBaskets(): Promise<Map<string, number>> {
     expect(code).toBe(0);
   }
   await provider.shutdown();
+  return new Map([...totals].map(([variant, sum]) => [variant, sum / (UNITS / 2)]));
+}
+
+/**
+ * Summaries (which the OTel JS SDK does not produce; a Prometheus-bridged or other-language
+ * service does) as an OTLP/JSON request: per unit two cumulative points, the second the total.
+ */
+async function sendSummaries(flagKey: string): Promise<Map<string, number>> {
+  const rng = createRng(13);
+  const totals = new Map<string, number>();
+  const nowNanos = BigInt(Date.now()) * 1_000_000n;
+  const dataPoints = Array.from({ length: UNITS }, (_, i) => {
+    const variant = i % 2 === 0 ? 'control' : 'treatment';
+    const attributes = Object.entries(
+      assignmentAttributes(assignedContext(flagKey, unitIdOf(i), variant)),
+    ).map(([key, value]) => ({ key, value: { stringValue: value } }));
+    const effect = variant === 'treatment' ? 1 + LIFT : 1;
+    const first = (20 + 20 * rng()) * effect;
+    const total = first + (20 + 20 * rng()) * effect;
+    totals.set(variant, (totals.get(variant) ?? 0) + total);
+    return [1, 2].map((n) => ({
+      attributes,
+      startTimeUnixNano: String(nowNanos - 60_000_000_000n),
+      timeUnixNano: String(nowNanos - BigInt(3 - n) * 1_000_000_000n),
+      count: String(n),
+      sum: n === 1 ? first : total,
+      quantileValues: [{ quantile: 0.5, value: first }],
+    }));
+  }).flat();
+  const body = {
+    resourceMetrics: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
+        scopeMetrics: [{ metrics: [{ name: 'checkout.order.value', summary: { dataPoints } }] }],
+      },
+    ],
+  };
+  const response = await fetch(`${otlpUrl}/v1/metrics`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
   return new Map([...totals].map(([variant, sum]) => [variant, sum / (UNITS / 2)]));
 }
 
@@ -98,73 +155,120 @@ beforeAll(async () => {
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 /** Results until the metric's arms have units (the receiver commits asynchronously). */
-async function waitForResults(): Promise<any> {
+async function waitForResults(flagKey: string, metricId: string): Promise<any> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const response = await call(harness, 'GET', '/api/v1/experiments/basket/results', {
+    const response = await call(harness, 'GET', `/api/v1/experiments/${flagKey}/results`, {
       token: ADMIN_TOKEN,
     });
     const control = response.body.variants?.find((v: any) => v.variant === 'control');
-    const metric = control?.metrics.find((m: any) => m.key === 'basket_value');
+    const metric = control?.metrics.find((m: any) => m.key === metricId);
     if (metric?.units > 0 && metric?.value > 0) return response.body;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error('the metric points never reached the results');
 }
 
+/** The metric in the catalog, a flag naming it as its goal, and the units' exposure spans. */
+async function startExperiment(flagKey: string, metric: MetricDefinition): Promise<void> {
+  const created = await call(harness, 'POST', '/api/v1/metrics', {
+    token: ADMIN_TOKEN,
+    body: { metric, reason: `${flagKey} experiment` },
+  });
+  expect(created.status).toBe(201);
+  const flag = {
+    ...makeFlag(flagKey),
+    variants: [
+      { key: 'control', value: false },
+      { key: 'treatment', value: true },
+    ],
+    defaultVariant: 'control',
+    environments: {
+      production: { enabled: true, rules: [], fallthrough: { variant: 'treatment' } },
+    },
+    metrics: { goal: metric.id },
+  };
+  const written = await call(harness, 'POST', '/api/v1/flags', {
+    token: ADMIN_TOKEN,
+    body: { flag },
+  });
+  expect(written.status).toBe(201);
+  const { clickhouse, tables } = harness.app.context;
+  const exposures = Array.from({ length: UNITS }, (_, i) =>
+    makeExposureSpan({
+      flagKey,
+      variant: i % 2 === 0 ? 'control' : 'treatment',
+      unitId: unitIdOf(i),
+      timeMs: T0,
+    }),
+  );
+  await clickhouse.insert({ table: tables.traces, values: exposures, format: 'JSONEachRow' });
+}
+
+/** Per arm the value equals the truth; the +25 % lift lies in its interval, which excludes 0. */
+async function expectRecovered(input: {
+  flagKey: string;
+  metric: MetricDefinition;
+  truth: Map<string, number>;
+}): Promise<any> {
+  const { metric, truth } = input;
+  const results = await waitForResults(input.flagKey, metric.id);
+  expect(results.metrics.find((m: any) => m.key === metric.id)).toMatchObject({
+    kind: 'mean',
+    unit: 'EUR',
+    roles: ['goal'],
+    version: 1,
+  });
+  for (const variant of ['control', 'treatment']) {
+    const arm = results.variants.find((v: any) => v.variant === variant);
+    const value = arm.metrics.find((m: any) => m.key === metric.id);
+    expect(value.units).toBe(UNITS / 2);
+    // Σ per unit over both rounds: the cumulative second export is not double counted.
+    expect(value.value).toBeCloseTo(truth.get(variant)!, 6);
+  }
+  const treatment = results.variants.find((v: any) => v.variant === 'treatment');
+  const lift = treatment.metrics.find((m: any) => m.key === metric.id).comparison.relative;
+  expect(lift.interval[0]).toBeLessThan(LIFT);
+  expect(lift.interval[1]).toBeGreaterThan(LIFT);
+  expect(lift.interval[0]).toBeGreaterThan(0);
+}
+
 describe('a metric over OTel metric data points, end to end', () => {
   it('recovers the injected lift from a histogram sent by the OTel metrics SDK over OTLP', async () => {
-    const created = await call(harness, 'POST', '/api/v1/metrics', {
-      token: ADMIN_TOKEN,
-      body: { metric: basketValue, reason: 'basket experiment' },
-    });
-    expect(created.status).toBe(201);
-    const flag = {
-      ...makeFlag('basket'),
-      variants: [
-        { key: 'control', value: false },
-        { key: 'treatment', value: true },
-      ],
-      defaultVariant: 'control',
-      environments: {
-        production: { enabled: true, rules: [], fallthrough: { variant: 'treatment' } },
-      },
-      metrics: { goal: 'basket_value' },
-    };
-    const written = await call(harness, 'POST', '/api/v1/flags', {
-      token: ADMIN_TOKEN,
-      body: { flag },
-    });
-    expect(written.status).toBe(201);
-    const { clickhouse, tables } = harness.app.context;
-    const exposures = Array.from({ length: UNITS }, (_, i) =>
-      makeExposureSpan({
-        flagKey: 'basket',
-        variant: i % 2 === 0 ? 'control' : 'treatment',
-        unitId: unitIdOf(i),
-        timeMs: T0,
-      }),
-    );
-    await clickhouse.insert({ table: tables.traces, values: exposures, format: 'JSONEachRow' });
-    const truth = await sendBaskets();
+    await startExperiment('basket', basketValue);
+    const truth = await sendBaskets({ flagKey: 'basket', metricName: 'shop.basket.value' });
+    await expectRecovered({ flagKey: 'basket', metric: basketValue, truth });
+  });
 
-    const results = await waitForResults();
-    expect(results.metrics.find((m: any) => m.key === 'basket_value')).toMatchObject({
-      kind: 'mean',
-      unit: 'EUR',
-      roles: ['goal'],
-      version: 1,
+  it('reads exponential histograms from the OTel metrics SDK, and only for their point type', async () => {
+    const metric: MetricDefinition = {
+      ...basketValue,
+      id: 'basket_value_exp',
+      filters: { metricName: 'shop.basket.exp', pointType: 'exponential_histogram' },
+    };
+    await startExperiment('basket-exp', metric);
+    const truth = await sendBaskets({
+      flagKey: 'basket-exp',
+      metricName: 'shop.basket.exp',
+      exponential: true,
     });
-    for (const variant of ['control', 'treatment']) {
-      const arm = results.variants.find((v: any) => v.variant === variant);
-      const metric = arm.metrics.find((m: any) => m.key === 'basket_value');
-      expect(metric.units).toBe(UNITS / 2);
-      // Σ per unit over both rounds: the cumulative second export is not double counted.
-      expect(metric.value).toBeCloseTo(truth.get(variant)!, 6);
-    }
-    const treatment = results.variants.find((v: any) => v.variant === 'treatment');
-    const lift = treatment.metrics.find((m: any) => m.key === 'basket_value').comparison.relative;
-    expect(lift.interval[0]).toBeLessThan(LIFT);
-    expect(lift.interval[1]).toBeGreaterThan(LIFT);
-    expect(lift.interval[0]).toBeGreaterThan(0);
+    await expectRecovered({ flagKey: 'basket-exp', metric, truth });
+    // The same points under another point type match nothing.
+    const { clickhouse, tables } = harness.app.context;
+    const stored = await clickhouse.query({
+      query: `SELECT count() AS n FROM ${tables.metricsHistogram} WHERE MetricName = 'shop.basket.exp'`,
+      format: 'JSONEachRow',
+    });
+    expect(await stored.json()).toEqual([{ n: 0 }]);
+  });
+
+  it('reads summaries sent over OTLP/JSON: each series its last point', async () => {
+    const metric: MetricDefinition = {
+      ...basketValue,
+      id: 'order_value',
+      filters: { metricName: 'checkout.order.value', pointType: 'summary' },
+    };
+    await startExperiment('orders', metric);
+    const truth = await sendSummaries('orders');
+    await expectRecovered({ flagKey: 'orders', metric, truth });
   });
 });

@@ -102,8 +102,9 @@ const LOGS: SourceSql = {
 /**
  * One record per time series of OTel metric data points (service, name, attributes: the SDK puts
  * the unit and variant among them, `assignmentAttributes()` of @tripwire/sdk): its total in the
- * window — a cumulative sum or histogram (temporality 2) its last point, a delta one the sum of
- * its points, a gauge the mean of its points. A histogram's value is its Σ, `point_count` its count.
+ * window — a cumulative sum or (exponential) histogram (temporality 2) its last point, a delta one
+ * the sum of its points, a gauge the mean of its points, a summary (always cumulative in OTLP) its
+ * last point. A histogram's or summary's value is its Σ, `point_count` its count.
  */
 function pointSeries(tables: TableNames): string {
   const last = (column: string) =>
@@ -118,6 +119,8 @@ function pointSeries(tables: TableNames): string {
     from(tables.metricsSum, 'sum', last('Value'), 'count()'),
     from(tables.metricsGauge, 'gauge', 'avg(Value)', 'count()'),
     from(tables.metricsHistogram, 'histogram', last('Sum'), last('Count')),
+    from(tables.metricsExpHistogram, 'exponential_histogram', last('Sum'), last('Count')),
+    from(tables.metricsSummary, 'summary', 'argMax(Sum, TimeUnix)', 'argMax(Count, TimeUnix)'),
   ].join('\n      UNION ALL')}) AS p`;
 }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { addressOf, buildApp, loadConfig, type TripwireApp } from '@tripwire/analysis';
-import { createDemoTelemetry, createRng } from '../dashboards/demo-telemetry.js';
+import { createDemoTelemetry, createRng, type SpanRow } from '../dashboards/demo-telemetry.js';
 export { hasChromium } from './launch-chromium.js';
 import { hasChromium, launchChromium, type HeadlessChromium } from './launch-chromium.js';
 import { toOtlpTraces } from './otlp-json.js';
@@ -58,7 +58,12 @@ export async function callApi<T>(
   return json;
 }
 
-export async function createFlag(key: string, action: 'alert' | 'kill'): Promise<void> {
+/** `more` adds top-level flag fields (e.g. the catalog metrics it names). */
+export async function createFlag(
+  key: string,
+  action: 'alert' | 'kill',
+  more: Record<string, unknown> = {},
+): Promise<void> {
   await callApi('POST', '/api/v1/flags', ADMIN, {
     reason: 'launch the redesign experiment',
     flag: {
@@ -98,6 +103,7 @@ export async function createFlag(key: string, action: 'alert' | 'kill'): Promise
         },
       ],
       version: 0,
+      ...more,
     },
   });
 }
@@ -105,8 +111,15 @@ export async function createFlag(key: string, action: 'alert' | 'kill'): Promise
 export async function sendTelemetry(
   flagKey: string,
   now: Date,
-  { units, treatmentErrorRate, seed }: { units: number; treatmentErrorRate: number; seed: number },
+  options: {
+    units: number;
+    treatmentErrorRate: number;
+    seed: number;
+    /** Spans to send besides the demo's, made from them (e.g. payments of the exposed units). */
+    addSpans?: (spans: SpanRow[]) => SpanRow[];
+  },
 ): Promise<void> {
+  const { units, treatmentErrorRate, seed } = options;
   const demo = createDemoTelemetry({
     flagKey,
     now,
@@ -114,10 +127,11 @@ export async function sendTelemetry(
     treatmentErrorRate,
     rng: createRng(seed),
   });
+  const spans = [...demo.spans, ...(options.addSpans?.(demo.spans) ?? [])];
   const response = await fetch(`${addressOf(app.otlp)}/v1/traces`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(toOtlpTraces(demo.spans)),
+    body: JSON.stringify(toOtlpTraces(spans)),
   });
   expect(response.status).toBe(200);
 }

@@ -1,0 +1,128 @@
+// Catalog metrics an experiment names (goal, secondary, guardrail) on the results page, on a
+// phone and a desktop: each gets its scorecard row like a built-in one.
+import { describe, expect, it } from 'vitest';
+import { createRng, type SpanRow } from '../dashboards/demo-telemetry.js';
+import { makeRevenueMetric } from '../../services/analysis/test/metrics/metric-fixtures.js';
+import {
+  callApi,
+  createFlag,
+  hasChromium,
+  openAs,
+  parseShown,
+  secrets,
+  sendTelemetry,
+  useResultsFixture,
+  type Results,
+} from './results-fixture.js';
+
+const CATALOG_FLAG = 'payment-page';
+/** Revenue per user (a mean): treatment pays 20 % more, so better for a higher-is-better metric. */
+const REVENUE = makeRevenueMetric();
+/** Failed payments ÷ payments (a ratio): treatment fails 4× as often, worse for lower-is-better. */
+const FAILED_PAYMENTS = {
+  id: 'failed_payments',
+  name: 'Failed payments',
+  owner: 'payments',
+  source: 'spans',
+  filters: { spanName: 'POST /pay' },
+  value: { type: 'error' },
+  denominator: { value: { type: 'count' } },
+  kind: 'ratio',
+  direction: 'lower_is_better',
+  unit: 'fraction',
+};
+const EXPECTED_VERDICT: Record<string, string> = { revenue: 'better', failed_payments: 'worse' };
+
+/** One payment per unit, on the unit's first checkout request: amount ~40 EUR (×1.2 treatment). */
+function addPayments(spans: SpanRow[]): SpanRow[] {
+  const rng = createRng(21);
+  const seen = new Set<string>();
+  return spans.flatMap((span) => {
+    const unit = span.SpanAttributes['tripwire.unit.id'];
+    if (span.SpanName !== 'GET /checkout' || unit === undefined || seen.has(unit)) return [];
+    seen.add(unit);
+    const treatment = span.SpanAttributes[`tripwire.variant.${CATALOG_FLAG}`] === 'treatment';
+    const failed = rng() < (treatment ? 0.4 : 0.1);
+    const amount = (35 + 10 * rng()) * (treatment ? 1.2 : 1);
+    return [
+      {
+        ...span,
+        SpanId: `${span.SpanId.slice(0, 15)}f`,
+        SpanName: 'POST /pay',
+        SpanKind: 'Internal',
+        SpanAttributes: { ...span.SpanAttributes, 'payment.amount': amount.toFixed(2) },
+        StatusCode: failed ? 'Error' : 'Unset',
+      },
+    ];
+  });
+}
+
+useResultsFixture(async () => {
+  for (const metric of [REVENUE, FAILED_PAYMENTS]) {
+    await callApi('POST', '/api/v1/metrics', secrets.editor, { metric, reason: 'payment page' });
+  }
+  await createFlag(CATALOG_FLAG, 'alert', {
+    metrics: { goal: 'revenue', secondary: ['failed_payments'] },
+  });
+  await sendTelemetry(CATALOG_FLAG, new Date(Date.now() + 31 * 60_000), {
+    units: 1200,
+    treatmentErrorRate: 0.05,
+    seed: 14,
+    addSpans: addPayments,
+  });
+});
+
+describe.skipIf(!hasChromium && !process.env.CI)(
+  `catalog metrics on the results page${hasChromium ? '' : ' (skipped: /usr/bin/chromium is not installed)'}`,
+  { timeout: 30_000 },
+  () => {
+    it.each([
+      { width: 1280, height: 900 },
+      { width: 390, height: 844 },
+    ])(
+      'gives each catalog metric a scorecard row with both values, a lift bar coloured by its direction and a badge ($width px)',
+      async (viewport) => {
+        const path = `/api/v1/experiments/${CATALOG_FLAG}/results?environment=production`;
+        const results = await callApi<Results & { metrics: { key: string; id: string }[] }>(
+          'GET',
+          path,
+          secrets.viewer,
+        );
+        const catalog = results.metrics.filter((m) => m.id in EXPECTED_VERDICT);
+        expect(catalog.map((m) => m.id)).toEqual(['revenue', 'failed_payments']);
+        const page = await openAs(
+          secrets.viewer,
+          `/experiments/${CATALOG_FLAG}?environment=production`,
+          viewport,
+        );
+        for (const { key, id } of catalog) {
+          const row = page.locator(`tr[data-metric="${key}"][data-variant="treatment"]`);
+          await expect(row.count(), key).resolves.toBe(1);
+          for (const arm of results.variants) {
+            const served = arm.metrics.find((m) => m.key === key)?.value;
+            const cell = row.locator(
+              `td[data-arm="${arm.isControl ? 'control' : 'treatment'}"] .value`,
+            );
+            const shown = parseShown((await cell.textContent()) ?? '');
+            expect(Math.abs(shown - served!), `${key} ${arm.variant}`).toBeLessThan(
+              Math.abs(served!) * 0.001 + 1e-4,
+            );
+          }
+          const verdict = EXPECTED_VERDICT[id];
+          await expect(row.locator(`td.lift.verdict-${verdict}`).count(), key).resolves.toBe(1);
+          await expect(
+            row.locator(`svg.lift-bar.verdict-${verdict} rect.interval`).count(),
+            key,
+          ).resolves.toBe(1);
+          const badge = row.locator(`.verdict.badge[data-verdict="${verdict}"]`);
+          await expect(badge.textContent(), key).resolves.toMatch(/significant/i);
+        }
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - window.innerWidth',
+        );
+        expect(overflow).toBeLessThanOrEqual(0);
+        await page.close();
+      },
+    );
+  },
+);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
@@ -295,3 +296,31 @@ def test_reconnects_count_attempts_into_the_backoff_and_honour_a_retry_floor(
     assert [a["attempt"] for a in first] == [0, 1, 2]
     assert all(a["base_s"] == 0.25 and a["max_s"] == 8 and a["random"] == 0.75 for a in first)
     assert next(a for a in asked if a["base_s"] == 2.0)["attempt"] == 0
+
+
+def test_asyncio_code_awaits_the_stream_and_threads_evaluate_through_patches(
+    stub: DeliveryStub,
+) -> None:
+    problems: List[ConfigProblem] = []
+    with _client({"type": "stream", "base_url": stub.base_url}, problems) as client:
+        ready = asyncio.run(client.ready_async(timeout=5))
+        assert (ready.ready, ready.origin) == (True, "stream")
+        seen: List[Any] = []
+        stop = threading.Event()
+
+        def evaluate() -> None:
+            while not stop.is_set():
+                seen.append(client.get_boolean_details("checkout", STAFF, False).reason)
+
+        workers = [threading.Thread(target=evaluate) for _ in range(8)]
+        for worker in workers:
+            worker.start()
+        for version in range(2, 12):
+            flags = _killed(version)["flags"] if version % 2 else [make_flag(version=version)]
+            patch = {"version": version, "flags": flags, "segments": [], "removedFlags": []}
+            stub.send(sse("patch", patch, version))
+        assert wait_for(lambda: client.status().version == 11)
+        stop.set()
+        for worker in workers:
+            worker.join()
+    assert seen and set(seen) <= {"targeting_match", "disabled"} and problems == []

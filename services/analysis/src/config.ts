@@ -22,6 +22,8 @@ export interface IngestConfig {
   flushIntervalMs: number;
   /** Bound of the in-memory queue, in rows; past it requests get 503 + Retry-After. */
   maxQueueRows: number;
+  /** Bound of the request-body bytes held at once (≥ maxBodyBytes); past it 503 + Retry-After. */
+  maxInflightBytes: number;
 }
 
 /** Tables owned by this service alone (not part of the shared telemetry contract). */
@@ -93,6 +95,10 @@ export const settings = {
   'batch-rows': { env: 'TRIPWIRE_BATCH_ROWS', default: '50000' },
   'flush-interval-ms': { env: 'TRIPWIRE_FLUSH_INTERVAL_MS', default: '200' },
   'max-queue-rows': { env: 'TRIPWIRE_MAX_QUEUE_ROWS', default: '500000' },
+  'max-inflight-bytes': {
+    env: 'TRIPWIRE_MAX_INFLIGHT_BYTES',
+    default: String(256 * 1024 * 1024),
+  },
   'guardian-interval': { env: 'TRIPWIRE_GUARDIAN_INTERVAL_SECONDS', default: '10' },
   'guardian-target-units': { env: 'TRIPWIRE_GUARDIAN_TARGET_UNITS', default: '10000' },
   'guardian-recheck-ms': { env: 'TRIPWIRE_GUARDIAN_RECHECK_MS', default: '1000' },
@@ -155,6 +161,7 @@ export function loadConfig(
       batchRows: int('batch-rows', 1),
       flushIntervalMs: int('flush-interval-ms', 1),
       maxQueueRows: int('max-queue-rows', 1),
+      maxInflightBytes: Math.max(int('max-inflight-bytes', 1024), int('max-body-bytes', 1024)),
     },
     guardianIntervalSeconds: int('guardian-interval', 1),
     guardianTargetUnits: int('guardian-target-units', 2),

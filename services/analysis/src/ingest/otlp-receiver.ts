@@ -2,6 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { AppContext } from '../context.js';
 import { createError, TripwireHttpError } from '../errors.js';
 import { BatchQueue } from './batch-queue.js';
+import { InflightBudget } from './inflight-budget.js';
 import { decodeContent, readEncoding, responseEncoding, type OtlpEncoding } from './otlp-body.js';
 import { OtlpMessages } from './otlp-descriptor.js';
 import { createRowInserter, decodeOtlpRequest, OTLP_SIGNALS, type Signal } from './otlp-request.js';
@@ -32,6 +33,7 @@ export const otlpReceiver: FastifyPluginAsync<OtlpReceiverOptions> = async (app,
   app.addHook('onClose', async () => {
     await queue.close();
   });
+  const held = holdBodies(app, ingest);
 
   // Bodies are read raw whatever their type; the handler decides (415 for non-OTLP types).
   app.removeAllContentTypeParsers();
@@ -49,6 +51,7 @@ export const otlpReceiver: FastifyPluginAsync<OtlpReceiverOptions> = async (app,
         request.headers['content-encoding'],
         ingest.maxBodyBytes,
       );
+      held.grow(request, body.length);
       const mapped = decodeOtlpRequest(signal, encoding, body);
       await queue.enqueue(
         mapped.parts.map((part) => ({ ...part, table: context.tables[part.table] })),
@@ -57,6 +60,42 @@ export const otlpReceiver: FastifyPluginAsync<OtlpReceiverOptions> = async (app,
     });
   }
 };
+
+/**
+ * Charges each request's body to one `InflightBudget` from its first byte to its answer: the
+ * declared Content-Length when the request arrives (the largest allowed body when none is
+ * declared), grown to the decompressed size after gunzip.
+ */
+function holdBodies(
+  app: Parameters<FastifyPluginAsync>[0],
+  ingest: { maxBodyBytes: number; maxInflightBytes: number },
+): { grow(request: FastifyRequest, bytes: number): void } {
+  const budget = new InflightBudget(ingest.maxInflightBytes);
+  const holding = new WeakMap<FastifyRequest, number>();
+  const release = async (request: FastifyRequest): Promise<void> => {
+    const bytes = holding.get(request);
+    if (bytes === undefined) return;
+    holding.delete(request);
+    budget.release(bytes);
+  };
+  app.addHook('onRequest', async (request) => {
+    if (request.method !== 'POST') return;
+    const declared = Number(request.headers['content-length']);
+    const bytes = Number.isFinite(declared) && declared >= 0 ? declared : ingest.maxBodyBytes;
+    budget.reserve(Math.min(bytes, ingest.maxBodyBytes));
+    holding.set(request, Math.min(bytes, ingest.maxBodyBytes));
+  });
+  app.addHook('onResponse', release);
+  app.addHook('onRequestAbort', release);
+  return {
+    grow(request, bytes) {
+      const current = holding.get(request) ?? 0;
+      if (bytes <= current) return;
+      budget.reserve(bytes - current, current);
+      holding.set(request, bytes);
+    },
+  };
+}
 
 function sendResponse(
   reply: FastifyReply,

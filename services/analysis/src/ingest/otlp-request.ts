@@ -1,3 +1,4 @@
+import { checkVarints } from './wire-varints.js';
 import type { TableNames } from '../config.js';
 import { createError } from '../errors.js';
 import { insertEncodedRows, type ClickHouseClient, type RowFormat } from '../storage/clickhouse.js';
@@ -145,6 +146,7 @@ export function decodeOtlpRequest(
     if (encoding === 'protobuf' && signal.writeProtobuf !== undefined) {
       return signal.writeProtobuf(body);
     }
+    if (encoding === 'protobuf') checkVarints(signal.request, body);
     message = encoding === 'protobuf' ? signal.request.decode(body) : parseJsonBody(body);
   } catch (cause) {
     throw createError(

@@ -48,8 +48,9 @@ function nestedKvlist(depth: number): string {
 async function post(
   body: string | Buffer,
   type = 'application/json',
+  path = '/v1/traces',
 ): Promise<{ status: number; text: string; bytes: Buffer }> {
-  const response = await fetch(`${harness.otlpUrl}/v1/traces`, {
+  const response = await fetch(`${harness.otlpUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': type },
     body,
@@ -258,4 +259,55 @@ describe('hostile OTLP/protobuf', () => {
     expect(rows.map((row) => [row.SpanName, Number(row.n)])).toEqual([['pb-ok', sent]]);
     expect((await fetch(`${harness.otlpUrl}/healthz`)).status).toBe(200);
   });
+});
+
+/** `request` with its intValue −1 (ff ×9, 01) turned into a varint past 64 bits (ff ×9, 7f). */
+function withOverflowingVarint(type: protobuf.Type, request: object): Buffer {
+  const bytes = Buffer.from(type.encode(type.fromObject(request)).finish());
+  const minusOne = Buffer.from([...Array<number>(9).fill(0xff), 0x01]);
+  const at = bytes.indexOf(minusOne);
+  expect(at).toBeGreaterThan(0);
+  bytes[at + 9] = 0x7f;
+  return bytes;
+}
+
+const minusOneAttribute = [{ key: 'k', value: { intValue: -1 } }];
+const overflowingSignals: [string, Buffer][] = [
+  [
+    '/v1/logs',
+    withOverflowingVarint(OtlpMessages.logsRequest, {
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ attributes: minusOneAttribute }] }] }],
+    }),
+  ],
+  [
+    '/v1/metrics',
+    withOverflowingVarint(OtlpMessages.metricsRequest, {
+      resourceMetrics: [
+        {
+          scopeMetrics: [
+            {
+              metrics: [
+                {
+                  name: 'm',
+                  gauge: { dataPoints: [{ asDouble: 1, attributes: minusOneAttribute }] },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    }),
+  ],
+];
+
+describe('varints past 64 bits on the protobuf logs and metrics paths', () => {
+  it.each(overflowingSignals)(
+    '%s: a 400, not a value the sender never wrote',
+    async (path, body) => {
+      const response = await post(body, 'application/x-protobuf', path);
+      expect(response.status).toBe(400);
+      const status = OtlpMessages.status.decode(response.bytes) as unknown as { message: string };
+      expect(status.message).toMatch(/overflows 64 bits/);
+    },
+  );
 });

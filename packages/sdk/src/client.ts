@@ -187,8 +187,9 @@ class Client implements TripwireClient {
     } else {
       this.#tally.countUnslotted(flagKey, result.variant, result.reason);
       // Not a shared result (the core allocated it): the same exposure rules, the slow way.
-      if (result.variant !== undefined && this.#recordsExposure(engine, flagKey, result.reason)) {
-        this.#expose(this.#describeResult(engine, flagKey, result, result.variant), ctx);
+      const flag = engine.getFlag(flagKey);
+      if (result.variant !== undefined && this.#recordsExposure(flag, result.reason)) {
+        this.#expose(this.#describeResult(flag, flagKey, result, result.variant), ctx);
       }
     }
     if (this.#eventsOnEveryEvaluation && this.#eventLogger !== undefined) {
@@ -209,9 +210,10 @@ class Client implements TripwireClient {
     flagKey: string,
     result: EvaluationResult<T>,
   ): ResultSlot | undefined {
+    const flag = engine.getFlag(flagKey);
     return this.#tally.createSlot(result, flagKey, {
-      unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
-      exposureLog: this.#recordsExposure(engine, flagKey, result.reason)
+      unitKind: flag?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
+      exposureLog: this.#recordsExposure(flag, result.reason)
         ? this.#exposureLogFor(flagKey)
         : undefined,
     });
@@ -221,8 +223,8 @@ class Client implements TripwireClient {
    * Whether results with `reason` are exposures of the flag: its `recordExposures` when set
    * (true: splits and rule matches, false: none), else the client's `exposureReasons`.
    */
-  #recordsExposure(engine: CompiledConfig, flagKey: string, reason: EvaluationReason): boolean {
-    const asked = engine.getFlag(flagKey)?.recordExposures;
+  #recordsExposure(flag: FlagInfo | undefined, reason: EvaluationReason): boolean {
+    const asked = flag?.recordExposures;
     if (asked === undefined) return this.#exposureReasons.has(reason);
     return asked && (reason === 'split' || reason === 'targeting_match');
   }
@@ -238,7 +240,7 @@ class Client implements TripwireClient {
   }
 
   #describeResult<T>(
-    engine: CompiledConfig,
+    flag: FlagInfo | undefined,
     flagKey: string,
     result: EvaluationResult<T>,
     variant: string,
@@ -249,7 +251,7 @@ class Client implements TripwireClient {
       variant,
       reason: result.reason,
       flagVersion: result.flagVersion,
-      unitKind: engine.getFlag(flagKey)?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
+      unitKind: flag?.unit ?? DEFAULT_UNIT_ATTRIBUTE,
       attribute: getVariantAttribute(flagKey),
       isExposure: true,
       exposureLog,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressOf, buildApp, loadConfig } from '../../src/index.js';
 import type { Config, TripwireApp } from '../../src/index.js';
+import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
 
 export const ADMIN_TOKEN = 'twk_test_ingest_admin_token_0123456789';
 
@@ -25,6 +26,28 @@ export const jsonTraces = (spans: unknown[], service: string): string =>
       },
     ],
   });
+
+/** The same request as `jsonTraces`, in OTLP protobuf (ids from hex, the other fields as given). */
+export function protoTraces(spans: (typeof JSON_SPAN & object)[], service: string): Buffer {
+  const type = OtlpMessages.traceRequest;
+  const message = type.fromObject({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [
+          {
+            spans: spans.map((span) => ({
+              ...span,
+              traceId: Buffer.from(span.traceId, 'hex'),
+              spanId: Buffer.from(span.spanId, 'hex'),
+            })),
+          },
+        ],
+      },
+    ],
+  });
+  return Buffer.from(type.encode(message).finish());
+}
 
 export interface IngestHarness {
   app: TripwireApp;

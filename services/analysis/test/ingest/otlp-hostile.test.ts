@@ -1,7 +1,13 @@
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
-import { JSON_SPAN, jsonTraces, startIngestHarness, type IngestHarness } from './ingest-harness.js';
+import {
+  JSON_SPAN,
+  jsonTraces,
+  protoTraces,
+  startIngestHarness,
+  type IngestHarness,
+} from './ingest-harness.js';
 
 /** Hostile OTLP from issue 20: every case is a 400 or a partial_success, never a 5xx. */
 let harness: IngestHarness;
@@ -14,28 +20,6 @@ afterAll(async () => {
 
 const SPAN = JSON_SPAN;
 const traces = (spans: unknown[], service = 'hostile'): string => jsonTraces(spans, service);
-/** The same spans as OTLP protobuf (ids from hex; times, kind and status as given). */
-function protoTraces(spans: (typeof SPAN & { kind?: number; status?: object })[], service: string) {
-  const type = OtlpMessages.traceRequest;
-  const resource = { attributes: [{ key: 'service.name', value: { stringValue: service } }] };
-  const message = type.fromObject({
-    resourceSpans: [
-      {
-        resource,
-        scopeSpans: [
-          {
-            spans: spans.map((span) => ({
-              ...span,
-              traceId: Buffer.from(span.traceId, 'hex'),
-              spanId: Buffer.from(span.spanId, 'hex'),
-            })),
-          },
-        ],
-      },
-    ],
-  });
-  return Buffer.from(type.encode(message).finish());
-}
 const withAttribute = (value: unknown) => traces([{ ...SPAN, attributes: [{ key: 'k', value }] }]);
 
 /** An attribute value of kvlists nested `depth` deep, written as text (stringify would overflow). */

@@ -4,6 +4,7 @@ import { OtlpMessages } from '../../src/ingest/otlp-descriptor.js';
 import {
   JSON_SPAN,
   jsonTraces as traces,
+  protoTraces,
   startIngestHarness,
   type IngestHarness,
 } from './ingest-harness.js';
@@ -27,29 +28,7 @@ afterAll(async () => {
 
 const SPAN = JSON_SPAN;
 const jsonTraces = (spans: unknown[], service = 'malformed'): string => traces(spans, service);
-const protoTraces = (): Buffer => {
-  const type = OtlpMessages.traceRequest;
-  const message = type.fromObject({
-    resourceSpans: [
-      {
-        scopeSpans: [
-          {
-            spans: [
-              {
-                traceId: Buffer.from(SPAN.traceId, 'hex'),
-                spanId: Buffer.from(SPAN.spanId, 'hex'),
-                name: 'proto',
-                startTimeUnixNano: SPAN.startTimeUnixNano,
-                endTimeUnixNano: SPAN.endTimeUnixNano,
-              },
-            ],
-          },
-        ],
-      },
-    ],
-  });
-  return Buffer.from(type.encode(message).finish());
-};
+const protoRequest = (): Buffer => protoTraces([{ ...SPAN, name: 'proto' }], 'malformed');
 
 async function post(
   path: string,
@@ -83,7 +62,7 @@ function jsonStatus(body: Buffer): { code: number; message: string } {
 
 describe('malformed OTLP requests', () => {
   it('answers a truncated protobuf body with 400 and a google.rpc.Status in protobuf', async () => {
-    const whole = protoTraces();
+    const whole = protoRequest();
     const response = await post('/v1/traces', whole.subarray(0, whole.length - 7), PROTO_TYPE);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/application\/x-protobuf/);
@@ -166,7 +145,7 @@ describe('malformed OTLP requests', () => {
   });
 
   it('accepts a gzip-compressed protobuf body', async () => {
-    const response = await post('/v1/traces', gzipSync(protoTraces()), {
+    const response = await post('/v1/traces', gzipSync(protoRequest()), {
       ...PROTO_TYPE,
       'content-encoding': 'gzip',
     });

@@ -81,9 +81,12 @@ function holdBodies(
   app.addHook('onRequest', async (request) => {
     if (request.method !== 'POST') return;
     const declared = Number(request.headers['content-length']);
-    const bytes = Number.isFinite(declared) && declared >= 0 ? declared : ingest.maxBodyBytes;
-    budget.reserve(Math.min(bytes, ingest.maxBodyBytes));
-    holding.set(request, Math.min(bytes, ingest.maxBodyBytes));
+    const bytes = Math.min(
+      Number.isFinite(declared) && declared >= 0 ? declared : ingest.maxBodyBytes,
+      ingest.maxBodyBytes,
+    );
+    budget.reserve(bytes);
+    holding.set(request, bytes);
   });
   app.addHook('onResponse', release);
   app.addHook('onRequestAbort', release);

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { addressOf, buildApp, loadConfig, type TripwireApp } from '@tripwire/analysis';
@@ -148,6 +149,15 @@ export async function openAs(
   await page.locator('#token-input').press('Enter');
   await page.locator('main[data-loaded]').waitFor();
   return page;
+}
+
+/** Every axe-core rule, any impact; the page's own nodes only. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  await page.evaluate(axe.source);
+  const result = await page.evaluate<{ id: string; nodes: { target: string[] }[] }[]>(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
+  );
+  return result.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /** "3.12%" → 0.0312, "45.3 ms" → 45.3, "+12.0%" → 0.12, "−4.0%" → -0.04, "1,234" → 1234. */

@@ -1,11 +1,11 @@
 // The page on a phone and a desktop, with axe-core, and the defects an owner saw on it: each
 // test here fails on the page as it was (see issue 18).
-import axe from 'axe-core';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   FLAG,
   KILLED_FLAG,
+  axeViolations,
   callApi,
   createFlag,
   hasChromium,
@@ -32,15 +32,6 @@ useResultsFixture(async () => {
 const PHONE = { width: 360, height: 780 };
 const SMALL_PHONE_WIDTHS = [360, 390];
 const DESKTOP = { width: 1280, height: 900 };
-
-/** Every axe-core rule, any impact; the page's own nodes only. */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(axe.source);
-  const result = await page.evaluate<{ id: string; nodes: { target: string[] }[] }[]>(
-    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, nodes: v.nodes.map((n) => ({ target: n.target })) })))`,
-  );
-  return result.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Waits until the guardian has recorded a decision of this state for the flag. */
 async function waitForState(key: string, state: string): Promise<void> {

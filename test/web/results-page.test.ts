@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   FLAG,
   KILLED_FLAG,
+  axeViolations,
   baseUrl,
   browser,
   callApi,
@@ -46,6 +47,25 @@ async function readBand(
     // Path coordinates are rounded to 0.1 px, tick labels to whole percents.
     tolerance: Math.abs(perPixel) + 0.01,
   };
+}
+
+type SeriesPoint = {
+  units: number;
+  lifts?: Record<string, { scale: string; interval: (number | null)[] }>;
+};
+
+/** The relative intervals the API serves for one metric's points (the ones the page draws). */
+function listServedIntervals(
+  points: SeriesPoint[],
+  key: string,
+): { lower: number; upper: number }[] {
+  return points.flatMap((p) => {
+    const lift = p.lifts?.[key];
+    const [lower, upper] = lift?.interval ?? [];
+    return lift?.scale === 'relative' && typeof lower === 'number' && typeof upper === 'number'
+      ? [{ lower, upper }]
+      : [];
+  });
 }
 
 // In CI (.ci/run installs Chromium) a missing browser fails the suite instead of skipping it.
@@ -171,22 +191,12 @@ describe.skipIf(!hasChromium && !process.env.CI)(
     });
 
     it('draws the lift band from the per-point intervals the API serves, exposures per arm and every kill, restore, change and ramp step', async () => {
-      type Point = {
-        units: number;
-        lifts?: Record<string, { scale: string; interval: (number | null)[] }>;
-      };
-      const results = await callApi<{ timeseries: { variants: Record<string, Point[]> } }>(
+      const results = await callApi<{ timeseries: { variants: Record<string, SeriesPoint[]> } }>(
         'GET',
         `/api/v1/experiments/${FLAG}/results?environment=production`,
         secrets.viewer,
       );
-      const served = (results.timeseries.variants.treatment ?? []).flatMap((p) => {
-        const lift = p.lifts?.error_rate;
-        const [lower, upper] = lift?.interval ?? [];
-        return lift?.scale === 'relative' && typeof lower === 'number' && typeof upper === 'number'
-          ? [{ lower, upper }]
-          : [];
-      });
+      const served = listServedIntervals(results.timeseries.variants.treatment ?? [], 'error_rate');
       expect(served.length).toBeGreaterThan(1);
       // A staged ramp's first step is a flag version by the guardian's ramp controller.
       await callApi('POST', `/api/v1/flags/${FLAG}/ramps`, secrets.editor, {
@@ -224,6 +234,75 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       }
       await page.close();
     });
+
+    it.each([
+      { width: 1280, height: 900 },
+      { width: 390, height: 800 },
+    ])(
+      'draws the conversion lift band from the API per-point intervals, in metric order, and names the metrics it has none for ($width px)',
+      async (viewport) => {
+        type Served = { metrics: { key: string; name: string }[] } & {
+          timeseries: { variants: Record<string, SeriesPoint[]> };
+        };
+        const results = await callApi<Served>(
+          'GET',
+          `/api/v1/experiments/${FLAG}/results?environment=production`,
+          secrets.viewer,
+        );
+        const page = await openAs(
+          secrets.viewer,
+          `/experiments/${FLAG}?environment=production`,
+          viewport,
+        );
+        const key = 'conversion:purchase';
+        const served = listServedIntervals(results.timeseries.variants.treatment ?? [], key);
+        expect(served.length).toBeGreaterThan(3);
+        const band = await readBand(page, `figure[data-series="${key}"] svg.chart`);
+        expect(band.upper.length).toBe(served.length);
+        const [top, bottom] = [Math.max(...band.upper), Math.min(...band.lower)];
+        expect(served.filter((p) => p.upper < top - band.tolerance).length).toBeGreaterThan(1);
+        served.forEach(({ lower, upper }, i) => {
+          const drawn = { upper: band.upper[i]!, lower: band.lower[i]! };
+          expect(Math.abs(drawn.upper - Math.min(upper, top)), `upper ${i}`).toBeLessThanOrEqual(
+            band.tolerance,
+          );
+          expect(Math.abs(drawn.lower - Math.max(lower, bottom)), `lower ${i}`).toBeLessThanOrEqual(
+            band.tolerance,
+          );
+          expect(lower).toBeGreaterThanOrEqual(-1);
+        });
+        // One lift chart per served key, in the order the results list the metrics.
+        const order = results.metrics.map((m) => m.key);
+        const lifted = order.filter((k) =>
+          Object.values(results.timeseries.variants).some((points) =>
+            points.some((p) => p.lifts?.[k] !== undefined),
+          ),
+        );
+        expect(lifted).toEqual(['error_rate', 'latency_mean', key]);
+        const figures = await page.evaluate<string[]>(
+          `[...document.querySelectorAll('figure[data-series]')].map((f) => f.dataset.series).filter((s) => !s.endsWith('-value') && s !== 'exposures')`,
+        );
+        expect([...new Set(figures)]).toEqual(lifted);
+        // The quantiles have no per-point interval: said in words, and no chart pretends one.
+        const note = page.locator('#no-series');
+        const unserved = order.filter((k) => !lifted.includes(k));
+        expect(unserved).toEqual(['latency_p50', 'latency_p95', 'latency_p99']);
+        await expect(note.getAttribute('data-metrics')).resolves.toBe(unserved.join(' '));
+        const text = await note.innerText();
+        for (const name of ['p50 latency', 'p95 latency', 'p99 latency'])
+          expect(text).toContain(name);
+        expect(text).toContain('no per-point interval');
+        for (const k of unserved) {
+          await expect(page.locator(`figure[data-series="${k}"]`).count(), k).resolves.toBe(0);
+        }
+        const widths = await page.evaluate<{ scroll: number; inner: number }>(
+          '({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })',
+        );
+        expect(widths.scroll).toBeLessThanOrEqual(widths.inner);
+        expect(await axeViolations(page)).toEqual([]);
+        await page.close();
+      },
+    );
 
     it('asks again for a token the API rejects, and loads nothing from other origins', async () => {
       const page = await browser.context.newPage();

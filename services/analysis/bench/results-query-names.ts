@@ -14,6 +14,7 @@ import {
   buildConversionEventsSql,
   buildExposureSeriesSql,
   buildRequestSeriesSql,
+  buildSeriesConversionsSql,
   buildSeriesMomentIncrementsSql,
   buildTimeRangeSql,
 } from '../src/repositories/results-queries.js';
@@ -31,6 +32,7 @@ import {
   buildRollupQuantileMomentsSql,
   buildRollupRequestMomentsSql,
   buildRollupRequestSeriesSql,
+  buildRollupSeriesConversionsSql,
   buildRollupTimeRangeSql,
   buildRollupWindowUnitsSql,
   type RollupMerge,
@@ -53,6 +55,7 @@ export function nameQueries(tables: TableNames): Map<string, string> {
       'series moments (per-point intervals; per-unit table on both paths)',
       buildSeriesMomentIncrementsSql,
     ],
+    ['raw: series conversions (per-point conversion intervals)', buildSeriesConversionsSql],
     ['rollup: time range', buildRollupTimeRangeSql],
     ['rollup: part sizes (FINAL or largest part)', buildRollupPartsSql],
     ['rollup: units the scalar columns do not decide', buildRollupMixedUnitsSql],
@@ -66,6 +69,10 @@ export function nameQueries(tables: TableNames): Map<string, string> {
     ['rollup: conversion moments + CUPED', buildRollupConversionMomentsSql],
     ['rollup: conversion window units', buildRollupWindowUnitsSql],
     ['rollup: request series', buildRollupRequestSeriesSql],
+    [
+      'rollup: series conversions (per-point conversion intervals)',
+      buildRollupSeriesConversionsSql,
+    ],
     ['rollup: excluded request series', buildExcludedRequestSeriesSql],
     ['rollup: arm request moments', buildRollupRequestMomentsSql],
   ];

@@ -1,16 +1,21 @@
 import type { SeriesRow } from '../repositories/stats-rows.js';
-import { buildSeriesLifts } from './build-series-lifts.js';
+import { buildSeriesLifts, toBucket } from './build-series-lifts.js';
 import type { InferenceSettings } from './compare-arms.js';
 import type { ResultsData } from './results-data.js';
 import type { PointLift, Timeseries } from './results-schema.js';
 
-/** Cumulative per-variant series (units by first exposure; requests, errors, latency). */
+/** Cumulative per-variant series (units by first exposure; requests, errors, latency; per-point lifts). */
 export function buildTimeseries(
   series: ResultsData['series'],
   options: { control: string; settings: InferenceSettings },
 ): Timeseries {
-  const lifts = buildSeriesLifts({ moments: series.moments, ...options });
-  const buckets = [...new Set(series.rows.map((row) => row.bucket))].sort((a, b) => a - b);
+  const lifts = buildSeriesLifts({ series, ...options });
+  const buckets = [
+    ...new Set([
+      ...series.rows.map((row) => row.bucket),
+      ...series.conversions.map((row) => toBucket(row.minute, series.bucketSeconds)),
+    ]),
+  ].sort((a, b) => a - b);
   const byVariant = new Map<string, SeriesRow[]>();
   for (const row of series.rows) {
     byVariant.set(row.variant, [...(byVariant.get(row.variant) ?? []), row]);
@@ -18,10 +23,11 @@ export function buildTimeseries(
   const variants: Timeseries['variants'] = {};
   for (const [variant, rows] of byVariant) {
     const total = { units: 0, requests: 0, errors: 0, latency: 0 };
-    // A bucket without requests (exposures only) keeps the lifts of the last one with requests.
+    // Per metric key: a bucket without new statistics for it keeps its last lift.
     let pointLifts: Record<string, PointLift> | undefined;
     variants[variant] = buckets.map((bucket) => {
-      pointLifts = lifts.get(variant)?.get(bucket) ?? pointLifts;
+      const added = lifts.get(variant)?.get(bucket);
+      if (added !== undefined) pointLifts = { ...pointLifts, ...added };
       for (const row of rows.filter((r) => r.bucket === bucket)) {
         total.units += row.units ?? 0;
         total.requests += Number(row.requests ?? 0);

@@ -5,7 +5,7 @@
  */
 import { openStatsQueries, type StatsQueries } from '../repositories/stats-queries.js';
 import type { StatsSource } from '../repositories/stats-rows.js';
-import { chooseBucketSeconds, QUANTILE_METRICS, type ResultsData } from './results-data.js';
+import { chooseSeriesBucketSeconds, QUANTILE_METRICS, type ResultsData } from './results-data.js';
 
 export interface FetchResultsDataOptions {
   flagKey: string;
@@ -28,25 +28,35 @@ export async function fetchResultsData(
     scope: { flagKey: options.flagKey, environment: options.environment },
     source: options.source,
   });
-  const [range, arms] = await Promise.all([queries.timeRange(), queries.armUnits()]);
-  const bucketSeconds =
-    range.rows === 0 ? 60 : chooseBucketSeconds(range.firstMinute, range.lastMinute);
-  const [quantiles, conversions, breakdown, requestRows, exposureRows, moments] = await Promise.all(
-    [
-      fetchQuantilesByMetric(queries),
-      queries.conversionsByEvent(options.conversionWindowSeconds),
-      queries.breakdown(),
-      queries.requestSeries(bucketSeconds),
-      queries.exposureSeries(bucketSeconds),
-      queries.seriesMoments(bucketSeconds),
-    ],
-  );
+  const windowSeconds = options.conversionWindowSeconds;
+  const [range, arms, conversions] = await Promise.all([
+    queries.timeRange(),
+    queries.armUnits(),
+    queries.conversionsByEvent(windowSeconds),
+  ]);
+  const seriesConversions = await queries.seriesConversions({
+    events: conversions.map((c) => c.event),
+    windowSeconds,
+  });
+  const bucketSeconds = chooseSeriesBucketSeconds(range, seriesConversions);
+  const [quantiles, breakdown, requestRows, exposureRows, moments] = await Promise.all([
+    fetchQuantilesByMetric(queries),
+    queries.breakdown(),
+    queries.requestSeries(bucketSeconds),
+    queries.exposureSeries(bucketSeconds),
+    queries.seriesMoments(bucketSeconds),
+  ]);
   return {
     ...arms,
     quantiles,
     conversions,
     breakdown,
-    series: { bucketSeconds, rows: [...requestRows, ...exposureRows], moments },
+    series: {
+      bucketSeconds,
+      rows: [...requestRows, ...exposureRows],
+      moments,
+      conversions: seriesConversions,
+    },
   };
 }
 

@@ -13,8 +13,10 @@ import type {
   BreakdownCell,
   ConversionArm,
   RequestMoments,
+  SeriesConversions,
   SeriesMoments,
   SeriesRow,
+  TimeRange,
 } from '../repositories/stats-rows.js';
 
 /** A built-in metric of kind quantile (one of `QUANTILE_METRICS`). */
@@ -39,6 +41,8 @@ export interface ResultsData {
     rows: SeriesRow[];
     /** Each arm's request moments up to the end of each bucket with requests (`fetchSeriesMoments`). */
     moments: SeriesMoments[];
+    /** Units per event and arm whose first counted conversion falls in each minute (`seriesConversions`). */
+    conversions: SeriesConversions[];
   };
   /** The catalog metrics the flag names (`fetchCatalogMetrics`), fetched per request. */
   catalog?: CatalogMetricData[];
@@ -60,4 +64,18 @@ const MAX_POINTS = 100;
 export function chooseBucketSeconds(firstSeconds: number, lastSeconds: number): number {
   const span = Math.max(0, lastSeconds - firstSeconds);
   return BUCKET_CHOICES.find((b) => span / b < MAX_POINTS) ?? BUCKET_CHOICES.at(-1) ?? 604_800;
+}
+
+/**
+ * The series' bucket size over its request minutes (`range`) and the minutes of its counted
+ * conversions, which can come after the last request (the last point must hold them all).
+ */
+export function chooseSeriesBucketSeconds(
+  range: TimeRange,
+  conversions: readonly SeriesConversions[],
+): number {
+  const minutes = conversions.map((row) => row.minute);
+  if (range.rows > 0) minutes.push(range.firstMinute, range.lastMinute);
+  if (minutes.length === 0) return 60;
+  return chooseBucketSeconds(Math.min(...minutes), Math.max(...minutes));
 }

@@ -146,14 +146,20 @@ ORDER BY variant`;
 }
 
 /**
+ * Over `u` (valid units, `first_exposure`) joined to conversions `c`: a conversion the results
+ * count: within {windowSeconds} after the first exposure and before {untilMs}.
+ */
+export const COUNTED_CONVERSION_WHERE = `c.timestamp >= u.first_exposure
+    AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
+    AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})`;
+
+/**
  * Per unit `u` (with `first_exposure`) joined to its conversion events `c`: `conversions` within
  * {windowSeconds} after the first exposure (and before {untilMs}), y = converted at all, x = the
  * same over the equally long period before it (the CUPED covariate). Shared by the per-unit and
  * the rollup queries so both define a conversion the same way.
  */
-export const UNIT_CONVERSION_COLUMNS = `countIf(c.timestamp >= u.first_exposure
-      AND c.timestamp < u.first_exposure + toIntervalSecond({windowSeconds:UInt32})
-      AND c.timestamp < fromUnixTimestamp64Milli({untilMs:Int64})) AS conversions,
+export const UNIT_CONVERSION_COLUMNS = `countIf(${COUNTED_CONVERSION_WHERE}) AS conversions,
     toFloat64(conversions > 0) AS y,
     toFloat64(countIf(c.timestamp < u.first_exposure
       AND c.timestamp >= u.first_exposure - toIntervalSecond({windowSeconds:UInt32})) > 0) AS x`;

@@ -20,6 +20,7 @@ import {
   buildConversionEventsSql,
   buildExposureSeriesSql,
   buildRequestSeriesSql,
+  buildSeriesConversionsSql,
   buildSeriesMomentIncrementsSql,
   buildTimeRangeSql,
 } from './results-queries.js';
@@ -38,6 +39,7 @@ import {
   type ConversionRow,
   type QuantileMomentsRow,
   type RequestMomentSums,
+  type SeriesConversions,
   type SeriesMoments,
   type SeriesRow,
   type TimeRange,
@@ -68,6 +70,8 @@ export function createRawStatsQueries(context: AnalysisContext, params: ScopePar
       queryRows<SeriesRow>(context, buildRequestSeriesSql(tables), { ...params, bucketSeconds }),
     exposureSeries: (bucketSeconds) => fetchRawExposureSeries(q, bucketSeconds),
     seriesMoments: (bucketSeconds) => fetchSeriesMoments(context, { ...params, bucketSeconds }),
+    seriesConversions: (input) =>
+      fetchSeriesConversions(context, { sql: buildSeriesConversionsSql(tables), params, ...input }),
     exemplars: (input) => fetchExemplars(context, { ...input, params }),
   };
 }
@@ -253,4 +257,28 @@ export async function fetchExemplars(
     limit: input.limit,
   });
   return { value: new Map(rows.map((row) => [row.variant, row.trace_ids])), sql };
+}
+
+/**
+ * Units per event, arm and minute of their first counted conversion, from a first-conversions
+ * query (raw, or the rollup's with {unitFilter} = 1: the converting units looked up by key).
+ */
+export async function fetchSeriesConversions(
+  context: AnalysisContext,
+  input: { sql: string; params: ScopeParams; events: readonly string[]; windowSeconds: number },
+): Promise<SeriesConversions[]> {
+  if (input.events.length === 0) return [];
+  type Row = { event: string; variant: string; minute: number | string; converted: string };
+  const rows = await queryRows<Row>(
+    context,
+    input.sql,
+    { ...input.params, events: input.events, windowSeconds: input.windowSeconds },
+    { indexForInSubqueries: input.params.unitFilter === 1 },
+  );
+  return rows.map((row) => ({
+    event: row.event,
+    variant: row.variant,
+    minute: Number(row.minute),
+    converted: Number(row.converted),
+  }));
 }

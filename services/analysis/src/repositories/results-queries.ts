@@ -3,7 +3,7 @@
  * `arm-queries.ts`: fixed text, typed parameters, aggregation per unit inside ClickHouse.
  */
 import type { TableNames } from '../config.js';
-import { buildRequestWhere, buildValidUnitsCte } from './arm-queries.js';
+import { buildRequestWhere, buildValidUnitsCte, COUNTED_CONVERSION_WHERE } from './arm-queries.js';
 
 /** Most conversion events the results list (most frequent first), in either family. */
 export const MAX_CONVERSION_EVENTS = 20;
@@ -112,4 +112,43 @@ WHERE unit_id IN (SELECT unit_id FROM valid_units)
 GROUP BY event
 ORDER BY conversions DESC, event
 LIMIT ${MAX_CONVERSION_EVENTS}`;
+}
+
+/**
+ * Per event ({events}), arm and minute (unix seconds): units of `units` (a subquery of valid units
+ * first exposed in the window: unit_id, arm, first_exposure) whose first conversion counted by the
+ * results (`COUNTED_CONVERSION_WHERE`) falls in that minute. By minute, not bucket: the series'
+ * bucket size depends on the last of them (`chooseSeriesBucketSeconds`). Shared by both families.
+ */
+export function buildFirstConversionsSql(input: {
+  tables: TableNames;
+  cte: string;
+  units: string;
+}): string {
+  return `WITH ${input.cte}
+SELECT event, toString(arm) AS variant,
+  toUInt32(toUnixTimestamp(toStartOfMinute(first_conversion))) AS minute, count() AS converted
+FROM (
+  SELECT c.event AS event, u.arm AS arm, u.unit_id AS unit_id, min(c.timestamp) AS first_conversion
+  FROM (${input.units}) AS u
+  INNER JOIN (
+    SELECT unit_id, event, timestamp FROM ${input.tables.conversions}
+    WHERE has({events:Array(String)}, event)
+  ) AS c ON c.unit_id = u.unit_id
+  WHERE ${COUNTED_CONVERSION_WHERE}
+  GROUP BY c.event, u.arm, u.unit_id
+)
+GROUP BY event, arm, minute
+ORDER BY event, variant, minute`;
+}
+
+/** `buildFirstConversionsSql` over the per-unit exposures (valid units at query time). */
+export function buildSeriesConversionsSql(tables: TableNames): string {
+  return buildFirstConversionsSql({
+    tables,
+    cte: buildValidUnitsCte(tables),
+    units: `SELECT unit_id, arm, first_exposure FROM valid_units
+    WHERE first_exposure >= fromUnixTimestamp64Milli({sinceMs:Int64})
+      AND first_exposure < fromUnixTimestamp64Milli({untilMs:Int64})`,
+  });
 }

@@ -9,6 +9,7 @@
  */
 import type { TableNames } from '../config.js';
 import { buildConversionsJoin, UNIT_CONVERSION_COLUMNS } from './arm-queries.js';
+import { buildFirstConversionsSql } from './results-queries.js';
 
 /**
  * Over `units` ARRAY JOIN `requests.1 AS stamped`: a stamped variant whose requests do not count
@@ -447,4 +448,20 @@ FROM (
 )
 GROUP BY event, arm
 ORDER BY event, variant`;
+}
+
+/**
+ * `buildFirstConversionsSql` through the rollup: valid units from the merged by-unit rows (read
+ * with {unitFilter} = 1, so only units with conversions are looked up, by primary key).
+ */
+export function buildRollupSeriesConversionsSql(
+  tables: TableNames,
+  merge: RollupMerge = 'final',
+): string {
+  return buildFirstConversionsSql({
+    tables,
+    cte: buildRollupUnitsCte(tables, merge),
+    units: `SELECT unit_id, arm, fromUnixTimestamp64Nano(first_ns) AS first_exposure FROM units
+    WHERE valid AND first_ns >= {sinceMs:Int64} * 1000000 AND first_ns < {untilMs:Int64} * 1000000`,
+  });
 }

@@ -11,6 +11,7 @@ import type { LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
   fetchExemplars,
+  fetchSeriesConversions,
   fetchSeriesMoments,
   fetchTimeRange,
   runQuantileStats,
@@ -29,6 +30,7 @@ import {
   buildRollupQuantileMomentsSql,
   buildRollupRequestMomentsSql,
   buildRollupRequestSeriesSql,
+  buildRollupSeriesConversionsSql,
   buildRollupTimeRangeSql,
   buildRollupWindowUnitsSql,
 } from './rollup-queries.js';
@@ -92,6 +94,12 @@ export async function createRollupStatsQueries(
         variants: (await arms()).units.units.map((row) => row.variant),
       }),
     seriesMoments: (bucketSeconds) => fetchSeriesMoments(context, { ...params, bucketSeconds }),
+    seriesConversions: (input) =>
+      fetchSeriesConversions(context, {
+        sql: buildRollupSeriesConversionsSql(tables, merge),
+        params: { ...params, unitFilter: 1 },
+        ...input,
+      }),
     exemplars: (input) => fetchExemplars(context, { ...input, params }),
   };
 }

@@ -17,6 +17,7 @@ import type {
   ConversionArm,
   Fetched,
   RequestMoments,
+  SeriesConversions,
   SeriesMoments,
   SeriesRow,
   StatsSource,
@@ -58,6 +59,11 @@ export interface StatsQueries {
   exposureSeries(bucketSeconds: number): Promise<SeriesRow[]>;
   /** Each arm's request moments up to the end of each bucket with requests. */
   seriesMoments(bucketSeconds: number): Promise<SeriesMoments[]>;
+  /** Per event (of `events`), arm and minute: valid units whose first counted conversion is in it. */
+  seriesConversions(input: {
+    events: readonly string[];
+    windowSeconds: number;
+  }): Promise<SeriesConversions[]>;
   /** Trace ids of the newest failing ('error') or slowest ('duration') requests per arm. */
   exemplars(input: {
     value: 'error' | 'duration';

@@ -112,6 +112,15 @@ export interface SeriesMoments {
   moments: RequestMoments;
 }
 
+/** Valid units of one arm whose first counted conversion of `event` falls in one minute. */
+export interface SeriesConversions {
+  event: string;
+  variant: string;
+  /** Minute start, unix seconds. */
+  minute: number;
+  converted: number;
+}
+
 /** First and last request minute of the flag (unix seconds) and how many rows hold requests. */
 export interface TimeRange {
   firstMinute: number;

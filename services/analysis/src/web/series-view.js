@@ -39,12 +39,36 @@ export function listMarkers(
     });
 }
 
-/** The metric ids some point carries a lift for, in the results' metric order. */
+/**
+ * The metric keys some point carries a lift for (`conversion:<event>` per event), in the results'
+ * metric order; keys the results do not list go last.
+ */
 function seriesMetrics(/** @type {ResultsResponse} */ results) {
   const points = Object.values(results.timeseries.variants).flat();
-  const ids = new Set(points.flatMap((p) => Object.keys(p.lifts ?? {})));
-  const order = listMetrics(results).map((m) => m.id);
-  return [...ids].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  const keys = new Set(points.flatMap((p) => Object.keys(p.lifts ?? {})));
+  const order = listMetrics(results).map((m) => m.key);
+  const rank = (/** @type {string} */ key) =>
+    order.includes(key) ? order.indexOf(key) : order.length;
+  return [...keys].sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * The metrics the series has no per-point interval for (latency quantiles, catalog metrics): said
+ * in words, since drawing an approximated band would read as exact.
+ */
+function noSeriesNote(/** @type {ResultsResponse} */ results, /** @type {string[]} */ drawn) {
+  const missing = listMetrics(results).filter((m) => !drawn.includes(m.key));
+  if (missing.length === 0) return null;
+  const names = missing.map((m) => m.name).join(', ');
+  return h(
+    'p',
+    {
+      id: 'no-series',
+      class: 'muted small',
+      dataset: { metrics: missing.map((m) => m.key).join(' ') },
+    },
+    `Not drawn over time: ${names}. The API serves no per-point interval for ${missing.length === 1 ? 'it' : 'them'} yet, and an approximated band would read as exact; the scorecard's interval covers all data so far.`,
+  );
 }
 
 /** The band stops at ±300 %, or twice the largest estimate: early points, with few units, are far wider. */
@@ -190,24 +214,29 @@ function valueFigure(
   );
 }
 
-/** The time-series card: one lift chart per metric with per-point intervals, values per arm, exposures. */
+/**
+ * The time-series card: one lift chart per metric with per-point intervals, values per arm,
+ * exposures, and which metrics have no per-point interval.
+ */
 export function renderSeries(
   /** @type {ResultsResponse} */ results,
   /** @type {{ history: HistoryEntry[], environment: string }} */ { history, environment },
 ) {
   const markers = listMarkers(history, environment);
+  const drawn = seriesMetrics(results);
   return section(
     'Over time',
     'series-title',
     h(
       'div',
       { class: 'charts' },
-      seriesMetrics(results).map((id) => liftFigure({ results, id, markers })),
+      drawn.map((id) => liftFigure({ results, id, markers })),
       /** @type {(keyof typeof VALUE_FIELDS)[]} */ (Object.keys(VALUE_FIELDS))
         .filter((key) => listMetrics(results).some((m) => m.key === key))
         .map((key) => valueFigure({ results, key, markers })),
       exposureFigure({ results, markers }),
     ),
+    noSeriesNote(results, drawn),
     markers.length > 0
       ? h(
           'p',

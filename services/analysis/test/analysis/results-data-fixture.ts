@@ -36,7 +36,7 @@ export function resultsData(overrides: Partial<ResultsData> = {}): ResultsData {
       },
     ],
     breakdown: [],
-    series: { bucketSeconds: 60, rows: [], moments: [] },
+    series: { bucketSeconds: 60, rows: [], moments: [], conversions: [] },
     ...overrides,
   };
 }

@@ -21,6 +21,7 @@ const SKEWED = 'skewed-split';
 const LOGGED = 'logged-exposures';
 const T0 = Date.UTC(2026, 10, 20, 10, 0, 0);
 const HOUR = 3_600_000;
+const MINUTE = 60_000;
 const SERVICES = ['api', 'payments', 'search'] as const;
 /** Error probability per request: control 1% everywhere; treatment 4% in payments only (2% overall). */
 const ERROR_PROBABILITY = {
@@ -135,7 +136,8 @@ function generateConversions(input: {
   const buyer = rng() < 0.3;
   if (buyer) rows.push(conversion(exposedAt - 2 * HOUR));
   if (rng() < (unit.variant === 'control' ? 0.1 : 0.12) + (buyer ? 0.2 : 0)) {
-    rows.push(conversion(exposedAt + 3 * HOUR));
+    // Ten minutes on: inside the series' request span, so its per-point conversion lifts vary.
+    rows.push(conversion(exposedAt + 10 * MINUTE));
     unit.converted = true;
   }
   if (rng() < 0.2) rows.push(conversion(exposedAt + 8 * 24 * HOUR));
@@ -412,7 +414,7 @@ describe('GET /api/v1/experiments/:key/results', () => {
   it('serves per-point lifts whose last point is the comparison itself, with intervals that narrow', () => {
     const series = results.timeseries.variants.treatment ?? [];
     const treatment = results.variants.find((v) => v.variant === 'treatment')!;
-    for (const key of ['error_rate', 'latency_mean']) {
+    for (const key of ['error_rate', 'latency_mean', 'conversion:purchase']) {
       const relative = treatment.metrics.find((m) => m.key === key)!.comparison!.relative!;
       const last = series.at(-1)?.lifts?.[key];
       expect(last?.scale).toBe('relative');
@@ -470,6 +472,43 @@ describe('GET /api/v1/experiments/:key/results', () => {
           }
         }
         expect(cut.value.size).toBe(2);
+      }
+    },
+  );
+
+  it.each(['raw', 'rollup'] as const)(
+    'serves per-point conversions (%s path) equal to the all-time conversions cut at that point',
+    async (source) => {
+      const context = harness.app.context;
+      const windowSeconds = 604_800;
+      const data = await fetchResultsData(context, {
+        flagKey: FLAG,
+        conversionWindowSeconds: windowSeconds,
+        source,
+      });
+      const { bucketSeconds, rows: seriesRows, conversions } = data.series;
+      const buckets = [...new Set(seriesRows.map((row) => row.bucket))].sort((a, b) => a - b);
+      expect(buckets.length).toBeGreaterThan(10);
+      // The 8-day conversions are outside the window: the series ends with the counted ones.
+      const lastMinute = Math.max(...conversions.map((row) => row.minute));
+      expect(lastMinute * 1000).toBeLessThan(T0 + 2 * HOUR);
+      // Past the first conversions (ten minutes after the first exposures).
+      for (const bucket of [buckets[Math.floor(buckets.length / 2)]!, buckets.at(-3)!]) {
+        const until = new Date((bucket + bucketSeconds) * 1000);
+        const raw = createRawStatsQueries(context, buildScopeParams({ flagKey: FLAG, until }));
+        const cut = await raw.conversionStats({ event: 'purchase', windowSeconds });
+        expect(cut.value.size).toBe(2);
+        for (const [variant, expected] of cut.value) {
+          const converted = conversions
+            .filter((row) => row.variant === variant && row.event === 'purchase')
+            .filter((row) => row.minute < bucket + bucketSeconds)
+            .reduce((sum, row) => sum + row.converted, 0);
+          const exposed = seriesRows
+            .filter((row) => row.variant === variant && row.bucket <= bucket)
+            .reduce((sum, row) => sum + (row.units ?? 0), 0);
+          expect([exposed, converted]).toEqual([expected.converted.units, expected.converted.sum]);
+          expect(converted).toBeGreaterThan(0);
+        }
       }
     },
   );

@@ -354,10 +354,19 @@ describe('one interface, two implementations (StatsQueries)', () => {
           requestSeries: await q.requestSeries(900),
           exposureSeries: await q.exposureSeries(900),
           seriesMoments: await q.seriesMoments(900),
+          seriesConversions: await q.seriesConversions({
+            events: ['purchase', 'signup'],
+            windowSeconds: 86_400,
+          }),
           exemplars: (await q.exemplars({ value: 'duration', limit: 3 })).value,
         };
       };
-      expectSame(normalize(await answers(rollup)), normalize(await answers(raw)));
+      const [fromRollup, fromRaw] = [await answers(rollup), await answers(raw)];
+      // Signups come 30 h after exposure: outside the one-day window, so none is counted.
+      expect(new Set(fromRaw.seriesConversions.map((row) => row.event))).toEqual(
+        new Set(['purchase']),
+      );
+      expectSame(normalize(fromRollup), normalize(fromRaw));
     });
   }
 

@@ -3,19 +3,15 @@ code after construction."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import math
-import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TypeVar
 
-from opentelemetry import baggage, metrics, trace
 from opentelemetry import context as otel_context
+from opentelemetry import metrics, trace
 from opentelemetry.metrics import Meter
-from opentelemetry.trace import SpanKind, Tracer
-from opentelemetry.util.types import AttributeValue
+from opentelemetry.trace import Tracer
 
 from .client_state import ClientStatus, ReadyResult, SourceListener
 from .config_store import ConfigChange, ConfigProblem, ConfigStore
@@ -24,16 +20,15 @@ from .evaluation.compiled_flag import (
     CompiledFlag,
     EvaluationResult,
 )
+from .ready_signal import ReadySignal
 from .schema.date_time import parse_date_time
-from .schema.telemetry import BaggageKeys, FlagAttributes, SpanNames, TripwireAttributes
 from .sources.config_source import ConfigSource
 from .telemetry.assignment_baggage import create_assignment_context
+from .telemetry.conversion_span import record_conversion
 from .telemetry.exposure_recorder import (
     DEFAULT_EXPOSURE_REASONS,
     ExposureRecorder,
-    variant_attribute,
 )
-from .telemetry.hash_unit import is_unit_id
 from .telemetry.sdk_metrics import register_sdk_metrics
 from .telemetry.unit_cache import DEFAULT_UNIT_CACHE_SIZE, UnitCache
 
@@ -80,9 +75,7 @@ class TripwireClient:
             tracing_live=tracer is not None,
         )
         self._listeners: Dict[str, List[Listener]] = {event: [] for event in EVENTS}
-        self._delivered = threading.Event()
-        self._waker_lock = threading.Lock()
-        self._wakers: List[Callable[[], None]] = []
+        self._delivered = ReadySignal()
         self._stale = False
         self._last_problem: Optional[ConfigProblem] = None
         self._last_logged: Optional[str] = None
@@ -193,38 +186,17 @@ class TripwireClient:
     ) -> None:
         """Records a ``tripwire.conversion`` span attributed to the unit (never raises)."""
         try:
-            self._track(event_name, context, unit_key, value)
+            record_conversion(
+                tracer=self._tracer,
+                units=self._units,
+                environment=self.environment,
+                event_name=event_name,
+                context=context,
+                unit_key=unit_key,
+                value=value,
+            )
         except Exception:  # tracking must never break the caller
             pass
-
-    def _track(
-        self,
-        event_name: str,
-        context: Optional[Mapping[str, Any]],
-        unit_key: Optional[str],
-        value: Optional[float],
-    ) -> None:
-        active = otel_context.get_current()
-        attributes: Dict[str, AttributeValue] = {
-            TripwireAttributes.conversion_event: str(event_name),
-            FlagAttributes.set_id: self.environment,
-        }
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            attributes[TripwireAttributes.conversion_value] = value
-        key = unit_key if unit_key is not None else (context or {}).get(DEFAULT_UNIT_ATTRIBUTE)
-        if isinstance(key, str) and key != "":
-            attributes[TripwireAttributes.unit_id] = self._units.id_for(key)
-            # variants this process exposed the unit to: attributable without baggage
-            for flag_key, variant in self._units.exposed_variants(key):
-                attributes[variant_attribute(flag_key)] = variant
-        else:
-            from_baggage = baggage.get_baggage(BaggageKeys.unit, active)
-            if isinstance(from_baggage, str) and is_unit_id(from_baggage):
-                attributes[TripwireAttributes.unit_id] = from_baggage
-        span = self._tracer.start_span(
-            SpanNames.conversion, context=active, kind=SpanKind.INTERNAL, attributes=attributes
-        )
-        span.end()
 
     @contextlib.contextmanager
     def with_assignments(self) -> Iterator[otel_context.Context]:
@@ -286,30 +258,8 @@ class TripwireClient:
 
     async def ready_async(self, timeout: float = 5.0) -> ReadyResult:
         """``ready`` for asyncio code: waits without blocking the event loop."""
-        if self._delivered.is_set() or self._closed:
-            return self._ready_result(timed_out=False)
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-
-        def resolve() -> None:
-            if not future.done():
-                future.set_result(None)
-
-        def wake() -> None:
-            loop.call_soon_threadsafe(resolve)
-
-        with self._waker_lock:
-            self._wakers.append(wake)
-        if self._delivered.is_set():
-            wake()
-        try:
-            await asyncio.wait_for(future, timeout)
-            return self._ready_result(timed_out=False)
-        except asyncio.TimeoutError:
-            return self._ready_result(timed_out=True)
-        finally:
-            with self._waker_lock, contextlib.suppress(ValueError):
-                self._wakers.remove(wake)
+        delivered = self._closed or await self._delivered.wait_async(timeout)
+        return self._ready_result(timed_out=not delivered)
 
     def close(self) -> None:
         """Stops the source and the metric callbacks. Idempotent."""
@@ -317,7 +267,7 @@ class TripwireClient:
             return
         self._closed = True
         self._unregister_metrics()
-        self._wake_all()
+        self._delivered.wake_all()
         try:
             self._source.close()
         except Exception as error:
@@ -360,7 +310,6 @@ class TripwireClient:
         if change.origin != "bootstrap":
             self._stale = False
             self._delivered.set()
-            self._wake_all()
         self._last_logged = None
         self._emit("change", change)
 
@@ -383,13 +332,6 @@ class TripwireClient:
                 listener(payload)
             except Exception as error:
                 self._warn(f"a {event} listener raised: {error!r}")
-
-    def _wake_all(self) -> None:
-        with self._waker_lock:
-            wakers = list(self._wakers)
-        for wake in wakers:
-            with contextlib.suppress(RuntimeError):  # the waiting loop may be closed
-                wake()
 
     def _warn(self, message: str) -> None:
         if self._logger is not None:

@@ -38,10 +38,35 @@ export function checkMetric(metric: MetricDefinition): ValidationIssue[] {
     add('/denominator', `only ratio metrics have a denominator, this one is '${metric.kind}'`);
   }
   checkKind(metric, add);
+  const cupedLimit = metric.cuped === true ? explainCupedLimit(metric) : undefined;
+  if (cupedLimit !== undefined) add('/cuped', cupedLimit);
   if (metric.source === 'metric_points' && metric.filters?.metricName === undefined)
     add('/filters/metricName', "a metric_points metric needs 'metricName'");
   return issues;
 }
+
+/**
+ * Why CUPED cannot adjust this metric, or undefined when it can. CUPED needs a per-unit value
+ * that is a mean over units (proportion, mean, count per unit) and the same value from the
+ * unit's records before its first exposure, which only some sources have.
+ */
+export function explainCupedLimit(
+  metric: Pick<MetricDefinition, 'kind' | 'source'>,
+): string | undefined {
+  if (metric.kind === 'quantile') return 'CUPED does not apply to quantiles';
+  if (metric.kind === 'ratio')
+    return 'CUPED adjusts a mean of per-unit values; a ratio (Σ numerator / Σ denominator) is not one';
+  return CUPED_SOURCE_LIMITS[metric.source];
+}
+
+/** Sources without a pre-exposure period (the rest: spans and events of the unit before it). */
+const CUPED_SOURCE_LIMITS: Record<MetricDefinition['source'], string | undefined> = {
+  spans: undefined,
+  events: undefined,
+  logs: "source 'logs' has no pre-exposure period: a log record reaches its unit through a span stamped with the flag's variant, which exists only after exposure",
+  metric_points:
+    "source 'metric_points' has no pre-exposure period: a data point carries the flag's variant only after exposure, and a series' total cannot be split at it",
+};
 
 type Add = (instancePath: string, message: string) => void;
 
@@ -53,7 +78,6 @@ function checkKind(metric: MetricDefinition, add: Add): void {
       add('/value/type', `a quantile needs a numeric value per record, not '${metric.value.type}'`);
     if (metric.source === 'metric_points')
       add('/kind', 'metric points are aggregated per export: a quantile needs per-record values');
-    if (metric.cuped === true) add('/cuped', 'CUPED does not apply to quantiles');
     if (metric.unitAggregation !== undefined)
       add('/unitAggregation', 'a quantile pools records; it has no per-unit aggregation');
   } else if (metric.quantile !== undefined) {

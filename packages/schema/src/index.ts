@@ -134,6 +134,7 @@ export type {
   MetricCapping,
   MetricDefinition,
 } from './metric.js';
+export { explainCupedLimit } from './check-metric.js';
 export {
   BuiltinMetricIds,
   BUILTIN_METRICS,

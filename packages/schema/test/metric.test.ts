@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   BUILTIN_METRICS,
   BuiltinMetricIds,
+  explainCupedLimit,
   findBuiltinMetric,
   GuardrailMetrics,
   validateMetricDefinition,
@@ -51,6 +52,7 @@ describe('validateMetricDefinition', () => {
       value: { type: 'count' },
       kind: 'count',
       unitAggregation: undefined,
+      cuped: undefined,
     });
     expect(issues.map((i) => i.instancePath)).toEqual(['/filters/spanName', '/filters/status']);
     expect(issues[0]!.message).toContain("source 'logs' has no field 'spanName'");
@@ -82,6 +84,38 @@ describe('validateMetricDefinition', () => {
     });
     expect(issues.map((i) => i.instancePath)).toEqual(['/quantile', '/value/type']);
     expect(issues[1]!.message).toContain("not 'count'");
+  });
+
+  it('refuses CUPED where no pre-exposure per-unit mean exists, naming /cuped', () => {
+    const paths = (change: Record<string, unknown>) =>
+      issuesOf({ capping: undefined, unitAggregation: undefined, ...change });
+    const logs = paths({
+      source: 'logs',
+      filters: { service: 'checkout' },
+      value: { type: 'count' },
+      kind: 'count',
+    });
+    expect(logs.map((i) => i.instancePath)).toEqual(['/cuped']);
+    expect(logs[0]!.message).toContain("source 'logs' has no pre-exposure period");
+    const points = paths({
+      source: 'metric_points',
+      filters: { metricName: 'basket' },
+      value: { type: 'point_value' },
+    });
+    expect(points.map((i) => i.instancePath)).toEqual(['/cuped']);
+    const ratio = paths({ kind: 'ratio', denominator: { value: { type: 'count' } } });
+    expect(ratio.map((i) => i.instancePath)).toEqual(['/cuped']);
+    expect(ratio[0]!.message).toContain('a ratio');
+    const quantile = paths({ kind: 'quantile', quantile: 0.9 });
+    expect(quantile).toEqual([
+      { instancePath: '/cuped', message: 'CUPED does not apply to quantiles' },
+    ]);
+    // Spans and events have one: the unit's records before its first exposure.
+    expect(paths({ kind: 'count', value: { type: 'count' } })).toEqual([]);
+    expect(
+      paths({ source: 'events', filters: { event: 'purchase' }, value: { type: 'event_value' } }),
+    ).toEqual([]);
+    expect(explainCupedLimit({ kind: 'proportion', source: 'events' })).toBeUndefined();
   });
 
   it('checks values against the source and the kind', () => {

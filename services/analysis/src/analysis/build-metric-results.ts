@@ -4,7 +4,7 @@
  * metrics, each summarized and compared with the control arm.
  */
 import { BUILTIN_METRICS, type MetricDefinition } from '@tripwire/schema';
-import { adjustWithCuped } from '@tripwire/stats';
+import { adjustWithCuped, type CovariateStats } from '@tripwire/stats';
 import { catchStatsError, compareArms, summarizeArm, toFinite } from './compare-arms.js';
 import type { ArmSummary, ComparisonOutcome, InferenceSettings } from './compare-arms.js';
 import { QUANTILE_METRICS, type ResultsData } from './results-data.js';
@@ -22,6 +22,8 @@ interface MetricColumn {
   metric: ResultMetric;
   pick: (variant: string) => Parameters<typeof summarizeArm>[0];
   count: (variant: string) => number;
+  /** CUPED inputs per variant, when the metric is adjusted. */
+  covariate?: (variant: string) => CovariateStats | undefined;
 }
 
 /** The results' description of a metric definition (per tracked event when `event` is set). */
@@ -65,6 +67,7 @@ function listCatalogColumns(data: ResultsData): MetricColumn[] {
   const firstExposureMs = Math.min(...data.units.map((u) => u.firstExposureMs));
   return (data.catalog ?? []).map((metric) => {
     const changedAt = metric.updatedAt === null ? NaN : Date.parse(metric.updatedAt);
+    const cuped = metric.cuped;
     return {
       metric: {
         ...describeMetric(metric.definition),
@@ -72,9 +75,20 @@ function listCatalogColumns(data: ResultsData): MetricColumn[] {
         updatedAt: metric.updatedAt,
         updatedBy: metric.updatedBy,
         changedDuringExperiment: metric.version > 1 && changedAt > firstExposureMs,
+        ...(cuped === undefined
+          ? {}
+          : {
+              cuped:
+                'notApplicable' in cuped
+                  ? { applied: false, reason: `CUPED not applicable: ${cuped.notApplicable}` }
+                  : { applied: true, lookbackDays: cuped.lookbackDays },
+            }),
       },
       pick: (name) => metric.arms.get(name),
       count: (name) => metric.arms.get(name)?.units ?? 0,
+      ...(cuped === undefined || 'notApplicable' in cuped
+        ? {}
+        : { covariate: (name: string) => cuped.covariates.get(name) }),
     };
   });
 }
@@ -106,14 +120,21 @@ export function buildVariantResult(input: {
   const unitRow = data.units.find((u) => u.variant === variant);
   const summarize = (stats: Parameters<typeof summarizeArm>[0], where: string) =>
     summarizeArm(stats, { ...settings, where });
-  const toResult = ({ metric, pick, count }: MetricColumn): MetricResult => {
+  const toResult = ({ metric, pick, count, covariate }: MetricColumn): MetricResult => {
     const arm = summarize(pick(variant), variant);
-    const outcome = isControl
+    const names = { control, treatment: variant };
+    let outcome = isControl
       ? {}
-      : compareArms(summarize(pick(control), control), arm, {
-          ...settings,
-          names: { control, treatment: variant },
-        });
+      : compareArms(summarize(pick(control), control), arm, { ...settings, names });
+    if (!isControl && covariate !== undefined) {
+      const cuped = computeCuped({
+        control: covariate(control),
+        treatment: covariate(variant),
+        settings,
+        names,
+      });
+      outcome = addCuped(outcome, cuped);
+    }
     return {
       key: metric.key,
       metric: metric.id,
@@ -172,10 +193,19 @@ function buildConversionMetric(input: {
       ...settings,
       names,
     });
-    const cuped = computeCuped({ control: controlArm, treatment: arm, settings, names });
-    if (outcome.comparison !== undefined && cuped !== undefined) {
-      if ('error' in cuped) outcome = { error: cuped.error, ...outcome };
-      else outcome = { ...outcome, comparison: { ...outcome.comparison, cuped } };
+    // Only when some unit converted before exposure: else the covariate is 0 for every unit.
+    if (
+      controlArm !== undefined &&
+      arm !== undefined &&
+      controlArm.preConverted + arm.preConverted > 0
+    ) {
+      const cuped = computeCuped({
+        control: controlArm.covariate,
+        treatment: arm.covariate,
+        settings,
+        names,
+      });
+      outcome = addCuped(outcome, cuped);
     }
   }
   const { key, id } = describeMetric(BUILTIN_METRICS.conversion, conversion.event);
@@ -192,24 +222,30 @@ function buildConversionMetric(input: {
 type ConversionArm =
   ResultsData['conversions'][number]['byVariant'] extends Map<string, infer A> ? A : never;
 
+/** The comparison with its CUPED lift, or the CUPED fault beside the unadjusted comparison. */
+function addCuped(
+  outcome: ComparisonOutcome,
+  cuped: Comparison['cuped'] | { error: MetricError },
+): ComparisonOutcome {
+  if (outcome.comparison === undefined || cuped === undefined) return outcome;
+  if ('error' in cuped) return { error: cuped.error, ...outcome };
+  return { ...outcome, comparison: { ...outcome.comparison, cuped } };
+}
+
 /**
- * CUPED on the pre-exposure conversion covariate, only when some unit converted before; an
- * error when the covariate moments are impossible (the unadjusted comparison stands).
+ * CUPED on each arm's pre-exposure covariate, when both arms have ≥ 2 units; an error when the
+ * covariate moments are impossible (the unadjusted comparison stands).
  */
 function computeCuped(input: {
-  control: ConversionArm | undefined;
-  treatment: ConversionArm | undefined;
+  control: CovariateStats | undefined;
+  treatment: CovariateStats | undefined;
   settings: InferenceSettings;
   names: { control: string; treatment: string };
 }): Comparison['cuped'] | { error: MetricError } {
   const { control, treatment, settings, names } = input;
   if (control === undefined || treatment === undefined) return undefined;
-  if (control.preConverted + treatment.preConverted === 0) return undefined;
-  if (control.covariate.units < 2 || treatment.covariate.units < 2) return undefined;
-  const adjusted = catchStatsError(
-    () => adjustWithCuped({ control: control.covariate, treatment: treatment.covariate }),
-    'CUPED: ',
-  );
+  if (control.units < 2 || treatment.units < 2) return undefined;
+  const adjusted = catchStatsError(() => adjustWithCuped({ control, treatment }), 'CUPED: ');
   if ('error' in adjusted) return adjusted;
   const { comparison } = compareArms(
     { estimate: adjusted.control },

@@ -2,9 +2,10 @@
  * The metrics an experiment names (goal, secondary, guardrails) and, for those the catalog
  * defines, their per-variant statistics over the raw signal (`fetchMetricArms`).
  */
-import { isBuiltinMetricId, type Flag } from '@tripwire/schema';
+import { explainCupedLimit, isBuiltinMetricId, type Flag } from '@tripwire/schema';
 import { createMetricStore } from '../control-plane/metric-store.js';
 import { fetchMetricArms } from '../repositories/metrics/fetch-metric-arms.js';
+import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sql.js';
 import type { AnalysisContext } from '../repositories/query-rows.js';
 import type { CatalogMetricData } from './results-data.js';
 import type { MetricRole } from './results-schema.js';
@@ -51,17 +52,26 @@ export async function fetchCatalogMetrics(
       unknown.push(ids[i] ?? '');
       continue;
     }
-    const { arms } = await fetchMetricArms(context, {
-      definition: metric.definition,
+    const { definition } = metric;
+    // A definition stored before CUPED was refused where it cannot apply says why instead.
+    const cupedLimit = definition.cuped === true ? explainCupedLimit(definition) : undefined;
+    const covariate = definition.cuped === true && cupedLimit === undefined;
+    const { arms, covariates } = await fetchMetricArms(context, {
+      definition,
       flagKey: options.flag.key,
       environment: options.environment,
+      covariate,
     });
     metrics.push({
-      definition: metric.definition,
+      definition,
       version: metric.version,
       updatedAt: metric.updatedAt,
       updatedBy: metric.updatedBy,
       arms,
+      ...(cupedLimit === undefined ? {} : { cuped: { notApplicable: cupedLimit } }),
+      ...(covariates === undefined
+        ? {}
+        : { cuped: { covariates, lookbackDays: CUPED_LOOKBACK_DAYS } }),
     });
   }
   return { metrics, unknown };

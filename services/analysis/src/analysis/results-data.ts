@@ -8,7 +8,7 @@ import {
   type BuiltinMetricId,
   type MetricDefinition,
 } from '@tripwire/schema';
-import type { MetricStats, QuantileStats } from '@tripwire/stats';
+import type { CovariateStats, MetricStats, QuantileStats } from '@tripwire/stats';
 import type {
   BreakdownCell,
   ConversionArm,
@@ -55,6 +55,10 @@ export interface CatalogMetricData {
   updatedAt: string | null;
   updatedBy: string | null;
   arms: ReadonlyMap<string, MetricStats>;
+  /** Definitions with `cuped`: each arm's CUPED input, or why there is none. */
+  cuped?:
+    | { covariates: ReadonlyMap<string, CovariateStats>; lookbackDays: number }
+    | { notApplicable: string };
 }
 
 const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];

@@ -66,7 +66,8 @@ export const ComparisonSchema = Type.Object({
   /** Absent when the control value is 0. */
   relative: Type.Optional(LiftSchema),
   /**
-   * CUPED-adjusted lift, when a pre-exposure covariate exists (conversions); relative is
+   * CUPED-adjusted lift, when a pre-exposure covariate exists (conversions, catalog metrics
+   * with `cuped`); relative is
    * adjusted T / adjusted C − 1 (tripwire) or (adjusted T − adjusted C) / unadjusted C (gbstats).
    */
   cuped: Type.Optional(
@@ -113,6 +114,17 @@ export const ResultMetricSchema = Type.Object({
   updatedBy: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** Catalog metrics: the definition changed after the experiment's first exposure. */
   changedDuringExperiment: Type.Optional(Type.Boolean()),
+  /**
+   * Catalog metrics whose definition asks for CUPED: applied (each treatment's
+   * `comparison.cuped` has the adjusted lift and its variance reduction; the covariate is the
+   * unit's value over its records in the `lookbackDays` before its first exposure), or not and why.
+   */
+  cuped: Type.Optional(
+    Type.Union([
+      Type.Object({ applied: Type.Literal(true), lookbackDays: Type.Integer() }),
+      Type.Object({ applied: Type.Literal(false), reason: Type.String() }),
+    ]),
+  ),
 });
 export type ResultMetric = Type.Static<typeof ResultMetricSchema>;
 

@@ -1,10 +1,19 @@
 import type { MetricDefinition } from '@tripwire/schema';
-import type { MetricStats } from '@tripwire/stats';
+import type { CovariateStats, MetricStats } from '@tripwire/stats';
 import { queryRows, type AnalysisContext } from '../query-rows.js';
+import { readCovariateStats } from './metric-kind.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import { buildMetricSql } from './metric-sql.js';
 
 const FAR_FUTURE_MS = Date.UTC(2200, 0, 1);
+const EMPTY_COVARIATE_STATS: CovariateStats = {
+  units: 0,
+  sum: 0,
+  sumSquares: 0,
+  covariateSum: 0,
+  covariateSumSquares: 0,
+  sumCrossProducts: 0,
+};
 
 export interface FetchMetricArmsOptions {
   definition: MetricDefinition;
@@ -17,11 +26,19 @@ export interface FetchMetricArmsOptions {
   until?: Date | undefined;
   /** Arms to return even without data (zero statistics), e.g. the flag's variant keys. */
   variants?: readonly string[] | undefined;
+  /**
+   * Also each arm's CUPED input: the per-unit value over the unit's records in the
+   * `CUPED_LOOKBACK_DAYS` before its first exposure as covariate (kinds and sources that have
+   * one: `explainCupedLimit` of @tripwire/schema; otherwise a 400 naming `/cuped`).
+   */
+  covariate?: boolean | undefined;
 }
 
 export interface MetricArms {
   /** Sufficient statistics per variant (`@tripwire/stats` input of the definition's kind). */
   arms: Map<string, MetricStats>;
+  /** Per variant the CUPED input (`covariate: true` only). */
+  covariates?: Map<string, CovariateStats>;
   /** The query (shown in kill reports) and its parameter values. */
   sql: string;
   params: Record<string, unknown>;
@@ -46,6 +63,7 @@ export async function fetchMetricArms(
       sinceMs: options.since?.getTime() ?? 0,
       untilMs: options.until?.getTime() ?? FAR_FUTURE_MS,
     },
+    covariate: options.covariate,
   });
   const rows = await queryRows<Record<string, unknown>>(context, sql, params);
   const arms = new Map<string, MetricStats>();
@@ -53,5 +71,10 @@ export async function fetchMetricArms(
   for (const variant of options.variants ?? []) {
     if (!arms.has(variant)) arms.set(variant, kind.emptyStats(definition));
   }
-  return { arms, sql, params };
+  if (options.covariate !== true) return { arms, sql, params };
+  const covariates = new Map(rows.map((row) => [String(row.variant), readCovariateStats(row)]));
+  for (const variant of arms.keys()) {
+    if (!covariates.has(variant)) covariates.set(variant, EMPTY_COVARIATE_STATS);
+  }
+  return { arms, covariates, sql, params };
 }

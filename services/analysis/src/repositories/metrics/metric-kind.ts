@@ -1,5 +1,5 @@
 import type { MetricDefinition, MetricKind } from '@tripwire/schema';
-import type { MetricStats } from '@tripwire/stats';
+import type { CovariateStats, MetricStats } from '@tripwire/stats';
 
 /** Typed query parameter values. */
 export type KindParams = Record<string, number | readonly number[]>;
@@ -14,6 +14,12 @@ export interface MetricKindModule {
   kind: MetricKind;
   /** Extra CTEs and the final SELECT: one row per `variant` with the kind's statistics. */
   buildSql(definition: MetricDefinition): { ctes: string[]; select: string };
+  /**
+   * The same SELECT with each unit's CUPED covariate x (its value over the `records` with
+   * `p_hit`, before its first exposure) and the moments `sum_x`, `sum_x_sq`, `sum_xy`
+   * (`readCovariateStats`); only kinds whose statistic is a mean of per-unit values.
+   */
+  buildCovariateSql?: (definition: MetricDefinition) => { ctes: string[]; select: string };
   /** The typed parameters that SQL takes beyond the scope's and the source's. */
   buildParams(definition: MetricDefinition): KindParams;
   /** The stats input of one arm from its row (numbers may arrive as strings: 64-bit ints). */
@@ -92,6 +98,28 @@ GROUP BY variant
 ORDER BY variant`;
 }
 
+/**
+ * A kind whose statistic is the mean of a per-unit value `value(hit)` (over the unit's records
+ * with `hit`): the plain SELECT (`covariate` false) or with the CUPED covariate, the same value
+ * over the unit's pre-exposure records (`p_hit`; 0 for a unit without any).
+ */
+export function buildMeanOfUnitsSql(input: {
+  value: (hit: string) => string;
+  having: string;
+  covariate: boolean;
+}): { ctes: string[]; select: string } {
+  const y = `${input.value('y_hit')} AS y`;
+  const x = `if(countIf(p_hit) > 0, ${input.value('p_hit')}, 0) AS x`;
+  return {
+    ctes: [],
+    select: buildPerUnitSelect({
+      columns: input.covariate ? `${y}, ${x}` : y,
+      having: input.having,
+      arm: input.covariate ? `${MEAN_ARM_SQL}, ${COVARIATE_ARM_SQL}` : MEAN_ARM_SQL,
+    }),
+  };
+}
+
 /** Capping bounds as typed parameters (absolute capping only). */
 export function buildCappingParams(definition: MetricDefinition): KindParams {
   const capping = definition.capping;
@@ -110,6 +138,21 @@ export function readNumber(row: Record<string, unknown>, column: string): number
 
 /** Moments of a per-unit value y across units: shared by the kinds whose stats are a mean. */
 export const MEAN_ARM_SQL = 'count() AS units, sum(y) AS sum_y, sum(y * y) AS sum_y_sq';
+
+/** Moments of the covariate x and its cross product with y (CUPED). */
+const COVARIATE_ARM_SQL = 'sum(x) AS sum_x, sum(x * x) AS sum_x_sq, sum(x * y) AS sum_xy';
+
+/** The CUPED input of one arm from a row of `buildCovariateSql`. */
+export function readCovariateStats(row: Record<string, unknown>): CovariateStats {
+  return {
+    units: readNumber(row, 'units'),
+    sum: readNumber(row, 'sum_y'),
+    sumSquares: readNumber(row, 'sum_y_sq'),
+    covariateSum: readNumber(row, 'sum_x'),
+    covariateSumSquares: readNumber(row, 'sum_x_sq'),
+    sumCrossProducts: readNumber(row, 'sum_xy'),
+  };
+}
 
 export function readMeanStats(row: Record<string, unknown>): MetricStats {
   return {

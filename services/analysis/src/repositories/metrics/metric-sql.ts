@@ -1,9 +1,10 @@
-import type {
-  MetricDefinition,
-  MetricFilterField,
-  MetricFilters,
-  MetricSource,
-  MetricValue,
+import {
+  explainCupedLimit,
+  type MetricDefinition,
+  type MetricFilterField,
+  type MetricFilters,
+  type MetricSource,
+  type MetricValue,
 } from '@tripwire/schema';
 import { buildValidUnitsCte } from '../arm-queries.js';
 import type { TableNames } from '../../config.js';
@@ -34,7 +35,21 @@ interface SourceSql {
   attributes: string;
   filters: Partial<Record<Exclude<MetricFilterField, 'attributes'>, (param: string) => string>>;
   values: Partial<Record<MetricValue['type'], string>>;
+  /**
+   * The unit's records before its first exposure (the CUPED covariate), in the same columns;
+   * absent when the source has none (`explainCupedLimit` of @tripwire/schema says why).
+   */
+  preExposure?: { from(tables: TableNames): string; where: string };
 }
+
+/** How far before a unit's first exposure its records make its CUPED covariate. */
+export const CUPED_LOOKBACK_DAYS = 14;
+
+/** A record in the `CUPED_LOOKBACK_DAYS` before the unit's first exposure (`vu`). */
+const PRE_EXPOSURE = (time: string) =>
+  `${time} < vu.first_exposure AND ${time} >= vu.first_exposure - toIntervalDay({cupedLookbackDays:UInt32})`;
+
+const SDK_SPANS = "SpanName NOT IN ('tripwire.exposure', 'tripwire.conversion')";
 
 const WINDOW = (time: string) =>
   `${time} >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND ${time} < fromUnixTimestamp64Milli({untilMs:Int64})`;
@@ -44,8 +59,7 @@ const SPANS: SourceSql = {
   unitId: "SpanAttributes['tripwire.unit.id']",
   time: 'Timestamp',
   // Spans count for the flag only when the SDK stamped its variant on them.
-  where: `${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != ''
-      AND SpanName NOT IN ('tripwire.exposure', 'tripwire.conversion')`,
+  where: `${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != '' AND ${SDK_SPANS}`,
   attributes: 'SpanAttributes',
   filters: {
     service: (p) => `ServiceName = {${p}:String}`,
@@ -58,11 +72,21 @@ const SPANS: SourceSql = {
     duration: 'Duration / 1e6',
     error: "StatusCode IN ('Error', 'STATUS_CODE_ERROR')",
   },
+  // Before exposure a span has no variant of this flag; it carries the unit when the SDK stamped
+  // it under the unit's other assignments (any flag's baggage). A span with the variant is the
+  // post-exposure side's, even when it started before the exposure (a server span stamped later).
+  preExposure: {
+    from: (tables) =>
+      `${tables.traces} INNER JOIN valid_units AS vu ON vu.unit_id = SpanAttributes['tripwire.unit.id']`,
+    where: `${PRE_EXPOSURE('Timestamp')} AND SpanAttributes[{stampKey:String}] = '' AND ${SDK_SPANS}`,
+  },
 };
 
+const eventsFrom = (tables: TableNames) =>
+  `${tables.traces} AS e INNER JOIN valid_units AS vu ON vu.unit_id = e.SpanAttributes['tripwire.unit.id']`;
+
 const EVENTS: SourceSql = {
-  from: (tables) =>
-    `${tables.traces} AS e INNER JOIN valid_units AS vu ON vu.unit_id = e.SpanAttributes['tripwire.unit.id']`,
+  from: eventsFrom,
   unitId: "e.SpanAttributes['tripwire.unit.id']",
   time: 'e.Timestamp',
   // A tracked event counts from the unit's first exposure on.
@@ -75,6 +99,11 @@ const EVENTS: SourceSql = {
   values: {
     count: '1',
     event_value: "toFloat64OrNull(e.SpanAttributes['tripwire.conversion.value'])",
+  },
+  // Tracked events carry the unit whether or not it was exposed yet.
+  preExposure: {
+    from: eventsFrom,
+    where: `e.SpanName = 'tripwire.conversion' AND ${PRE_EXPOSURE('e.Timestamp')}`,
   },
 };
 
@@ -192,8 +221,18 @@ function buildValueSql(
   return sql;
 }
 
-/** The `records` CTE: one row per matching record with its unit and numerator/denominator parts. */
-function buildRecordsCte(definition: MetricDefinition, tables: TableNames, params: SqlParams) {
+/**
+ * The `records` CTE: one row per matching record with its unit and numerator/denominator parts
+ * (`y_*`, `x_*`); with `covariate`, also the unit's numerator records before its first exposure
+ * (`p_hit`, their `y_rec`; `y_hit` 0), the CUPED covariate's records.
+ */
+function buildRecordsCte(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  params: SqlParams;
+  covariate: boolean;
+}) {
+  const { definition, tables, params } = input;
   const source = SOURCES[definition.source];
   const part = (prefix: string, filters: MetricFilters | undefined, value: MetricValue) => {
     const match = buildMatchSql(source, filters, { prefix, params });
@@ -206,29 +245,52 @@ function buildRecordsCte(definition: MetricDefinition, tables: TableNames, param
     denominator === undefined
       ? { rec: '0', hit: '0' }
       : part('d', denominator.filters ?? definition.filters, denominator.value);
-  return `records AS (
-    SELECT ${source.unitId} AS unit_id,
+  const minute = `intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute`;
+  const post = `SELECT ${source.unitId} AS unit_id,
       ${y.rec} AS y_rec, toUInt8(${y.hit}) AS y_hit,
-      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit,
-      intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute
+      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit,${input.covariate ? ' toUInt8(0) AS p_hit,' : ''}
+      ${minute}
     FROM ${source.from(tables)}
-    WHERE ${source.where} AND (y_hit OR x_hit)
+    WHERE ${source.where} AND (y_hit OR x_hit)`;
+  if (!input.covariate)
+    return `records AS (
+    ${post}
+  )`;
+  const pre = source.preExposure;
+  if (pre === undefined)
+    throw unsupported('/cuped', explainCupedLimit(definition) ?? 'no pre-exposure period');
+  params.cupedLookbackDays = CUPED_LOOKBACK_DAYS;
+  return `records AS (
+    ${post}
+    UNION ALL
+    SELECT ${source.unitId} AS unit_id,
+      ${y.rec} AS y_rec, toUInt8(0) AS y_hit, toFloat64(0) AS x_rec, toUInt8(0) AS x_hit,
+      toUInt8(${y.hit}) AS p_hit, ${minute}
+    FROM ${pre.from(tables)}
+    WHERE ${pre.where} AND p_hit
   )`;
 }
 
 /**
  * The query of one metric definition for one flag: per variant the sufficient statistics of the
- * definition's kind, over the flag's valid units, with every value a typed parameter.
+ * definition's kind, over the flag's valid units, with every value a typed parameter. With
+ * `covariate` (CUPED), also the moments of each unit's same value over its records in the
+ * `CUPED_LOOKBACK_DAYS` before its first exposure (`sum_x`, `sum_x_sq`, `sum_xy`).
  */
 export function buildMetricSql(input: {
   definition: MetricDefinition;
   tables: TableNames;
   scope: MetricScope;
+  covariate?: boolean | undefined;
 }): { sql: string; params: SqlParams } {
   const { definition, tables } = input;
   const kind = METRIC_KIND_MODULES[definition.kind];
-  const { records, params } = buildScopedRecords(input);
-  const { ctes, select } = kind.buildSql(definition);
+  const covariate = input.covariate === true;
+  const built = covariate ? kind.buildCovariateSql?.(definition) : kind.buildSql(definition);
+  if (built === undefined)
+    throw unsupported('/cuped', explainCupedLimit(definition) ?? `no CUPED for ${kind.kind}`);
+  const { records, params } = buildScopedRecords({ ...input, covariate });
+  const { ctes, select } = built;
   Object.assign(params, kind.buildParams(definition));
   const sql = `WITH ${[buildValidUnitsCte(tables), records, ...ctes].join(',\n  ')}\n${select}`;
   return { sql, params };
@@ -239,6 +301,7 @@ function buildScopedRecords(input: {
   definition: MetricDefinition;
   tables: TableNames;
   scope: MetricScope;
+  covariate?: boolean;
 }): { records: string; params: SqlParams } {
   const { scope } = input;
   const params: SqlParams = {
@@ -247,7 +310,7 @@ function buildScopedRecords(input: {
     sinceMs: scope.sinceMs,
     untilMs: scope.untilMs,
   };
-  const records = buildRecordsCte(input.definition, input.tables, params);
+  const records = buildRecordsCte({ ...input, params, covariate: input.covariate === true });
   // Spans, the traces of logs, and data points belong to the flag when they carry its variant.
   if (records.includes('{stampKey:String}')) params.stampKey = `tripwire.variant.${scope.flagKey}`;
   return { records, params };

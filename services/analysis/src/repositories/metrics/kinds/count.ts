@@ -1,26 +1,27 @@
+import type { MetricDefinition } from '@tripwire/schema';
 import {
   buildCappingParams,
-  buildPerUnitSelect,
+  buildMeanOfUnitsSql,
   capUnitValue,
   EMPTY_MEAN_STATS,
-  MEAN_ARM_SQL,
   readMeanStats,
   type MetricKindModule,
   capNumber,
   summarizeValues,
 } from '../metric-kind.js';
 
+const buildCountSql = (definition: MetricDefinition, covariate: boolean) =>
+  buildMeanOfUnitsSql({
+    value: (hit) => capUnitValue(definition, `toFloat64(countIf(${hit}))`),
+    having: '1',
+    covariate,
+  });
+
 /** Per unit the number of matching records (0 for an exposed unit with none), averaged over units. */
 export const countKind: MetricKindModule = {
   kind: 'count',
-  buildSql: (definition) => ({
-    ctes: [],
-    select: buildPerUnitSelect({
-      columns: `${capUnitValue(definition, 'toFloat64(countIf(y_hit))')} AS y`,
-      having: '1',
-      arm: MEAN_ARM_SQL,
-    }),
-  }),
+  buildSql: (definition) => buildCountSql(definition, false),
+  buildCovariateSql: (definition) => buildCountSql(definition, true),
   buildParams: buildCappingParams,
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,

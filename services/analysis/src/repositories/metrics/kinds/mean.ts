@@ -1,9 +1,9 @@
+import type { MetricDefinition } from '@tripwire/schema';
 import {
   buildCappingParams,
-  buildPerUnitSelect,
+  buildMeanOfUnitsSql,
   capUnitValue,
   EMPTY_MEAN_STATS,
-  MEAN_ARM_SQL,
   readMeanStats,
   type MetricKindModule,
   capNumber,
@@ -13,6 +13,15 @@ import {
 
 const AGGREGATE = { sum: 'sumIf', max: 'maxIf', min: 'minIf', mean: 'avgIf' } as const;
 
+function buildMeanSql(definition: MetricDefinition, covariate: boolean) {
+  const aggregation = definition.unitAggregation ?? 'sum';
+  return buildMeanOfUnitsSql({
+    value: (hit) => capUnitValue(definition, `toFloat64(${AGGREGATE[aggregation]}(y_rec, ${hit}))`),
+    having: aggregation === 'sum' ? '1' : 'countIf(y_hit) > 0',
+    covariate,
+  });
+}
+
 /**
  * Per unit the aggregate of its records' values (`unitAggregation`, default sum), averaged over
  * units. A sum counts every exposed unit (0 without records: revenue per exposed user); max,
@@ -20,18 +29,8 @@ const AGGREGATE = { sum: 'sumIf', max: 'maxIf', min: 'minIf', mean: 'avgIf' } as
  */
 export const meanKind: MetricKindModule = {
   kind: 'mean',
-  buildSql: (definition) => {
-    const aggregation = definition.unitAggregation ?? 'sum';
-    const y = `toFloat64(${AGGREGATE[aggregation]}(y_rec, y_hit))`;
-    return {
-      ctes: [],
-      select: buildPerUnitSelect({
-        columns: `${capUnitValue(definition, y)} AS y`,
-        having: aggregation === 'sum' ? '1' : 'countIf(y_hit) > 0',
-        arm: MEAN_ARM_SQL,
-      }),
-    };
-  },
+  buildSql: (definition) => buildMeanSql(definition, false),
+  buildCovariateSql: (definition) => buildMeanSql(definition, true),
   buildParams: buildCappingParams,
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,

@@ -1,23 +1,23 @@
 import {
-  buildPerUnitSelect,
+  buildMeanOfUnitsSql,
   EMPTY_MEAN_STATS,
-  MEAN_ARM_SQL,
   readMeanStats,
   type MetricKindModule,
   summarizeValues,
 } from '../metric-kind.js';
 
+const buildProportionSql = (covariate: boolean) =>
+  buildMeanOfUnitsSql({
+    value: (hit) => `toFloat64(countIf(${hit} AND y_rec > 0) > 0)`,
+    having: '1',
+    covariate,
+  });
+
 /** Per unit 1 when any matching record occurred (with a value > 0), else 0; every exposed unit. */
 export const proportionKind: MetricKindModule = {
   kind: 'proportion',
-  buildSql: () => ({
-    ctes: [],
-    select: buildPerUnitSelect({
-      columns: 'toFloat64(countIf(y_hit AND y_rec > 0) > 0) AS y',
-      having: '1',
-      arm: MEAN_ARM_SQL,
-    }),
-  }),
+  buildSql: () => buildProportionSql(false),
+  buildCovariateSql: () => buildProportionSql(true),
   buildParams: () => ({}),
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,

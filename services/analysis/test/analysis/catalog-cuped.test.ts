@@ -1,0 +1,187 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- JSON response bodies are checked by the assertions that read them */
+/**
+ * CUPED on catalog metrics through the API: each unit spends at its own level s_i before and
+ * after its first exposure (tracked events and payment spans), the treatment 20 % more after;
+ * the covariate is the same metric over the unit's records in the 14 days before exposure.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MetricDefinition } from '@tripwire/schema';
+import { createRng } from '../../src/create-rng.js';
+import {
+  ADMIN_TOKEN,
+  call,
+  HOOK_TIMEOUT_MS,
+  makeFlag,
+  startHarness,
+  type Harness,
+} from '../control-plane/control-plane-harness.js';
+import { makeExposureSpan, makeSpan } from './telemetry-rows.js';
+import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
+
+let harness: Harness;
+const T0 = Date.now() - 3_600_000;
+const DAY_MS = 86_400_000;
+const UNITS = 2000;
+const LIFT = 0.2;
+
+const orders = (id: string, cuped: boolean): MetricDefinition => ({
+  id,
+  name: 'Order value per user',
+  source: 'events',
+  filters: { event: 'purchase' },
+  value: { type: 'event_value' },
+  kind: 'mean',
+  direction: 'higher_is_better',
+  unit: 'EUR',
+  cuped,
+});
+const METRICS = [
+  orders('order_value', true),
+  orders('order_value_plain', false),
+  makeRevenueMetric({ cuped: true }),
+];
+
+const purchase = (unitId: string, timeMs: number, value: number) =>
+  makeSpan({
+    timeMs,
+    SpanName: 'tripwire.conversion',
+    SpanKind: 'Internal',
+    SpanAttributes: {
+      'tripwire.unit.id': unitId,
+      'tripwire.conversion.event': 'purchase',
+      'tripwire.conversion.value': value.toFixed(2),
+    },
+  });
+
+const payment = (unitId: string, timeMs: number, attributes: Record<string, string>) =>
+  makeSpan({
+    timeMs,
+    SpanName: 'POST /pay',
+    SpanAttributes: { 'tripwire.unit.id': unitId, ...attributes },
+  });
+
+/**
+ * Per unit a level s_i ~ U[10, 50]; two purchases and two payments of s_i·U[0.8, 1.2] in the
+ * days before exposure (payments unstamped: the unit's other assignments carry only its id) and
+ * two of each after (stamped), the `on` arm's 20 % higher. Records older than the lookback are
+ * not the covariate's: a 15-day-old purchase of 10,000 for every unit would swamp it.
+ */
+async function insertTelemetry(): Promise<void> {
+  const rng = createRng(11);
+  const spans: object[] = [];
+  for (let i = 0; i < UNITS; i++) {
+    const variant = i % 2 === 0 ? 'off' : 'on';
+    const unitId = `u${i}`;
+    const level = 10 + 40 * rng();
+    const amount = (lift: number) => level * (0.8 + 0.4 * rng()) * lift;
+    spans.push(makeExposureSpan({ flagKey: 'checkout', variant, unitId, timeMs: T0 }));
+    spans.push(purchase(unitId, T0 - 15 * DAY_MS, 10_000 * rng()));
+    for (const before of [2 * DAY_MS, 3_600_000]) {
+      spans.push(purchase(unitId, T0 - before, amount(1)));
+      spans.push(payment(unitId, T0 - before, { 'payment.amount': amount(1).toFixed(2) }));
+    }
+    const lift = variant === 'on' ? 1 + LIFT : 1;
+    for (const after of [1000, 2000]) {
+      spans.push(purchase(unitId, T0 + after, amount(lift)));
+      spans.push(
+        payment(unitId, T0 + after, {
+          'tripwire.variant.checkout': variant,
+          'payment.amount': amount(lift).toFixed(2),
+        }),
+      );
+    }
+  }
+  const { clickhouse, tables } = harness.app.context;
+  await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
+}
+
+beforeAll(async () => {
+  harness = await startHarness();
+  for (const metric of METRICS) {
+    const created = await call(harness, 'POST', '/api/v1/metrics', {
+      token: ADMIN_TOKEN,
+      body: { metric, reason: 'checkout experiment' },
+    });
+    expect(created.status).toBe(201);
+  }
+  const flag = await call(harness, 'POST', '/api/v1/flags', {
+    token: ADMIN_TOKEN,
+    body: {
+      flag: {
+        ...makeFlag('checkout'),
+        metrics: { goal: 'order_value', secondary: ['order_value_plain', 'revenue'] },
+      },
+    },
+  });
+  expect(flag.status).toBe(201);
+  await insertTelemetry();
+}, HOOK_TIMEOUT_MS);
+afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
+
+const width = (lift: { interval: [number, number] }) => lift.interval[1] - lift.interval[0];
+
+describe('CUPED on catalog metrics', () => {
+  it('recovers the injected lift with a narrower interval than the same metric without CUPED', async () => {
+    const response = await call(harness, 'GET', '/api/v1/experiments/checkout/results', {
+      token: ADMIN_TOKEN,
+    });
+    expect(response.status).toBe(200);
+    const { metrics, variants } = response.body;
+    const described = (key: string) => metrics.find((m: { key: string }) => m.key === key);
+    expect(described('order_value').cuped).toEqual({ applied: true, lookbackDays: 14 });
+    expect(described('revenue').cuped).toEqual({ applied: true, lookbackDays: 14 });
+    expect(described('order_value_plain').cuped).toBeUndefined();
+    const on = variants.find((v: { variant: string }) => v.variant === 'on');
+    const result = (key: string) => on.metrics.find((m: { key: string }) => m.key === key);
+    const adjusted = result('order_value').comparison;
+    const plain = result('order_value_plain').comparison;
+    expect(plain.cuped).toBeUndefined();
+    // The unadjusted comparison is the same metric's; CUPED adds the adjusted one.
+    expect(adjusted.relative.estimate).toBeCloseTo(plain.relative.estimate, 12);
+    expect(adjusted.cuped.varianceReduction).toBeGreaterThan(0.5);
+    expect(adjusted.cuped.theta).toBeGreaterThan(0.5);
+    const [lower, upper] = adjusted.cuped.relative.interval;
+    expect(lower).toBeLessThan(LIFT);
+    expect(upper).toBeGreaterThan(LIFT);
+    expect(width(adjusted.cuped.relative)).toBeLessThan(0.7 * width(plain.relative));
+    expect(width(adjusted.cuped.absolute)).toBeLessThan(0.7 * width(plain.absolute));
+    // Spans: the unit's unstamped payments before exposure are its covariate.
+    const revenue = result('revenue').comparison;
+    expect(revenue.cuped.varianceReduction).toBeGreaterThan(0.5);
+    expect(revenue.cuped.relative.interval[0]).toBeLessThan(LIFT);
+    expect(revenue.cuped.relative.interval[1]).toBeGreaterThan(LIFT);
+    expect(width(revenue.cuped.relative)).toBeLessThan(0.7 * width(revenue.relative));
+  });
+
+  it('refuses CUPED where no pre-exposure period exists, naming /metric/cuped', async () => {
+    const logs: MetricDefinition = {
+      id: 'error_logs',
+      name: 'Error logs per user',
+      source: 'logs',
+      filters: { severityAtLeast: 'error' },
+      value: { type: 'count' },
+      kind: 'count',
+      direction: 'lower_is_better',
+      cuped: true,
+    };
+    const created = await call(harness, 'POST', '/api/v1/metrics', {
+      token: ADMIN_TOKEN,
+      body: { metric: logs, reason: 'errors' },
+    });
+    expect(created.status).toBe(400);
+    expect(created.body.pointer).toBe('/metric/cuped');
+    expect(created.body.message).toContain("source 'logs' has no pre-exposure period");
+    const ratio = await call(harness, 'POST', '/api/v1/metrics', {
+      token: ADMIN_TOKEN,
+      body: {
+        metric: {
+          ...makeRevenueMetric({ id: 'pay_ratio', kind: 'ratio', cuped: true }),
+          denominator: { value: { type: 'count' } },
+        },
+        reason: 'ratio',
+      },
+    });
+    expect(ratio.status).toBe(400);
+    expect(ratio.body.pointer).toBe('/metric/cuped');
+  });
+});

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, loadConfig, tableNames, type TripwireApp } from '@tripwire/analysis';
-import type { MetricDefinition } from '@tripwire/schema';
+import { makeErrorLogsMetric } from '../../services/analysis/test/metrics/metric-fixtures.js';
 import { createDemoTelemetry, createRng } from './demo-telemetry.js';
 import { expandGrafanaMacros } from './expand-grafana-macros.js';
 
@@ -11,16 +11,7 @@ const DASHBOARD_DIR = join(import.meta.dirname, '../../dashboards/json');
 const FLAG = 'checkout-redesign';
 const NOW = new Date(Date.UTC(2026, 10, 25, 12, 0, 0));
 /** The catalog metric the metric dashboard is templated on; a guardrail of a second flag uses it. */
-const METRIC: MetricDefinition = {
-  id: 'log_errors',
-  name: 'Error logs per user',
-  owner: 'payments',
-  source: 'logs',
-  filters: { severityAtLeast: 'error' },
-  value: { type: 'count' },
-  kind: 'count',
-  direction: 'lower_is_better',
-};
+const METRIC = makeErrorLogsMetric({ owner: 'payments' });
 const METRIC_FLAG = 'payment-retries';
 
 interface Target {

@@ -27,6 +27,12 @@ import {
 } from '@tripwire/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../dashboards/demo-telemetry.js';
+import {
+  makeBasketValueMetric,
+  makeCacheHitRatioMetric,
+  makeErrorLogsMetric,
+  makeRevenueMetric,
+} from '../../services/analysis/test/metrics/metric-fixtures.js';
 import { splitFlag, startStack, startWebhookReceiver, waitFor, type Stack } from './e2e-stack.js';
 
 const FLAG = 'checkout-v2';
@@ -44,49 +50,13 @@ const EFFECT = {
 } as const;
 
 const METRICS: MetricDefinition[] = [
-  {
-    id: 'revenue',
-    name: 'Revenue per user',
-    source: 'spans',
-    filters: { spanName: 'POST /pay' },
-    value: { type: 'attribute', attribute: 'payment.amount' },
-    kind: 'mean',
-    direction: 'higher_is_better',
-    unit: 'EUR',
-  },
-  {
-    id: 'cache_hit_ratio',
-    name: 'Cache hit ratio',
-    source: 'spans',
-    filters: {
-      spanName: 'cache.get',
-      attributes: [{ attribute: 'cache.hit', op: 'equals', values: ['true'] }],
-    },
-    value: { type: 'count' },
-    denominator: { filters: { spanName: 'cache.get' }, value: { type: 'count' } },
-    kind: 'ratio',
-    direction: 'higher_is_better',
-    unit: 'fraction',
-  },
-  {
+  makeRevenueMetric(),
+  makeCacheHitRatioMetric(),
+  makeErrorLogsMetric({
     id: 'error_logs',
-    name: 'Error logs per user',
-    source: 'logs',
     filters: { severityAtLeast: 'error', bodyContains: 'payment failed' },
-    value: { type: 'count' },
-    kind: 'count',
-    direction: 'lower_is_better',
-  },
-  {
-    id: 'basket_value',
-    name: 'Basket value per user',
-    source: 'metric_points',
-    filters: { metricName: 'shop.basket.value', pointType: 'histogram' },
-    value: { type: 'point_value' },
-    kind: 'mean',
-    direction: 'higher_is_better',
-    unit: 'EUR',
-  },
+  }),
+  makeBasketValueMetric(),
 ];
 
 const GUARDRAIL: Guardrail = {

@@ -23,6 +23,11 @@ import { loadConfig, type TableNames } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { createFactsReader } from '../src/guardian/guardian-sources.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
+import {
+  makeBasketValueMetric,
+  makeErrorLogsMetric,
+  makePurchaseValueMetric,
+} from '../test/metrics/metric-fixtures.js';
 import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 import {
@@ -85,15 +90,7 @@ const CATALOG: MetricDefinition[] = [
     denominator: { value: { type: 'count' } },
     kind: 'ratio',
   }),
-  {
-    id: 'purchase_value',
-    name: 'purchase value',
-    source: 'events',
-    filters: { event: 'purchase' },
-    value: { type: 'event_value' },
-    kind: 'mean',
-    direction: 'higher_is_better',
-  },
+  makePurchaseValueMetric(),
   {
     id: 'purchasers',
     name: 'purchasers',
@@ -103,24 +100,8 @@ const CATALOG: MetricDefinition[] = [
     kind: 'proportion',
     direction: 'higher_is_better',
   },
-  {
-    id: 'log_errors',
-    name: 'log errors',
-    source: 'logs',
-    filters: { severityAtLeast: 'error' },
-    value: { type: 'count' },
-    kind: 'count',
-    direction: 'lower_is_better',
-  },
-  {
-    id: 'basket_value',
-    name: 'basket value',
-    source: 'metric_points',
-    filters: { metricName: 'shop.basket.value', pointType: 'histogram' },
-    value: { type: 'point_value' },
-    kind: 'mean',
-    direction: 'higher_is_better',
-  },
+  makeErrorLogsMetric(),
+  makeBasketValueMetric(),
 ];
 const BUILTIN_GUARDRAILS = [
   'error_rate',

@@ -5,7 +5,6 @@
  * the covariate is the same metric over the unit's records in the 14 days before exposure.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { MetricDefinition } from '@tripwire/schema';
 import { createRng } from '../../src/create-rng.js';
 import {
   ADMIN_TOKEN,
@@ -16,7 +15,11 @@ import {
   type Harness,
 } from '../control-plane/control-plane-harness.js';
 import { makeExposureSpan, makeSpan } from './telemetry-rows.js';
-import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
+import {
+  makeErrorLogsMetric,
+  makePurchaseValueMetric,
+  makeRevenueMetric,
+} from '../metrics/metric-fixtures.js';
 
 let harness: Harness;
 const T0 = Date.now() - 3_600_000;
@@ -24,17 +27,7 @@ const DAY_MS = 86_400_000;
 const UNITS = 2000;
 const LIFT = 0.2;
 
-const orders = (id: string, cuped: boolean): MetricDefinition => ({
-  id,
-  name: 'Order value per user',
-  source: 'events',
-  filters: { event: 'purchase' },
-  value: { type: 'event_value' },
-  kind: 'mean',
-  direction: 'higher_is_better',
-  unit: 'EUR',
-  cuped,
-});
+const orders = (id: string, cuped: boolean) => makePurchaseValueMetric({ id, unit: 'EUR', cuped });
 const METRICS = [
   orders('order_value', true),
   orders('order_value_plain', false),
@@ -154,16 +147,7 @@ describe('CUPED on catalog metrics', () => {
   });
 
   it('refuses CUPED where no pre-exposure period exists, naming /metric/cuped', async () => {
-    const logs: MetricDefinition = {
-      id: 'error_logs',
-      name: 'Error logs per user',
-      source: 'logs',
-      filters: { severityAtLeast: 'error' },
-      value: { type: 'count' },
-      kind: 'count',
-      direction: 'lower_is_better',
-      cuped: true,
-    };
+    const logs = makeErrorLogsMetric({ cuped: true });
     const created = await call(harness, 'POST', '/api/v1/metrics', {
       token: ADMIN_TOKEN,
       body: { metric: logs, reason: 'errors' },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Guardrail, MetricDefinition } from '@tripwire/schema';
+import type { Guardrail } from '@tripwire/schema';
 import { createMetricStore } from '../../src/control-plane/metric-store.js';
 import { createRng } from '../../src/create-rng.js';
 import { calibrateCatalogGuardrail } from '../../src/guardian/calibrate-catalog-guardrail.js';
@@ -18,22 +18,14 @@ import {
   makeFlag,
   openTestStorage,
 } from './guardian-fixtures.js';
-import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
+import { makeErrorLogsMetric, makeRevenueMetric } from '../metrics/metric-fixtures.js';
 
 const T0 = Date.now() - 3_600_000;
 let clickhouse: ClickHouseClient;
 let tables: Awaited<ReturnType<typeof openTestStorage>>['tables'];
 let close: () => Promise<void>;
 
-const logErrors: MetricDefinition = {
-  id: 'log_errors',
-  name: 'Error logs per user',
-  source: 'logs',
-  filters: { severityAtLeast: 'error' },
-  value: { type: 'count' },
-  kind: 'count',
-  direction: 'lower_is_better',
-};
+const logErrors = makeErrorLogsMetric();
 const revenue = makeRevenueMetric({ value: { type: 'attribute', attribute: 'amount' } });
 
 /** Two flags' telemetry: `errors-up` triples its treatment's error logs, `steady` is A/A. */

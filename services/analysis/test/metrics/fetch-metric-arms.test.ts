@@ -5,6 +5,7 @@ import { createRng } from '../../src/create-rng.js';
 import { fetchMetricArms } from '../../src/repositories/metrics/fetch-metric-arms.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { openTestStorage } from '../guardian/guardian-fixtures.js';
+import { makeCacheHitRatioMetric, makeErrorLogsMetric } from './metric-fixtures.js';
 import {
   formatTimestamp,
   makeExposureSpan,
@@ -209,19 +210,7 @@ describe('fetchMetricArms', () => {
   });
 
   it('computes a cache-hit ratio with its own denominator (delta-method inputs)', async () => {
-    const hitRatio: MetricDefinition = {
-      ...base,
-      id: 'cache_hit_ratio',
-      name: 'Cache hit ratio',
-      source: 'spans',
-      filters: {
-        spanName: 'cache.get',
-        attributes: [{ attribute: 'cache.hit', op: 'equals', values: ['true'] }],
-      },
-      value: { type: 'count' },
-      denominator: { filters: { spanName: 'cache.get' }, value: { type: 'count' } },
-      kind: 'ratio',
-    };
+    const hitRatio = makeCacheHitRatioMetric();
     const { arms } = await fetchArms(hitRatio);
     for (const variant of ['control', 'treatment']) {
       const units = [...truth.values()].filter((u) => u.variant === variant);
@@ -241,16 +230,9 @@ describe('fetchMetricArms', () => {
   });
 
   it('counts error log records per unit through their trace, and recovers the doubling', async () => {
-    const logErrors: MetricDefinition = {
-      ...base,
-      direction: 'lower_is_better',
-      id: 'log_errors',
-      name: 'Error logs per user',
-      source: 'logs',
+    const logErrors = makeErrorLogsMetric({
       filters: { severityAtLeast: 'error', bodyContains: 'declined' },
-      value: { type: 'count' },
-      kind: 'count',
-    };
+    });
     const { arms } = await fetchArms(logErrors);
     for (const variant of ['control', 'treatment'])
       expectStatsClose(

@@ -11,6 +11,7 @@ import { summarizeMetric } from '@tripwire/stats';
 import { METRIC_KIND_MODULES } from '../../src/repositories/metrics/metric-kinds.js';
 import { buildMetricSql } from '../../src/repositories/metrics/metric-sql.js';
 import { tableNames } from '../../src/config.js';
+import { makeErrorLogsMetric } from './metric-fixtures.js';
 
 const definitionOf: Record<(typeof MetricKinds)[number], MetricDefinition> = {
   proportion: BUILTIN_METRICS.conversion,
@@ -25,15 +26,7 @@ const definitionOf: Record<(typeof MetricKinds)[number], MetricDefinition> = {
   },
   ratio: BUILTIN_METRICS.error_rate,
   quantile: BUILTIN_METRICS.latency_p95,
-  count: {
-    id: 'log_errors',
-    name: 'Error logs',
-    source: 'logs',
-    filters: { severityAtLeast: 'error' },
-    value: { type: 'count' },
-    kind: 'count',
-    direction: 'lower_is_better',
-  },
+  count: makeErrorLogsMetric(),
 };
 
 const row = {

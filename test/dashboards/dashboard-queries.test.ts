@@ -13,6 +13,8 @@ const NOW = new Date(Date.UTC(2026, 10, 25, 12, 0, 0));
 /** The catalog metric the metric dashboard is templated on; a guardrail of a second flag uses it. */
 const METRIC = makeErrorLogsMetric({ owner: 'payments' });
 const METRIC_FLAG = 'payment-retries';
+/** A flag naming the metric as a secondary metric only: no guardrail checks it. */
+const VALUES_FLAG = 'search-redesign';
 
 interface Target {
   refId: string;
@@ -299,12 +301,50 @@ async function insertCatalogMetric(at: (minutesAgo: number) => string): Promise<
       check('k2', 14, 2, 'breached'),
     ],
   });
+  await insertMetricValues(at);
+}
+
+/** Values of the metric as the recorder writes them: its guardrail flag and a flag naming it as secondary only. */
+async function insertMetricValues(at: (minutesAgo: number) => string): Promise<void> {
+  const { clickhouse, tables } = app.context;
+  const row = (flag: string, minutesAgo: number, variant: string, value: number) => ({
+    recorded_at: at(minutesAgo),
+    flag_key: flag,
+    environment: '',
+    metric: METRIC.id,
+    metric_version: 2,
+    roles: flag === METRIC_FLAG ? ['goal', 'guardrail'] : ['secondary'],
+    variant,
+    is_control: variant === 'off',
+    units: 400,
+    value,
+    standard_error: 0.01,
+    relative_lift: variant === 'off' ? null : value / 0.1 - 1,
+    relative_lower: variant === 'off' ? null : value / 0.1 - 1.2,
+    relative_upper: variant === 'off' ? null : value / 0.1 - 0.8,
+    cuped_relative_lift: null,
+    cuped_relative_lower: null,
+    cuped_relative_upper: null,
+  });
+  await clickhouse.insert({
+    table: tables.metricValues,
+    format: 'JSONEachRow',
+    values: [METRIC_FLAG, VALUES_FLAG].flatMap((flag) => [
+      row(flag, 30, 'off', 0.1),
+      row(flag, 30, 'on', 0.12),
+      row(flag, 10, 'off', 0.1),
+      row(flag, 10, 'on', flag === METRIC_FLAG ? 0.18 : 0.09),
+    ]),
+  });
 }
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'tripwire-'));
   const config = {
-    ...loadConfig([], { TRIPWIRE_ADMIN_TOKEN: 'tw_admin_dashboards_0123456789abcdef' }),
+    ...loadConfig([], {
+      TRIPWIRE_ADMIN_TOKEN: 'tw_admin_dashboards_0123456789abcdef',
+      TRIPWIRE_METRIC_VALUES_SECONDS: '0',
+    }),
     apiPort: 0,
     otlpPort: 0,
   };
@@ -480,5 +520,23 @@ describe('what the panels say about the demo data', () => {
     expect(await table('Kills on this metric')).toMatchObject([
       { flag_key: METRIC_FLAG, kill_version: 3, metric_version: 2 },
     ]);
+    // Values per variant of every experiment naming it, the non-guardrail one included.
+    const latest = await table('Latest value per variant');
+    expect(latest.map((r) => [r.flag_key, r.variant, r.value, r.roles])).toEqual([
+      [METRIC_FLAG, 'off', 0.1, ['goal', 'guardrail']],
+      [METRIC_FLAG, 'on', 0.18, ['goal', 'guardrail']],
+      [VALUES_FLAG, 'off', 0.1, ['secondary']],
+      [VALUES_FLAG, 'on', 0.09, ['secondary']],
+    ]);
+    expect(latest[3]!.relative_lift).toBeCloseTo(-0.1, 9);
+    const series = await table('Value per variant');
+    expect(new Set(series.map((r) => r.series))).toEqual(
+      new Set([
+        `${METRIC_FLAG} off`,
+        `${METRIC_FLAG} on`,
+        `${VALUES_FLAG} off`,
+        `${VALUES_FLAG} on`,
+      ]),
+    );
   });
 });

@@ -30,6 +30,7 @@ export interface IngestConfig {
 export const ServiceTables = {
   ramps: 'tripwire_ramps',
   metricChangelog: 'tripwire_metric_changelog',
+  metricValues: 'tripwire_metric_values',
 } as const;
 
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {
@@ -52,6 +53,8 @@ export interface Config {
   guardianRecheckMs: number;
   /** Background refresh period of the results snapshots of watched experiments (seconds; 0 = off). */
   resultsRefreshSeconds: number;
+  /** Period of recording the experiments' catalog metric values per variant (seconds; 0 = off). */
+  metricValuesIntervalSeconds: number;
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
   alerts: AlertsConfig;
@@ -103,6 +106,7 @@ export const settings = {
   'guardian-target-units': { env: 'TRIPWIRE_GUARDIAN_TARGET_UNITS', default: '10000' },
   'guardian-recheck-ms': { env: 'TRIPWIRE_GUARDIAN_RECHECK_MS', default: '1000' },
   'results-refresh': { env: 'TRIPWIRE_RESULTS_REFRESH_SECONDS', default: '10' },
+  'metric-values': { env: 'TRIPWIRE_METRIC_VALUES_SECONDS', default: '60' },
   'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
   'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
   'alertmanager-url': { env: 'TRIPWIRE_ALERTMANAGER_URL', default: '' },
@@ -167,6 +171,7 @@ export function loadConfig(
     guardianTargetUnits: int('guardian-target-units', 2),
     guardianRecheckMs: int('guardian-recheck-ms', 1),
     resultsRefreshSeconds: int('results-refresh', 0),
+    metricValuesIntervalSeconds: int('metric-values', 0),
     publicUrl: read('public-url') || `http://${host}:${apiPort}`,
     alerts: {
       alertmanagerUrl: read('alertmanager-url'),

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { createAlertDispatcher } from '../alerts/alert-dispatcher.js';
+import { startMetricValuesRecorder } from '../analysis/record-metric-values.js';
 import { createDeliveryRepository } from '../alerts/delivery-repository.js';
 import type { AlertDispatcher } from '../alerts/alert-dispatcher.js';
 import type { DeliveryRepository } from '../alerts/delivery-repository.js';
@@ -42,7 +43,7 @@ export interface GuardianPluginOptions extends ContextPluginOptions {
 
 /**
  * Runs the guardian on the writer (a reader replica cannot kill): starts checking when the API
- * is ready, re-checks early when telemetry is committed, resolves the alerts of restored kills,
+ * is ready (and the catalog metric values recorder, `--metric-values`), re-checks early when telemetry is committed, resolves the alerts of restored kills,
  * stops (waiting for the pass in flight and alert deliveries) when it closes. Also registers the
  * guardrail, kill-report and ramp routes.
  */
@@ -85,8 +86,16 @@ export const guardianPlugin: FastifyPluginAsync<GuardianPluginOptions> = async (
   await app.register(rampRoutes, { context, guardian: handles });
   if (context.flags.isWriter) {
     let stopWatchingKills = (): void => {};
+    let recorder: { stop(): Promise<void> } | undefined;
     app.addHook('onReady', async () => {
       guardian.start();
+      const intervalSeconds = context.config.metricValuesIntervalSeconds;
+      if (intervalSeconds > 0)
+        recorder = startMetricValuesRecorder({
+          context,
+          intervalMs: intervalSeconds * 1000,
+          log: context.log.child({ component: 'metric-values' }),
+        });
       stopWatchingKills = watchRestoredKills({
         store: context.flags,
         decisions,
@@ -95,7 +104,10 @@ export const guardianPlugin: FastifyPluginAsync<GuardianPluginOptions> = async (
         log: context.log.child({ component: 'guardian' }),
       });
     });
-    app.addHook('onClose', async () => stopWatchingKills());
+    app.addHook('onClose', async () => {
+      stopWatchingKills();
+      await recorder?.stop();
+    });
     if (telemetry !== undefined) {
       watchCommittedTelemetry(telemetry, () => guardian.notifyFreshTelemetry());
     }

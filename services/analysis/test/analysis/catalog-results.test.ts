@@ -10,7 +10,7 @@ import {
   startHarness,
   type Harness,
 } from '../control-plane/control-plane-harness.js';
-import { makeExposureSpan, makeSpan } from './telemetry-rows.js';
+import { makePaymentSpans } from './telemetry-rows.js';
 import { makeRevenueMetric } from '../metrics/metric-fixtures.js';
 
 let harness: Harness;
@@ -22,27 +22,14 @@ const revenue = makeRevenueMetric();
 
 /** Two payments per unit, amounts uniform on [20, 60]; the `on` arm pays 20 % more. */
 async function insertTelemetry(): Promise<void> {
-  const rng = createRng(7);
-  const spans: object[] = [];
-  for (let i = 0; i < UNITS; i++) {
-    const variant = i % 2 === 0 ? 'off' : 'on';
-    const unitId = `u${i}`;
-    spans.push(makeExposureSpan({ flagKey: 'checkout', variant, unitId, timeMs: T0 }));
-    for (let r = 0; r < 2; r++) {
-      const amount = (20 + 40 * rng()) * (variant === 'on' ? 1 + LIFT : 1);
-      spans.push(
-        makeSpan({
-          timeMs: T0 + 1000 * (r + 1),
-          SpanName: 'POST /pay',
-          SpanAttributes: {
-            'tripwire.variant.checkout': variant,
-            'tripwire.unit.id': unitId,
-            'payment.amount': amount.toFixed(2),
-          },
-        }),
-      );
-    }
-  }
+  const spans = makePaymentSpans({
+    flagKey: 'checkout',
+    units: UNITS,
+    payments: 2,
+    lift: LIFT,
+    timeMs: T0,
+    rng: createRng(7),
+  });
   const { clickhouse, tables } = harness.app.context;
   await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
 }

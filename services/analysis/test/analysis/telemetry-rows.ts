@@ -70,3 +70,39 @@ export function makeExposureSpan(input: {
     },
   });
 }
+
+/**
+ * A checkout experiment's spans: per unit (`u<i>`, arms `off`/`on` alternating) an exposure at
+ * `timeMs` and `payments` `POST /pay` spans a second apart, each stamped with the variant and a
+ * `payment.amount` uniform on [20, 60] EUR, the `on` arm's × (1 + `lift`).
+ */
+export function makePaymentSpans(input: {
+  flagKey: string;
+  units: number;
+  payments: number;
+  lift: number;
+  timeMs: number;
+  rng: () => number;
+}): SpanRow[] {
+  const spans: SpanRow[] = [];
+  for (let i = 0; i < input.units; i++) {
+    const variant = i % 2 === 0 ? 'off' : 'on';
+    const unitId = `u${i}`;
+    spans.push(makeExposureSpan({ flagKey: input.flagKey, variant, unitId, timeMs: input.timeMs }));
+    for (let r = 0; r < input.payments; r++) {
+      const amount = (20 + 40 * input.rng()) * (variant === 'on' ? 1 + input.lift : 1);
+      spans.push(
+        makeSpan({
+          timeMs: input.timeMs + 1000 * (r + 1),
+          SpanName: 'POST /pay',
+          SpanAttributes: {
+            [`tripwire.variant.${input.flagKey}`]: variant,
+            'tripwire.unit.id': unitId,
+            'payment.amount': amount.toFixed(2),
+          },
+        }),
+      );
+    }
+  }
+  return spans;
+}

@@ -8,11 +8,15 @@ bench/evaluate.py`` in packages/sdk-python, after ``scripts/setup-bench-venv.sh`
 
 from __future__ import annotations
 
+import itertools
 from typing import Dict, List
 
 from bench_flags import HASH_KEY, TARGETED, USER_COUNT, USERS, country_of, create_tripwire_snapshot
 from harness import (
+    CALLS,
     EMPTY,
+    ROUNDS,
+    WARMUP,
     Timing,
     calls_text,
     check,
@@ -57,6 +61,36 @@ def set_up_tripwire(*, with_otel_sdk: bool) -> Contender:
     )
 
 
+def set_up_tripwire_cold() -> Contender:
+    """The client with a unit never seen before on every call, so the experiment's allocation
+    memo never hits: murmur3 runs every time (the worst case of the rotating-users row)."""
+    client = create_client(
+        environment="production",
+        hash_key=HASH_KEY,
+        source={"type": "static", "config": create_tripwire_snapshot()},
+        logger=None,
+    )
+    needed = CALLS * (WARMUP + ROUNDS) + USER_COUNT  # the timed calls and the check's
+    fresh = [{"targetingKey": f"fresh-{i}"} for i in range(needed)]
+    fresh_located = [dict(unit, country=country_of(i)) for i, unit in enumerate(fresh)]
+    # a counter (~20 ns a call), not i: the check's calls come first and must not be reused
+    exp_calls, target_calls = itertools.count(), itertools.count()
+
+    def experiment(i: int) -> bool:
+        return client.get_boolean_value("exp", fresh[next(exp_calls)], False)
+
+    def targeting(i: int) -> bool:
+        n = next(target_calls)
+        return client.get_boolean_value("target", fresh_located[n - n % 4 + i % 4], False)
+
+    return Contender(
+        f"{TRIPWIRE}, a new user every call",
+        experiment,
+        targeting,
+        client.close,
+    )
+
+
 def set_up_tripwire_core() -> Contender:
     """The pure evaluation core under the client: a reference, not what a service calls."""
     config = compile_config(create_tripwire_snapshot())
@@ -85,6 +119,7 @@ def main() -> None:
     contenders = [
         set_up_tripwire(with_otel_sdk=False),
         set_up_tripwire(with_otel_sdk=True),
+        set_up_tripwire_cold(),
         set_up_tripwire_core(),
         *(set_up() for set_up in PEERS),
     ]
@@ -115,7 +150,7 @@ def render(contenders: List[Contender], timings: Dict[str, Timing]) -> str:
             ]
         rows.append(cells)
     header = ["contender", "50/50 ns", "IQR", "÷ tripwire", "targeting ns", "IQR", "÷ tripwire"]
-    peers = [c.name for c in contenders[3:]]
+    peers = [c.name for c in contenders[4:]]
     lines = [
         "",
         f"Net ns per call ({calls_text()}); {EMPTY} {timings[EMPTY].median:,.0f} ns subtracted.",

@@ -10,9 +10,11 @@ bench/exposure.py`` in packages/sdk-python, after ``scripts/setup-bench-venv.sh`
 - repeat exposure: the same call by a client with a tracer from a real provider
   (``TripwireSpanProcessor`` + ``SimpleSpanProcessor`` to a dropping exporter, see spans.py),
   every user exposed before timing, so each call stamps and deduplicates and emits no span;
-- first exposure: the same client, every call a unit never exposed (known: its HMAC was
+- first exposure: another such client, every call a unit never exposed (known: its HMAC was
   computed before timing; new: never seen, so the call also computes its HMAC), each call
   emitting a ``tripwire.exposure`` span;
+- floor: a span with an exposure's name and 8 attributes on the Tripwire provider, no client
+  code: what a first exposure cannot go below while it emits that span;
 - bare span: ``start_span(...).end()`` on a plain provider (only ``SimpleSpanProcessor`` to a
   dropping exporter, no Tripwire processor), the baseline of the ratios.
 """
@@ -34,7 +36,8 @@ from harness import (
 )
 from spans import create_provider
 
-from tripwire import TripwireClient, create_client
+from tripwire import PROVIDER_NAME, TripwireClient, create_client
+from tripwire.schema.telemetry import FlagAttributes, TripwireAttributes
 
 CALLS_PER_ROUND = min(CALLS, 10_000)  # every first exposure needs its own unit
 UNITS_NEEDED = CALLS_PER_ROUND * (WARMUP + ROUNDS)
@@ -57,17 +60,31 @@ def main() -> None:
     tripwire_provider, exported = create_provider(with_tripwire=True)
     plain_provider, _ = create_provider(with_tripwire=False)
     plain = create_bench_client()
+    # separate clients: the first exposures' units must not evict the repeat users' entries
     traced = create_bench_client(tripwire_provider.get_tracer("bench"))
+    first = create_bench_client(tripwire_provider.get_tracer("bench"))
     bare_tracer = plain_provider.get_tracer("bench")
+    exposure_tracer = tripwire_provider.get_tracer("bench")
+    floor_attributes = {  # what an exposure span carries: 8 attributes
+        FlagAttributes.key: "exp",
+        FlagAttributes.variant: "on",
+        FlagAttributes.reason: "split",
+        FlagAttributes.provider_name: PROVIDER_NAME,
+        FlagAttributes.set_id: "production",
+        FlagAttributes.version: "1",
+        FlagAttributes.context_id: traced.hash_unit("floor"),
+        TripwireAttributes.unit_kind: "targetingKey",
+    }
     users = [{"targetingKey": key} for key in USERS]
     known = [{"targetingKey": f"known-{i}"} for i in range(UNITS_NEEDED + 1)]
     new = [{"targetingKey": f"new-{i}"} for i in range(UNITS_NEEDED)]
-    for user in users:  # every rotating user exposed: the timed calls are repeats
-        traced.get_boolean_value("exp", user, False)
+    for user in users:  # every rotating user exposed (the timed calls are repeats), and
+        traced.get_boolean_value("exp", user, False)  # in both clients' allocation memos
+        plain.get_boolean_value("exp", user, False)
     for unit in known:
-        traced.hash_unit(unit["targetingKey"])
+        first.hash_unit(unit["targetingKey"])
     before = exported.exported
-    traced.get_boolean_value("exp", known[0], False)
+    first.get_boolean_value("exp", known[0], False)
     check(exported.exported == before + 1, lambda: "a first exposure emitted no span")
     traced.get_boolean_value("exp", users[0], False)
     check(exported.exported == before + 1, lambda: "a repeat exposure emitted a span")
@@ -80,10 +97,11 @@ def main() -> None:
             "exp", users[i % USER_COUNT], False
         ),
         # known[0] was exposed by the check above
-        "first exposure, known unit": lambda i: traced.get_boolean_value(
-            "exp", known[i + 1], False
-        ),
-        "first exposure, new unit": lambda i: traced.get_boolean_value("exp", new[i], False),
+        "first exposure, known unit": lambda i: first.get_boolean_value("exp", known[i + 1], False),
+        "first exposure, new unit": lambda i: first.get_boolean_value("exp", new[i], False),
+        "floor: exposure-shaped span, no client": lambda i: exposure_tracer.start_span(
+            "tripwire.exposure", attributes=floor_attributes
+        ).end(),
         "bare span, plain provider": lambda i: bare_tracer.start_span("bare").end(),
     }
     spans_before = exported.exported
@@ -95,7 +113,7 @@ def main() -> None:
             f"{exported.exported - spans_before} exposure spans for {first_calls} first exposures"
         ),
     )
-    for client in (plain, traced):
+    for client in (plain, traced, first):
         client.close()
     tripwire_provider.shutdown()
     plain_provider.shutdown()

@@ -16,7 +16,6 @@ from opentelemetry.trace import Tracer
 from .client_state import ClientStatus, ReadyResult, SourceListener
 from .config_store import ConfigChange, ConfigProblem, ConfigStore
 from .evaluation.compiled_flag import (
-    DEFAULT_UNIT_ATTRIBUTE,
     CompiledFlag,
     EvaluationResult,
 )
@@ -41,6 +40,18 @@ INSTRUMENTATION_NAME = "tripwire"
 
 def _error_result(default: T, code: str, message: str) -> EvaluationResult[T]:
     return EvaluationResult(default, None, "error", code, message)
+
+
+def _is_boolean(value: Any) -> bool:
+    return value is True or value is False
+
+
+def _is_string(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class TripwireClient:
@@ -103,70 +114,69 @@ class TripwireClient:
         self, flag_key: str, context: Mapping[str, Any], default_value: T
     ) -> EvaluationResult[T]:
         """Evaluates a flag and records the evaluation, the exposure and the attribution."""
-        applied = self._store.applied
-        if applied is None:
-            return _error_result(default_value, "provider_not_ready", "no config applied yet")
-        try:
-            result = applied.engine.evaluate(flag_key, context, default_value)
-        except Exception as error:  # the core never raises; this guards against hostile input
-            return _error_result(default_value, "general", f"evaluation failed: {error}")
-        try:
-            flag = applied.engine.get_flag(flag_key)
-            unit = flag.unit if flag is not None else DEFAULT_UNIT_ATTRIBUTE
-            asked = flag.record_exposures if flag is not None else None
-            self._recorder.record(flag_key, unit, context, result, record_exposures=asked)
-        except Exception:  # telemetry never changes a flag's value
-            pass
-        return result
+        return self._evaluate(flag_key, context, default_value, None)
 
     def get_boolean_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: bool
     ) -> EvaluationResult[bool]:
-        return self._typed(flag_key, context, default_value, lambda v: isinstance(v, bool))
+        return self._evaluate(flag_key, context, default_value, _is_boolean)
 
     def get_string_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: str
     ) -> EvaluationResult[str]:
-        return self._typed(flag_key, context, default_value, lambda v: isinstance(v, str))
+        return self._evaluate(flag_key, context, default_value, _is_string)
 
     def get_number_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: float
     ) -> EvaluationResult[float]:
-        return self._typed(
-            flag_key,
-            context,
-            default_value,
-            lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
-        )
+        return self._evaluate(flag_key, context, default_value, _is_number)
 
     def get_object_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: T
     ) -> EvaluationResult[T]:
-        return self.assign(flag_key, context, default_value)
+        return self._evaluate(flag_key, context, default_value, None)
 
     def get_boolean_value(
         self, flag_key: str, context: Mapping[str, Any], default_value: bool
     ) -> bool:
-        return self.get_boolean_details(flag_key, context, default_value).value
+        return self._evaluate(flag_key, context, default_value, _is_boolean).value
 
     def get_string_value(
         self, flag_key: str, context: Mapping[str, Any], default_value: str
     ) -> str:
-        return self.get_string_details(flag_key, context, default_value).value
+        return self._evaluate(flag_key, context, default_value, _is_string).value
 
     def get_number_value(
         self, flag_key: str, context: Mapping[str, Any], default_value: float
     ) -> float:
-        return self.get_number_details(flag_key, context, default_value).value
+        return self._evaluate(flag_key, context, default_value, _is_number).value
 
     def get_object_value(self, flag_key: str, context: Mapping[str, Any], default_value: T) -> T:
-        return self.assign(flag_key, context, default_value).value
+        return self._evaluate(flag_key, context, default_value, None).value
 
-    def _typed(
-        self, flag_key: str, context: Mapping[str, Any], default: T, fits: Callable[[Any], bool]
+    def _evaluate(
+        self,
+        flag_key: str,
+        context: Mapping[str, Any],
+        default: T,
+        fits: Optional[Callable[[Any], bool]],
     ) -> EvaluationResult[T]:
-        result = self.assign(flag_key, context, default)
-        if fits(result.value):
+        """The one evaluation path: the flag looked up once, evaluated, recorded, and its
+        value checked against the requested type (``fits``; None: any value)."""
+        applied = self._store.applied
+        if applied is None:
+            return _error_result(default, "provider_not_ready", "no config applied yet")
+        try:
+            engine = applied.engine
+            flag = engine.get_flag(flag_key)
+            result = engine.evaluate_flag(flag_key, flag, context, default)
+        except Exception as error:  # the core never raises; this guards against hostile input
+            return _error_result(default, "general", f"evaluation failed: {error}")
+        try:
+            self._recorder.record(flag_key, flag, context, result)
+        except Exception:  # telemetry never changes a flag's value
+            pass
+        if fits is None or fits(result.value):
             return result
         return _error_result(
             default,

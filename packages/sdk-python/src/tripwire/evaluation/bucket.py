@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple, Sequence, Tuple
+import itertools
+from typing import Dict, NamedTuple, Sequence, Tuple
 
 from .murmur3 import HashPrefix, create_hash_prefix, hash_with_prefix
 
@@ -58,3 +59,24 @@ def allocate_bucket(allocation: Allocation, bucket: int) -> int:
             covered = (bucket - start) * BUCKET_COUNT < (end - start) * allocation.coverage
             return i if covered else -1
     return -1
+
+
+ALLOCATION_MEMO_SIZE = 50_000
+"""Entries (rollout, unit) an AllocationMemo holds before it starts over: ~10 MB at most."""
+
+
+class AllocationMemo:
+    """Which weight entry each unit is allocated to, per rollout of one compiled config.
+    murmur3 in pure Python costs ~1.7 µs a unit, a dict lookup ~50 ns, and a service sees the
+    same units again and again. A memo of a pure function: a hit gives what a miss computes.
+    Bounded: cleared when full, so memory stays flat however many units arrive. Single dict
+    operations only, so threads share it without a lock."""
+
+    def __init__(self, capacity: int = ALLOCATION_MEMO_SIZE) -> None:
+        self.entries: Dict[Tuple[int, str], int] = {}
+        self.capacity = capacity
+        self._slots = itertools.count()
+
+    def new_slot(self) -> int:
+        """A number for one rollout: its entries are keyed ``(slot, unit key)``."""
+        return next(self._slots)

@@ -43,7 +43,14 @@ def equality_key(value: Any) -> Tuple[str, Any]:
 
 def _compile_equality(values: Sequence[Any]) -> ValueTest:
     keys = frozenset(equality_key(v) for v in values)
-    return lambda v: equality_key(v) in keys
+    strings = frozenset(v for v in values if type(v) is str)
+
+    def test(v: Any) -> bool:
+        if type(v) is str:  # the common case, without building an equality key
+            return v in strings
+        return equality_key(v) in keys
+
+    return test
 
 
 def _compile_string_test(values: Sequence[Any], test: Callable[[str, str], bool]) -> ValueTest:
@@ -142,7 +149,11 @@ def _compile_attribute(condition: Mapping[str, Any], scope: ConditionScope) -> M
 
     def positive(ctx: Context) -> bool:
         value = ctx.get(attribute)
-        return value is not None and _test_attribute(test, value)
+        if value is None:
+            return False
+        if isinstance(value, (list, tuple)):
+            return any(test(item) for item in value)
+        return test(value)
 
     return positive
 

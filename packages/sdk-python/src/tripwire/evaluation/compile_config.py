@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Union
 
 from ..schema.validate import validate_flag, validate_segment
-from .bucket import create_allocation, create_bucketing_prefix
+from .bucket import AllocationMemo, create_allocation, create_bucketing_prefix
 from .compile_condition import (
     ConditionCompileError,
     ConditionScope,
@@ -55,6 +55,7 @@ class _Scope(ConditionScope):
 
     def __init__(self, segments: List[Mapping[str, Any]]) -> None:
         self.semver = SemverCache()
+        self.allocations = AllocationMemo()
         self._sources = {s.get("key"): s for s in segments if isinstance(s, Mapping)}
         self._compiled: Dict[str, Union[Matcher, ConditionCompileError]] = {}
         self._in_progress: Set[str] = set()
@@ -100,7 +101,12 @@ def _create_result_table(flag: Mapping[str, Any]) -> ResultTable:
 
 
 def _compile_serve(
-    flag: Mapping[str, Any], serve: Mapping[str, Any], reason: str, results: ResultTable
+    flag: Mapping[str, Any],
+    serve: Mapping[str, Any],
+    reason: str,
+    *,
+    results: ResultTable,
+    memo: AllocationMemo,
 ) -> CompiledServe:
     if "variant" in serve:
         return CompiledServe(result=results(serve["variant"], reason))
@@ -121,6 +127,8 @@ def _compile_serve(
             results=[results(w["variant"], "split") for w in rollout["weights"]],
             outside=results(flag["defaultVariant"], "default"),
             missing_unit=ResolutionFailure(code, message),
+            memo=memo,
+            slot=memo.new_slot(),
         )
     )
 
@@ -157,7 +165,7 @@ def _compile_body(
     flag: Mapping[str, Any],
     shell: CompiledFlag,
     environment: str,
-    scope: ConditionScope,
+    scope: _Scope,
     results: ResultTable,
     shells: Mapping[str, CompiledFlag],
 ) -> None:
@@ -168,12 +176,16 @@ def _compile_body(
         CompiledRule(
             rule["id"],
             compile_condition(rule["when"], scope),
-            _compile_serve(flag, rule["serve"], "targeting_match", results),
+            _compile_serve(
+                flag, rule["serve"], "targeting_match", results=results, memo=scope.allocations
+            ),
         )
         for rule in state["rules"]
     ]
     fallthrough_reason = "default" if state["rules"] else "static"
-    shell.fallthrough = _compile_serve(flag, state["fallthrough"], fallthrough_reason, results)
+    shell.fallthrough = _compile_serve(
+        flag, state["fallthrough"], fallthrough_reason, results=results, memo=scope.allocations
+    )
     for prerequisite in flag.get("prerequisites") or []:
         target = shells.get(prerequisite["flag"])
         if target is None:

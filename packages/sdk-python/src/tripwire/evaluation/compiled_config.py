@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Mapping, Optional, TypeVar, Union
+from collections.abc import Mapping
+from typing import Any, Dict, List, Optional, TypeVar, Union
 
 from .compiled_flag import (
     CompiledFlag,
@@ -43,6 +44,9 @@ def _detach(result: SharedResult) -> SharedResult:
     return result
 
 
+_INVALID_CONTEXT = ResolutionFailure("invalid_context", "the evaluation context must be a mapping")
+
+
 class CompiledConfig:
     """Built by ``compile_config``; immutable, so any number of threads may evaluate it."""
 
@@ -57,21 +61,41 @@ class CompiledConfig:
     def evaluate(self, flag_key: str, context: Any, default_value: T) -> EvaluationResult[T]:
         """Evaluates a flag; on any error the result carries ``default_value``, reason
         ``error`` and an error code. The default's type must match the flag's type."""
-        flag = self._flags.get(flag_key)
+        return self.evaluate_flag(flag_key, self._flags.get(flag_key), context, default_value)
+
+    def evaluate_flag(
+        self, flag_key: str, flag: Optional[CompiledFlag], context: Any, default_value: T
+    ) -> EvaluationResult[T]:
+        """``evaluate`` with the flag already looked up (``get_flag``), for callers that also
+        need its facts: one lookup per evaluation."""
         if flag is None:
             return _fail(default_value, "flag_not_found", f"flag '{flag_key}' is not in the config")
         if flag.broken is not None:
             return _fail(default_value, flag.broken.code, flag.broken.message, flag.version)
-        if not is_compatible_default(flag.type, default_value):
+        # the hot path: the boolean check and _resolve inlined (a Python call costs ~50 ns)
+        fits = (
+            default_value is True or default_value is False
+            if flag.type == "boolean"
+            else is_compatible_default(flag.type, default_value)
+        )
+        if not fits:
             message = (
                 f"flag '{flag_key}' is a {flag.type} flag "
                 f"but the default is {_describe_type(default_value)}"
             )
             return _fail(default_value, "type_mismatch", message, flag.version)
-        outcome = self._resolve(flag, context)
-        if isinstance(outcome, ResolutionFailure):
+        if type(context) is dict or isinstance(context, Mapping):
+            try:
+                outcome = resolve_flag(flag, context)
+            except Exception as error:  # a hostile mapping (raising __getitem__/get) gets here
+                outcome = ResolutionFailure("general", f"evaluation failed: {error}")
+        else:
+            outcome = _INVALID_CONTEXT
+        if type(outcome) is ResolutionFailure:
             return _fail(default_value, outcome.code, outcome.message, flag.version)
-        return _detach(outcome)
+        if isinstance(outcome.value, (dict, list)):  # type: ignore[union-attr]
+            return _detach(outcome)  # type: ignore[arg-type]
+        return outcome  # type: ignore[return-value]
 
     def resolve(self, flag_key: str, context: Any) -> EvaluationResult[Any]:
         """Evaluates without a code default (bulk evaluation): on error the value is None."""
@@ -94,7 +118,7 @@ class CompiledConfig:
     @staticmethod
     def _resolve(flag: CompiledFlag, context: Any) -> Union[SharedResult, ResolutionFailure]:
         if not isinstance(context, Mapping):
-            return ResolutionFailure("invalid_context", "the evaluation context must be a mapping")
+            return _INVALID_CONTEXT
         try:
             return resolve_flag(flag, context)
         except Exception as error:  # a hostile mapping (raising __getitem__/get) gets here

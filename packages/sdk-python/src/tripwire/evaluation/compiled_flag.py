@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Generic, List, Mapping, Optional, Sequence, TypeVar, Union
 
-from .bucket import Allocation, allocate_bucket, compute_bucket
+from .bucket import Allocation, AllocationMemo, allocate_bucket, compute_bucket
 from .compile_condition import Matcher
 from .js_number import format_js_number
 from .murmur3 import HashPrefix
@@ -49,6 +49,8 @@ class CompiledRollout:
     results: Sequence[SharedResult]  # one per weight entry, reason split
     outside: SharedResult  # defaultVariant, reason default
     missing_unit: ResolutionFailure
+    memo: AllocationMemo  # shared by the config's rollouts, keyed (slot, unit key)
+    slot: int
 
 
 @dataclass
@@ -98,7 +100,7 @@ class CompiledFlag:
 def is_compatible_default(kind: str, value: Any) -> bool:
     """Whether a code default fits the flag type (``json`` takes an object, array or None)."""
     if kind == "boolean":
-        return isinstance(value, bool)
+        return value is True or value is False
     if kind == "string":
         return isinstance(value, str)
     if kind == "number":
@@ -109,7 +111,7 @@ def is_compatible_default(kind: str, value: Any) -> bool:
 def read_unit_key(context: Mapping[str, Any], attribute: str) -> Optional[str]:
     """A unit key: a non-empty string, or a finite number in JavaScript's decimal form."""
     value = context.get(attribute)
-    if isinstance(value, str):
+    if type(value) is str or isinstance(value, str):
         return value if value else None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return format_js_number(value)
@@ -127,7 +129,14 @@ def _resolve_serve(serve: CompiledServe, context: Mapping[str, Any]) -> Outcome:
     unit_key = read_unit_key(context, rollout.unit_attribute)
     if unit_key is None:
         return rollout.missing_unit
-    index = allocate_bucket(rollout.allocation, compute_bucket(rollout.prefix, unit_key))
+    memo = rollout.memo
+    key = (rollout.slot, unit_key)
+    index = memo.entries.get(key)
+    if index is None:
+        index = allocate_bucket(rollout.allocation, compute_bucket(rollout.prefix, unit_key))
+        if len(memo.entries) >= memo.capacity:
+            memo.entries.clear()
+        memo.entries[key] = index
     return rollout.outside if index < 0 else rollout.results[index]
 
 

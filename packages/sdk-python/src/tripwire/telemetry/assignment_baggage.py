@@ -8,7 +8,7 @@ import threading
 from typing import Any, Dict, Mapping, MutableMapping, Optional
 
 from opentelemetry import baggage
-from opentelemetry.context import Context, create_key, get_value, set_value
+from opentelemetry.context import Context, create_key, set_value
 
 from ..schema.telemetry import BaggageKeys
 
@@ -97,5 +97,5 @@ def create_assignment_context(parent: Context) -> Context:
 
 
 def find_collector(ctx: Context) -> Optional[AssignmentCollector]:
-    collector = get_value(_COLLECTOR_KEY, ctx)
+    collector = ctx.get(_COLLECTOR_KEY)  # a Context is a dict: get_value without the call
     return collector if isinstance(collector, AssignmentCollector) else None

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from collections.abc import Mapping
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Tracer
 from opentelemetry.util.types import AttributeValue
 
-from ..evaluation.compiled_flag import EvaluationResult, read_unit_key
+from ..evaluation.compiled_flag import CompiledFlag, EvaluationResult, read_unit_key
 from ..schema.telemetry import PROVIDER_NAME, FlagAttributes, SpanNames, TripwireAttributes
 from .assignment_baggage import find_collector
 from .evaluation_tally import FlagCounters
@@ -22,6 +23,7 @@ DEFAULT_EXPOSURE_REASONS: Tuple[str, ...] = ("split",)
 """Only evaluations that allocate a unit (experiments, percentage rollouts), as in
 ``@tripwire/sdk``; add ``"targeting_match"`` for rule matches of release and permission flags
 (a flag's ``recordExposures`` overrides both ways)."""
+_FLAG_EXPOSURE_REASONS = frozenset(("split", "targeting_match"))
 _MAX_CACHED_ATTRIBUTES = 4096
 StaticKey = Tuple[str, str, str, Optional[int], str]
 
@@ -60,22 +62,31 @@ class ExposureRecorder:
     def record(
         self,
         flag_key: str,
-        unit_kind: str,
+        flag: Optional[CompiledFlag],
         context: Any,
         result: EvaluationResult[Any],
-        *,
-        record_exposures: Optional[bool] = None,
     ) -> None:
+        """Counts the evaluation of ``flag_key`` (``flag``: its compiled facts, None when it is
+        not in the config) and records the exposure and attribution it is."""
         variant = result.variant
         self.evaluations.increment(flag_key, variant or "", result.reason)
-        if variant is None or not self._is_exposure(result.reason, record_exposures):
+        if variant is None or flag is None:
+            return
+        # The flag's ``recordExposures`` when set (True: splits and rule matches, False: none),
+        # else the client's ``exposure_reasons`` (inlined: this runs on every evaluation).
+        asked = flag.record_exposures
+        if asked is None:
+            if result.reason not in self._exposure_reasons:
+                return
+        elif not asked or result.reason not in _FLAG_EXPOSURE_REASONS:
             return
         if not self._tracing_live:
             if not is_tracer_provider_registered():
                 return  # the OTel API is a no-op: no HMAC, dedup, stamping or span
             self._tracing_live = True
-        if not isinstance(context, Mapping):
+        if type(context) is not dict and not isinstance(context, Mapping):
             return
+        unit_kind = flag.unit
         unit_key = read_unit_key(context, unit_kind)
         if unit_key is None:
             return
@@ -86,17 +97,12 @@ class ExposureRecorder:
             return
         self.exposures.increment(flag_key, variant, result.reason)
         key: StaticKey = (flag_key, variant, result.reason, result.flag_version, unit_kind)
-        span = self._tracer.start_span(SpanNames.exposure, context=active, kind=SpanKind.INTERNAL)
-        span.set_attributes(self._static_attributes(key))
-        span.set_attribute(FlagAttributes.context_id, entry.unit_id)
-        span.end()
-
-    def _is_exposure(self, reason: str, record_exposures: Optional[bool]) -> bool:
-        """The flag's ``recordExposures`` when set (True: splits and rule matches, False:
-        none), else the client's ``exposure_reasons``."""
-        if record_exposures is None:
-            return reason in self._exposure_reasons
-        return record_exposures and reason in ("split", "targeting_match")
+        attributes = dict(self._static_attributes(key))
+        attributes[FlagAttributes.context_id] = entry.unit_id
+        # given at the start: the SDK cleans them once, not per set_attribute call
+        self._tracer.start_span(
+            SpanNames.exposure, context=active, kind=SpanKind.INTERNAL, attributes=attributes
+        ).end()
 
     def _static_attributes(self, key: StaticKey) -> Dict[str, AttributeValue]:
         """The per-(flag, variant, reason) attributes of an exposure, built once."""

@@ -33,11 +33,15 @@ class UnitCache:
         self._lock = threading.Lock()
 
     def entry_for(self, unit_key: str) -> UnitEntry:
-        with self._lock:
-            entry = self._entries.get(unit_key)
-            if entry is not None:
+        # A hit (every repeat exposure) takes no lock: get and move_to_end are each one C
+        # call on the OrderedDict, atomic; the unit may be evicted between the two.
+        entry = self._entries.get(unit_key)
+        if entry is not None:
+            try:
                 self._entries.move_to_end(unit_key)
-                return entry
+            except KeyError:  # evicted meanwhile: still the unit's entry
+                pass
+            return entry
         entry = UnitEntry(hash_unit(unit_key, self._hash_key))
         with self._lock:
             existing = self._entries.get(unit_key)
@@ -53,6 +57,8 @@ class UnitCache:
 
     def record_exposure(self, entry: UnitEntry, flag_key: str, variant: str) -> bool:
         """Records the exposure; True when it is the unit's first to this flag and variant."""
+        if entry.exposures.get(flag_key) == variant:  # a repeat: read without the lock
+            return False
         with self._lock:
             if entry.exposures.get(flag_key) == variant:
                 return False

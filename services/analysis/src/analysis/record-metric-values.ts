@@ -6,6 +6,7 @@
  */
 import type { Flag } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
+import { findRunningRollouts } from '../guardian/running-rollouts.js';
 import { formatInsertTime, insertRows } from '../storage/insert-rows.js';
 import { computeResults } from './compute-results.js';
 import { fetchCatalogMetrics, listExperimentMetrics } from './fetch-catalog-metrics.js';
@@ -38,14 +39,19 @@ interface MetricValueRow {
   cuped_relative_upper: number | null;
 }
 
-/** Records one row per catalog metric and variant with units of every flag naming one. */
+/**
+ * Records one row per catalog metric and variant with units of every running experiment (a
+ * rollout the guardian watches: `findRunningRollouts`) naming one; a finished or killed one stops.
+ */
 export async function recordMetricValues(
   context: RecorderContext,
   options: { now: Date },
 ): Promise<{ rows: number }> {
   const rows: MetricValueRow[] = [];
-  for (const flag of context.flags.list()) {
-    if (listExperimentMetrics(flag).size === 0) continue;
+  const flags = context.flags.list();
+  const running = new Set(findRunningRollouts(flags).map((rollout) => rollout.flagKey));
+  for (const flag of flags) {
+    if (!running.has(flag.key) || listExperimentMetrics(flag).size === 0) continue;
     const catalog = await fetchCatalogMetrics(context, { flag });
     if (catalog.metrics.length === 0) continue;
     const response = computeResults({
@@ -119,7 +125,9 @@ function toRows(flag: Pick<Flag, 'key'>, response: ResultsResponse, now: Date): 
 }
 
 /**
- * Records every `intervalMs` (the first run one interval after start); one run at a time, a
+ * Records every `intervalMs` (the first run one interval after start), and never busy more than
+ * half the time: after a run that took d, the next starts ≥ d later (one query per catalog metric
+ * and experiment: seconds at millions of units, which the guardian shares). One run at a time, a
  * failed run logged and retried at the next tick. `stop` waits for the run in flight.
  */
 export function startMetricValuesRecorder(input: {
@@ -132,11 +140,13 @@ export function startMetricValuesRecorder(input: {
   let running: Promise<void> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
-    running = recordMetricValues(input.context, { now: now() })
+    const started = now();
+    running = recordMetricValues(input.context, { now: started })
       .then(() => undefined)
       .catch((error: unknown) => input.log.warn({ err: error }, 'recording metric values failed'))
       .finally(() => {
-        if (timer !== undefined) timer = setTimeout(tick, input.intervalMs);
+        const took = now().getTime() - started.getTime();
+        if (timer !== undefined) timer = setTimeout(tick, Math.max(input.intervalMs, took));
       });
   };
   timer = setTimeout(tick, input.intervalMs);

@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-argument, @typescript-eslint/no-unsafe-return -- JSON response bodies are checked by the assertions that read them */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Flag } from '@tripwire/schema';
 import {
   recordMetricValues,
   startMetricValuesRecorder,
@@ -20,18 +21,24 @@ let harness: Harness;
 const T0 = Date.now() - 3_600_000;
 const UNITS = 600;
 
-/** One payment per unit, uniform on [20, 60], the `on` arm's 20 % higher. */
+/** Per flag one payment per unit, uniform on [20, 60], the `on` arm's 20 % higher. */
 async function insertTelemetry(): Promise<void> {
-  const spans = makePaymentSpans({
-    flagKey: 'checkout',
-    units: UNITS,
-    payments: 1,
-    lift: 0.2,
-    timeMs: T0,
-    rng: createRng(3),
-  });
+  const rng = createRng(3);
+  const spans = ['checkout', 'shipped'].flatMap((flagKey) =>
+    makePaymentSpans({ flagKey, units: UNITS, payments: 1, lift: 0.2, timeMs: T0, rng }),
+  );
   const { clickhouse, tables } = harness.app.context;
   await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
+}
+
+/** A running experiment: production splits units 50/50 between `off` (control) and `on`. */
+function splitFlag(key: string): Flag {
+  const flag = makeFlag(key, ['production']);
+  const split = { variant: 'off', weight: 1 };
+  flag.environments.production!.fallthrough = {
+    rollout: { coverage: 10_000, weights: [split, { variant: 'on', weight: 1 }] },
+  };
+  return flag;
 }
 
 beforeAll(async () => {
@@ -41,8 +48,10 @@ beforeAll(async () => {
     body: { metric: makeRevenueMetric(), reason: 'checkout' },
   });
   for (const flag of [
-    { ...makeFlag('checkout'), metrics: { goal: 'revenue' } },
-    { ...makeFlag('builtins-only'), metrics: { goal: 'error_rate' } },
+    { ...splitFlag('checkout'), metrics: { goal: 'revenue' } },
+    { ...splitFlag('builtins-only'), metrics: { goal: 'error_rate' } },
+    // Serves `on` to everyone: no experiment running, nothing recorded.
+    { ...makeFlag('shipped'), metrics: { goal: 'revenue' } },
   ]) {
     const created = await call(harness, 'POST', '/api/v1/flags', {
       token: ADMIN_TOKEN,
@@ -55,7 +64,7 @@ beforeAll(async () => {
 afterAll(async () => harness?.close(), HOOK_TIMEOUT_MS);
 
 describe('recordMetricValues', () => {
-  it('records per variant the values and lifts the results API shows, for catalog metrics only', async () => {
+  it('records per variant the values and lifts the results API shows, for running experiments and catalog metrics only', async () => {
     const now = new Date();
     expect(await recordMetricValues(harness.app.context, { now })).toEqual({ rows: 2 });
     const { clickhouse, tables } = harness.app.context;
@@ -101,6 +110,7 @@ describe('recordMetricValues', () => {
         list: () => {
           runs += 1;
           if (runs === 1) throw new Error('store down');
+          if (runs === 2) vi.setSystemTime(Date.now() + 5000); // a run that takes 5 s
           return [];
         },
       };
@@ -116,7 +126,12 @@ describe('recordMetricValues', () => {
       expect(runs).toBe(0);
       await vi.advanceTimersByTimeAsync(1);
       expect(warnings).toEqual(['recording metric values failed']);
-      await vi.advanceTimersByTimeAsync(2000);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(runs).toBe(2);
+      // Busy at most half the time: the next run waits as long as the last one took.
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(runs).toBe(2);
+      await vi.advanceTimersByTimeAsync(1);
       expect(runs).toBe(3);
       await recorder.stop();
       await vi.advanceTimersByTimeAsync(5000);

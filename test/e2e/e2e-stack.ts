@@ -149,3 +149,37 @@ export async function waitFor<T>(
     await new Promise((done) => setTimeout(done, 250));
   }
 }
+
+/**
+ * Waits for the guardian's first kill report on `flagKey` and fetches it in full; a timeout
+ * names the guardian's last checks (and `context()`, if given) so it is diagnosable.
+ */
+export async function waitForKillReport<T>(input: {
+  stack: Stack;
+  flagKey: string;
+  timeoutMs: number;
+  context?: () => string;
+}): Promise<T> {
+  const { stack, flagKey } = input;
+  const summary = await waitFor(
+    `a kill of ${flagKey}`,
+    async () => {
+      const { killReports } = await stack.request<{ killReports: { breachId: string }[] }>(
+        'GET',
+        `/api/v1/kill-reports?flag=${flagKey}`,
+      );
+      return killReports[0];
+    },
+    input.timeoutMs,
+  ).catch(async (error: unknown) => {
+    const { decisions } = await stack.request<{ decisions: unknown[] }>(
+      'GET',
+      `/api/v1/flags/${flagKey}/guardrail-decisions?limit=4`,
+    );
+    const context = input.context === undefined ? '' : `; ${input.context()}`;
+    throw new Error(
+      `${(error as Error).message}; last checks: ${JSON.stringify(decisions)}${context}`,
+    );
+  });
+  return stack.request<T>('GET', `/api/v1/kill-reports/${summary.breachId}`);
+}

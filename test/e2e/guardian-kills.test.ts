@@ -1,7 +1,14 @@
 import { startDemo, startTraffic, type Demo, type Feature, type Traffic } from '@tripwire/demo';
 import type { Guardrail } from '@tripwire/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitFlag, startStack, startWebhookReceiver, waitFor, type Stack } from './e2e-stack.js';
+import {
+  splitFlag,
+  startStack,
+  startWebhookReceiver,
+  waitFor,
+  waitForKillReport,
+  type Stack,
+} from './e2e-stack.js';
 
 // One service, one demo shop and one traffic generator serve three flags at once: a treatment
 // with twice the errors, one with +30% latency, and an A/A. Each scenario waits for its outcome.
@@ -45,11 +52,6 @@ const GUARDRAILS: Record<string, Guardrail[] | undefined> = {
 };
 const USERS = 2000;
 
-interface KillReportSummary {
-  breachId: string;
-  flagKey: string;
-  metric: string;
-}
 interface KillReport {
   flagKey: string;
   metric: string;
@@ -72,27 +74,8 @@ let demo: Demo;
 let traffic: Traffic;
 let webhook: Awaited<ReturnType<typeof startWebhookReceiver>>;
 
-async function waitForKill(flagKey: string): Promise<KillReport> {
-  const summary = await waitFor(
-    `a kill of ${flagKey}`,
-    async () => {
-      const { killReports } = await stack.request<{ killReports: KillReportSummary[] }>(
-        'GET',
-        `/api/v1/kill-reports?flag=${flagKey}`,
-      );
-      return killReports[0];
-    },
-    KILL_TIMEOUT_MS,
-  ).catch(async (error: unknown) => {
-    // Say what the guardian saw last, so a timeout is diagnosable.
-    const { decisions } = await stack.request<{ decisions: unknown[] }>(
-      'GET',
-      `/api/v1/flags/${flagKey}/guardrail-decisions?limit=4`,
-    );
-    throw new Error(`${(error as Error).message}; last checks: ${JSON.stringify(decisions)}`);
-  });
-  return stack.request<KillReport>('GET', `/api/v1/kill-reports/${summary.breachId}`);
-}
+const waitForKill = (flagKey: string): Promise<KillReport> =>
+  waitForKillReport<KillReport>({ stack, flagKey, timeoutMs: KILL_TIMEOUT_MS });
 
 /** Units of the traffic (a sample of 200) now get the control from the demo's SDK client. */
 function servesControlToEveryone(flagKey: string): boolean {

@@ -1,8 +1,6 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from './e2e-stack.js';
+import { setupPythonVenv, spawnPython } from './python-process.js';
 
 // A kill written through the API reaching Python clients over the SSE stream: CLIENTS real
 // tripwire (Python) clients in PROCESSES processes on loopback, each recording when it first
@@ -11,8 +9,6 @@ const CLIENTS = Number(process.env.PYTHON_PROPAGATION_CLIENTS ?? 100);
 const PROCESSES = Number(process.env.PYTHON_PROPAGATION_PROCESSES ?? 1);
 const TIMEOUT_S = 60;
 const FLAG_KEY = 'python-kill-switch';
-const packageDir = fileURLToPath(new URL('../../packages/sdk-python/', import.meta.url));
-const script = `${packageDir}tests/propagation_clients.py`;
 
 interface ProcessReport {
   switched: number[];
@@ -25,21 +21,12 @@ function startClients(input: { baseUrl: string; sdkKey: string; count: number })
   ready: Promise<{ ready: number; serving_treatment: number }>;
   done: Promise<ProcessReport>;
 } {
-  const child = spawn(
-    `${packageDir}.venv/bin/python`,
-    [script, input.baseUrl, input.sdkKey, FLAG_KEY, String(input.count), String(TIMEOUT_S)],
-    { env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async <T>(): Promise<T> => {
-    const line = await lines.next();
-    if (line.done === true) throw new Error(`python clients exited early:\n${stderr}`);
-    return JSON.parse(line.value) as T;
-  };
-  const ready = next<{ ready: number; serving_treatment: number }>();
-  return { ready, done: ready.then(() => next<ProcessReport>()) };
+  const clients = spawnPython({
+    script: 'propagation_clients.py',
+    args: [input.baseUrl, input.sdkKey, FLAG_KEY, String(input.count), String(TIMEOUT_S)],
+  });
+  const ready = clients.next<{ ready: number; serving_treatment: number }>();
+  return { ready, done: ready.then(() => clients.next<ProcessReport>()) };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -51,9 +38,7 @@ describe('a kill reaching Python clients over the stream', { timeout: 240_000 },
   let sdkKey: string;
 
   beforeAll(async () => {
-    const setup = spawnSync('bash', [`${packageDir}scripts/setup-venv.sh`], { encoding: 'utf8' });
-    if (setup.status !== 0)
-      throw new Error(`setup-venv.sh failed:\n${setup.stdout}${setup.stderr}`);
+    setupPythonVenv();
     stack = await startStack({ guardianIntervalSeconds: 3600, webhookUrl: 'http://127.0.0.1:9/' });
     await stack.request('POST', '/api/v1/flags', {
       flag: {

@@ -85,6 +85,30 @@ function describeMetricNotes(results: ResultsResponse): string[] {
   ];
 }
 
+/** Each CUPED-adjusted lift (relative when there is one) with its variance reduction, and why not. */
+function describeCuped(results: ResultsResponse): string[] {
+  const adjusted = results.variants.flatMap((variant) =>
+    variant.metrics.flatMap((m) => {
+      const cuped = m.comparison?.cuped;
+      if (cuped === undefined) return [];
+      const lift = cuped.relative ?? cuped.absolute;
+      const text =
+        cuped.relative === undefined
+          ? `${formatSigned(lift.estimate, false)} [${formatSigned(lift.interval[0] ?? null, false)}, ${formatSigned(lift.interval[1] ?? null, false)}]`
+          : `${formatSigned(lift.estimate, true)} ${formatInterval(lift.interval)}`;
+      const reduction = cuped.varianceReduction ?? 0;
+      return [
+        `  ${m.key}  ${variant.variant}: ${text} (variance −${(reduction * 100).toFixed(0)}%)`,
+      ];
+    }),
+  );
+  const skipped = results.metrics.flatMap((metric) =>
+    metric.cuped?.applied === false ? [`  ${metric.key}: ${metric.cuped.reason}`] : [],
+  );
+  const lines = [...adjusted, ...skipped];
+  return lines.length === 0 ? [] : ['', 'CUPED (pre-exposure covariate):', ...lines];
+}
+
 const unitOf = (metric: keyof typeof BUILTIN_METRICS) => BUILTIN_METRICS[metric].unit ?? null;
 
 /** The results as terminal text: header, SRM, one row per metric and variant, breakdown. */
@@ -134,7 +158,12 @@ export function formatResultsTable(results: ResultsResponse): string {
       ]);
     }
   }
-  lines.push(renderTable(rows), ...describeMetricErrors(results), ...describeMetricNotes(results));
+  lines.push(
+    renderTable(rows),
+    ...describeCuped(results),
+    ...describeMetricErrors(results),
+    ...describeMetricNotes(results),
+  );
   const significant = results.breakdowns.filter((row) => row.significant);
   lines.push('', `breakdown (Benjamini–Hochberg, alpha ${results.alpha}):`);
   if (significant.length === 0) lines.push('  no segment differs significantly');

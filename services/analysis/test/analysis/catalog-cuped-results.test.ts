@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { Compile } from 'typebox/compile';
 import type { CovariateStats, MeanStats } from '@tripwire/stats';
 import { computeResults } from '../../src/analysis/compute-results.js';
+import { formatResultsTable } from '../../src/analysis/format-results-table.js';
 import type { CatalogMetricData } from '../../src/analysis/results-data.js';
 import { ResultsResponseSchema } from '../../src/analysis/results-schema.js';
 import { createRng } from '../../src/create-rng.js';
@@ -54,7 +55,7 @@ function compute(catalog: CatalogMetricData) {
   expect(checkResponse.Check(response)).toBe(true);
   const treatment = response.variants.find((v) => v.variant === 'treatment');
   const result = treatment?.metrics.find((m) => m.key === 'revenue');
-  return { metric: response.metrics.find((m) => m.key === 'revenue'), result };
+  return { response, metric: response.metrics.find((m) => m.key === 'revenue'), result };
 }
 
 function catalogMetric(rng: () => number, cuped: CatalogMetricData['cuped']): CatalogMetricData {
@@ -102,9 +103,14 @@ describe('CUPED on a catalog metric', () => {
 
   it('reports why CUPED is not applied to a stored definition it cannot adjust', () => {
     const reason = "source 'logs' has no pre-exposure period";
-    const { metric, result } = compute(catalogMetric(createRng(6), { notApplicable: reason }));
+    const { response, metric, result } = compute(
+      catalogMetric(createRng(6), { notApplicable: reason }),
+    );
     expect(metric?.cuped).toEqual({ applied: false, reason: `CUPED not applicable: ${reason}` });
     expect(result?.comparison?.absolute.status).toBe('ok');
     expect(result?.comparison?.cuped).toBeUndefined();
+    const text = formatResultsTable(response);
+    expect(text).toContain('CUPED (pre-exposure covariate):\n');
+    expect(text).toContain(`\n  revenue: CUPED not applicable: ${reason}\n`);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/create-rng.js';
+import { formatResultsTable } from '../../src/analysis/format-results-table.js';
 import {
   ADMIN_TOKEN,
   call,
@@ -144,6 +145,14 @@ describe('CUPED on catalog metrics', () => {
     expect(revenue.cuped.relative.interval[0]).toBeLessThan(LIFT);
     expect(revenue.cuped.relative.interval[1]).toBeGreaterThan(LIFT);
     expect(width(revenue.cuped.relative)).toBeLessThan(0.7 * width(revenue.relative));
+    // tripwire results lists the adjusted lifts under the table.
+    const text = formatResultsTable(response.body);
+    const line = text.split('\n').find((l) => l.startsWith('  order_value  on: '));
+    const percent = (v: number) => `${v > 0 ? '+' : ''}${(v * 100).toFixed(1)}%`;
+    expect(text).toContain('CUPED (pre-exposure covariate):');
+    expect(line).toBe(
+      `  order_value  on: ${percent(adjusted.cuped.relative.estimate)} [${percent(lower)}, ${percent(upper)}] (variance −${(adjusted.cuped.varianceReduction * 100).toFixed(0)}%)`,
+    );
   });
 
   it('refuses CUPED where no pre-exposure period exists, naming /metric/cuped', async () => {

@@ -7,7 +7,9 @@
  * `GET …/results` computes: the built-in six from the rollups, each named catalog metric from
  * its definition over the raw signal) and one guardian pass (`runOnce`) with 10 catalog
  * guardrails, each against the built-in six alone. Prints rows per table, then cold and warm
- * (median of BENCH_RUNS) times and the per-metric query times. Asserts nothing.
+ * (median of BENCH_RUNS) times and the per-metric query times. Catalog metrics are measured on
+ * the raw signal, then (after the records keeper created their views and backfilled them, timed)
+ * on their materialized records (`metric-records.ts`). Asserts nothing.
  * Options (env): BENCH_EXPOSURES (default 100,000), BENCH_SPANS (default 1,000,000),
  * BENCH_RUNS (default 3), BENCH_CHUNK (rows per INSERT, default 5,000,000), BENCH_DATA_DIR with
  * BENCH_REUSE=1 (measure data a previous run left there).
@@ -22,12 +24,14 @@ import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { createFactsReader } from '../src/guardian/guardian-sources.js';
+import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
 import {
   makeBasketValueMetric,
   makeErrorLogsMetric,
   makePurchaseValueMetric,
 } from '../test/metrics/metric-fixtures.js';
+import { createMetricRecordsKeeper } from '../src/repositories/metrics/metric-records.js';
 import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 import {
@@ -152,13 +156,17 @@ async function describeTables(clickhouse: ClickHouseClient) {
   return result.json();
 }
 
-/** The results endpoint's work, live: built-ins from the rollups, then the flag's catalog metrics. */
+/**
+ * The results endpoint's work, live: built-ins from the rollups, then the flag's catalog metrics
+ * (their materialized records when complete; `raw`: the raw signal).
+ */
 async function readResults(
   context: { clickhouse: ClickHouseClient; tables: TableNames },
   flag: Flag,
+  source?: 'raw',
 ) {
   const data = await fetchResultsData(context, { flagKey: FLAG, conversionWindowSeconds: WINDOW });
-  const catalog = await fetchCatalogMetrics(context, { flag });
+  const catalog = await fetchCatalogMetrics(context, { flag, source });
   return computeResults({
     flag,
     alpha: 0.05,
@@ -191,6 +199,31 @@ const guardrail = (metric: string): Guardrail => ({
   ...(metric === 'conversion' ? { conversionEvent: 'purchase' } : {}),
 });
 
+/**
+ * The records keeper's work for the flag's 10 metrics, timed: views created, then (no lateness
+ * wait: nothing is being inserted) the backfill of every record so far. Earlier runs' views on
+ * the same data directory are dropped first.
+ */
+async function materialize(
+  context: { clickhouse: ClickHouseClient; tables: TableNames },
+  flag: Flag,
+) {
+  const timing = { skewMs: 0, latenessMs: 0 };
+  await createMetricRecordsKeeper({ context, listNamed: async () => [], timing }).reconcile();
+  const keeper = createMetricRecordsKeeper({
+    context,
+    listNamed: createNamedMetricsLister(context, () => [flag]),
+    timing,
+  });
+  const [, createMs] = await time(() => keeper.reconcile());
+  const [summary, fillMs] = await time(() => keeper.reconcile());
+  return {
+    measured: `records: ${summary.filled.length} views created (${Math.round(createMs)} ms), backfilled`,
+    'cold ms': Math.round(fillMs),
+    'warm ms (median)': NaN,
+  };
+}
+
 async function main(): Promise<void> {
   const dataDir = process.env.BENCH_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'tripwire-bench-'));
   const config = loadConfig(['--data-dir', dataDir], {});
@@ -222,14 +255,11 @@ async function main(): Promise<void> {
     };
     const rows = [
       await measure('live results, 6 built-in metrics', () => readResults(context, builtinFlag)),
-      await measure('live results, 6 built-in + 10 catalog metrics', () =>
-        readResults(context, catalogFlag),
+      await measure('live results, 6 built-in + 10 catalog metrics, raw signal', () =>
+        readResults(context, catalogFlag, 'raw'),
       ),
     ];
-    for (const [label, metrics] of [
-      ['guardian pass, 6 built-in guardrails', BUILTIN_GUARDRAILS],
-      ['guardian pass, 10 catalog guardrails', ids],
-    ] as const) {
+    const guardianPass = async (label: string, metrics: readonly string[]) => {
       const flags = createMemoryFlags([makeFlag(FLAG, metrics.map(guardrail))]);
       const { guardian } = createTestGuardian({
         client: clickhouse,
@@ -238,16 +268,30 @@ async function main(): Promise<void> {
         fetchFacts: createFactsReader(context),
       });
       rows.push(await measure(label, () => guardian.runOnce()));
-    }
+    };
+    await guardianPass('guardian pass, 6 built-in guardrails', BUILTIN_GUARDRAILS);
+    await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
+    rows.push(await materialize(context, catalogFlag));
+    rows.push(
+      await measure('live results, 6 built-in + 10 catalog metrics, records', () =>
+        readResults(context, catalogFlag),
+      ),
+    );
+    await guardianPass('guardian pass, 10 catalog guardrails, records', ids);
     console.table(rows);
     const perMetric = [];
     for (const definition of CATALOG) {
-      const [, ms] = await time(() => fetchMetricArms(context, { definition, flagKey: FLAG }));
+      const read = (records: 'raw' | 'materialized') =>
+        time(() => fetchMetricArms(context, { definition, flagKey: FLAG, records, version: 1 }));
+      const [, rawMs] = await read('raw');
+      const [answer, ms] = await read('materialized');
       perMetric.push({
         metric: definition.id,
         source: definition.source,
         kind: definition.kind,
-        ms: Math.round(ms),
+        'raw ms': Math.round(rawMs),
+        'records ms': Math.round(ms),
+        records: answer.records,
       });
     }
     console.table(perMetric);

@@ -7,6 +7,7 @@ import { controlPlaneRoutes } from './control-plane/control-plane-routes.js';
 import { handleApiError } from './error-handler.js';
 import { installWellFormedInput } from './well-formed-input.js';
 import { guardianPlugin } from './guardian/guardian-plugin.js';
+import { metricRecordsPlugin } from './analysis/metric-records-plugin.js';
 import { otlpReceiver } from './ingest/otlp-receiver.js';
 import { flagSummaryRoutes } from './routes/flag-summary.js';
 import { healthRoutes } from './routes/health.js';
@@ -80,6 +81,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await api.register(resultsRoutes, { context, telemetry: otlp });
   await api.register(webRoutes, { context });
   await api.register(guardianPlugin, { context, telemetry: otlp });
+  await api.register(metricRecordsPlugin, { context });
 
   otlp.setErrorHandler(handleApiError);
   await otlp.register(healthRoutes, { context });

@@ -31,6 +31,8 @@ export const ServiceTables = {
   ramps: 'tripwire_ramps',
   metricChangelog: 'tripwire_metric_changelog',
   metricValues: 'tripwire_metric_values',
+  metricRecords: 'tripwire_metric_records',
+  metricRollups: 'tripwire_metric_rollups',
 } as const;
 
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {
@@ -55,6 +57,10 @@ export interface Config {
   resultsRefreshSeconds: number;
   /** Period of recording the experiments' catalog metric values per variant (seconds; 0 = off). */
   metricValuesIntervalSeconds: number;
+  /** Seconds between passes of the catalog metrics' records keeper (0 = off: raw signal only). */
+  metricRecordsIntervalSeconds: number;
+  /** Seconds after a records view's creation before the older records are backfilled. */
+  metricRecordsLatenessSeconds: number;
   /** Public base URL of the API (used in alert links); defaults to http://host:apiPort. */
   publicUrl: string;
   alerts: AlertsConfig;
@@ -107,6 +113,8 @@ export const settings = {
   'guardian-recheck-ms': { env: 'TRIPWIRE_GUARDIAN_RECHECK_MS', default: '1000' },
   'results-refresh': { env: 'TRIPWIRE_RESULTS_REFRESH_SECONDS', default: '10' },
   'metric-values': { env: 'TRIPWIRE_METRIC_VALUES_SECONDS', default: '60' },
+  'metric-records-interval': { env: 'TRIPWIRE_METRIC_RECORDS_INTERVAL_SECONDS', default: '5' },
+  'metric-records-lateness': { env: 'TRIPWIRE_METRIC_RECORDS_LATENESS_SECONDS', default: '60' },
   'public-url': { env: 'TRIPWIRE_PUBLIC_URL', default: '' },
   'table-prefix': { env: 'TRIPWIRE_TABLE_PREFIX', default: '' },
   'alertmanager-url': { env: 'TRIPWIRE_ALERTMANAGER_URL', default: '' },
@@ -172,6 +180,8 @@ export function loadConfig(
     guardianRecheckMs: int('guardian-recheck-ms', 1),
     resultsRefreshSeconds: int('results-refresh', 0),
     metricValuesIntervalSeconds: int('metric-values', 0),
+    metricRecordsIntervalSeconds: int('metric-records-interval', 0),
+    metricRecordsLatenessSeconds: int('metric-records-lateness', 0),
     publicUrl: read('public-url') || `http://${host}:${apiPort}`,
     alerts: {
       alertmanagerUrl: read('alertmanager-url'),

@@ -1,12 +1,14 @@
 /**
  * The metrics an experiment names (goal, secondary, guardrails) and, for those the catalog
- * defines, their per-variant statistics over the raw signal (`fetchMetricArms`).
+ * defines, their per-variant statistics (`StatsQueries.metricArms`: materialized records when
+ * complete, else the raw signal).
  */
 import { explainCupedLimit, isBuiltinMetricId, type Flag } from '@tripwire/schema';
 import { createMetricStore } from '../control-plane/metric-store.js';
-import { fetchMetricArms } from '../repositories/metrics/fetch-metric-arms.js';
 import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sql.js';
 import type { AnalysisContext } from '../repositories/query-rows.js';
+import { openStatsQueries } from '../repositories/stats-queries.js';
+import type { StatsSource } from '../repositories/stats-rows.js';
 import type { CatalogMetricData } from './results-data.js';
 import type { MetricRole } from './results-schema.js';
 
@@ -34,11 +36,17 @@ export interface CatalogMetricsResult {
 
 /**
  * Every non-built-in metric the flag names, read from the catalog (current version) and
- * computed per variant in the environment (all environments when none). One query per metric.
+ * computed per variant in the environment (all environments when none). One query per metric
+ * (plus a look-up of whether its materialized records are complete).
  */
 export async function fetchCatalogMetrics(
   context: AnalysisContext,
-  options: { flag: NamingFlag & Pick<Flag, 'key'>; environment?: string | undefined },
+  options: {
+    flag: NamingFlag & Pick<Flag, 'key'>;
+    environment?: string | undefined;
+    /** Default: the family `openStatsQueries` chooses (rollup); 'raw': the raw signal. */
+    source?: StatsSource | undefined;
+  },
 ): Promise<CatalogMetricsResult> {
   const catalog = createMetricStore(context);
   const ids = [...listExperimentMetrics(options.flag).keys()].filter(
@@ -47,6 +55,11 @@ export async function fetchCatalogMetrics(
   const found = await Promise.all(ids.map((id) => catalog.get(id)));
   const metrics: CatalogMetricData[] = [];
   const unknown: string[] = [];
+  const queries = await openStatsQueries(context, {
+    scope: { flagKey: options.flag.key, environment: options.environment },
+    source: options.source,
+    catalog: true,
+  });
   for (const [i, metric] of found.entries()) {
     if (metric === undefined) {
       unknown.push(ids[i] ?? '');
@@ -56,10 +69,9 @@ export async function fetchCatalogMetrics(
     // A definition stored before CUPED was refused where it cannot apply says why instead.
     const cupedLimit = definition.cuped === true ? explainCupedLimit(definition) : undefined;
     const covariate = definition.cuped === true && cupedLimit === undefined;
-    const { arms, covariates } = await fetchMetricArms(context, {
+    const { arms, covariates } = await queries.metricArms({
       definition,
-      flagKey: options.flag.key,
-      environment: options.environment,
+      version: metric.version,
       covariate,
     });
     metrics.push({

@@ -2,7 +2,7 @@ import { isBuiltinMetricId } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
 import { createMetricStore } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
-import { fetchMetricArms } from '../repositories/metrics/fetch-metric-arms.js';
+import { openStatsQueries } from '../repositories/stats-queries.js';
 import { fetchArmStatistics } from '../analysis/fetch-arm-statistics.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
 import { evaluateGuardrail } from './evaluate-guardrail.js';
@@ -37,7 +37,8 @@ export function adaptFlagStore(store: FlagStore): GuardianFlags {
 /**
  * Facts from ClickHouse for any guardrail: a built-in metric through `fetchArmStatistics` (the
  * per-variant views and rollups, with exemplars), a catalog metric through its definition and
- * `fetchMetricArms` (raw signal, every requested variant). An unknown metric is an error.
+ * `StatsQueries.metricArms` (its materialized records when complete, else the raw signal; every
+ * requested variant). An unknown metric is an error.
  */
 export function createFactsReader(
   context: Pick<AppContext, 'clickhouse' | 'tables'>,
@@ -67,11 +68,13 @@ export function createFactsReader(
         'TRIPWIRE_ERR_NOT_FOUND',
         `guardrail ${guardrail.id}: no metric "${metric}"`,
       );
-    const result = await fetchMetricArms(context, {
+    const queries = await openStatsQueries(context, {
+      scope: { flagKey: request.flagKey, environment: request.environment, since: request.since },
+      catalog: true,
+    });
+    const result = await queries.metricArms({
       definition: found.definition,
-      flagKey: request.flagKey,
-      environment: request.environment,
-      since: request.since,
+      version: found.version,
       variants: request.variants,
     });
     return {

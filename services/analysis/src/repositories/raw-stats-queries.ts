@@ -24,7 +24,12 @@ import {
   buildSeriesMomentIncrementsSql,
   buildTimeRangeSql,
 } from './results-queries.js';
-import type { StatsQueries } from './stats-queries.js';
+import {
+  fetchMetricArms,
+  type MetricArms,
+  type MetricRecordsSource,
+} from './metrics/fetch-metric-arms.js';
+import type { MetricArmsInput, StatsQueries } from './stats-queries.js';
 import {
   addMomentSums,
   type ArmUnits,
@@ -73,6 +78,7 @@ export function createRawStatsQueries(context: AnalysisContext, params: ScopePar
     seriesConversions: (input) =>
       fetchSeriesConversions(context, { sql: buildSeriesConversionsSql(tables), params, ...input }),
     exemplars: (input) => fetchExemplars(context, { ...input, params }),
+    metricArms: (input) => fetchScopedMetricArms(q, { ...input, records: 'raw' }),
   };
 }
 
@@ -241,6 +247,24 @@ export async function fetchSeriesMoments(
     }
   }
   return out;
+}
+
+/**
+ * A catalog metric's arms on the handle's scope (flag, environment, window): from the raw signal
+ * ('raw') or its materialized records when complete ('materialized', the rollup family).
+ */
+export function fetchScopedMetricArms(
+  q: ScopedQueries,
+  input: MetricArmsInput & { records: MetricRecordsSource },
+): Promise<MetricArms> {
+  const { params } = q;
+  return fetchMetricArms(q.context, {
+    ...input,
+    flagKey: params.flagKey,
+    environment: params.environment,
+    since: new Date(params.sinceMs),
+    until: new Date(params.untilMs),
+  });
 }
 
 /** Exemplar trace ids from the per-unit table (both families: no rollup keeps trace ids). */

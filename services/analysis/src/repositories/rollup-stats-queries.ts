@@ -12,6 +12,7 @@ import { queryRows, type AnalysisContext } from './query-rows.js';
 import {
   fetchExemplars,
   fetchSeriesConversions,
+  fetchScopedMetricArms,
   fetchSeriesMoments,
   fetchTimeRange,
   runQuantileStats,
@@ -101,6 +102,7 @@ export async function createRollupStatsQueries(
         ...input,
       }),
     exemplars: (input) => fetchExemplars(context, { ...input, params }),
+    metricArms: (input) => fetchScopedMetricArms(q, { ...input, records: 'materialized' }),
   };
 }
 

@@ -1,10 +1,13 @@
 /**
- * The one query path for the built-in request and conversion statistics: one interface, two
- * implementations — the per-unit tables of migrations 0200–0202 (`createRawStatsQueries`, any
- * scope) and the rollups of 0203 (`createRollupStatsQueries`, the unfiltered scope) — and the
- * one place that chooses between them (`openStatsQueries`). Both answer in the same types.
+ * The one query path for the built-in request and conversion statistics and the catalog
+ * metrics: one interface, two implementations — the per-unit tables of migrations 0200–0202 and
+ * the raw signal (`createRawStatsQueries`, any scope) and the rollups of 0203 and the
+ * materialized metric records of 0260 (`createRollupStatsQueries`) — and the one place that
+ * chooses between them (`openStatsQueries`). Both answer in the same types.
  */
+import type { MetricDefinition } from '@tripwire/schema';
 import type { QuantileStats } from '@tripwire/stats';
+import type { MetricArms } from './metrics/fetch-metric-arms.js';
 import { buildScopeParams, type ArmScope, type ScopeParams } from './arm-queries.js';
 import type { LatencyHistogram } from './latency-histogram.js';
 import { queryRows, type AnalysisContext } from './query-rows.js';
@@ -69,6 +72,22 @@ export interface StatsQueries {
     value: 'error' | 'duration';
     limit: number;
   }): Promise<Fetched<Map<string, string[]>>>;
+  /**
+   * A catalog metric's statistics per variant: the raw family from the raw signal, the rollup
+   * family from the records materialized for that version (`metric-records.ts`) once complete,
+   * the raw signal before. Either answers any window (records keep their time).
+   */
+  metricArms(input: MetricArmsInput): Promise<MetricArms>;
+}
+
+export interface MetricArmsInput {
+  definition: MetricDefinition;
+  /** The definition's version (materialized records are per version; absent: raw signal). */
+  version?: number | undefined;
+  /** Arms to return even without data (zero statistics). */
+  variants?: readonly string[] | undefined;
+  /** Also each arm's CUPED input (`fetchMetricArms`; read from the raw signal). */
+  covariate?: boolean | undefined;
 }
 
 export interface OpenStatsQueriesOptions {
@@ -77,6 +96,8 @@ export interface OpenStatsQueriesOptions {
   source?: 'auto' | StatsSource | undefined;
   /** True when the statistic is over conversion events (the rollup always answers those). */
   events?: boolean | undefined;
+  /** True for catalog metrics (`metricArms`): the rollup family answers any scope. */
+  catalog?: boolean | undefined;
 }
 
 /** The statistics queries of one scope, from the family `chooseStatsSource` picks. */
@@ -95,7 +116,8 @@ export async function openStatsQueries(
  * The rollup answers exactly when the scope is unfiltered: no service or span-name filter, no
  * `until`, and `since` filters nothing (no request of the flag is older than its minute: the
  * usual case for the guardian, whose `since` is the rollout's start). Conversions always can
- * (their window is on the unit's first exposure, which the rollup keeps).
+ * (their window is on the unit's first exposure, which the rollup keeps), and so can catalog
+ * metrics (their materialized records keep each record's time).
  */
 export async function chooseStatsSource(
   context: AnalysisContext,
@@ -103,7 +125,7 @@ export async function chooseStatsSource(
   params: ScopeParams,
 ): Promise<StatsSource> {
   if (options.source === 'raw' || options.source === 'rollup') return options.source;
-  if (options.events === true) return 'rollup';
+  if (options.events === true || options.catalog === true) return 'rollup';
   if (params.service !== '' || params.spanName !== '' || options.scope.until !== undefined) {
     return 'raw';
   }

@@ -3,7 +3,8 @@ import type { CovariateStats, MetricStats } from '@tripwire/stats';
 import { queryRows, type AnalysisContext } from '../query-rows.js';
 import { readCovariateStats } from './metric-kind.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
-import { buildMetricSql } from './metric-sql.js';
+import { isMetricRecordsReady } from './metric-records.js';
+import { buildMetricSql, isMaterializable } from './metric-sql.js';
 
 const FAR_FUTURE_MS = Date.UTC(2200, 0, 1);
 const EMPTY_COVARIATE_STATS: CovariateStats = {
@@ -32,7 +33,17 @@ export interface FetchMetricArmsOptions {
    * one: `explainCupedLimit` of @tripwire/schema; otherwise a 400 naming `/cuped`).
    */
   covariate?: boolean | undefined;
+  /**
+   * 'materialized': read the records `metric-records.ts` keeps for this `version` when they are
+   * complete (not with `covariate`: the pre-exposure records are read raw anyway); else the raw
+   * signal. 'raw' (default): always the raw signal.
+   */
+  records?: MetricRecordsSource | undefined;
+  /** The definition's version (the materialized records are per version). */
+  version?: number | undefined;
 }
+
+export type MetricRecordsSource = 'raw' | 'materialized';
 
 export interface MetricArms {
   /** Sufficient statistics per variant (`@tripwire/stats` input of the definition's kind). */
@@ -42,11 +53,14 @@ export interface MetricArms {
   /** The query (shown in kill reports) and its parameter values. */
   sql: string;
   params: Record<string, unknown>;
+  /** Where the records came from. */
+  records: MetricRecordsSource;
 }
 
 /**
  * Per variant, the sufficient statistics of any metric definition, computed in ClickHouse from
- * the raw signal (spans, tracked events, logs) over the flag's valid units.
+ * the raw signal (spans, tracked events, logs) or its materialized records (`records`) over the
+ * flag's valid units.
  */
 export async function fetchMetricArms(
   context: AnalysisContext,
@@ -54,6 +68,7 @@ export async function fetchMetricArms(
 ): Promise<MetricArms> {
   const { definition } = options;
   const kind = METRIC_KIND_MODULES[definition.kind];
+  const records = await chooseRecords(context, options);
   const { sql, params } = buildMetricSql({
     definition,
     tables: context.tables,
@@ -62,6 +77,7 @@ export async function fetchMetricArms(
       environment: options.environment ?? '',
       sinceMs: options.since?.getTime() ?? 0,
       untilMs: options.until?.getTime() ?? FAR_FUTURE_MS,
+      materializedVersion: records === 'materialized' ? options.version : undefined,
     },
     covariate: options.covariate,
   });
@@ -71,10 +87,22 @@ export async function fetchMetricArms(
   for (const variant of options.variants ?? []) {
     if (!arms.has(variant)) arms.set(variant, kind.emptyStats(definition));
   }
-  if (options.covariate !== true) return { arms, sql, params };
+  if (options.covariate !== true) return { arms, sql, params, records };
   const covariates = new Map(rows.map((row) => [String(row.variant), readCovariateStats(row)]));
   for (const variant of arms.keys()) {
     if (!covariates.has(variant)) covariates.set(variant, EMPTY_COVARIATE_STATS);
   }
-  return { arms, covariates, sql, params };
+  return { arms, covariates, sql, params, records };
+}
+
+/** The materialized records when asked for, kept for this version and complete; else raw. */
+async function chooseRecords(
+  context: AnalysisContext,
+  options: FetchMetricArmsOptions,
+): Promise<MetricRecordsSource> {
+  const { version, definition } = options;
+  if (options.records !== 'materialized' || version === undefined) return 'raw';
+  if (options.covariate === true || !isMaterializable(definition)) return 'raw';
+  const key = { flagKey: options.flagKey, metricId: definition.id, version };
+  return (await isMetricRecordsReady(context, key)) ? 'materialized' : 'raw';
 }

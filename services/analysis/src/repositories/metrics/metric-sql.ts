@@ -19,6 +19,11 @@ export interface MetricScope {
   environment: string;
   sinceMs: number;
   untilMs: number;
+  /**
+   * Read the records `metric-records.ts` materialized for this version of the definition (same
+   * rows, same SQL after them); absent: from the raw signal.
+   */
+  materializedVersion?: number | undefined;
 }
 
 /** OpenTelemetry severity numbers at the start of each named range (logs data model). */
@@ -40,6 +45,10 @@ interface SourceSql {
    * absent when the source has none (`explainCupedLimit` of @tripwire/schema says why).
    */
   preExposure?: { from(tables: TableNames): string; where: string };
+  /** Records count from the unit's first exposure on (tracked events). */
+  afterExposure?: boolean;
+  /** Read from one table without joins or grouping, so a materialized view can copy its records. */
+  materializable?: boolean;
 }
 
 /** How far before a unit's first exposure its records make its CUPED covariate. */
@@ -80,17 +89,20 @@ const SPANS: SourceSql = {
       `${tables.traces} INNER JOIN valid_units AS vu ON vu.unit_id = SpanAttributes['tripwire.unit.id']`,
     where: `${PRE_EXPOSURE('Timestamp')} AND SpanAttributes[{stampKey:String}] = '' AND ${SDK_SPANS}`,
   },
+  materializable: true,
 };
 
 const eventsFrom = (tables: TableNames) =>
   `${tables.traces} AS e INNER JOIN valid_units AS vu ON vu.unit_id = e.SpanAttributes['tripwire.unit.id']`;
 
 const EVENTS: SourceSql = {
-  from: eventsFrom,
+  from: (tables) => `${tables.traces} AS e`,
   unitId: "e.SpanAttributes['tripwire.unit.id']",
   time: 'e.Timestamp',
+  where: `${WINDOW('e.Timestamp')} AND e.SpanName = 'tripwire.conversion'`,
   // A tracked event counts from the unit's first exposure on.
-  where: `${WINDOW('e.Timestamp')} AND e.SpanName = 'tripwire.conversion' AND e.Timestamp >= vu.first_exposure`,
+  afterExposure: true,
+  materializable: true,
   attributes: 'e.SpanAttributes',
   filters: {
     event: (p) => `e.SpanAttributes['tripwire.conversion.event'] = {${p}:String}`,
@@ -221,18 +233,8 @@ function buildValueSql(
   return sql;
 }
 
-/**
- * The `records` CTE: one row per matching record with its unit and numerator/denominator parts
- * (`y_*`, `x_*`); with `covariate`, also the unit's numerator records before its first exposure
- * (`p_hit`, their `y_rec`; `y_hit` 0), the CUPED covariate's records.
- */
-function buildRecordsCte(input: {
-  definition: MetricDefinition;
-  tables: TableNames;
-  params: SqlParams;
-  covariate: boolean;
-}) {
-  const { definition, tables, params } = input;
+/** The numerator (`y`) and denominator (`x`) parts of a definition's records: value and match. */
+function buildParts(definition: MetricDefinition, params: SqlParams) {
   const source = SOURCES[definition.source];
   const part = (prefix: string, filters: MetricFilters | undefined, value: MetricValue) => {
     const match = buildMatchSql(source, filters, { prefix, params });
@@ -245,13 +247,52 @@ function buildRecordsCte(input: {
     denominator === undefined
       ? { rec: '0', hit: '0' }
       : part('d', denominator.filters ?? definition.filters, denominator.value);
-  const minute = `intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute`;
-  const post = `SELECT ${source.unitId} AS unit_id,
+  return { source, y, x };
+}
+
+/**
+ * One row per matching record of a definition, straight from its source: unit, time and the
+ * numerator/denominator parts. What `metric-records.ts` materializes, and what raw reads use.
+ */
+function buildRecordRowsSql(
+  definition: MetricDefinition,
+  tables: TableNames,
+  params: SqlParams,
+): string {
+  const { source, y, x } = buildParts(definition, params);
+  return `SELECT ${source.unitId} AS unit_id, ${source.time} AS rec_time,
       ${y.rec} AS y_rec, toUInt8(${y.hit}) AS y_hit,
-      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit,${input.covariate ? ' toUInt8(0) AS p_hit,' : ''}
-      ${minute}
+      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit
     FROM ${source.from(tables)}
     WHERE ${source.where} AND (y_hit OR x_hit)`;
+}
+
+/** Whether a definition's records can be materialized at ingest (`metric-records.ts`). */
+export function isMaterializable(definition: MetricDefinition): boolean {
+  return SOURCES[definition.source].materializable === true;
+}
+
+/**
+ * The `records` CTE over per-record rows (`buildRecordRowsSql`, or the same columns from the
+ * materialized records; a tracked event only from its unit's first exposure on): unit and
+ * numerator/denominator parts (`y_*`, `x_*`); with `covariate`, also the unit's numerator records
+ * before its first exposure (`p_hit`, their `y_rec`; `y_hit` 0), the CUPED covariate's records.
+ */
+function buildRecordsCte(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  params: SqlParams;
+  rows: string;
+  covariate: boolean;
+}) {
+  const { definition, tables, params } = input;
+  const source = SOURCES[definition.source];
+  const afterExposure = source.afterExposure === true;
+  const post = `SELECT r.unit_id AS unit_id, r.y_rec AS y_rec, r.y_hit AS y_hit, r.x_rec AS x_rec,
+      r.x_hit AS x_hit,${input.covariate ? ' toUInt8(0) AS p_hit,' : ''}
+      intDiv(toUnixTimestamp(toStartOfMinute(r.rec_time)), 60) AS rec_minute
+    FROM (${input.rows}) AS r${afterExposure ? ' INNER JOIN valid_units AS vu ON vu.unit_id = r.unit_id' : ''}
+    WHERE ${afterExposure ? 'r.rec_time >= vu.first_exposure' : '1'}`;
   if (!input.covariate)
     return `records AS (
     ${post}
@@ -260,12 +301,13 @@ function buildRecordsCte(input: {
   if (pre === undefined)
     throw unsupported('/cuped', explainCupedLimit(definition) ?? 'no pre-exposure period');
   params.cupedLookbackDays = CUPED_LOOKBACK_DAYS;
+  const { y } = buildParts(definition, params);
   return `records AS (
     ${post}
     UNION ALL
     SELECT ${source.unitId} AS unit_id,
       ${y.rec} AS y_rec, toUInt8(0) AS y_hit, toFloat64(0) AS x_rec, toUInt8(0) AS x_hit,
-      toUInt8(${y.hit}) AS p_hit, ${minute}
+      toUInt8(${y.hit}) AS p_hit, intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute
     FROM ${pre.from(tables)}
     WHERE ${pre.where} AND p_hit
   )`;
@@ -303,17 +345,46 @@ function buildScopedRecords(input: {
   scope: MetricScope;
   covariate?: boolean;
 }): { records: string; params: SqlParams } {
-  const { scope } = input;
-  const params: SqlParams = {
+  const { definition, scope, tables } = input;
+  const covariate = input.covariate === true;
+  const version = scope.materializedVersion;
+  const rows =
+    version === undefined
+      ? buildRecordRowsQuery({ definition, tables, scope })
+      : {
+          sql: `SELECT unit_id, rec_time, y_rec, y_hit, x_rec, x_hit FROM ${tables.metricRecords}
+    WHERE flag_key = {flagKey:String} AND metric_id = {metricId:String}
+      AND metric_version = {metricVersion:UInt32} AND ${WINDOW('rec_time')}`,
+          params: { ...buildWindowParams(scope), metricId: definition.id, metricVersion: version },
+        };
+  const { params } = rows;
+  const records = buildRecordsCte({ definition, tables, params, rows: rows.sql, covariate });
+  if (records.includes('{stampKey:String}')) params.stampKey = stampKeyOf(scope.flagKey);
+  return { records, params };
+}
+
+function buildWindowParams(scope: MetricScope): SqlParams {
+  return {
     flagKey: scope.flagKey,
     environment: scope.environment,
     sinceMs: scope.sinceMs,
     untilMs: scope.untilMs,
   };
-  const records = buildRecordsCte({ ...input, params, covariate: input.covariate === true });
-  // Spans, the traces of logs, and data points belong to the flag when they carry its variant.
-  if (records.includes('{stampKey:String}')) params.stampKey = `tripwire.variant.${scope.flagKey}`;
-  return { records, params };
+}
+
+/** Spans, the traces of logs, and data points belong to the flag when they carry its variant. */
+const stampKeyOf = (flagKey: string) => `tripwire.variant.${flagKey}`;
+
+/** `buildRecordRowsSql` with the scope's parameters (the flag's variant stamp among them). */
+export function buildRecordRowsQuery(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  scope: MetricScope;
+}): { sql: string; params: SqlParams } {
+  const params = buildWindowParams(input.scope);
+  const sql = buildRecordRowsSql(input.definition, input.tables, params);
+  if (sql.includes('{stampKey:String}')) params.stampKey = stampKeyOf(input.scope.flagKey);
+  return { sql, params };
 }
 
 /**

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../../src/create-rng.js';
 import { formatResultsTable } from '../../src/analysis/format-results-table.js';
+import { fetchMetricArms } from '../../src/repositories/metrics/fetch-metric-arms.js';
 import {
   ADMIN_TOKEN,
   call,
@@ -54,11 +55,20 @@ const payment = (unitId: string, timeMs: number, attributes: Record<string, stri
     SpanAttributes: { 'tripwire.unit.id': unitId, ...attributes },
   });
 
+/** Per metric and unit the truth: x = its value over the lookback, y = after exposure. */
+const truth = { order_value: new Map<string, Unit>(), revenue: new Map<string, Unit>() };
+interface Unit {
+  variant: string;
+  x: number;
+  y: number;
+}
+
 /**
  * Per unit a level s_i ~ U[10, 50]; two purchases and two payments of s_i·U[0.8, 1.2] in the
  * days before exposure (payments unstamped: the unit's other assignments carry only its id) and
- * two of each after (stamped), the `on` arm's 20 % higher. Records older than the lookback are
- * not the covariate's: a 15-day-old purchase of 10,000 for every unit would swamp it.
+ * two of each after (stamped), the `on` arm's 20 % higher; one unit in five of each arm has one
+ * more payment. Records older than the lookback are not the covariate's: a 15-day-old purchase
+ * of 10,000 for every unit would swamp it.
  */
 async function insertTelemetry(): Promise<void> {
   const rng = createRng(11);
@@ -67,23 +77,37 @@ async function insertTelemetry(): Promise<void> {
     const variant = i % 2 === 0 ? 'off' : 'on';
     const unitId = `u${i}`;
     const level = 10 + 40 * rng();
-    const amount = (lift: number) => level * (0.8 + 0.4 * rng()) * lift;
+    // Rounded as the attribute stores it.
+    const amount = (lift: number) => Number((level * (0.8 + 0.4 * rng()) * lift).toFixed(2));
+    const orders: Unit = { variant, x: 0, y: 0 };
+    const revenue: Unit = { variant, x: 0, y: 0 };
     spans.push(makeExposureSpan({ flagKey: 'checkout', variant, unitId, timeMs: T0 }));
     spans.push(purchase(unitId, T0 - 15 * DAY_MS, 10_000 * rng()));
     for (const before of [2 * DAY_MS, 3_600_000]) {
-      spans.push(purchase(unitId, T0 - before, amount(1)));
-      spans.push(payment(unitId, T0 - before, { 'payment.amount': amount(1).toFixed(2) }));
+      const [bought, paid] = [amount(1), amount(1)];
+      spans.push(purchase(unitId, T0 - before, bought));
+      spans.push(payment(unitId, T0 - before, { 'payment.amount': paid.toFixed(2) }));
+      orders.x += bought;
+      revenue.x += paid;
     }
     const lift = variant === 'on' ? 1 + LIFT : 1;
-    for (const after of [1000, 2000]) {
-      spans.push(purchase(unitId, T0 + after, amount(lift)));
+    // A server span stamped with the variant that started before the exposure is the unit's
+    // post-exposure record (the assignment came later in its request), never its covariate's.
+    const stampedEarly = i % 10 < 2 ? [-500] : [];
+    for (const after of [1000, 2000, ...stampedEarly]) {
+      const [bought, paid] = [amount(lift), amount(lift)];
+      if (after > 0) spans.push(purchase(unitId, T0 + after, bought));
       spans.push(
         payment(unitId, T0 + after, {
           'tripwire.variant.checkout': variant,
-          'payment.amount': amount(lift).toFixed(2),
+          'payment.amount': paid.toFixed(2),
         }),
       );
+      if (after > 0) orders.y += bought;
+      revenue.y += paid;
     }
+    truth.order_value.set(unitId, orders);
+    truth.revenue.set(unitId, revenue);
   }
   const { clickhouse, tables } = harness.app.context;
   await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
@@ -153,6 +177,33 @@ describe('CUPED on catalog metrics', () => {
     expect(line).toBe(
       `  order_value  on: ${percent(adjusted.cuped.relative.estimate)} [${percent(lower)}, ${percent(upper)}] (variance −${(adjusted.cuped.varianceReduction * 100).toFixed(0)}%)`,
     );
+  });
+
+  it("computes each unit's covariate over the lookback exactly (events and spans)", async () => {
+    for (const definition of [METRICS[0]!, METRICS[2]!]) {
+      const { covariates } = await fetchMetricArms(harness.app.context, {
+        definition,
+        flagKey: 'checkout',
+        covariate: true,
+      });
+      const units = truth[definition.id as keyof typeof truth];
+      for (const variant of ['off', 'on']) {
+        const arm = [...units.values()].filter((u) => u.variant === variant);
+        const sum = (f: (u: Unit) => number) => arm.reduce((a, u) => a + f(u), 0);
+        const expected = {
+          units: arm.length,
+          sum: sum((u) => u.y),
+          sumSquares: sum((u) => u.y * u.y),
+          covariateSum: sum((u) => u.x),
+          covariateSumSquares: sum((u) => u.x * u.x),
+          sumCrossProducts: sum((u) => u.x * u.y),
+        };
+        const actual = covariates?.get(variant);
+        expect(actual?.units).toBe(expected.units);
+        for (const [field, value] of Object.entries(expected))
+          expect(actual?.[field as keyof typeof expected]).toBeCloseTo(value, 4);
+      }
+    }
   });
 
   it('refuses CUPED where no pre-exposure period exists, naming /metric/cuped', async () => {

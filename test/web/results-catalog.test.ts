@@ -16,8 +16,11 @@ import {
 } from './results-fixture.js';
 
 const CATALOG_FLAG = 'payment-page';
-/** Revenue per user (a mean): treatment pays 20 % more, so better for a higher-is-better metric. */
-const REVENUE = makeRevenueMetric();
+/**
+ * Revenue per user (a mean): treatment pays 20 % more, so better for a higher-is-better metric;
+ * with CUPED (no payment before exposure here: the covariate is 0, nothing gained).
+ */
+const REVENUE = makeRevenueMetric({ cuped: true });
 /** Failed payments ÷ payments (a ratio): treatment fails 4× as often, worse for lower-is-better. */
 const FAILED_PAYMENTS = {
   id: 'failed_payments',
@@ -90,6 +93,10 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         );
         const catalog = results.metrics.filter((m) => m.id in EXPECTED_VERDICT);
         expect(catalog.map((m) => m.id)).toEqual(['revenue', 'failed_payments']);
+        const cupedOf = (id: string) =>
+          (catalog.find((m) => m.id === id) as { cuped?: unknown })?.cuped;
+        expect(cupedOf('revenue')).toEqual({ applied: true, lookbackDays: 14 });
+        expect(cupedOf('failed_payments')).toBeUndefined();
         const page = await openAs(
           secrets.viewer,
           `/experiments/${CATALOG_FLAG}?environment=production`,
@@ -116,6 +123,15 @@ describe.skipIf(!hasChromium && !process.env.CI)(
           ).resolves.toBe(1);
           const badge = row.locator(`.verdict.badge[data-verdict="${verdict}"]`);
           await expect(badge.textContent(), key).resolves.toMatch(/significant/i);
+          // The CUPED line for the metric that asks for it, with the API's variance reduction.
+          const treatment = results.variants.find((v) => !v.isControl);
+          const cuped = treatment?.metrics.find((m) => m.key === key)?.comparison?.cuped;
+          const line = row.locator('td.lift .cuped');
+          await expect(line.count(), key).resolves.toBe(cuped === undefined ? 0 : 1);
+          if (cuped !== undefined) {
+            const reduction = `variance −${((cuped.varianceReduction ?? 0) * 100).toFixed(0)}%`;
+            await expect(line.textContent(), key).resolves.toContain(reduction);
+          }
         }
         const overflow = await page.evaluate<number>(
           'document.documentElement.scrollWidth - window.innerWidth',

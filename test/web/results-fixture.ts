@@ -26,7 +26,7 @@ export interface MetricResult {
   metric: string;
   event?: string;
   value: number | null;
-  comparison?: { absolute: Lift; relative?: Lift };
+  comparison?: { absolute: Lift; relative?: Lift; cuped?: { varianceReduction: number | null } };
 }
 export interface Results {
   control: string;

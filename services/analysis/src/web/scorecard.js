@@ -90,8 +90,30 @@ function liftCell(
       ? drawLiftBar({ ...shown, extent, verdict })
       : h('span', { class: 'muted small' }, ' absolute (control is 0)'),
     h('span', { class: 'verdict badge', dataset: { verdict } }, VERDICTS[verdict]),
+    cupedLine(metric, comparison),
     // Why the test declined (an arm with zero variance) or CUPED is missing.
     note === undefined ? null : h('div', { class: 'small muted metric-error' }, note),
+  );
+}
+
+/** The CUPED-adjusted lift (same scale and interval kind as the row) and its variance reduction. */
+function cupedLine(/** @type {MetricDefinition} */ metric, /** @type {Comparison} */ comparison) {
+  const cuped = comparison.cuped;
+  if (cuped === undefined) return null;
+  const shown = shownInterval(metric, { ...comparison, ...cuped });
+  const fmt = shown.relative
+    ? (/** @type {number} */ v) => formatSignedPercent(v)
+    : (/** @type {number} */ v) => formatDifference(metric, v);
+  const reduction = isNumber(cuped.varianceReduction)
+    ? ` · variance −${(cuped.varianceReduction * 100).toFixed(0)}%`
+    : '';
+  return h(
+    'div',
+    { class: 'small muted cuped' },
+    term('CUPED'),
+    `: ${isNumber(shown.estimate) ? fmt(shown.estimate) : DASH} `,
+    formatInterval([shown.lower, shown.upper], fmt),
+    reduction,
   );
 }
 

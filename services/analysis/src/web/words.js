@@ -90,6 +90,8 @@ export const GLOSSARY = /** @type {const} */ ({
   margin: 'How much worse a guardrail metric may get before the guardian acts.',
   'BH-adjusted p':
     'p-value adjusted with Benjamini–Hochberg over every breakdown row, so scanning many segments does not produce false findings.',
+  CUPED:
+    "The lift adjusted with each unit's value before its first exposure (a covariate the treatment cannot change): the same expected lift, a narrower interval. 'variance −x%' is how much narrower in variance.",
   'share of change':
     "The segment's lift times its share of the arm's traffic, over the arm's overall lift: 100% means the whole change is in that segment.",
 });

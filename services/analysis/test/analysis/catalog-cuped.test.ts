@@ -16,7 +16,7 @@ import {
   startHarness,
   type Harness,
 } from '../control-plane/control-plane-harness.js';
-import { makeExposureSpan, makeSpan } from './telemetry-rows.js';
+import { makeConversionSpan, makeExposureSpan, makeSpan } from './telemetry-rows.js';
 import {
   makeErrorLogsMetric,
   makePurchaseValueMetric,
@@ -37,16 +37,7 @@ const METRICS = [
 ];
 
 const purchase = (unitId: string, timeMs: number, value: number) =>
-  makeSpan({
-    timeMs,
-    SpanName: 'tripwire.conversion',
-    SpanKind: 'Internal',
-    SpanAttributes: {
-      'tripwire.unit.id': unitId,
-      'tripwire.conversion.event': 'purchase',
-      'tripwire.conversion.value': value.toFixed(2),
-    },
-  });
+  makeConversionSpan({ unitId, timeMs, event: 'purchase', value: value.toFixed(2) });
 
 const payment = (unitId: string, timeMs: number, attributes: Record<string, string>) =>
   makeSpan({

@@ -14,7 +14,13 @@ import {
   type AnalysisHarness,
 } from './analysis-harness.js';
 import { createRng } from '../../src/create-rng.js';
-import { formatTimestamp, makeExposureSpan, makeSpan, type SpanRow } from './telemetry-rows.js';
+import {
+  formatTimestamp,
+  makeConversionSpan,
+  makeExposureSpan,
+  makeSpan,
+  type SpanRow,
+} from './telemetry-rows.js';
 
 const FLAG = 'checkout-redesign';
 const SKEWED = 'skewed-split';
@@ -123,16 +129,7 @@ function generateConversions(input: {
 }): void {
   const { rng, unit, unitId, exposedAt } = input;
   const conversion = (timeMs: number) =>
-    makeSpan({
-      timeMs,
-      SpanName: 'tripwire.conversion',
-      SpanKind: 'Internal',
-      SpanAttributes: {
-        'tripwire.unit.id': unitId,
-        'tripwire.conversion.event': 'purchase',
-        'tripwire.conversion.value': '12.5',
-      },
-    });
+    makeConversionSpan({ unitId, timeMs, event: 'purchase', value: '12.5' });
   const buyer = rng() < 0.3;
   if (buyer) rows.push(conversion(exposedAt - 2 * HOUR));
   if (rng() < (unit.variant === 'control' ? 0.1 : 0.12) + (buyer ? 0.2 : 0)) {

@@ -26,7 +26,13 @@ import { createRng } from '../../src/create-rng.js';
 import { openClickHouse, type ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { MIGRATIONS_DIR, runMigrations } from '../../src/storage/migrations.js';
 import type { TableNames } from '../../src/config.js';
-import { formatTimestamp, makeExposureSpan, makeSpan, type SpanRow } from './telemetry-rows.js';
+import {
+  formatTimestamp,
+  makeConversionSpan,
+  makeExposureSpan,
+  makeSpan,
+  type SpanRow,
+} from './telemetry-rows.js';
 
 const FLAG = 'rollup-flag';
 const OTHER = 'rollup-other';
@@ -125,16 +131,7 @@ function generateRequests(input: {
 
 function generateConversions(rng: () => number, unitId: string, exposedAt: number): SpanRow[] {
   const conversion = (timeMs: number, event: string) =>
-    makeSpan({
-      timeMs,
-      SpanName: 'tripwire.conversion',
-      SpanKind: 'Internal',
-      SpanAttributes: {
-        'tripwire.unit.id': unitId,
-        'tripwire.conversion.event': event,
-        'tripwire.conversion.value': '3',
-      },
-    });
+    makeConversionSpan({ unitId, timeMs, event, value: '3' });
   const rows: SpanRow[] = [];
   if (rng() < 0.2) rows.push(conversion(exposedAt - 5 * HOUR, 'purchase'));
   if (rng() < 0.25) rows.push(conversion(exposedAt + 2 * HOUR, 'purchase'));

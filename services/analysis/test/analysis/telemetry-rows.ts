@@ -106,3 +106,22 @@ export function makePaymentSpans(input: {
   }
   return spans;
 }
+
+/** A tracked conversion event as the SDK's `track()` emits it: a `tripwire.conversion` span. */
+export function makeConversionSpan(input: {
+  unitId: string;
+  timeMs: number;
+  event: string;
+  value: number | string;
+}): SpanRow {
+  return makeSpan({
+    timeMs: input.timeMs,
+    SpanName: 'tripwire.conversion',
+    SpanKind: 'Internal',
+    SpanAttributes: {
+      'tripwire.unit.id': input.unitId,
+      'tripwire.conversion.event': input.event,
+      'tripwire.conversion.value': String(input.value),
+    },
+  });
+}

@@ -8,6 +8,7 @@ import { openTestStorage } from '../guardian/guardian-fixtures.js';
 import { makeCacheHitRatioMetric, makeErrorLogsMetric } from './metric-fixtures.js';
 import {
   formatTimestamp,
+  makeConversionSpan,
   makeExposureSpan,
   makeSpan,
   type SpanRow,
@@ -94,16 +95,7 @@ function generate(): { spans: SpanRow[]; logs: object[] } {
     if (rng() < (isTreatment ? 0.4 : 0.3)) {
       unit.purchased = true;
       spans.push(
-        makeSpan({
-          timeMs: T0 + 10_000,
-          SpanName: 'tripwire.conversion',
-          SpanKind: 'Internal',
-          SpanAttributes: {
-            'tripwire.unit.id': unitId,
-            'tripwire.conversion.event': 'purchase',
-            'tripwire.conversion.value': '10',
-          },
-        }),
+        makeConversionSpan({ unitId, timeMs: T0 + 10_000, event: 'purchase', value: '10' }),
       );
     }
   }

@@ -14,6 +14,7 @@ import { BaggageKeys, type MetricDefinition } from '@tripwire/schema';
 import { assignmentAttributes, formatAssignments } from '@tripwire/sdk';
 import { createRng } from '../../src/create-rng.js';
 import { makeExposureSpan } from '../analysis/telemetry-rows.js';
+import { makeBasketValueMetric } from './metric-fixtures.js';
 import {
   ADMIN_TOKEN,
   call,
@@ -34,16 +35,7 @@ const T0 = Date.now() - 60_000;
 let harness: Harness;
 let otlpUrl: string;
 
-const basketValue: MetricDefinition = {
-  id: 'basket_value',
-  name: 'Basket value per user',
-  source: 'metric_points',
-  filters: { metricName: 'shop.basket.value', pointType: 'histogram' },
-  value: { type: 'point_value' },
-  kind: 'mean',
-  direction: 'higher_is_better',
-  unit: 'EUR',
-};
+const basketValue = makeBasketValueMetric();
 
 const unitIdOf = (i: number) => i.toString(16).padStart(16, '0');
 

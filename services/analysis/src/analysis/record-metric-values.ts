@@ -78,7 +78,7 @@ function catalogOnly(catalog: NonNullable<ResultsData['catalog']>): ResultsData 
     units: [],
     excludedMultiVariant: 0,
     requests: new Map(),
-    quantiles: { latency_p50: new Map(), latency_p95: new Map(), latency_p99: new Map() },
+    quantiles: {},
     conversions: [],
     breakdown: [],
     series: { bucketSeconds: 60, rows: [], moments: [], conversions: [] },

@@ -1,6 +1,7 @@
 import type { Guardrail } from '@tripwire/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ADMIN_TOKEN,
   splitFlag,
   startStack,
   startWebhookReceiver,
@@ -9,6 +10,8 @@ import {
   type Stack,
 } from './e2e-stack.js';
 import { setupPythonVenv, spawnPython, type PythonProcess } from './python-process.js';
+import { hasChromium, launchChromium } from '../web/launch-chromium.js';
+import { parseShown } from '../web/results-fixture.js';
 
 /**
  * The guardian on a Python service: a Flask app (packages/sdk-python/tests/guardian_service.py)
@@ -16,7 +19,7 @@ import { setupPythonVenv, spawnPython, type PythonProcess } from './python-proce
  * client on its stream. Its treatment answers 500 (span status ERROR) on 30 % of requests against
  * 5 % in control. Node drives traffic with rotating users; the guardian must kill the flag on its
  * error-rate guardrail, the Python client must then serve control to everyone, and the results
- * API must show both arms' exposures and error rates.
+ * API and page must show both arms' exposures and error rates.
  */
 const FLAG = 'python-checkout';
 const ERROR_RATES = { off: 0.05, on: 0.3 } as const;
@@ -136,6 +139,33 @@ function exposedUsers(variant: 'off' | 'on'): number {
   return new Set(users.map((a) => a.user)).size;
 }
 
+/** The results page in Chromium: killed in its status header, each arm's error rate as the API gives it. */
+async function expectPageShows(results: { variants: ArmResult[] }): Promise<void> {
+  const chromium = await launchChromium();
+  try {
+    const page = await chromium.context.newPage();
+    await page.goto(`${stack.apiUrl}/experiments/${FLAG}?environment=production`);
+    await page.locator('#token-input').fill(ADMIN_TOKEN);
+    await page.locator('#token-input').press('Enter');
+    await page.locator('main[data-loaded]').waitFor();
+    await expect(page.locator('#status').getAttribute('data-status')).resolves.toBe('killed');
+    const row = page.locator('tr[data-metric="error_rate"][data-variant="on"]');
+    for (const [arm, variant] of [
+      ['control', 'off'],
+      ['treatment', 'on'],
+    ] as const) {
+      const served = results.variants
+        .find((v) => v.variant === variant)
+        ?.metrics.find((m) => m.key === 'error_rate')?.value;
+      const cell = row.locator(`td[data-arm="${arm}"] .value`);
+      const shown = parseShown((await cell.textContent()) ?? '');
+      expect(Math.abs(shown - served!), `${arm} error rate on the page`).toBeLessThan(0.001);
+    }
+  } finally {
+    await chromium.close();
+  }
+}
+
 describe('the guardian on an instrumented Python service', () => {
   it(
     'kills the regressed treatment; every evaluation then serves control; results show both arms',
@@ -217,6 +247,7 @@ describe('the guardian on an instrumented Python service', () => {
       expect(treatment?.count).toBeGreaterThan(0);
       expect(treatment?.value).toBeGreaterThan(control?.value ?? Infinity);
       expect(treatment?.comparison?.absolute.interval[0]).toBeGreaterThan(0);
+      if (hasChromium || process.env.CI) await expectPageShows(results);
       console.log(
         `python guardian: ${answers.length} requests; exposed units off ${expected.off} / on ${expected.on}; ` +
           `error rate off ${control?.value?.toFixed(3)} / on ${treatment?.value?.toFixed(3)}; ` +

@@ -3,7 +3,7 @@ pick instead, in one process and one run: a 50/50 experiment and a targeting rul
 10,000 rotating users (bench_flags.py). A table, not a test: nothing here asserts a timing.
 
 Run (see bench/README.md): ``flock /tmp/bench.lock taskset -c 1 bench/.venv/bin/python
-bench/evaluate.py`` in packages/sdk-python, after ``scripts/setup-bench-venv.sh``.
+bench/evaluate.py`` in packages/sdk-python, after ``scripts/setup-venv.sh bench``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ paired in one process and one run (the contenders interleave round by round). A 
 test: nothing here asserts a timing.
 
 Run (see bench/README.md): ``flock /tmp/bench.lock taskset -c 1 bench/.venv/bin/python
-bench/exposure.py`` in packages/sdk-python, after ``scripts/setup-bench-venv.sh``.
+bench/exposure.py`` in packages/sdk-python, after ``scripts/setup-venv.sh bench``.
 
 - evaluation: ``get_boolean_value`` of the 50/50 experiment by a client with no OTel SDK (the
   API is a no-op, so no exposure work), 10,000 rotating users;

@@ -3,7 +3,7 @@
 # the host (flock): bench/run.sh [evaluate|exposure]... (default: both).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-"$here/scripts/setup-bench-venv.sh"
+"$here/scripts/setup-venv.sh" bench
 cd "$here"
 for bench in "${@:-evaluate exposure}"; do
   for name in $bench; do

@@ -126,9 +126,11 @@ def _resolve_serve(serve: CompiledServe, context: Mapping[str, Any]) -> Outcome:
         return serve.result
     rollout = serve.rollout
     assert rollout is not None
-    unit_key = read_unit_key(context, rollout.unit_attribute)
-    if unit_key is None:
-        return rollout.missing_unit
+    unit_key = context.get(rollout.unit_attribute)
+    if type(unit_key) is not str or not unit_key:  # the common case skips the call
+        unit_key = read_unit_key(context, rollout.unit_attribute)
+        if unit_key is None:
+            return rollout.missing_unit
     memo = rollout.memo
     key = (rollout.slot, unit_key)
     index = memo.entries.get(key)

@@ -21,12 +21,15 @@ bench/exposure.py`` in packages/sdk-python, after ``scripts/setup-venv.sh bench`
 
 from __future__ import annotations
 
+from typing import Dict
+
 from bench_flags import HASH_KEY, USER_COUNT, USERS, create_tripwire_snapshot
 from harness import (
     CALLS,
     EMPTY,
     ROUNDS,
     WARMUP,
+    Timing,
     calls_text,
     check,
     describe_run,
@@ -56,6 +59,20 @@ def create_bench_client(tracer: object = None) -> TripwireClient:
     return client
 
 
+def create_floor_attributes(unit_id: str) -> Dict[str, str]:
+    """What an exposure span carries: 8 attributes."""
+    return {
+        FlagAttributes.key: "exp",
+        FlagAttributes.variant: "on",
+        FlagAttributes.reason: "split",
+        FlagAttributes.provider_name: PROVIDER_NAME,
+        FlagAttributes.set_id: "production",
+        FlagAttributes.version: "1",
+        FlagAttributes.context_id: unit_id,
+        TripwireAttributes.unit_kind: "targetingKey",
+    }
+
+
 def main() -> None:
     tripwire_provider, exported = create_provider(with_tripwire=True)
     plain_provider, _ = create_provider(with_tripwire=False)
@@ -65,16 +82,7 @@ def main() -> None:
     first = create_bench_client(tripwire_provider.get_tracer("bench"))
     bare_tracer = plain_provider.get_tracer("bench")
     exposure_tracer = tripwire_provider.get_tracer("bench")
-    floor_attributes = {  # what an exposure span carries: 8 attributes
-        FlagAttributes.key: "exp",
-        FlagAttributes.variant: "on",
-        FlagAttributes.reason: "split",
-        FlagAttributes.provider_name: PROVIDER_NAME,
-        FlagAttributes.set_id: "production",
-        FlagAttributes.version: "1",
-        FlagAttributes.context_id: traced.hash_unit("floor"),
-        TripwireAttributes.unit_kind: "targetingKey",
-    }
+    floor_attributes = create_floor_attributes(traced.hash_unit("floor"))
     users = [{"targetingKey": key} for key in USERS]
     known = [{"targetingKey": f"known-{i}"} for i in range(UNITS_NEEDED + 1)]
     new = [{"targetingKey": f"new-{i}"} for i in range(UNITS_NEEDED)]
@@ -118,6 +126,11 @@ def main() -> None:
     tripwire_provider.shutdown()
     plain_provider.shutdown()
 
+    print(describe_run())
+    print(render(timings))
+
+
+def render(timings: Dict[str, Timing]) -> str:
     evaluation = timings["evaluation, no OTel SDK"]
     repeat = timings["repeat exposure (evaluation included)"]
     span = timings["bare span, plain provider"]
@@ -127,16 +140,15 @@ def main() -> None:
         for name, t in timings.items()
         if name != EMPTY
     ]
-    print(describe_run())
-    print(
-        f"\nNet ns per call ({calls_text(CALLS_PER_ROUND)}); "
-        f"{EMPTY} {timings[EMPTY].median:,.0f} ns subtracted.\n"
-    )
-    print(format_table(["call", "ns", "IQR", "÷ bare span"], rows))
     share = added / evaluation.median
-    print(
-        f"\nrepeat exposure on top of one evaluation: {added:+,.0f} ns = {share:.0%} of it "
-        f"(target ≤ 20 %: {'met' if share <= 0.2 else 'not met'})"
+    return "\n".join(
+        [
+            f"\nNet ns per call ({calls_text(CALLS_PER_ROUND)}); "
+            f"{EMPTY} {timings[EMPTY].median:,.0f} ns subtracted.\n",
+            format_table(["call", "ns", "IQR", "÷ bare span"], rows),
+            f"\nrepeat exposure on top of one evaluation: {added:+,.0f} ns = {share:.0%} of it "
+            f"(target ≤ 20 %: {'met' if share <= 0.2 else 'not met'})",
+        ]
     )
 
 

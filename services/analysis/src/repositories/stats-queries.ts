@@ -96,7 +96,10 @@ export interface OpenStatsQueriesOptions {
   source?: 'auto' | StatsSource | undefined;
   /** True when the statistic is over conversion events (the rollup always answers those). */
   events?: boolean | undefined;
-  /** True for catalog metrics (`metricArms`): the rollup family answers any scope. */
+  /**
+   * True for catalog metrics (`metricArms`): the rollup family answers any scope, and its handle
+   * skips the by-unit merge choice (see `createRollupStatsQueries`).
+   */
   catalog?: boolean | undefined;
 }
 
@@ -108,7 +111,7 @@ export async function openStatsQueries(
   const params = buildScopeParams(options.scope);
   const source = await chooseStatsSource(context, options, params);
   return source === 'rollup'
-    ? createRollupStatsQueries(context, params)
+    ? createRollupStatsQueries(context, params, { chooseMerge: options.catalog !== true })
     : createRawStatsQueries(context, params);
 }
 

@@ -7,6 +7,7 @@ import {
   callApi,
   createFlag,
   hasChromium,
+  axeViolations,
   openAs,
   parseShown,
   secrets,
@@ -133,6 +134,18 @@ describe.skipIf(!hasChromium && !process.env.CI)(
             await expect(line.textContent(), key).resolves.toContain(reduction);
           }
         }
+        // The series has no per-point interval for catalog metrics: said in words, no chart.
+        const note = page.locator('#no-series');
+        await expect(note.getAttribute('data-metrics')).resolves.toBe(
+          catalog.map((m) => m.key).join(' '),
+        );
+        const text = await note.innerText();
+        for (const name of ['Revenue per user', 'Failed payments']) expect(text).toContain(name);
+        expect(text).toContain('no per-point interval');
+        for (const { key } of catalog) {
+          await expect(page.locator(`figure[data-series="${key}"]`).count(), key).resolves.toBe(0);
+        }
+        expect(await axeViolations(page)).toEqual([]);
         const overflow = await page.evaluate<number>(
           'document.documentElement.scrollWidth - window.innerWidth',
         );

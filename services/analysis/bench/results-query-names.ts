@@ -15,7 +15,9 @@ import {
   buildExposureSeriesSql,
   buildRequestSeriesSql,
   buildSeriesConversionsSql,
+  buildSeriesHistogramsSql,
   buildSeriesMomentIncrementsSql,
+  buildSeriesQuantileMomentsSql,
   buildTimeRangeSql,
 } from '../src/repositories/results-queries.js';
 import {
@@ -56,6 +58,14 @@ export function nameQueries(tables: TableNames): Map<string, string> {
       buildSeriesMomentIncrementsSql,
     ],
     ['raw: series conversions (per-point conversion intervals)', buildSeriesConversionsSql],
+    [
+      'series histograms (per-point quantiles; per-unit table on both paths)',
+      buildSeriesHistogramsSql,
+    ],
+    [
+      'series quantile moments (12 checkpoints; per-unit table on both paths)',
+      buildSeriesQuantileMomentsSql,
+    ],
     ['rollup: time range', buildRollupTimeRangeSql],
     ['rollup: part sizes (FINAL or largest part)', buildRollupPartsSql],
     ['rollup: units the scalar columns do not decide', buildRollupMixedUnitsSql],

@@ -1,9 +1,10 @@
 /**
  * Per-point lifts of the time series: at the end of each bucket, each treatment against control
  * with the same estimator and always-valid interval the results use for all time, from the
- * statistics up to that point (request moments; conversions of every event the results list).
+ * statistics up to that point (request moments; latency quantiles at up to 12 checkpoints;
+ * conversions of every event the results list).
  * The last point therefore equals the scorecard's comparison, except that a relative interval's
- * lower end is cut at −100 %: every series metric (error rate, mean latency, conversion) is
+ * lower end is cut at −100 %: every series metric (error rate, mean latency, quantiles, conversion) is
  * non-negative, so treatment/control − 1 ≥ −1, and intersecting a confidence set with the values
  * the parameter can take keeps its coverage (early points, with few units, would otherwise reach
  * −400 %).
@@ -12,7 +13,7 @@ import { BUILTIN_METRICS } from '@tripwire/schema';
 import type { MetricStats } from '@tripwire/stats';
 import type { SeriesRow } from '../repositories/stats-rows.js';
 import { compareArms, summarizeArm, type InferenceSettings } from './compare-arms.js';
-import type { ResultsData } from './results-data.js';
+import { QUANTILE_METRICS, type ResultsData } from './results-data.js';
 import type { PointLift } from './results-schema.js';
 
 /** One arm's statistics of one metric (by results key) over everything up to one bucket's end. */
@@ -33,15 +34,24 @@ export function toBucket(seconds: number, bucketSeconds: number): number {
   return Math.floor(seconds / bucketSeconds) * bucketSeconds;
 }
 
-/** Every per-point statistic the series holds: request moments, then each event's conversions. */
+/** Every per-point statistic the series holds: request moments, quantiles, each event's conversions. */
 function listSeriesStats(series: ResultsData['series']): SeriesArmStats[] {
   return [
     ...series.moments.flatMap(({ bucket, variant, moments }) => [
       { bucket, variant, key: BUILTIN_METRICS.error_rate.id, stats: moments.errorRate },
       { bucket, variant, key: BUILTIN_METRICS.latency_mean.id, stats: moments.latencyMean },
     ]),
+    ...series.quantiles.flatMap(({ bucket, variant, probability, stats }) => {
+      const metric = QUANTILE_METRICS.find(([, p]) => p === probability);
+      return metric === undefined ? [] : [{ bucket, variant, key: metric[0], stats }];
+    }),
     ...accumulateConversions(series),
   ];
+}
+
+/** Keys served at checkpoints only (the quantiles): a point between two has no value for them. */
+export function isCheckpointKey(key: string): boolean {
+  return QUANTILE_METRICS.some(([metric]) => metric === key);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { SeriesRow } from '../repositories/stats-rows.js';
-import { buildSeriesLifts, toBucket } from './build-series-lifts.js';
+import { buildSeriesLifts, isCheckpointKey, toBucket } from './build-series-lifts.js';
 import type { InferenceSettings } from './compare-arms.js';
 import type { ResultsData } from './results-data.js';
 import type { PointLift, Timeseries } from './results-schema.js';
@@ -23,11 +23,15 @@ export function buildTimeseries(
   const variants: Timeseries['variants'] = {};
   for (const [variant, rows] of byVariant) {
     const total = { units: 0, requests: 0, errors: 0, latency: 0 };
-    // Per metric key: a bucket without new statistics for it keeps its last lift.
-    let pointLifts: Record<string, PointLift> | undefined;
+    // Per metric key: a bucket without new statistics for it keeps its last lift, except keys
+    // served at checkpoints only (a bucket between two has new data they do not cover).
+    let carried: Record<string, PointLift> = {};
     variants[variant] = buckets.map((bucket) => {
-      const added = lifts.get(variant)?.get(bucket);
-      if (added !== undefined) pointLifts = { ...pointLifts, ...added };
+      const added = lifts.get(variant)?.get(bucket) ?? {};
+      const pointLifts = { ...carried, ...added };
+      carried = Object.fromEntries(
+        Object.entries(pointLifts).filter(([key]) => !isCheckpointKey(key)),
+      );
       for (const row of rows.filter((r) => r.bucket === bucket)) {
         total.units += row.units ?? 0;
         total.requests += Number(row.requests ?? 0);
@@ -40,7 +44,7 @@ export function buildTimeseries(
         requests: total.requests,
         errorRate: total.requests > 0 ? total.errors / total.requests : null,
         latencyMeanMs: total.requests > 0 ? total.latency / total.requests : null,
-        ...(pointLifts === undefined ? {} : { lifts: pointLifts }),
+        ...(Object.keys(pointLifts).length === 0 ? {} : { lifts: pointLifts }),
       };
     });
   }

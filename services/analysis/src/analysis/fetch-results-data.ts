@@ -39,13 +39,16 @@ export async function fetchResultsData(
     windowSeconds,
   });
   const bucketSeconds = chooseSeriesBucketSeconds(range, seriesConversions);
-  const [quantiles, breakdown, requestRows, exposureRows, moments] = await Promise.all([
-    fetchQuantilesByMetric(queries),
-    queries.breakdown(),
-    queries.requestSeries(bucketSeconds),
-    queries.exposureSeries(bucketSeconds),
-    queries.seriesMoments(bucketSeconds),
-  ]);
+  const probabilities = QUANTILE_METRICS.map(([, probability]) => probability);
+  const [quantiles, breakdown, requestRows, exposureRows, moments, seriesQuantiles] =
+    await Promise.all([
+      fetchQuantilesByMetric(queries),
+      queries.breakdown(),
+      queries.requestSeries(bucketSeconds),
+      queries.exposureSeries(bucketSeconds),
+      queries.seriesMoments(bucketSeconds),
+      queries.seriesQuantiles({ bucketSeconds, probabilities }),
+    ]);
   return {
     ...arms,
     quantiles,
@@ -55,6 +58,7 @@ export async function fetchResultsData(
       bucketSeconds,
       rows: [...requestRows, ...exposureRows],
       moments,
+      quantiles: seriesQuantiles,
       conversions: seriesConversions,
     },
   };

@@ -81,7 +81,7 @@ function catalogOnly(catalog: NonNullable<ResultsData['catalog']>): ResultsData 
     quantiles: {},
     conversions: [],
     breakdown: [],
-    series: { bucketSeconds: 60, rows: [], moments: [], conversions: [] },
+    series: { bucketSeconds: 60, rows: [], moments: [], quantiles: [], conversions: [] },
     catalog,
   };
 }

@@ -18,6 +18,7 @@ import type {
   SeriesRow,
   TimeRange,
 } from '../repositories/stats-rows.js';
+import type { SeriesQuantiles } from '../repositories/series-quantile-stats.js';
 
 /** A built-in metric of kind quantile (one of `QUANTILE_METRICS`). */
 export type QuantileMetric = BuiltinMetricId;
@@ -41,6 +42,8 @@ export interface ResultsData {
     rows: SeriesRow[];
     /** Each arm's request moments up to the end of each bucket with requests (`fetchSeriesMoments`). */
     moments: SeriesMoments[];
+    /** Each arm's quantile statistics at up to 12 checkpoints (`seriesQuantiles`). */
+    quantiles: SeriesQuantiles[];
     /** Units per event and arm whose first counted conversion falls in each minute (`seriesConversions`). */
     conversions: SeriesConversions[];
   };

@@ -29,6 +29,7 @@ import {
   type MetricArms,
   type MetricRecordsSource,
 } from './metrics/fetch-metric-arms.js';
+import { fetchSeriesQuantiles } from './series-quantile-stats.js';
 import type { MetricArmsInput, StatsQueries } from './stats-queries.js';
 import {
   addMomentSums,
@@ -75,6 +76,7 @@ export function createRawStatsQueries(context: AnalysisContext, params: ScopePar
       queryRows<SeriesRow>(context, buildRequestSeriesSql(tables), { ...params, bucketSeconds }),
     exposureSeries: (bucketSeconds) => fetchRawExposureSeries(q, bucketSeconds),
     seriesMoments: (bucketSeconds) => fetchSeriesMoments(context, { ...params, bucketSeconds }),
+    seriesQuantiles: (input) => fetchSeriesQuantiles(context, { ...input, params }),
     seriesConversions: (input) =>
       fetchSeriesConversions(context, { sql: buildSeriesConversionsSql(tables), params, ...input }),
     exemplars: (input) => fetchExemplars(context, { ...input, params }),

@@ -152,3 +152,59 @@ export function buildSeriesConversionsSql(tables: TableNames): string {
       AND first_exposure < fromUnixTimestamp64Milli({untilMs:Int64})`,
   });
 }
+
+/** The time bucket (start, unix seconds) of a request row's minute, as every series query has it. */
+const REQUEST_BUCKET = `toUInt32(toUnixTimestamp(toStartOfInterval(minute, toIntervalSecond({bucketSeconds:UInt32}))))`;
+
+/** Per variant and time bucket: the merged latency histogram of that bucket's requests. */
+export function buildSeriesHistogramsSql(tables: TableNames): string {
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant, ${REQUEST_BUCKET} AS bucket, sumMap(latency_histogram) AS histogram
+FROM ${tables.variantRequests}
+WHERE ${buildRequestWhere()}
+GROUP BY variant, bucket
+ORDER BY variant, bucket`;
+}
+
+/**
+ * Per variant: `buildQuantileMomentsSql`'s moments at every checkpoint at once, as arrays.
+ * {checkpoints} are bucket starts; checkpoint j covers every request up to the end of its bucket.
+ * Entry e = (checkpoint {pointOf}[e] (1-based), quantile) has the arm's threshold bucket and
+ * fraction at that checkpoint ({thresholds}/{fractions}[arm][e]). Each unit keeps its histogram
+ * as flat (segment, bucket key, count) triples (segment = the first checkpoint at or after the
+ * row's bucket), so a unit's requests below entry e are one sum over its triples: no map is
+ * filtered per entry. Work grows with histogram cells × entries (checkpoints × quantiles).
+ */
+export function buildSeriesQuantileMomentsSql(tables: TableNames): string {
+  const points = 'range(1, length({checkpoints:Array(UInt32)}) + 1)';
+  return `WITH ${buildValidUnitsCte(tables)}
+SELECT variant,
+  sumForEach(arrayMap(j -> toFloat64(arrayMin(segments) <= j), ${points})) AS units,
+  sumForEach(nj) AS sum_requests, sumForEach(arrayMap(x -> x * x, nj)) AS sum_requests_sq,
+  sumForEach(be) AS sum_below, sumForEach(arrayMap(x -> x * x, be)) AS sum_below_sq,
+  sumForEach(arrayMap((x, j) -> x * nj[j], be, {pointOf:Array(UInt32)})) AS sum_below_requests
+FROM (
+  SELECT variant, segments,
+    arrayMap(j -> arraySum(arrayMap((s, c) -> if(s <= j, c, 0), segments, counts)), ${points}) AS nj,
+    arrayMap((j, t, f) -> arraySum(arrayMap(
+        (s, k, c) -> if(s <= j, if(k < t, c, if(k = t, f * c, 0)), 0), segments, keys, counts)),
+      {pointOf:Array(UInt32)},
+      {thresholds:Array(Array(UInt16))}[indexOf({variants:Array(String)}, variant)],
+      {fractions:Array(Array(Float64))}[indexOf({variants:Array(String)}, variant)]) AS be
+  FROM (
+    SELECT variant, unit_id,
+      groupArray(segment) AS segments, groupArray(hk) AS keys, groupArray(hc) AS counts
+    FROM (
+      SELECT variant, unit_id, hk, toFloat64(hn) AS hc,
+        toUInt32(arrayFirstIndex(cp -> ${REQUEST_BUCKET} <= cp, {checkpoints:Array(UInt32)})) AS segment
+      FROM ${tables.variantRequests}
+      ARRAY JOIN mapKeys(latency_histogram) AS hk, mapValues(latency_histogram) AS hn
+      WHERE ${buildRequestWhere()}
+    )
+    WHERE segment > 0
+    GROUP BY variant, unit_id
+  )
+)
+GROUP BY variant
+ORDER BY variant`;
+}

@@ -35,6 +35,7 @@ import {
   buildRollupTimeRangeSql,
   buildRollupWindowUnitsSql,
 } from './rollup-queries.js';
+import { fetchSeriesQuantiles } from './series-quantile-stats.js';
 import type { StatsQueries } from './stats-queries.js';
 import {
   buildConversionArms,
@@ -101,6 +102,7 @@ export async function createRollupStatsQueries(
         variants: (await arms()).units.units.map((row) => row.variant),
       }),
     seriesMoments: (bucketSeconds) => fetchSeriesMoments(context, { ...params, bucketSeconds }),
+    seriesQuantiles: (input) => fetchSeriesQuantiles(context, { ...input, params }),
     seriesConversions: (input) =>
       fetchSeriesConversions(context, {
         sql: buildRollupSeriesConversionsSql(tables, merge),

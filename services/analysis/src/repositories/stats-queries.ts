@@ -14,6 +14,7 @@ import { queryRows, type AnalysisContext } from './query-rows.js';
 import { createRawStatsQueries } from './raw-stats-queries.js';
 import { createRollupStatsQueries } from './rollup-stats-queries.js';
 import { buildRollupTimeRangeSql } from './rollup-queries.js';
+import type { SeriesQuantiles } from './series-quantile-stats.js';
 import type {
   ArmUnits,
   BreakdownCell,
@@ -62,6 +63,11 @@ export interface StatsQueries {
   exposureSeries(bucketSeconds: number): Promise<SeriesRow[]>;
   /** Each arm's request moments up to the end of each bucket with requests. */
   seriesMoments(bucketSeconds: number): Promise<SeriesMoments[]>;
+  /** Each arm's quantile statistics per probability at up to 12 checkpoints (`fetchSeriesQuantiles`). */
+  seriesQuantiles(input: {
+    bucketSeconds: number;
+    probabilities: readonly number[];
+  }): Promise<SeriesQuantiles[]>;
   /** Per event (of `events`), arm and minute: valid units whose first counted conversion is in it. */
   seriesConversions(input: {
     events: readonly string[];

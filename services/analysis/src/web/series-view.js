@@ -53,8 +53,8 @@ function seriesMetrics(/** @type {ResultsResponse} */ results) {
 }
 
 /**
- * The metrics the series has no per-point interval for (latency quantiles, catalog metrics): said
- * in words, since drawing an approximated band would read as exact.
+ * The metrics the series has no per-point interval for (catalog metrics): said in words, since
+ * drawing an approximated band would read as exact.
  */
 function noSeriesNote(/** @type {ResultsResponse} */ results, /** @type {string[]} */ drawn) {
   const missing = listMetrics(results).filter((m) => !drawn.includes(m.key));
@@ -119,6 +119,10 @@ function liftFigure(
     name: s.name,
     points: s.points.map((p) => ({ ...p, lower: clamp(p.lower), upper: clamp(p.upper) })),
   }));
+  const points = results.timeseries.variants[results.control]?.length ?? 0;
+  const served = Math.max(0, ...raw.map((s) => s.points.length));
+  // Quantiles are served at a few checkpoints, not at every bucket: the caption says so.
+  const sparse = served > 0 && served < points;
   const percent = (/** @type {number | null | undefined} */ v) => formatSignedPercent(v);
   const latest = raw
     .map(({ name, points }) => ({ name, p: points.at(-1) }))
@@ -139,7 +143,7 @@ function liftFigure(
     h(
       'figcaption',
       {},
-      `${metric.name}: cumulative relative lift vs ${results.control}; band = the always-valid interval the API computes at each point${floor === -1 ? ' (cut at −100%: a rate cannot fall further)' : ''}${cut ? `; drawn up to ±${formatCount(Math.round(cap * 100))}%, wider early intervals are cut` : ''}.`,
+      `${metric.name}: cumulative relative lift vs ${results.control}; band = the always-valid interval the API computes at each point${sparse ? ` (${formatCount(served)} checkpoints, not every bucket)` : ''}${floor === -1 ? ' (cut at −100%: a rate cannot fall further)' : ''}${cut ? `; drawn up to ±${formatCount(Math.round(cap * 100))}%, wider early intervals are cut` : ''}.`,
     ),
   );
 }

@@ -43,7 +43,7 @@ function data(breakdown: BreakdownCell[]): ResultsData {
     quantiles: { latency_p50: new Map(), latency_p95: new Map(), latency_p99: new Map() },
     conversions: [],
     breakdown,
-    series: { bucketSeconds: 60, rows: [], moments: [], conversions: [] },
+    series: { bucketSeconds: 60, rows: [], moments: [], quantiles: [], conversions: [] },
   };
 }
 

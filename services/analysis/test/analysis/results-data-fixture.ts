@@ -36,7 +36,7 @@ export function resultsData(overrides: Partial<ResultsData> = {}): ResultsData {
       },
     ],
     breakdown: [],
-    series: { bucketSeconds: 60, rows: [], moments: [], conversions: [] },
+    series: { bucketSeconds: 60, rows: [], moments: [], quantiles: [], conversions: [] },
     ...overrides,
   };
 }

@@ -411,9 +411,11 @@ describe('GET /api/v1/experiments/:key/results', () => {
   it('serves per-point lifts whose last point is the comparison itself, with intervals that narrow', () => {
     const series = results.timeseries.variants.treatment ?? [];
     const treatment = results.variants.find((v) => v.variant === 'treatment')!;
-    for (const key of ['error_rate', 'latency_mean', 'conversion:purchase']) {
+    const quantiles = ['latency_p50', 'latency_p95', 'latency_p99'];
+    for (const key of ['error_rate', 'latency_mean', ...quantiles, 'conversion:purchase']) {
       const relative = treatment.metrics.find((m) => m.key === key)!.comparison!.relative!;
-      const last = series.at(-1)?.lifts?.[key];
+      // Quantiles are served at checkpoints only, the last one the last bucket with requests.
+      const last = series.filter((p) => p.lifts?.[key] !== undefined).at(-1)?.lifts?.[key];
       expect(last?.scale).toBe('relative');
       expect(last?.estimate).toBeCloseTo(relative.estimate!, 9);
       expect(last?.interval[0]).toBeCloseTo(Math.max(-1, relative.alwaysValidInterval[0]!), 9);
@@ -423,8 +425,8 @@ describe('GET /api/v1/experiments/:key/results', () => {
         const [lower = null, upper = null] = p.lifts?.[key]?.interval ?? [];
         return lower === null || upper === null ? [] : [upper - lower];
       });
-      expect(widths.length).toBeGreaterThan(10);
-      expect(widths.at(-1)!).toBeLessThan(widths[0]! / 2);
+      expect(widths.length, key).toBeGreaterThanOrEqual(quantiles.includes(key) ? 10 : 20);
+      expect(widths.at(-1)!, key).toBeLessThan(widths[0]! / 2);
     }
     expect(results.timeseries.variants.control?.some((p) => p.lifts !== undefined)).toBe(false);
   });
@@ -469,6 +471,44 @@ describe('GET /api/v1/experiments/:key/results', () => {
           }
         }
         expect(cut.value.size).toBe(2);
+      }
+    },
+  );
+
+  it.each(['raw', 'rollup'] as const)(
+    'serves per-point quantile statistics (%s path) at 12 checkpoints, equal to the all-time ones cut there',
+    async (source) => {
+      const context = harness.app.context;
+      const data = await fetchResultsData(context, {
+        flagKey: FLAG,
+        conversionWindowSeconds: 604_800,
+        source,
+      });
+      const { bucketSeconds, quantiles } = data.series;
+      const checkpoints = [...new Set(quantiles.map((q) => q.bucket))].sort((a, b) => a - b);
+      const requestBuckets = data.series.rows.filter((row) => row.requests !== undefined);
+      expect(checkpoints).toHaveLength(12);
+      expect(checkpoints.at(-1)).toBe(Math.max(...requestBuckets.map((row) => row.bucket)));
+      const probabilities = [0.5, 0.95, 0.99];
+      for (const bucket of [checkpoints[1]!, checkpoints[6]!, checkpoints.at(-1)!]) {
+        const until = new Date((bucket + bucketSeconds) * 1000);
+        const raw = createRawStatsQueries(context, buildScopeParams({ flagKey: FLAG, until }));
+        const histograms = (await raw.latencyHistograms()).value;
+        const cut = (await raw.quantileStats({ histograms, probabilities })).value;
+        cut.forEach((byVariant, q) => {
+          expect(byVariant.size).toBe(2);
+          for (const [variant, expected] of byVariant) {
+            const point = quantiles.find(
+              (m) =>
+                m.bucket === bucket && m.variant === variant && m.probability === probabilities[q],
+            );
+            for (const [field, value] of Object.entries(expected)) {
+              const actual = (point?.stats as unknown as Record<string, unknown>)[field];
+              if (typeof value === 'number') expect(actual, field).toBeCloseTo(value, 6);
+              else expect(actual, field).toEqual(value);
+            }
+          }
+        });
       }
     },
   );

@@ -351,6 +351,10 @@ describe('one interface, two implementations (StatsQueries)', () => {
           requestSeries: await q.requestSeries(900),
           exposureSeries: await q.exposureSeries(900),
           seriesMoments: await q.seriesMoments(900),
+          seriesQuantiles: await q.seriesQuantiles({
+            bucketSeconds: 900,
+            probabilities: [0.5, 0.95],
+          }),
           seriesConversions: await q.seriesConversions({
             events: ['purchase', 'signup'],
             windowSeconds: 86_400,
@@ -359,6 +363,7 @@ describe('one interface, two implementations (StatsQueries)', () => {
         };
       };
       const [fromRollup, fromRaw] = [await answers(rollup), await answers(raw)];
+      expect(fromRaw.seriesQuantiles.length).toBeGreaterThan(0);
       // Signups come 30 h after exposure: outside the one-day window, so none is counted.
       expect(new Set(fromRaw.seriesConversions.map((row) => row.event))).toEqual(
         new Set(['purchase']),

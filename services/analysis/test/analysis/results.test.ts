@@ -284,6 +284,17 @@ afterAll(async () => {
   await harness?.close();
 });
 
+const WINDOW_SECONDS = 604_800;
+
+/** The main flag's results data from one query family (seven-day conversion window). */
+function fetchFlagData(source: 'raw' | 'rollup'): ReturnType<typeof fetchResultsData> {
+  return fetchResultsData(harness.app.context, {
+    flagKey: FLAG,
+    conversionWindowSeconds: WINDOW_SECONDS,
+    source,
+  });
+}
+
 describe('GET /api/v1/experiments/:key/results', () => {
   it('counts valid units per variant and excludes units seen in both variants', () => {
     const control = computeArmTruth('control');
@@ -447,11 +458,7 @@ describe('GET /api/v1/experiments/:key/results', () => {
     'accumulates per-point moments (%s path) equal to the all-time moments cut at that point',
     async (source) => {
       const context = harness.app.context;
-      const data = await fetchResultsData(context, {
-        flagKey: FLAG,
-        conversionWindowSeconds: 604_800,
-        source,
-      });
+      const data = await fetchFlagData(source);
       const buckets = [...new Set(data.series.moments.map((m) => m.bucket))];
       expect(buckets.length).toBeGreaterThan(10);
       for (const bucket of [buckets[2]!, buckets[Math.floor(buckets.length / 2)]!]) {
@@ -479,11 +486,7 @@ describe('GET /api/v1/experiments/:key/results', () => {
     'serves per-point quantile statistics (%s path) at 12 checkpoints, equal to the all-time ones cut there',
     async (source) => {
       const context = harness.app.context;
-      const data = await fetchResultsData(context, {
-        flagKey: FLAG,
-        conversionWindowSeconds: 604_800,
-        source,
-      });
+      const data = await fetchFlagData(source);
       const { bucketSeconds, quantiles } = data.series;
       const checkpoints = [...new Set(quantiles.map((q) => q.bucket))].sort((a, b) => a - b);
       const requestBuckets = data.series.rows.filter((row) => row.requests !== undefined);
@@ -517,12 +520,8 @@ describe('GET /api/v1/experiments/:key/results', () => {
     'serves per-point conversions (%s path) equal to the all-time conversions cut at that point',
     async (source) => {
       const context = harness.app.context;
-      const windowSeconds = 604_800;
-      const data = await fetchResultsData(context, {
-        flagKey: FLAG,
-        conversionWindowSeconds: windowSeconds,
-        source,
-      });
+      const windowSeconds = WINDOW_SECONDS;
+      const data = await fetchFlagData(source);
       const { bucketSeconds, rows: seriesRows, conversions } = data.series;
       const buckets = [...new Set(seriesRows.map((row) => row.bucket))].sort((a, b) => a - b);
       expect(buckets.length).toBeGreaterThan(10);

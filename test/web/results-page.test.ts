@@ -300,6 +300,22 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       },
     );
 
+    it('explains every glossary term it uses as a tooltip, with the same meaning as the glossary', async () => {
+      const page = await openAs(secrets.viewer, `/experiments/${FLAG}?environment=production`);
+      type Seen = { terms: { shown: string; title: string }[]; glossary: Record<string, string> };
+      const seen = await page.evaluate<Seen>(`(() => ({
+        terms: [...document.querySelectorAll('abbr.term')].map((a) => ({ shown: a.textContent, title: a.getAttribute('title') ?? '' })),
+        glossary: Object.fromEntries([...document.querySelectorAll('details.glossary dt')].map((dt) => [dt.textContent, dt.nextElementSibling?.textContent ?? ''])),
+      }))()`);
+      expect(seen.terms.length).toBeGreaterThan(3);
+      const meanings = new Set(Object.values(seen.glossary));
+      for (const { shown, title } of seen.terms) {
+        expect(title.length, shown).toBeGreaterThan(10);
+        expect(meanings.has(title), `${shown}: ${title}`).toBe(true);
+      }
+      await page.close();
+    });
+
     it('asks again for a token the API rejects, and loads nothing from other origins', async () => {
       const page = await browser.context.newPage();
       const origins = new Set<string>();

@@ -33,7 +33,14 @@ import {
   makeErrorLogsMetric,
   makeRevenueMetric,
 } from '../../services/analysis/test/metrics/metric-fixtures.js';
-import { splitFlag, startStack, startWebhookReceiver, waitFor, type Stack } from './e2e-stack.js';
+import {
+  splitFlag,
+  startStack,
+  startWebhookReceiver,
+  waitFor,
+  waitForKillReport,
+  type Stack,
+} from './e2e-stack.js';
 
 const FLAG = 'checkout-v2';
 /** Below the OTel metrics SDK's 2000 attribute sets per instrument: one histogram series per unit. */
@@ -296,18 +303,12 @@ describe('metrics as data, end to end with the OTel SDKs', () => {
     for (const key of ['revenue', 'cache_hit_ratio', 'error_logs', 'basket_value'])
       expect(comparison(key)?.absolute.interval[0]).toBeGreaterThan(0);
 
-    const { killReports } = await waitFor(
-      'the guardian to kill on error_logs',
-      async () => {
-        const body = await stack.request<{ killReports: { breachId: string; metric: string }[] }>(
-          'GET',
-          `/api/v1/kill-reports?flag=${FLAG}`,
-        );
-        return body.killReports.length > 0 ? body : undefined;
-      },
-      30_000,
-    );
-    expect(killReports[0]?.metric).toBe('error_logs');
+    const report = await waitForKillReport<{ metric: string }>({
+      stack,
+      flagKey: FLAG,
+      timeoutMs: 30_000,
+    });
+    expect(report.metric).toBe('error_logs');
     // The kill reaches the SDK over the stream: a sample of 50 users all get the control.
     const servesControl = () =>
       Array.from({ length: 50 }, (_, user) => `user-${user}`).every(

@@ -17,7 +17,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Flag, Guardrail, MetricDefinition } from '@tripwire/schema';
+import {
+  BuiltinMetricIds,
+  type Flag,
+  type Guardrail,
+  type MetricDefinition,
+} from '@tripwire/schema';
 import { computeResults } from '../src/analysis/compute-results.js';
 import { fetchCatalogMetrics } from '../src/analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
@@ -107,14 +112,6 @@ const CATALOG: MetricDefinition[] = [
   makeErrorLogsMetric(),
   makeBasketValueMetric(),
 ];
-const BUILTIN_GUARDRAILS = [
-  'error_rate',
-  'latency_mean',
-  'latency_p50',
-  'latency_p95',
-  'latency_p99',
-  'conversion',
-] as const;
 
 async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
@@ -269,7 +266,7 @@ async function main(): Promise<void> {
       });
       rows.push(await measure(label, () => guardian.runOnce()));
     };
-    await guardianPass('guardian pass, 6 built-in guardrails', BUILTIN_GUARDRAILS);
+    await guardianPass('guardian pass, 6 built-in guardrails', BuiltinMetricIds);
     await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
     rows.push(await materialize(context, catalogFlag));
     rows.push(

@@ -1,19 +1,22 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Flag } from '@tripwire/schema';
-import type { AdminClient, CliIo } from '../control-plane/admin-client.js';
+import type { CliIo } from '../control-plane/admin-client.js';
 import {
   CliError,
   CONNECTION_USAGE,
   connectionOptions,
-  createAdminClient,
   formatTable,
-  runCli,
 } from '../control-plane/admin-client.js';
 import type { ChangelogEntry } from '../control-plane/changelog-repository.js';
 import type { DocumentChange } from '../control-plane/document-diff.js';
 import type { FlagResource } from '../control-plane/flag-resource.js';
 import type { Command } from './commands.js';
+import type {
+  Invocation as SubcommandInvocation,
+  OptionValues,
+  SubcommandTable,
+} from './subcommands.js';
+import { printJson, runSubcommands } from './subcommands.js';
 
 const USAGE = `Usage: tripwire flags <subcommand> [options]
 
@@ -50,41 +53,15 @@ const options = {
   reason: { type: 'string' },
   to: { type: 'string' },
 } as const;
-type Values = ReturnType<
-  typeof parseArgs<{ options: typeof options; allowPositionals: true }>
->['values'];
-
-interface Invocation {
-  client: AdminClient;
-  values: Values;
-  key: string | undefined;
-  io: CliIo;
-}
+type Values = OptionValues<typeof options>;
+type Invocation = SubcommandInvocation<typeof options>;
 
 /** `tripwire flags …`: the flag admin API from the terminal. */
-export async function runFlagsCommand(argv: string[], io: CliIo): Promise<number> {
-  return runCli('flags', io, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
-    const [subcommand, key, ...extra] = positionals;
-    if (values.help || subcommand === undefined) {
-      (values.help ? io.out : io.err).write(USAGE);
-      return values.help ? 0 : 2;
-    }
-    if (extra.length > 0) throw new CliError(`unexpected arguments: ${extra.join(' ')}`, 2);
-    const handler = subcommands[subcommand];
-    if (handler === undefined) {
-      throw new CliError(
-        `unknown subcommand "${subcommand}"; one of ${Object.keys(subcommands).join(', ')}`,
-        2,
-      );
-    }
-    const client = createAdminClient(values, io.env);
-    await handler({ client, values, key, io });
-    return 0;
-  });
+export function runFlagsCommand(argv: string[], io: CliIo): Promise<number> {
+  return runSubcommands({ name: 'flags', usage: USAGE, options, subcommands }, argv, io);
 }
 
-const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
+const subcommands: SubcommandTable<typeof options>['subcommands'] = {
   async list({ client, values, io }) {
     const query = new URLSearchParams();
     if (values.project !== undefined) query.set('project', values.project);
@@ -93,7 +70,7 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
       'GET',
       `/api/v1/flags?${query.toString()}`,
     );
-    if (values.json) return print(io, body);
+    if (values.json) return printJson(io, body);
     const rows = body.flags.map(({ flag, project, kills }) => [
       flag.key,
       project,
@@ -107,10 +84,10 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
     ]);
     io.out.write(formatTable(['KEY', 'PROJECT', 'KIND', 'VERSION', 'ENVIRONMENTS', 'OWNER'], rows));
   },
-  async get({ client, key, io }) {
-    print(io, await client.request('GET', flagPath(key)));
+  async get({ client, target: key, io }) {
+    printJson(io, await client.request('GET', flagPath(key)));
   },
-  async create({ client, values, key, io }) {
+  async create({ client, values, target: key, io }) {
     const flag = values.file !== undefined ? readFlagFile(values.file) : quickFlag(key, values);
     const body = {
       flag,
@@ -120,7 +97,7 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
     const created = await client.request<FlagResource>('POST', '/api/v1/flags', body);
     report(io, values, created, `created ${created.flag.key} (version ${created.flag.version})`);
   },
-  async set({ client, values, key, io }) {
+  async set({ client, values, target: key, io }) {
     const path = flagPath(key);
     if (values.file !== undefined) {
       const current = await client.request<FlagResource>('GET', path);
@@ -156,14 +133,14 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
   },
   kill: (invocation) => runKillOrRestore('kill', invocation),
   restore: (invocation) => runKillOrRestore('restore', invocation),
-  async archive({ client, values, key, io }) {
+  async archive({ client, values, target: key, io }) {
     const updated = await client.request<FlagResource>('POST', `${flagPath(key)}/archive`, {
       archived: true,
       ...optional('reason', values.reason),
     });
     report(io, values, updated, `archived ${updated.flag.key} (version ${updated.flag.version})`);
   },
-  async rollback({ client, values, key, io }) {
+  async rollback({ client, values, target: key, io }) {
     const toVersion = Number(requireOption(values.to, '--to <version>'));
     if (!Number.isInteger(toVersion) || toVersion < 1)
       throw new CliError('--to must be a version number (>= 1)', 2);
@@ -180,12 +157,12 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
       `${updated.flag.key} rolled back to version ${toVersion} as version ${updated.flag.version}`,
     );
   },
-  async history({ client, values, key, io }) {
+  async history({ client, values, target: key, io }) {
     const body = await client.request<{ entries: (ChangelogEntry & { diff: DocumentChange[] })[] }>(
       'GET',
       `${flagPath(key)}/history`,
     );
-    if (values.json) return print(io, body);
+    if (values.json) return printJson(io, body);
     const rows = body.entries.map((entry) => [
       String(entry.version),
       entry.createdAt,
@@ -205,7 +182,7 @@ const subcommands: Record<string, (invocation: Invocation) => Promise<void>> = {
 
 async function runKillOrRestore(
   action: 'kill' | 'restore',
-  { client, values, key, io }: Invocation,
+  { client, values, target: key, io }: Invocation,
 ): Promise<void> {
   const environment = requireOption(values.env, '--env <name>');
   const reason = requireOption(values.reason, '--reason <text>');
@@ -281,12 +258,8 @@ function describeEnvironments(flag: Flag, killed: string[]): string {
     .join(' ');
 }
 
-function print(io: CliIo, value: unknown): void {
-  io.out.write(`${JSON.stringify(value, null, 2)}\n`);
-}
-
 function report(io: CliIo, values: Values, resource: FlagResource, message: string): void {
-  if (values.json) print(io, resource);
+  if (values.json) printJson(io, resource);
   else io.out.write(`${message}\n`);
 }
 

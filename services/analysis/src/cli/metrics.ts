@@ -1,16 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { CliIo } from '../control-plane/admin-client.js';
 import {
   CliError,
   CONNECTION_USAGE,
   connectionOptions,
-  createAdminClient,
   formatTable,
-  runCli,
 } from '../control-plane/admin-client.js';
 import type { CatalogMetric, MetricChange } from '../control-plane/metric-store.js';
 import type { Command } from './commands.js';
+import type { SubcommandTable } from './subcommands.js';
+import { printJson, runSubcommands } from './subcommands.js';
 
 const USAGE = `Usage: tripwire metrics <subcommand> [options]
 
@@ -34,72 +33,55 @@ const options = {
 } as const;
 
 /** `tripwire metrics …`: the metric catalog. */
-export async function runMetricsCommand(argv: string[], io: CliIo): Promise<number> {
-  return runCli('metrics', io, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
-    const [subcommand, id] = positionals;
-    if (values.help || subcommand === undefined) {
-      (values.help ? io.out : io.err).write(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const client = createAdminClient(values, io.env);
-    const print = (value: unknown): void =>
-      void io.out.write(`${JSON.stringify(value, null, 2)}\n`);
-    const path = (metricId: string) => `/api/v1/metrics/${encodeURIComponent(metricId)}`;
-    const reason = values.reason ?? '';
-    switch (subcommand) {
-      case 'list': {
-        const listed = await client.request<{ metrics: CatalogMetric[] }>('GET', '/api/v1/metrics');
-        if (values.json) print(listed);
-        else io.out.write(formatMetrics(listed.metrics));
-        return 0;
-      }
-      case 'get':
-        print(await client.request<CatalogMetric>('GET', path(requireId(id))));
-        return 0;
-      case 'create': {
-        const metric = readMetricFile(values.file);
-        const created = await client.request<CatalogMetric>('POST', '/api/v1/metrics', {
-          metric,
-          reason,
-        });
-        if (values.json) print(created);
-        else io.out.write(`created ${created.definition.id} (version ${created.version})\n`);
-        return 0;
-      }
-      case 'set': {
-        const metricId = requireId(id);
-        const metric = readMetricFile(values.file);
-        const expectedVersion =
-          values['expected-version'] === undefined
-            ? (await client.request<CatalogMetric>('GET', path(metricId))).version
-            : Number(values['expected-version']);
-        const updated = await client.request<CatalogMetric>('PUT', path(metricId), {
-          metric,
-          expectedVersion,
-          reason,
-        });
-        if (values.json) print(updated);
-        else io.out.write(`updated ${metricId} to version ${updated.version}\n`);
-        return 0;
-      }
-      case 'history': {
-        const history = await client.request<{ entries: MetricChange[] }>(
-          'GET',
-          `${path(requireId(id))}/history`,
-        );
-        if (values.json) print(history);
-        else io.out.write(formatHistory(history.entries));
-        return 0;
-      }
-      default:
-        throw new CliError(
-          `unknown subcommand "${subcommand}"; one of list, get, create, set, history`,
-          2,
-        );
-    }
-  });
+export function runMetricsCommand(argv: string[], io: CliIo): Promise<number> {
+  return runSubcommands({ name: 'metrics', usage: USAGE, options, subcommands }, argv, io);
 }
+
+const path = (metricId: string | undefined): string =>
+  `/api/v1/metrics/${encodeURIComponent(requireId(metricId))}`;
+
+const subcommands: SubcommandTable<typeof options>['subcommands'] = {
+  async list({ client, values, io }) {
+    const listed = await client.request<{ metrics: CatalogMetric[] }>('GET', '/api/v1/metrics');
+    if (values.json) printJson(io, listed);
+    else io.out.write(formatMetrics(listed.metrics));
+  },
+  async get({ client, target, io }) {
+    printJson(io, await client.request<CatalogMetric>('GET', path(target)));
+  },
+  async create({ client, values, io }) {
+    const metric = readMetricFile(values.file);
+    const created = await client.request<CatalogMetric>('POST', '/api/v1/metrics', {
+      metric,
+      reason: values.reason ?? '',
+    });
+    if (values.json) printJson(io, created);
+    else io.out.write(`created ${created.definition.id} (version ${created.version})\n`);
+  },
+  async set({ client, values, target, io }) {
+    const metricPath = path(target);
+    const metric = readMetricFile(values.file);
+    const expectedVersion =
+      values['expected-version'] === undefined
+        ? (await client.request<CatalogMetric>('GET', metricPath)).version
+        : Number(values['expected-version']);
+    const updated = await client.request<CatalogMetric>('PUT', metricPath, {
+      metric,
+      expectedVersion,
+      reason: values.reason ?? '',
+    });
+    if (values.json) printJson(io, updated);
+    else io.out.write(`updated ${requireId(target)} to version ${updated.version}\n`);
+  },
+  async history({ client, values, target, io }) {
+    const history = await client.request<{ entries: MetricChange[] }>(
+      'GET',
+      `${path(target)}/history`,
+    );
+    if (values.json) printJson(io, history);
+    else io.out.write(formatHistory(history.entries));
+  },
+};
 
 function requireId(id: string | undefined): string {
   if (id === undefined) throw new CliError('missing <id> (see `tripwire metrics list`)', 2);

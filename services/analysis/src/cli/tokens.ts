@@ -1,15 +1,14 @@
-import { parseArgs } from 'node:util';
 import type { CliIo } from '../control-plane/admin-client.js';
 import {
   CliError,
   CONNECTION_USAGE,
   connectionOptions,
-  createAdminClient,
   formatTable,
-  runCli,
 } from '../control-plane/admin-client.js';
 import type { TokenRecord } from '../control-plane/token-store.js';
 import type { Command } from './commands.js';
+import type { OptionValues, SubcommandTable } from './subcommands.js';
+import { printJson, runSubcommands } from './subcommands.js';
 
 const USAGE = `Usage: tripwire tokens <subcommand> [options]   (needs an admin token)
 
@@ -36,69 +35,58 @@ const options = {
 } as const;
 
 /** `tripwire tokens …`: API tokens and SDK keys. */
-export async function runTokensCommand(argv: string[], io: CliIo): Promise<number> {
-  return runCli('tokens', io, async () => {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true });
-    const [subcommand, id] = positionals;
-    if (values.help || subcommand === undefined) {
-      (values.help ? io.out : io.err).write(USAGE);
-      return values.help ? 0 : 2;
-    }
-    const client = createAdminClient(values, io.env);
-    const print = (value: unknown): void =>
-      void io.out.write(`${JSON.stringify(value, null, 2)}\n`);
-    switch (subcommand) {
-      case 'list': {
-        const { tokens } = await client.request<{ tokens: TokenRecord[] }>('GET', '/api/v1/tokens');
-        if (values.json) print({ tokens });
-        else io.out.write(formatTokens(tokens));
-        return 0;
-      }
-      case 'create': {
-        if (values.name === undefined) throw new CliError('missing --name <name>', 2);
-        const split = (text: string | undefined): string[] | undefined =>
-          text?.split(',').filter(Boolean);
-        const body = values.sdk
-          ? {
-              name: values.name,
-              kind: 'sdk',
-              environments: [values.environment ?? fail('an SDK key needs --environment <name>')],
-              ...(values.project === undefined ? {} : { projects: [values.project] }),
-            }
-          : {
-              name: values.name,
-              role: values.role ?? fail('an API token needs --role viewer|editor|admin'),
-              ...(values.projects === undefined ? {} : { projects: split(values.projects) }),
-              ...(values.environments === undefined
-                ? {}
-                : { environments: split(values.environments) }),
-            };
-        const created = await client.request<TokenRecord & { secret: string }>(
-          'POST',
-          '/api/v1/tokens',
-          body,
-        );
-        if (values.json) print(created);
-        else
-          io.out.write(
-            `created ${created.kind === 'sdk' ? 'SDK key' : 'token'} ${created.id} (${created.name}); secret, shown once:\n\n  ${created.secret}\n\n`,
-          );
-        return 0;
-      }
-      case 'revoke': {
-        if (id === undefined) throw new CliError('missing <id> (see `tripwire tokens list`)', 2);
-        const revoked = await client.request<TokenRecord>(
-          'DELETE',
-          `/api/v1/tokens/${encodeURIComponent(id)}`,
-        );
-        if (values.json) print(revoked);
-        else io.out.write(`revoked ${revoked.id} (${revoked.name})\n`);
-        return 0;
-      }
-      default:
-        throw new CliError(`unknown subcommand "${subcommand}"; one of list, create, revoke`, 2);
-    }
-  });
+export function runTokensCommand(argv: string[], io: CliIo): Promise<number> {
+  return runSubcommands({ name: 'tokens', usage: USAGE, options, subcommands }, argv, io);
+}
+
+const subcommands: SubcommandTable<typeof options>['subcommands'] = {
+  async list({ client, values, io }) {
+    const { tokens } = await client.request<{ tokens: TokenRecord[] }>('GET', '/api/v1/tokens');
+    if (values.json) printJson(io, { tokens });
+    else io.out.write(formatTokens(tokens));
+  },
+  async create({ client, values, io }) {
+    const created = await client.request<TokenRecord & { secret: string }>(
+      'POST',
+      '/api/v1/tokens',
+      tokenRequest(values),
+    );
+    if (values.json) printJson(io, created);
+    else
+      io.out.write(
+        `created ${created.kind === 'sdk' ? 'SDK key' : 'token'} ${created.id} (${created.name}); secret, shown once:\n\n  ${created.secret}\n\n`,
+      );
+  },
+  async revoke({ client, values, target, io }) {
+    if (target === undefined) throw new CliError('missing <id> (see `tripwire tokens list`)', 2);
+    const revoked = await client.request<TokenRecord>(
+      'DELETE',
+      `/api/v1/tokens/${encodeURIComponent(target)}`,
+    );
+    if (values.json) printJson(io, revoked);
+    else io.out.write(`revoked ${revoked.id} (${revoked.name})\n`);
+  },
+};
+
+/** The `POST /api/v1/tokens` body of `tokens create`: an SDK key or an API token. */
+function tokenRequest(values: OptionValues<typeof options>): Record<string, unknown> {
+  if (values.name === undefined) throw new CliError('missing --name <name>', 2);
+  const split = (text: string | undefined): string[] | undefined =>
+    text?.split(',').filter(Boolean);
+  if (values.sdk) {
+    return {
+      name: values.name,
+      kind: 'sdk',
+      environments: [values.environment ?? fail('an SDK key needs --environment <name>')],
+      ...(values.project === undefined ? {} : { projects: [values.project] }),
+    };
+  }
+  return {
+    name: values.name,
+    role: values.role ?? fail('an API token needs --role viewer|editor|admin'),
+    ...(values.projects === undefined ? {} : { projects: split(values.projects) }),
+    ...(values.environments === undefined ? {} : { environments: split(values.environments) }),
+  };
 }
 
 function fail(message: string): never {

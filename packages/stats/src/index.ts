@@ -98,5 +98,11 @@ export { computePower, computeMinimumDetectableEffect } from './power-analysis.j
 export type { PowerOptions } from './power-analysis.js';
 export { adjustWithCuped } from './adjust-with-cuped.js';
 export type { CovariateStats, CupedResult } from './adjust-with-cuped.js';
+export { adjustRatioWithCuped } from './adjust-ratio-with-cuped.js';
+export type {
+  RatioCovariateStats,
+  RatioCupedAdjustment,
+  RatioCupedResult,
+} from './adjust-ratio-with-cuped.js';
 export { decideGuardrail, DEFAULT_GUARDRAIL_TARGET_UNITS } from './decide-guardrail.js';
 export type { DecideGuardrailOptions } from './decide-guardrail.js';

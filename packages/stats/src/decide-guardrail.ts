@@ -8,6 +8,7 @@ import {
   requireOpenProbability,
 } from './internal/validate-input.js';
 import { findBuiltinMetric } from '@tripwire/schema';
+import { adjustGuardrailArms, type GuardrailCovariates } from './internal/adjust-guardrail-arms.js';
 import { StatsError } from './stats-error.js';
 import { summarizeMetric } from './summarize-metric.js';
 import type {
@@ -40,6 +41,11 @@ export interface DecideGuardrailOptions {
   readonly treatment: MetricStats;
   /** t* of the confidence sequence, in units of both arms together; default 10,000. */
   readonly targetUnits?: number;
+  /**
+   * Each arm's pre-exposure covariate (mean or ratio metrics): the sequence then tests the
+   * CUPED-adjusted estimates and variances, and the evidence says so (`adjustment`).
+   */
+  readonly covariates?: GuardrailCovariates;
 }
 
 function validateGuardrail(guardrail: Guardrail): void {
@@ -140,6 +146,8 @@ const EMPTY_ARM: ArmEstimate = { mean: NaN, variance: NaN, units: 0 };
  * (P(ever breached | h ≤ m) ≤ alpha), `healthy` when its upper bound is below m, else
  * `inconclusive`; `no_traffic` when an arm has nothing to measure, `collecting` below
  * `minimumUnits` per arm. If the control value is 0 the absolute difference is tested against 0.
+ * With `covariates`, the same test on the CUPED-adjusted arms (any asymptotically normal
+ * estimator keeps the sequence's guarantee; README, "Guardrail decision").
  */
 export function decideGuardrail(options: DecideGuardrailOptions): GuardrailDecision {
   const { guardrail, control, treatment } = options;
@@ -168,9 +176,19 @@ export function decideGuardrail(options: DecideGuardrailOptions): GuardrailDecis
       },
     };
   }
-  const armControl = summarizeMetric(control, { alpha: guardrail.alpha, where: 'control' });
-  const armTreatment = summarizeMetric(treatment, { alpha: guardrail.alpha, where: 'treatment' });
-  const evidence = buildEvidence(guardrail, armControl, armTreatment, targetUnits);
+  const adjusted =
+    options.covariates === undefined
+      ? undefined
+      : adjustGuardrailArms(options.covariates, { control, treatment });
+  const armControl =
+    adjusted?.control ?? summarizeMetric(control, { alpha: guardrail.alpha, where: 'control' });
+  const armTreatment =
+    adjusted?.treatment ??
+    summarizeMetric(treatment, { alpha: guardrail.alpha, where: 'treatment' });
+  const evidence = {
+    ...buildEvidence(guardrail, armControl, armTreatment, targetUnits),
+    ...(adjusted === undefined ? {} : { adjustment: adjusted.adjustment }),
+  };
   if (Math.min(control.units, treatment.units) < guardrail.minimumUnits) {
     return { state: 'collecting', evidence: { ...evidence, test: 'none' } };
   }

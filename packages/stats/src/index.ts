@@ -22,6 +22,7 @@ export type {
   GuardrailState,
   GuardrailEvidence,
   GuardrailDecision,
+  GuardrailAdjustment,
 } from './types.js';
 export {
   normalCdf,
@@ -106,3 +107,4 @@ export type {
 } from './adjust-ratio-with-cuped.js';
 export { decideGuardrail, DEFAULT_GUARDRAIL_TARGET_UNITS } from './decide-guardrail.js';
 export type { DecideGuardrailOptions } from './decide-guardrail.js';
+export type { GuardrailCovariates } from './internal/adjust-guardrail-arms.js';

@@ -181,8 +181,23 @@ export interface GuardrailEvidence {
   readonly margin: number;
   /** Always-valid one-sided p-value of H0: harm ≤ margin (small = breach). */
   readonly pValue?: number;
+  /** The arms' means and variances are CUPED-adjusted (present when covariates were given). */
+  readonly adjustment?: GuardrailAdjustment;
   readonly control: ArmEstimate;
   readonly treatment: ArmEstimate;
+}
+
+/**
+ * How `decideGuardrail` used the pre-exposure covariates: `applied` (the arms are the
+ * CUPED-adjusted estimates), or why the arms stayed unadjusted (θ = 0): `no_pre_period` (no
+ * pre-exposure data in an arm), `constant_covariate` (it does not vary), `too_few_units` (< 2
+ * per arm).
+ */
+export interface GuardrailAdjustment {
+  readonly method: 'cuped';
+  readonly status: 'applied' | 'no_pre_period' | 'constant_covariate' | 'too_few_units';
+  readonly theta: number;
+  readonly varianceReduction: number;
 }
 
 export interface GuardrailDecision {

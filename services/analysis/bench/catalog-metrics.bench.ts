@@ -12,7 +12,8 @@
  * on their materialized records (`metric-records.ts`). Asserts nothing.
  * Options (env): BENCH_EXPOSURES (default 100,000), BENCH_SPANS (default 1,000,000),
  * BENCH_RUNS (default 3), BENCH_CHUNK (rows per INSERT, default 5,000,000), BENCH_DATA_DIR with
- * BENCH_REUSE=1 (measure data a previous run left there).
+ * BENCH_REUSE=1 (measure data a previous run left there), BENCH_GENERATE_ONLY=1 (stop after
+ * generating: measure later with BENCH_REUSE=1).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -243,6 +244,7 @@ async function main(): Promise<void> {
         await store.create({ definition, actor: 'bench', reason: 'bench' });
       console.log(`generated in ${(ms / 1000).toFixed(1)} s`);
     }
+    if (process.env.BENCH_GENERATE_ONLY === '1') return;
     console.table(await describeTables(clickhouse));
     const ids = CATALOG.map((m) => m.id);
     const builtinFlag = makeFlag(FLAG);

@@ -4,9 +4,10 @@
  * complete, else the raw signal).
  */
 import { explainCupedLimit, isBuiltinMetricId, type Flag } from '@tripwire/schema';
-import { createMetricStore } from '../control-plane/metric-store.js';
+import { createMetricStore, type CatalogMetric } from '../control-plane/metric-store.js';
 import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sql.js';
 import type { AnalysisContext } from '../repositories/query-rows.js';
+import { fetchMetricTotalsArms } from '../repositories/metrics/metric-totals.js';
 import { openStatsQueries } from '../repositories/stats-queries.js';
 import type { StatsSource } from '../repositories/stats-rows.js';
 import type { CatalogMetricData } from './results-data.js';
@@ -36,8 +37,9 @@ export interface CatalogMetricsResult {
 
 /**
  * Every non-built-in metric the flag names, read from the catalog (current version) and
- * computed per variant in the environment (all environments when none). One query per metric
- * (plus a look-up of whether its materialized records are complete).
+ * computed per variant in the environment (all environments when none). The rollup family reads
+ * every metric with complete materialized records and totals SQL in one query
+ * (`fetchMetricTotalsArms`), the rest one query each (`StatsQueries.metricArms`).
  */
 export async function fetchCatalogMetrics(
   context: AnalysisContext,
@@ -60,6 +62,11 @@ export async function fetchCatalogMetrics(
     source: options.source,
     catalog: true,
   });
+  const batched = await fetchBatched(context, {
+    flagKey: options.flag.key,
+    environment: options.environment,
+    found: queries.source === 'rollup' ? found : [],
+  });
   for (const [i, metric] of found.entries()) {
     if (metric === undefined) {
       unknown.push(ids[i] ?? '');
@@ -69,11 +76,9 @@ export async function fetchCatalogMetrics(
     // A definition stored before CUPED was refused where it cannot apply says why instead.
     const cupedLimit = definition.cuped === true ? explainCupedLimit(definition) : undefined;
     const covariate = definition.cuped === true && cupedLimit === undefined;
-    const { arms, covariates } = await queries.metricArms({
-      definition,
-      version: metric.version,
-      covariate,
-    });
+    const { arms, covariates } =
+      batched.get(definition.id) ??
+      (await queries.metricArms({ definition, version: metric.version, covariate }));
     metrics.push({
       definition,
       version: metric.version,
@@ -87,4 +92,23 @@ export async function fetchCatalogMetrics(
     });
   }
   return { metrics, unknown };
+}
+
+/** The catalog entries `fetchMetricTotalsArms` serves (no CUPED asked), read in one query. */
+function fetchBatched(
+  context: AnalysisContext,
+  input: {
+    flagKey: string;
+    environment: string | undefined;
+    found: readonly (CatalogMetric | undefined)[];
+  },
+) {
+  const metrics = input.found
+    .filter((m): m is CatalogMetric => m !== undefined && m.definition.cuped !== true)
+    .map((m) => ({ definition: m.definition, version: m.version }));
+  return fetchMetricTotalsArms(context, {
+    metrics,
+    flagKey: input.flagKey,
+    environment: input.environment,
+  });
 }

@@ -58,8 +58,12 @@ export function buildScopeParams(scope: ArmScope): ScopeParams {
  * Units exposed to exactly one variant of the flag (in the environment, when given), with their
  * first exposure. Units seen in more than one variant are left out here and counted elsewhere.
  */
-export function buildValidUnitsCte(tables: TableNames): string {
-  return `valid_units AS (
+export function buildValidUnitsCte(
+  tables: TableNames,
+  options: { materialized?: boolean } = {},
+): string {
+  // MATERIALIZED: computed once however often the query reads it (else once per reference).
+  return `valid_units AS ${options.materialized === true ? 'MATERIALIZED ' : ''}(
     SELECT unit_id, min(variant) AS arm, max(variant) AS last_arm, min(first_seen) AS first_exposure
     FROM ${tables.exposures}
     WHERE flag_key = {flagKey:String}

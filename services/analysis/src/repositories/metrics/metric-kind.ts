@@ -32,7 +32,45 @@ export interface MetricKindModule {
    * need every record's value).
    */
   summarizeUnits?: (units: readonly UnitTotals[], definition: MetricDefinition) => MetricStats;
+  /**
+   * The same per-unit values in SQL over one unit's record totals (`UNIT_TOTALS_SQL`'s columns),
+   * for the query that reads every materialized metric of a flag at once (`metric-totals.ts`);
+   * absent when totals do not determine them (quantiles).
+   */
+  buildTotalsSql?: (definition: MetricDefinition) => TotalsSql;
 }
+
+/**
+ * A kind's per-unit value over the columns of `UNIT_TOTALS_SQL`: `y` (and `x`, a ratio's
+ * denominator; '0' otherwise) for the units `counted` keeps; `everyUnit`: every valid unit
+ * counts, one without records with the value of empty totals (`summarizeUnits` of them).
+ */
+export interface TotalsSql {
+  y: string;
+  x: string;
+  counted: string;
+  everyUnit: boolean;
+}
+
+/**
+ * One unit's totals over its rows of `records` (alias `r`): the columns `TotalsSql` reads, the
+ * SQL counterpart of `UnitTotals` (plus the mean of the numerator values, as `avgIf` computes it).
+ */
+export const UNIT_TOTALS_SQL = `sumIf(r.y_rec, r.y_hit) AS y_sum, countIf(r.y_hit) AS y_hits,
+      countIf(r.y_hit AND r.y_rec > 0) AS y_positive, maxIf(r.y_rec, r.y_hit) AS y_max,
+      minIf(r.y_rec, r.y_hit) AS y_min, avgIf(r.y_rec, r.y_hit) AS y_avg,
+      sumIf(r.x_rec, r.x_hit) AS x_sum, countIf(r.x_hit) AS x_hits`;
+
+/** A unit without records (what `everyUnit` kinds count it as). */
+export const EMPTY_UNIT_TOTALS: UnitTotals = {
+  ySum: 0,
+  yHits: 0,
+  yPositive: 0,
+  yMax: -Infinity,
+  yMin: Infinity,
+  xSum: 0,
+  xHits: 0,
+};
 
 /** One unit's records added up (numerator y, denominator x), e.g. over the minutes so far. */
 export interface UnitTotals {

@@ -267,6 +267,11 @@ function buildRecordRowsSql(
     WHERE ${source.where} AND (y_hit OR x_hit)`;
 }
 
+/** Whether a definition's records count only from their unit's first exposure on (tracked events). */
+export function metricSourceCountsAfterExposure(definition: MetricDefinition): boolean {
+  return SOURCES[definition.source].afterExposure === true;
+}
+
 /** Whether a definition's records can be materialized at ingest (`metric-records.ts`). */
 export function isMaterializable(definition: MetricDefinition): boolean {
   return SOURCES[definition.source].materializable === true;

@@ -27,4 +27,10 @@ export const countKind: MetricKindModule = {
   emptyStats: () => EMPTY_MEAN_STATS,
   summarizeUnits: (units, definition) =>
     summarizeValues(units.map((u) => capNumber(definition, u.yHits))),
+  buildTotalsSql: (definition) => ({
+    y: capUnitValue(definition, 'toFloat64(y_hits)'),
+    x: '0',
+    counted: '1',
+    everyUnit: true,
+  }),
 };

@@ -12,6 +12,8 @@ import {
 } from '../metric-kind.js';
 
 const AGGREGATE = { sum: 'sumIf', max: 'maxIf', min: 'minIf', mean: 'avgIf' } as const;
+/** The same aggregates among a unit's totals (`UNIT_TOTALS_SQL`). */
+const TOTAL = { sum: 'y_sum', max: 'y_max', min: 'y_min', mean: 'y_avg' } as const;
 
 function buildMeanSql(definition: MetricDefinition, covariate: boolean) {
   const aggregation = definition.unitAggregation ?? 'sum';
@@ -46,5 +48,14 @@ export const meanKind: MetricKindModule = {
             : u.ySum / u.yHits;
     const counted = aggregation === 'sum' ? units : units.filter((u) => u.yHits > 0);
     return summarizeValues(counted.map((u) => capNumber(definition, value(u))));
+  },
+  buildTotalsSql: (definition) => {
+    const aggregation = definition.unitAggregation ?? 'sum';
+    return {
+      y: capUnitValue(definition, `toFloat64(${TOTAL[aggregation]})`),
+      x: '0',
+      counted: aggregation === 'sum' ? '1' : 'y_hits > 0',
+      everyUnit: aggregation === 'sum',
+    };
   },
 };

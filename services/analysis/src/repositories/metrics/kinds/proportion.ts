@@ -22,4 +22,10 @@ export const proportionKind: MetricKindModule = {
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
   summarizeUnits: (units) => summarizeValues(units.map((u) => (u.yPositive > 0 ? 1 : 0))),
+  buildTotalsSql: () => ({
+    y: 'toFloat64(y_positive > 0)',
+    x: '0',
+    counted: '1',
+    everyUnit: true,
+  }),
 };

@@ -58,4 +58,10 @@ export const ratioKind: MetricKindModule = {
       sumCrossProducts: total(y.map((v, i) => v * (x[i] ?? 0))),
     };
   },
+  buildTotalsSql: (definition) => ({
+    y: capUnitValue(definition, 'toFloat64(y_sum)'),
+    x: 'toFloat64(x_sum)',
+    counted: 'y_hits + x_hits > 0',
+    everyUnit: false,
+  }),
 };

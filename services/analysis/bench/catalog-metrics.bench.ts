@@ -29,7 +29,7 @@ import { fetchCatalogMetrics } from '../src/analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
-import { createFactsReader } from '../src/guardian/guardian-sources.js';
+import { createFactsSources } from '../src/guardian/guardian-sources.js';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
 import {
@@ -264,7 +264,7 @@ async function main(): Promise<void> {
         client: clickhouse,
         tables,
         flags,
-        fetchFacts: createFactsReader(context),
+        ...createFactsSources(context),
       });
       rows.push(await measure(label, () => guardian.runOnce()));
     };

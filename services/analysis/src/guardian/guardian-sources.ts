@@ -2,6 +2,7 @@ import { isBuiltinMetricId } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
 import { createMetricStore } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
+import { fetchMetricTotalsArms } from '../repositories/metrics/metric-totals.js';
 import { openStatsQueries } from '../repositories/stats-queries.js';
 import { fetchArmStatistics } from '../analysis/fetch-arm-statistics.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
@@ -86,6 +87,77 @@ export function createFactsReader(
   };
 }
 
+/** What a prefetched answer is kept under: the request's scope and metric. */
+const prefetchKey = (request: FactsRequest) =>
+  JSON.stringify([
+    request.flagKey,
+    request.environment,
+    request.since?.getTime() ?? null,
+    request.variants,
+    request.guardrail.metric,
+    request.exemplarLimit,
+  ]);
+
+/**
+ * `createFactsReader` with `prefetchFacts`: the catalog guardrails of one rollout's check whose
+ * materialized records are complete are read in one query (`fetchMetricTotalsArms`: the flag's
+ * valid units once); each answer is kept for its request and handed out once, the rest read one
+ * by one as before. A failed prefetch leaves every request to the reader (which reports it).
+ */
+export function createFactsSources(
+  context: Pick<AppContext, 'clickhouse' | 'tables'>,
+): Pick<GuardianSources, 'fetchFacts' | 'prefetchFacts'> {
+  const read = createFactsReader(context);
+  const catalog = createMetricStore(context);
+  let prefetched = new Map<string, GuardrailFacts>();
+  const prefetchFacts = async (requests: readonly FactsRequest[]) => {
+    prefetched = new Map();
+    const wanted = requests.filter(
+      (r) => !isBuiltinMetricId(r.guardrail.metric) && r.exemplarLimit === 0,
+    );
+    // One rollout's requests: the same flag, environment, variants and start.
+    const [first] = wanted;
+    if (first === undefined) return;
+    try {
+      const found = await Promise.all(wanted.map((r) => catalog.get(r.guardrail.metric)));
+      const metrics = found.flatMap((m) =>
+        m === undefined || m.definition.cuped === true
+          ? []
+          : [{ definition: m.definition, version: m.version }],
+      );
+      const { flagKey, environment, since, variants } = first;
+      const answers = await fetchMetricTotalsArms(context, {
+        metrics,
+        flagKey,
+        environment,
+        since,
+        variants,
+      });
+      for (const request of wanted) {
+        const metric = metrics.find((m) => m.definition.id === request.guardrail.metric);
+        const answer = answers.get(request.guardrail.metric);
+        if (metric === undefined || answer === undefined) continue;
+        prefetched.set(prefetchKey(request), {
+          arms: answer.arms,
+          exemplarTraceIds: new Map(),
+          query: answer.sql,
+          metricVersion: metric.version,
+        });
+      }
+    } catch {
+      prefetched = new Map();
+    }
+  };
+  const fetchFacts = async (request: FactsRequest) => {
+    const key = prefetchKey(request);
+    const hit = prefetched.get(key);
+    if (hit === undefined) return read(request);
+    prefetched.delete(key);
+    return hit;
+  };
+  return { fetchFacts, prefetchFacts };
+}
+
 /** The live sources: flags from the control plane, facts from ClickHouse, decisions from stats. */
 export function createGuardianSources(
   context: Pick<AppContext, 'clickhouse' | 'tables' | 'flags' | 'config'>,
@@ -93,7 +165,7 @@ export function createGuardianSources(
   const targetUnits = context.config.guardianTargetUnits;
   return {
     flags: adaptFlagStore(context.flags),
-    fetchFacts: createFactsReader(context),
+    ...createFactsSources(context),
     decide: (input) => evaluateGuardrail({ ...input, targetUnits }),
   };
 }

@@ -68,6 +68,11 @@ export interface GuardianFlags {
 export interface GuardianSources {
   flags: GuardianFlags;
   fetchFacts(request: FactsRequest): Promise<GuardrailFacts>;
+  /**
+   * Optional: told every request of one rollout's check before they are made, so the facts of
+   * several catalog guardrails can be read in one query (`createFactsSources`).
+   */
+  prefetchFacts?(requests: readonly FactsRequest[]): Promise<void>;
   decide(input: {
     guardrail: Guardrail;
     control: MetricStats;

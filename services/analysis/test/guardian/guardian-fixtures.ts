@@ -177,6 +177,7 @@ export function createTestGuardian(input: {
   tables: ReturnType<typeof loadConfig>['tables'];
   flags: GuardianFlags;
   fetchFacts: GuardianSources['fetchFacts'];
+  prefetchFacts?: GuardianSources['prefetchFacts'];
   decisions?: DecisionRepository | undefined;
   webhookUrl?: string | undefined;
   maxAttempts?: number | undefined;
@@ -197,7 +198,12 @@ export function createTestGuardian(input: {
     log: silentLog,
   });
   const guardian = createGuardian({
-    sources: { flags: input.flags, fetchFacts: input.fetchFacts, decide: evaluateGuardrail },
+    sources: {
+      flags: input.flags,
+      fetchFacts: input.fetchFacts,
+      ...(input.prefetchFacts === undefined ? {} : { prefetchFacts: input.prefetchFacts }),
+      decide: evaluateGuardrail,
+    },
     decisions,
     alerts,
     metrics: createGuardianMetrics(),

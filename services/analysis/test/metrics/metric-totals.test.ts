@@ -4,7 +4,8 @@
  * unit aggregation of a mean (with capping that gives units without records a value), count,
  * proportion, tracked events (counted from first exposure only), in an environment and a window;
  * quantiles and versions whose records are not complete are left to `fetchMetricArms`; the
- * live results' catalog read (`fetchCatalogMetrics`) answers with it.
+ * live results' catalog read (`fetchCatalogMetrics`) and a guardian check (`createFactsSources`)
+ * answer with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricDefinition } from '@tripwire/schema';
@@ -12,6 +13,7 @@ import type { MetricStats } from '@tripwire/stats';
 import { fetchCatalogMetrics } from '../../src/analysis/fetch-catalog-metrics.js';
 import { createMetricStore } from '../../src/control-plane/metric-store.js';
 import { createRng } from '../../src/create-rng.js';
+import { createFactsSources } from '../../src/guardian/guardian-sources.js';
 import { fetchMetricArms } from '../../src/repositories/metrics/fetch-metric-arms.js';
 import { createMetricRecordsKeeper } from '../../src/repositories/metrics/metric-records.js';
 import {
@@ -246,5 +248,37 @@ describe('every materialized metric of a flag in one query', () => {
       raw.metrics.map((m) => m.definition.id),
     );
     for (const [i, metric] of live.metrics.entries()) expectSame(metric.arms, raw.metrics[i]!.arms);
+  });
+
+  it("serve a guardian check: one query for a rollout's catalog guardrails, the raw statistics", async () => {
+    const sources = createFactsSources(context());
+    const since = new Date(T0 + 5 * MINUTE);
+    const requests = [...METRICS, P90].map((definition) => ({
+      flagKey: FLAG,
+      environment: 'prod',
+      guardrail: {
+        id: `guard-${definition.id}`,
+        metric: definition.id,
+        direction: 'lower_is_better' as const,
+        margin: 0.5,
+        alpha: 0.05,
+        minSample: 10,
+        action: 'alert' as const,
+      },
+      variants: ['control', 'treatment'],
+      since,
+      exemplarLimit: 0,
+    }));
+    await sources.prefetchFacts?.(requests);
+    const queries = new Set<string>();
+    for (const [i, request] of requests.entries()) {
+      const facts = await sources.fetchFacts(request);
+      const definition = [...METRICS, P90][i]!;
+      if (definition !== P90) queries.add(facts.query);
+      const raw = await fetchMetricArms(context(), { definition, ...request });
+      expect(facts.metricVersion).toBe(1);
+      expectSame(facts.arms, raw.arms);
+    }
+    expect(queries.size).toBe(1);
   });
 });

@@ -13,7 +13,8 @@
  * Options (env): BENCH_EXPOSURES (default 100,000), BENCH_SPANS (default 1,000,000),
  * BENCH_RUNS (default 3), BENCH_CHUNK (rows per INSERT, default 5,000,000), BENCH_DATA_DIR with
  * BENCH_REUSE=1 (measure data a previous run left there), BENCH_GENERATE_ONLY=1 (stop after
- * generating: measure later with BENCH_REUSE=1).
+ * generating: measure later with BENCH_REUSE=1), BENCH_RAW=0 (skip the raw-signal rows),
+ * BENCH_SETTLE=1 (before measuring, wait until no background merge has run for 10 s).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -59,6 +60,7 @@ const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WINDOW = 7 * 86_400;
+const WITH_RAW = process.env.BENCH_RAW !== '0';
 
 const span = (
   id: string,
@@ -142,6 +144,20 @@ async function generate(clickhouse: ClickHouseClient, tables: TableNames): Promi
     await insert(POINT_SQL, EXPOSURES);
   });
   return ms;
+}
+
+/** Until no background merge has run for 10 s (polled every second). */
+async function waitForMerges(clickhouse: ClickHouseClient): Promise<void> {
+  let quiet = 0;
+  while (quiet < 10) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const result = await clickhouse.query({
+      query: 'SELECT count() AS merges FROM system.merges',
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ merges: string | number }>();
+    quiet = Number(row?.merges ?? 0) === 0 ? quiet + 1 : 0;
+  }
 }
 
 async function describeTables(clickhouse: ClickHouseClient) {
@@ -245,6 +261,10 @@ async function main(): Promise<void> {
       console.log(`generated in ${(ms / 1000).toFixed(1)} s`);
     }
     if (process.env.BENCH_GENERATE_ONLY === '1') return;
+    if (process.env.BENCH_SETTLE === '1') {
+      const [, ms] = await time(() => waitForMerges(clickhouse));
+      console.log(`background merges settled after ${(ms / 1000).toFixed(0)} s`);
+    }
     console.table(await describeTables(clickhouse));
     const ids = CATALOG.map((m) => m.id);
     const builtinFlag = makeFlag(FLAG);
@@ -254,10 +274,13 @@ async function main(): Promise<void> {
     };
     const rows = [
       await measure('live results, 6 built-in metrics', () => readResults(context, builtinFlag)),
-      await measure('live results, 6 built-in + 10 catalog metrics, raw signal', () =>
-        readResults(context, catalogFlag, 'raw'),
-      ),
     ];
+    if (WITH_RAW)
+      rows.push(
+        await measure('live results, 6 built-in + 10 catalog metrics, raw signal', () =>
+          readResults(context, catalogFlag, 'raw'),
+        ),
+      );
     const guardianPass = async (label: string, metrics: readonly string[]) => {
       const flags = createMemoryFlags([makeFlag(FLAG, metrics.map(guardrail))]);
       const { guardian } = createTestGuardian({
@@ -269,11 +292,14 @@ async function main(): Promise<void> {
       rows.push(await measure(label, () => guardian.runOnce()));
     };
     await guardianPass('guardian pass, 6 built-in guardrails', BuiltinMetricIds);
-    await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
+    if (WITH_RAW) await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
     rows.push(await materialize(context, catalogFlag));
     rows.push(
       await measure('live results, 6 built-in + 10 catalog metrics, records', () =>
         readResults(context, catalogFlag),
+      ),
+      await measure('catalog part alone (fetchCatalogMetrics), records', () =>
+        fetchCatalogMetrics(context, { flag: catalogFlag }),
       ),
     );
     await guardianPass('guardian pass, 10 catalog guardrails, records', ids);
@@ -285,7 +311,7 @@ async function main(): Promise<void> {
       const { definition, version } = (await store.get(id))!;
       const read = (records: 'raw' | 'materialized') =>
         time(() => fetchMetricArms(context, { definition, flagKey: FLAG, records, version }));
-      const [, rawMs] = await read('raw');
+      const [, rawMs] = WITH_RAW ? await read('raw') : [undefined, NaN];
       const [answer, ms] = await read('materialized');
       perMetric.push({
         metric: definition.id,

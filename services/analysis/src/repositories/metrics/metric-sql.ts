@@ -344,7 +344,7 @@ export function buildMetricSql(input: {
 }
 
 /** The scope's parameters and the `records` CTE of a definition. */
-function buildScopedRecords(input: {
+export function buildScopedRecords(input: {
   definition: MetricDefinition;
   tables: TableNames;
   scope: MetricScope;

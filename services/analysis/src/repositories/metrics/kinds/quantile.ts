@@ -3,7 +3,7 @@ import { quantileSketchLevels, type MetricStats } from '@tripwire/stats';
 import { readNumber, type MetricKindModule } from '../metric-kind.js';
 
 /** Linear interpolation between order statistics (as `quantileExactInclusive`) at level `l`. */
-const AT = (l: string) => {
+export const AT = (l: string) => {
   const h = `(${l} * (length(sorted) - 1))`;
   const lo = `(toUInt64(floor(${h})) + 1)`;
   return `sorted[${lo}] + (${h} - floor(${h})) * (sorted[least(${lo} + 1, length(sorted))] - sorted[${lo}])`;

@@ -1,0 +1,217 @@
+/**
+ * The time series of one catalog metric in one query: at every checkpoint (bucket starts, ascending)
+ * each arm's sufficient statistics over the units first exposed and the records before that
+ * bucket's end, computed by the metric's own kind (`buildMetricSeriesSql`). A record or an
+ * exposure after the last checkpoint counts at the last one, so the last point holds everything
+ * the scorecard's query reads.
+ *
+ * Sum-based kinds (proportion, mean, count, ratio): each unit's record totals per checkpoint,
+ * added up along its checkpoints (`arrayCumSum`), its per-unit value at each (as the kind's SQL
+ * computes it from all its records: same aggregation, capping and `having`), and what each
+ * checkpoint changes in the arm's sums (units, Σy, Σy², Σx, Σx², Σxy); one row per arm and
+ * checkpoint with a change, cumulated by the caller. Cost: one pass over the records, no product
+ * of records and checkpoints. Quantiles need every record's value below each checkpoint's
+ * quantile: each record is repeated at every checkpoint from its own on (at most
+ * `MAX_QUANTILE_CHECKPOINTS` of them), one row per arm and checkpoint, already cumulative.
+ */
+import type { MetricDefinition, MetricKind } from '@tripwire/schema';
+import type { TableNames } from '../../config.js';
+import { buildValidUnitsCte } from '../arm-queries.js';
+import { AT } from './kinds/quantile.js';
+import { capUnitValue } from './metric-kind.js';
+import { METRIC_KIND_MODULES } from './metric-kinds.js';
+import type { SqlParams } from './metric-predicates.js';
+import { buildScopedRecords, type MetricScope } from './metric-sql.js';
+
+/** A unit's record totals (the columns of `unit_points`), cumulated along its checkpoints. */
+type TotalName = 'y_sum' | 'y_hits' | 'y_positive' | 'y_max' | 'y_min' | 'x_sum' | 'x_hits';
+
+/** The per-unit value of a sum-based kind from its cumulative totals: counted?, y and x. */
+interface UnitValueSql {
+  counted: string;
+  y: string;
+  x: string;
+}
+
+type SumKind = Exclude<MetricKind, 'quantile'>;
+
+/**
+ * Per sum-based kind, its per-unit value from the totals so far (`at(total)`), the twin of each
+ * kind's `buildSql` and `summarizeUnits` (`kinds/*.ts`); `test/metrics/metric-series.test.ts`
+ * checks the last checkpoint equals `fetchMetricArms` for each.
+ */
+const UNIT_VALUES: Record<
+  SumKind,
+  (d: MetricDefinition, at: (t: TotalName) => string) => UnitValueSql
+> = {
+  proportion: (_, at) => ({ counted: '1', y: `toFloat64(${at('y_positive')} > 0)`, x: '0' }),
+  count: (d, at) => ({ counted: '1', y: capUnitValue(d, `toFloat64(${at('y_hits')})`), x: '0' }),
+  mean: (d, at) => {
+    const aggregation = d.unitAggregation ?? 'sum';
+    const value = {
+      sum: at('y_sum'),
+      max: at('y_max'),
+      min: at('y_min'),
+      mean: `${at('y_sum')} / ${at('y_hits')}`,
+    }[aggregation];
+    const counted = aggregation === 'sum' ? '1' : `${at('y_hits')} > 0`;
+    return { counted, y: capUnitValue(d, `toFloat64(${value})`), x: '0' };
+  },
+  ratio: (d, at) => ({
+    counted: `${at('y_hits')} + ${at('x_hits')} > 0`,
+    y: capUnitValue(d, `toFloat64(${at('y_sum')})`),
+    x: `toFloat64(${at('x_sum')})`,
+  }),
+};
+
+/** Index (1-based) of the checkpoint holding epoch minute `minute`; past the last: the last. */
+const POINT_OF = (minute: string) =>
+  `ifNull(nullIf(arrayFirstIndex(c -> c >= intDiv(${minute} * 60, {bucketSeconds:UInt32}) * {bucketSeconds:UInt32}, {checkpoints:Array(Int64)}), 0), length({checkpoints:Array(Int64)}))`;
+
+const EXPOSED_MINUTE = 'intDiv(toUnixTimestamp(first_exposure), 60)';
+
+/** Each valid unit's record totals per checkpoint, with a zero row at its exposure's checkpoint. */
+const UNIT_POINTS_CTE = `unit_points AS (
+    SELECT unit_id, ${POINT_OF('minute')} AS point,
+      sum(y_sum) AS y_sum, sum(y_hits) AS y_hits, sum(y_positive) AS y_positive,
+      max(y_max) AS y_max, min(y_min) AS y_min, sum(x_sum) AS x_sum, sum(x_hits) AS x_hits
+    FROM (
+      SELECT unit_id, ${EXPOSED_MINUTE} AS minute, 0 AS y_sum, 0 AS y_hits, 0 AS y_positive,
+        -inf AS y_max, inf AS y_min, 0 AS x_sum, 0 AS x_hits
+      FROM valid_units
+      UNION ALL
+      SELECT r.unit_id AS unit_id, r.rec_minute AS minute,
+        sumIf(r.y_rec, r.y_hit) AS y_sum, countIf(r.y_hit) AS y_hits,
+        countIf(r.y_hit AND r.y_rec > 0) AS y_positive,
+        if(y_hits > 0, maxIf(r.y_rec, r.y_hit), -inf) AS y_max,
+        if(y_hits > 0, minIf(r.y_rec, r.y_hit), inf) AS y_min,
+        sumIf(r.x_rec, r.x_hit) AS x_sum, countIf(r.x_hit) AS x_hits
+      FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
+      GROUP BY unit_id, minute
+    )
+    GROUP BY unit_id, point
+  )`;
+
+/** Position of each total in the `unit_series` tuples. */
+const TUPLE: Record<TotalName, number> = {
+  y_sum: 2,
+  y_hits: 3,
+  y_positive: 4,
+  y_max: 5,
+  y_min: 6,
+  x_sum: 7,
+  x_hits: 8,
+};
+
+/** The unit's totals along its checkpoints so far: sums cumulated, max/min running. */
+function cumulateTotal(total: TotalName): string {
+  const values = `arrayMap(t -> toFloat64(t.${TUPLE[total]}), s)`;
+  if (total === 'y_max' || total === 'y_min') {
+    const pick = total === 'y_max' ? 'arrayMax' : 'arrayMin';
+    return `arrayMap(i -> ${pick}(arraySlice(${values}, 1, i)), arrayEnumerate(s)) AS c_${total}`;
+  }
+  return `arrayCumSum(${values}) AS c_${total}`;
+}
+
+/** [a1, a2 − a1, …]: what each checkpoint adds. */
+const DELTA = (values: string) => `arrayPopFront(arrayDifference(arrayPushFront(${values}, 0)))`;
+
+function buildSumKindSelect(definition: MetricDefinition, kind: SumKind): string {
+  const used = new Set<TotalName>();
+  const at = (total: TotalName) => {
+    used.add(total);
+    return `c_${total}[i]`;
+  };
+  const value = UNIT_VALUES[kind](definition, at);
+  const perPoint = (sql: string) => `arrayMap(i -> ${sql}, arrayEnumerate(s))`;
+  return `SELECT variant, point, sum(d_units) AS units, sum(d_y) AS sum_y, sum(d_y_sq) AS sum_y_sq,
+  sum(d_x) AS sum_x, sum(d_x_sq) AS sum_x_sq, sum(d_xy) AS sum_xy
+FROM (
+  SELECT variant, points, ${[...used].map(cumulateTotal).join(', ')},
+    ${perPoint(`toFloat64(points[i] >= exposed AND (${value.counted}))`)} AS counted,
+    ${perPoint(`if(counted[i] > 0, ${value.y}, 0)`)} AS ys,
+    ${perPoint(`if(counted[i] > 0, ${value.x}, 0)`)} AS xs,
+    ${DELTA('counted')} AS d_units_all, ${DELTA('ys')} AS d_y_all,
+    ${DELTA('arrayMap(y -> y * y, ys)')} AS d_y_sq_all, ${DELTA('xs')} AS d_x_all,
+    ${DELTA('arrayMap(x -> x * x, xs)')} AS d_x_sq_all,
+    ${DELTA('arrayMap((x, y) -> x * y, xs, ys)')} AS d_xy_all
+  FROM (
+    SELECT v.arm AS variant, v.exposed AS exposed,
+      arraySort(groupArray(tuple(p.point, p.y_sum, p.y_hits, p.y_positive, p.y_max, p.y_min, p.x_sum, p.x_hits))) AS s,
+      arrayMap(t -> t.1, s) AS points
+    FROM unit_points AS p
+    INNER JOIN (SELECT unit_id, arm, ${POINT_OF(EXPOSED_MINUTE)} AS exposed FROM valid_units) AS v
+      ON v.unit_id = p.unit_id
+    GROUP BY variant, p.unit_id, exposed
+  )
+)
+ARRAY JOIN points AS point, d_units_all AS d_units, d_y_all AS d_y, d_y_sq_all AS d_y_sq,
+  d_x_all AS d_x, d_x_sq_all AS d_x_sq, d_xy_all AS d_xy
+GROUP BY variant, point
+ORDER BY variant, point`;
+}
+
+/** The quantile kind's query (`kinds/quantile.ts`) with each record at every checkpoint from its own on. */
+const QUANTILE_SERIES_SQL = {
+  ctes: [
+    `unit_records AS (
+    SELECT v.arm AS variant, r.unit_id AS unit_id, r.y_rec AS value,
+      arrayJoin(range(greatest(${POINT_OF('r.rec_minute')}, ${POINT_OF('intDiv(toUnixTimestamp(v.first_exposure), 60)')}),
+        length({checkpoints:Array(Int64)}) + 1)) AS point
+    FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
+    WHERE r.y_hit
+  )`,
+    `arm_quantiles AS (
+    SELECT variant, point, arm_values, arm_values[{estimateIndex:UInt32}] AS estimate
+    FROM (
+      SELECT variant, point, arrayMap(l -> ${AT('l')}, {levels:Array(Float64)}) AS arm_values
+      FROM (
+        SELECT variant, point, arraySort(groupArray(value)) AS sorted
+        FROM unit_records GROUP BY variant, point
+      )
+    )
+  )`,
+  ],
+  select: `SELECT variant, point, any(arm_values) AS arm_values, count() AS units,
+  sum(b) AS sum_b, sum(n) AS sum_n, sum(b * b) AS sum_b_sq, sum(n * n) AS sum_n_sq, sum(b * n) AS sum_bn
+FROM (
+  SELECT u.variant AS variant, u.point AS point, u.unit_id AS unit_id, any(a.arm_values) AS arm_values,
+    toFloat64(countIf(u.value <= a.estimate)) AS b, toFloat64(count()) AS n
+  FROM unit_records AS u
+  INNER JOIN arm_quantiles AS a ON a.variant = u.variant AND a.point = u.point
+  GROUP BY variant, point, unit_id
+)
+GROUP BY variant, point
+ORDER BY variant, point`,
+};
+
+/** How the rows of `buildMetricSeriesSql` read: what each checkpoint adds, or the totals so far. */
+export type MetricSeriesRows = 'increments' | 'cumulative';
+
+/**
+ * The series query of one definition: rows (variant, point = 1-based checkpoint index, the
+ * kind's statistic columns). Every value is a typed parameter; `checkpoints` are bucket starts
+ * (unix seconds, ascending) of `bucketSeconds`-wide buckets (a multiple of 60).
+ */
+export function buildMetricSeriesSql(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  scope: MetricScope;
+  bucketSeconds: number;
+  checkpoints: readonly number[];
+}): { sql: string; params: SqlParams; rows: MetricSeriesRows } {
+  const { definition, tables } = input;
+  const { records, params } = buildScopedRecords(input);
+  Object.assign(params, METRIC_KIND_MODULES[definition.kind].buildParams(definition), {
+    bucketSeconds: input.bucketSeconds,
+    checkpoints: input.checkpoints,
+  });
+  const base = [buildValidUnitsCte(tables), records];
+  const kind = definition.kind;
+  if (kind === 'quantile') {
+    const sql = `WITH ${[...base, ...QUANTILE_SERIES_SQL.ctes].join(',\n  ')}\n${QUANTILE_SERIES_SQL.select}`;
+    return { sql, params, rows: 'cumulative' };
+  }
+  const sql = `WITH ${[...base, UNIT_POINTS_CTE].join(',\n  ')}\n${buildSumKindSelect(definition, kind)}`;
+  return { sql, params, rows: 'increments' };
+}

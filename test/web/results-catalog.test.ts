@@ -1,5 +1,5 @@
 // Catalog metrics an experiment names (goal, secondary, guardrail) on the results page, on a
-// phone and a desktop: each gets its scorecard row like a built-in one.
+// phone and a desktop: each gets its scorecard row and its lift chart like a built-in one.
 import { describe, expect, it } from 'vitest';
 import { createRng, type SpanRow } from '../dashboards/demo-telemetry.js';
 import { makeRevenueMetric } from '../../services/analysis/test/metrics/metric-fixtures.js';
@@ -15,6 +15,7 @@ import {
   useResultsFixture,
   type Results,
 } from './results-fixture.js';
+import { listServedIntervals, readBand, type SeriesPoint } from './read-band.js';
 
 const CATALOG_FLAG = 'payment-page';
 /**
@@ -84,14 +85,14 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       { width: 1280, height: 900 },
       { width: 390, height: 844 },
     ])(
-      'gives each catalog metric a scorecard row with both values, a lift bar coloured by its direction and a badge ($width px)',
+      'gives each catalog metric a scorecard row (both values, a lift bar coloured by its direction, a badge) and a lift chart whose band is the API per-point interval ($width px)',
       async (viewport) => {
         const path = `/api/v1/experiments/${CATALOG_FLAG}/results?environment=production`;
-        const results = await callApi<Results & { metrics: { key: string; id: string }[] }>(
-          'GET',
-          path,
-          secrets.viewer,
-        );
+        type Served = Results & {
+          metrics: { key: string; id: string; nonNegative?: boolean }[];
+          timeseries: { variants: Record<string, SeriesPoint[]> };
+        };
+        const results = await callApi<Served>('GET', path, secrets.viewer);
         const catalog = results.metrics.filter((m) => m.id in EXPECTED_VERDICT);
         expect(catalog.map((m) => m.id)).toEqual(['revenue', 'failed_payments']);
         const cupedOf = (id: string) =>
@@ -134,17 +135,30 @@ describe.skipIf(!hasChromium && !process.env.CI)(
             await expect(line.textContent(), key).resolves.toContain(reduction);
           }
         }
-        // The series has no per-point interval for catalog metrics: said in words, no chart.
-        const note = page.locator('#no-series');
-        await expect(note.getAttribute('data-metrics')).resolves.toBe(
-          catalog.map((m) => m.key).join(' '),
-        );
-        const text = await note.innerText();
-        for (const name of ['Revenue per user', 'Failed payments']) expect(text).toContain(name);
-        expect(text).toContain('no per-point interval');
-        for (const { key } of catalog) {
-          await expect(page.locator(`figure[data-series="${key}"]`).count(), key).resolves.toBe(0);
+        // Each catalog metric's lift chart: its band is the API's per-point always-valid interval.
+        for (const { key, nonNegative } of catalog) {
+          const served = listServedIntervals(results.timeseries.variants.treatment ?? [], key);
+          expect(served.length, key).toBeGreaterThan(3);
+          const band = await readBand(page, `figure[data-series="${key}"] svg.chart`);
+          expect(band.upper.length, key).toBe(served.length);
+          const [top, bottom] = [Math.max(...band.upper), Math.min(...band.lower)];
+          // The floor: −100 % for a ratio of counts; none for revenue (an attribute's values).
+          const floor = nonNegative === true ? -1 : -Infinity;
+          served.forEach(({ lower, upper }, i) => {
+            const drawn = { upper: band.upper[i]!, lower: band.lower[i]! };
+            const near = (a: number, b: number) => Math.abs(a - b) <= band.tolerance;
+            expect(near(drawn.upper, Math.min(upper, top)), `${key} upper ${i}`).toBe(true);
+            expect(near(drawn.lower, Math.max(lower, floor, bottom)), `${key} lower ${i}`).toBe(
+              true,
+            );
+          });
+          // Not the last value repeated: the intervals narrow as units arrive.
+          const widths = served.map((p) => p.upper - p.lower);
+          expect(widths.at(-1)!, key).toBeLessThan(widths[0]! / 2);
         }
+        expect(catalog.map((m) => m.nonNegative)).toEqual([false, true]);
+        // Every metric now has its series: no "not drawn over time" line.
+        await expect(page.locator('#no-series').count()).resolves.toBe(0);
         expect(await axeViolations(page)).toEqual([]);
         const overflow = await page.evaluate<number>(
           'document.documentElement.scrollWidth - window.innerWidth',

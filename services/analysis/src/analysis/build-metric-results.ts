@@ -6,6 +6,7 @@
 import { BUILTIN_METRICS, type MetricDefinition } from '@tripwire/schema';
 import { adjustWithCuped, type CovariateStats } from '@tripwire/stats';
 import { catchStatsError, compareArms, summarizeArm, toFinite } from './compare-arms.js';
+import { isNonNegativeMetric } from './is-non-negative-metric.js';
 import type { ArmSummary, ComparisonOutcome, InferenceSettings } from './compare-arms.js';
 import { QUANTILE_METRICS, type ResultsData } from './results-data.js';
 import type {
@@ -37,6 +38,7 @@ export function describeMetric(definition: MetricDefinition, event?: string): Re
     unit: definition.unit ?? null,
     ...(definition.quantile === undefined ? {} : { quantile: definition.quantile }),
     ...(event === undefined ? {} : { event }),
+    nonNegative: isNonNegativeMetric(definition),
   };
 }
 
@@ -75,6 +77,9 @@ function listCatalogColumns(data: ResultsData): MetricColumn[] {
         updatedAt: metric.updatedAt,
         updatedBy: metric.updatedBy,
         changedDuringExperiment: metric.version > 1 && changedAt > firstExposureMs,
+        ...(metric.series !== undefined && 'none' in metric.series
+          ? { noSeries: metric.series.none }
+          : {}),
         ...(cuped === undefined
           ? {}
           : {

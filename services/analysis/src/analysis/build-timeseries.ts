@@ -1,21 +1,34 @@
 import type { SeriesRow } from '../repositories/stats-rows.js';
-import { buildSeriesLifts, isCheckpointKey, toBucket } from './build-series-lifts.js';
+import { buildSeriesLifts, listCheckpointKeys, toBucket } from './build-series-lifts.js';
 import type { InferenceSettings } from './compare-arms.js';
-import type { ResultsData } from './results-data.js';
+import type { CatalogMetricData, ResultsData } from './results-data.js';
 import type { PointLift, Timeseries } from './results-schema.js';
 
-/** Cumulative per-variant series (units by first exposure; requests, errors, latency; per-point lifts). */
-export function buildTimeseries(
-  series: ResultsData['series'],
-  options: { control: string; settings: InferenceSettings },
-): Timeseries {
-  const lifts = buildSeriesLifts({ series, ...options });
-  const buckets = [
+/** The series' buckets (starts, unix seconds, ascending): requests, exposures, conversions. */
+export function listSeriesBuckets(series: ResultsData['series']): number[] {
+  return [
     ...new Set([
       ...series.rows.map((row) => row.bucket),
       ...series.conversions.map((row) => toBucket(row.minute, series.bucketSeconds)),
     ]),
   ].sort((a, b) => a - b);
+}
+
+/**
+ * Cumulative per-variant series (units by first exposure; requests, errors, latency; per-point
+ * lifts, the catalog metrics' among them).
+ */
+export function buildTimeseries(
+  series: ResultsData['series'],
+  options: {
+    control: string;
+    settings: InferenceSettings;
+    catalog?: readonly CatalogMetricData[] | undefined;
+  },
+): Timeseries {
+  const lifts = buildSeriesLifts({ series, ...options });
+  const checkpointKeys = listCheckpointKeys(options.catalog);
+  const buckets = listSeriesBuckets(series);
   const byVariant = new Map<string, SeriesRow[]>();
   for (const row of series.rows) {
     byVariant.set(row.variant, [...(byVariant.get(row.variant) ?? []), row]);
@@ -30,7 +43,7 @@ export function buildTimeseries(
       const added = lifts.get(variant)?.get(bucket) ?? {};
       const pointLifts = { ...carried, ...added };
       carried = Object.fromEntries(
-        Object.entries(pointLifts).filter(([key]) => !isCheckpointKey(key)),
+        Object.entries(pointLifts).filter(([key]) => !checkpointKeys.has(key)),
       );
       for (const row of rows.filter((r) => r.bucket === bucket)) {
         total.units += row.units ?? 0;

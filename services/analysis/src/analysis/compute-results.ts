@@ -61,7 +61,7 @@ export function computeResults(options: ComputeResultsOptions): ResultsResponse 
     metrics: listResultMetrics(data, listExperimentMetrics(flag)),
     ...(options.unknownMetrics?.length ? { unknownMetrics: options.unknownMetrics } : {}),
     variants,
-    timeseries: buildTimeseries(data.series, { control, settings }),
+    timeseries: buildTimeseries(data.series, { control, settings, catalog: data.catalog }),
     breakdowns: buildBreakdowns({ data, control, settings }),
   };
 }

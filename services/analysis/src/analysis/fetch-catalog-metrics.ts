@@ -5,7 +5,12 @@
  */
 import { explainCupedLimit, isBuiltinMetricId, type Flag } from '@tripwire/schema';
 import { createMetricStore, type CatalogMetric } from '../control-plane/metric-store.js';
+import {
+  explainNoMetricSeries,
+  fetchMetricSeries,
+} from '../repositories/metrics/fetch-metric-series.js';
 import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sql.js';
+import { chooseCheckpoints } from '../repositories/series-quantile-stats.js';
 import type { AnalysisContext } from '../repositories/query-rows.js';
 import { fetchMetricTotalsArms } from '../repositories/metrics/metric-totals.js';
 import { openStatsQueries } from '../repositories/stats-queries.js';
@@ -35,11 +40,19 @@ export interface CatalogMetricsResult {
   unknown: string[];
 }
 
+/** The time series' buckets (`listSeriesBuckets`), to compute each metric's series at. */
+export interface CatalogSeriesBuckets {
+  bucketSeconds: number;
+  /** Bucket starts, unix seconds, ascending. */
+  buckets: readonly number[];
+}
+
 /**
  * Every non-built-in metric the flag names, read from the catalog (current version) and
  * computed per variant in the environment (all environments when none). The rollup family reads
  * every metric with complete materialized records and totals SQL in one query
- * (`fetchMetricTotalsArms`), the rest one query each (`StatsQueries.metricArms`).
+ * (`fetchMetricTotalsArms`), the rest one query each (`StatsQueries.metricArms`). With `series`, one more
+ * query per metric for its statistics at the series' buckets, from the same records.
  */
 export async function fetchCatalogMetrics(
   context: AnalysisContext,
@@ -48,6 +61,7 @@ export async function fetchCatalogMetrics(
     environment?: string | undefined;
     /** Default: the family `openStatsQueries` chooses (rollup); 'raw': the raw signal. */
     source?: StatsSource | undefined;
+    series?: CatalogSeriesBuckets | undefined;
   },
 ): Promise<CatalogMetricsResult> {
   const catalog = createMetricStore(context);
@@ -76,9 +90,20 @@ export async function fetchCatalogMetrics(
     // A definition stored before CUPED was refused where it cannot apply says why instead.
     const cupedLimit = definition.cuped === true ? explainCupedLimit(definition) : undefined;
     const covariate = definition.cuped === true && cupedLimit === undefined;
-    const { arms, covariates } =
+    const { arms, covariates, records } =
       batched.get(definition.id) ??
       (await queries.metricArms({ definition, version: metric.version, covariate }));
+    const series =
+      options.series === undefined
+        ? undefined
+        : await fetchCatalogSeries(context, {
+            ...options.series,
+            definition,
+            version: metric.version,
+            records,
+            flagKey: options.flag.key,
+            environment: options.environment,
+          });
     metrics.push({
       definition,
       version: metric.version,
@@ -89,6 +114,7 @@ export async function fetchCatalogMetrics(
       ...(covariates === undefined
         ? {}
         : { cuped: { covariates, lookbackDays: CUPED_LOOKBACK_DAYS } }),
+      ...(series === undefined ? {} : { series }),
     });
   }
   return { metrics, unknown };
@@ -111,4 +137,21 @@ function fetchBatched(
     flagKey: input.flagKey,
     environment: input.environment,
   });
+}
+
+/**
+ * One metric's series at every bucket; a quantile's at up to 12 checkpoints, as the latency
+ * quantiles (each checkpoint re-reads the records below it).
+ */
+async function fetchCatalogSeries(
+  context: AnalysisContext,
+  input: CatalogSeriesBuckets &
+    Omit<Parameters<typeof fetchMetricSeries>[1], 'checkpoints' | 'bucketSeconds'>,
+): Promise<NonNullable<CatalogMetricData['series']>> {
+  const none = explainNoMetricSeries(input.definition);
+  if (none !== undefined) return { none };
+  const { buckets, ...rest } = input;
+  const atCheckpoints = input.definition.kind === 'quantile';
+  const checkpoints = atCheckpoints ? chooseCheckpoints(buckets) : buckets;
+  return { points: await fetchMetricSeries(context, { ...rest, checkpoints }), atCheckpoints };
 }

@@ -19,6 +19,7 @@ import type {
   TimeRange,
 } from '../repositories/stats-rows.js';
 import type { SeriesQuantiles } from '../repositories/series-quantile-stats.js';
+import type { MetricSeriesPoint } from '../repositories/metrics/fetch-metric-series.js';
 
 /** A built-in metric of kind quantile (one of `QUANTILE_METRICS`). */
 export type QuantileMetric = BuiltinMetricId;
@@ -62,6 +63,11 @@ export interface CatalogMetricData {
   cuped?:
     | { covariates: ReadonlyMap<string, CovariateStats>; lookbackDays: number }
     | { notApplicable: string };
+  /**
+   * Each arm's statistics at the series' checkpoints (`fetchMetricSeries`): every bucket, or
+   * `atCheckpoints` (quantiles) up to 12 of them; or why the metric has no series.
+   */
+  series?: { points: MetricSeriesPoint[]; atCheckpoints: boolean } | { none: string };
 }
 
 const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];

@@ -3,6 +3,7 @@ import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import { DEFAULT_CONVERSION_WINDOW_SECONDS } from '../repositories/stats-rows.js';
 import { computeResults } from '../analysis/compute-results.js';
 import { fetchCatalogMetrics } from '../analysis/fetch-catalog-metrics.js';
+import { listSeriesBuckets } from '../analysis/build-timeseries.js';
 import { fetchResultsData } from '../analysis/fetch-results-data.js';
 import { createResultsSnapshots, type ServedResults } from '../analysis/results-snapshots.js';
 import {
@@ -82,7 +83,12 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
       { flagKey: key, environment, conversionWindowSeconds },
       { maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000 },
     );
-    const catalog = await fetchCatalogMetrics(context, { flag, environment });
+    const { series } = served.snapshot.data;
+    const catalog = await fetchCatalogMetrics(context, {
+      flag,
+      environment,
+      series: { bucketSeconds: series.bucketSeconds, buckets: listSeriesBuckets(series) },
+    });
     const now = new Date();
     return {
       ...computeResults({

@@ -97,8 +97,12 @@ export function judgeLift(
   return verdict;
 }
 
-/** Whether values of the metric cannot be negative (a relative change cannot pass −100 %). */
+/**
+ * Whether values of the metric cannot be negative (a relative change cannot pass −100 %): as the
+ * API says (`nonNegative`, from the definition), else guessed from the kind and unit.
+ */
 export function isNonNegative(/** @type {MetricDefinition} */ metric) {
+  if (metric.nonNegative !== undefined) return metric.nonNegative;
   return (
     isFraction(metric) ||
     metric.unit === 'ms' ||

@@ -53,13 +53,16 @@ function seriesMetrics(/** @type {ResultsResponse} */ results) {
 }
 
 /**
- * The metrics the series has no per-point interval for (catalog metrics): said in words, since
- * drawing an approximated band would read as exact.
+ * The metrics the series has no per-point interval for (a catalog metric over metric data
+ * points, with the API's reason): said in words, since drawing an approximated band would read
+ * as exact.
  */
 function noSeriesNote(/** @type {ResultsResponse} */ results, /** @type {string[]} */ drawn) {
   const missing = listMetrics(results).filter((m) => !drawn.includes(m.key));
   if (missing.length === 0) return null;
-  const names = missing.map((m) => m.name).join(', ');
+  const names = missing
+    .map((m) => (m.noSeries === undefined ? m.name : `${m.name} (${m.noSeries})`))
+    .join(', ');
   return h(
     'p',
     {
@@ -67,7 +70,7 @@ function noSeriesNote(/** @type {ResultsResponse} */ results, /** @type {string[
       class: 'muted small',
       dataset: { metrics: missing.map((m) => m.key).join(' ') },
     },
-    `Not drawn over time: ${names}. The API serves no per-point interval for ${missing.length === 1 ? 'it' : 'them'} yet, and an approximated band would read as exact; the scorecard's interval covers all data so far.`,
+    `Not drawn over time: ${names}. The API serves no per-point interval for ${missing.length === 1 ? 'it' : 'them'}, and an approximated band would read as exact; the scorecard's interval covers all data so far.`,
   );
 }
 
@@ -143,7 +146,7 @@ function liftFigure(
     h(
       'figcaption',
       {},
-      `${metric.name}: cumulative relative lift vs ${results.control}; band = the always-valid interval the API computes at each point${sparse ? ` (${formatCount(served)} checkpoints, not every bucket)` : ''}${floor === -1 ? ' (cut at −100%: a rate cannot fall further)' : ''}${cut ? `; drawn up to ±${formatCount(Math.round(cap * 100))}%, wider early intervals are cut` : ''}.`,
+      `${metric.name}: cumulative relative lift vs ${results.control}; band = the always-valid interval the API computes at each point${sparse ? ` (${formatCount(served)} checkpoints, not every bucket)` : ''}${floor === -1 ? ' (cut at −100%: the metric cannot be negative, so it cannot fall further)' : ''}${cut ? `; drawn up to ±${formatCount(Math.round(cap * 100))}%, wider early intervals are cut` : ''}.`,
     ),
   );
 }

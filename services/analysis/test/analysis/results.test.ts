@@ -321,6 +321,7 @@ describe('GET /api/v1/experiments/:key/results', () => {
       direction: 'lower_is_better',
       unit: 'ms',
       quantile: 0.95,
+      nonNegative: true,
     });
     const conversion = results.metrics.find((m) => m.id === 'conversion');
     expect(conversion).toMatchObject({ kind: 'proportion', unit: 'fraction' });

@@ -9,6 +9,7 @@ import {
   explainNoMetricSeries,
   fetchMetricSeries,
 } from '../repositories/metrics/fetch-metric-series.js';
+import type { MetricRecordsSource } from '../repositories/metrics/fetch-metric-arms.js';
 import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sql.js';
 import { chooseCheckpoints } from '../repositories/series-quantile-stats.js';
 import type { AnalysisContext } from '../repositories/query-rows.js';
@@ -93,17 +94,7 @@ export async function fetchCatalogMetrics(
     const { arms, covariates, records } =
       batched.get(definition.id) ??
       (await queries.metricArms({ definition, version: metric.version, covariate }));
-    const series =
-      options.series === undefined
-        ? undefined
-        : await fetchCatalogSeries(context, {
-            ...options.series,
-            definition,
-            version: metric.version,
-            records,
-            flagKey: options.flag.key,
-            environment: options.environment,
-          });
+    const series = await fetchCatalogSeries(context, { ...options, metric, records });
     metrics.push({
       definition,
       version: metric.version,
@@ -140,18 +131,33 @@ function fetchBatched(
 }
 
 /**
- * One metric's series at every bucket; a quantile's at up to 12 checkpoints, as the latency
- * quantiles (each checkpoint re-reads the records below it).
+ * One metric's series at every bucket of `series` (none without it); a quantile's at up to 12
+ * checkpoints, as the latency quantiles (each checkpoint re-reads the records below it).
  */
 async function fetchCatalogSeries(
   context: AnalysisContext,
-  input: CatalogSeriesBuckets &
-    Omit<Parameters<typeof fetchMetricSeries>[1], 'checkpoints' | 'bucketSeconds'>,
-): Promise<NonNullable<CatalogMetricData['series']>> {
-  const none = explainNoMetricSeries(input.definition);
+  input: {
+    series?: CatalogSeriesBuckets | undefined;
+    flag: Pick<Flag, 'key'>;
+    environment?: string | undefined;
+    metric: CatalogMetric;
+    records: MetricRecordsSource;
+  },
+): Promise<CatalogMetricData['series']> {
+  const { series, metric } = input;
+  if (series === undefined) return undefined;
+  const { definition } = metric;
+  const none = explainNoMetricSeries(definition);
   if (none !== undefined) return { none };
-  const { buckets, ...rest } = input;
-  const atCheckpoints = input.definition.kind === 'quantile';
-  const checkpoints = atCheckpoints ? chooseCheckpoints(buckets) : buckets;
-  return { points: await fetchMetricSeries(context, { ...rest, checkpoints }), atCheckpoints };
+  const atCheckpoints = definition.kind === 'quantile';
+  const points = await fetchMetricSeries(context, {
+    definition,
+    version: metric.version,
+    records: input.records,
+    flagKey: input.flag.key,
+    environment: input.environment,
+    bucketSeconds: series.bucketSeconds,
+    checkpoints: atCheckpoints ? chooseCheckpoints(series.buckets) : series.buckets,
+  });
+  return { points, atCheckpoints };
 }

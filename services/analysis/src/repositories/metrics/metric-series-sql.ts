@@ -6,63 +6,37 @@
  * the scorecard's query reads.
  *
  * Sum-based kinds (proportion, mean, count, ratio): each unit's record totals per checkpoint,
- * added up along its checkpoints (`arrayCumSum`), its per-unit value at each (as the kind's SQL
- * computes it from all its records: same aggregation, capping and `having`), and what each
+ * added up along its checkpoints (`arrayCumSum`), its per-unit value at each by the kind's own
+ * `buildTotalsSql` (the SQL `metric-totals.ts` reads all-time totals with), and what each
  * checkpoint changes in the arm's sums (units, Σy, Σy², Σx, Σx², Σxy); one row per arm and
  * checkpoint with a change, cumulated by the caller. Cost: one pass over the records, no product
  * of records and checkpoints. Quantiles need every record's value below each checkpoint's
  * quantile: each record is repeated at every checkpoint from its own on (at most
  * `MAX_QUANTILE_CHECKPOINTS` of them), one row per arm and checkpoint, already cumulative.
  */
-import type { MetricDefinition, MetricKind } from '@tripwire/schema';
+import type { MetricDefinition } from '@tripwire/schema';
 import type { TableNames } from '../../config.js';
 import { buildValidUnitsCte } from '../arm-queries.js';
 import { AT } from './kinds/quantile.js';
-import { capUnitValue } from './metric-kind.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import type { SqlParams } from './metric-predicates.js';
 import { buildScopedRecords, type MetricScope } from './metric-sql.js';
 
-/** A unit's record totals (the columns of `unit_points`), cumulated along its checkpoints. */
-type TotalName = 'y_sum' | 'y_hits' | 'y_positive' | 'y_max' | 'y_min' | 'x_sum' | 'x_hits';
-
-/** The per-unit value of a sum-based kind from its cumulative totals: counted?, y and x. */
-interface UnitValueSql {
-  counted: string;
-  y: string;
-  x: string;
-}
-
-type SumKind = Exclude<MetricKind, 'quantile'>;
-
 /**
- * Per sum-based kind, its per-unit value from the totals so far (`at(total)`), the twin of each
- * kind's `buildSql` and `summarizeUnits` (`kinds/*.ts`); `test/metrics/metric-series.test.ts`
- * checks the last checkpoint equals `fetchMetricArms` for each.
+ * The totals `TotalsSql` (`buildTotalsSql` of each kind) reads, as lambda parameters over the
+ * unit's cumulative arrays; `y_avg` is Σ/count so far (the mean of its numerator values).
  */
-const UNIT_VALUES: Record<
-  SumKind,
-  (d: MetricDefinition, at: (t: TotalName) => string) => UnitValueSql
-> = {
-  proportion: (_, at) => ({ counted: '1', y: `toFloat64(${at('y_positive')} > 0)`, x: '0' }),
-  count: (d, at) => ({ counted: '1', y: capUnitValue(d, `toFloat64(${at('y_hits')})`), x: '0' }),
-  mean: (d, at) => {
-    const aggregation = d.unitAggregation ?? 'sum';
-    const value = {
-      sum: at('y_sum'),
-      max: at('y_max'),
-      min: at('y_min'),
-      mean: `${at('y_sum')} / ${at('y_hits')}`,
-    }[aggregation];
-    const counted = aggregation === 'sum' ? '1' : `${at('y_hits')} > 0`;
-    return { counted, y: capUnitValue(d, `toFloat64(${value})`), x: '0' };
-  },
-  ratio: (d, at) => ({
-    counted: `${at('y_hits')} + ${at('x_hits')} > 0`,
-    y: capUnitValue(d, `toFloat64(${at('y_sum')})`),
-    x: `toFloat64(${at('x_sum')})`,
-  }),
-};
+const TOTALS = [
+  'y_sum',
+  'y_hits',
+  'y_positive',
+  'y_max',
+  'y_min',
+  'y_avg',
+  'x_sum',
+  'x_hits',
+] as const;
+type TotalName = (typeof TOTALS)[number];
 
 /** Index (1-based) of the checkpoint holding epoch minute `minute`; past the last: the last. */
 const POINT_OF = (minute: string) =>
@@ -92,8 +66,8 @@ const UNIT_POINTS_CTE = `unit_points AS (
     GROUP BY unit_id, point
   )`;
 
-/** Position of each total in the `unit_series` tuples. */
-const TUPLE: Record<TotalName, number> = {
+/** Position of each summed total in the `unit_series` tuples (`y_avg` is derived). */
+const TUPLE: Record<Exclude<TotalName, 'y_avg'>, number> = {
   y_sum: 2,
   y_hits: 3,
   y_positive: 4,
@@ -103,10 +77,16 @@ const TUPLE: Record<TotalName, number> = {
   x_hits: 8,
 };
 
-/** The unit's totals along its checkpoints so far: sums cumulated, max/min running. */
-function cumulateTotal(total: TotalName): string {
+/**
+ * The unit's totals along its checkpoints so far: sums cumulated, max/min running (only when the
+ * kind reads them: O(checkpoints²) per unit), the mean as Σ/count.
+ */
+function cumulateTotal(total: TotalName, sql: string): string {
+  if (total === 'y_avg')
+    return 'arrayMap((total, hits) -> total / hits, c_y_sum, c_y_hits) AS c_y_avg';
   const values = `arrayMap(t -> toFloat64(t.${TUPLE[total]}), s)`;
   if (total === 'y_max' || total === 'y_min') {
+    if (!new RegExp(`\\b${total}\\b`).test(sql)) return `c_y_sum AS c_${total}`;
     const pick = total === 'y_max' ? 'arrayMax' : 'arrayMin';
     return `arrayMap(i -> ${pick}(arraySlice(${values}, 1, i)), arrayEnumerate(s)) AS c_${total}`;
   }
@@ -116,21 +96,20 @@ function cumulateTotal(total: TotalName): string {
 /** [a1, a2 − a1, …]: what each checkpoint adds. */
 const DELTA = (values: string) => `arrayPopFront(arrayDifference(arrayPushFront(${values}, 0)))`;
 
-function buildSumKindSelect(definition: MetricDefinition, kind: SumKind): string {
-  const used = new Set<TotalName>();
-  const at = (total: TotalName) => {
-    used.add(total);
-    return `c_${total}[i]`;
-  };
-  const value = UNIT_VALUES[kind](definition, at);
-  const perPoint = (sql: string) => `arrayMap(i -> ${sql}, arrayEnumerate(s))`;
+function buildSumKindSelect(definition: MetricDefinition): string {
+  const totals = METRIC_KIND_MODULES[definition.kind].buildTotalsSql?.(definition);
+  if (totals === undefined) throw new Error(`kind ${definition.kind} has no totals SQL`);
+  const { counted, y, x } = totals;
+  // Each checkpoint's per-unit value: the kind's own SQL over the totals so far.
+  const perPoint = (sql: string) =>
+    `arrayMap((${TOTALS.join(', ')}) -> ${sql}, ${TOTALS.map((t) => `c_${t}`).join(', ')})`;
   return `SELECT variant, point, sum(d_units) AS units, sum(d_y) AS sum_y, sum(d_y_sq) AS sum_y_sq,
   sum(d_x) AS sum_x, sum(d_x_sq) AS sum_x_sq, sum(d_xy) AS sum_xy
 FROM (
-  SELECT variant, points, ${[...used].map(cumulateTotal).join(', ')},
-    ${perPoint(`toFloat64(points[i] >= exposed AND (${value.counted}))`)} AS counted,
-    ${perPoint(`if(counted[i] > 0, ${value.y}, 0)`)} AS ys,
-    ${perPoint(`if(counted[i] > 0, ${value.x}, 0)`)} AS xs,
+  SELECT variant, points, ${TOTALS.map((t) => cumulateTotal(t, `${counted} ${y} ${x}`)).join(',\n    ')},
+    arrayMap((p, c) -> toFloat64(p >= exposed AND c), points, ${perPoint(counted)}) AS counted,
+    arrayMap((c, v) -> if(c > 0, v, 0), counted, ${perPoint(y)}) AS ys,
+    arrayMap((c, v) -> if(c > 0, v, 0), counted, ${perPoint(x)}) AS xs,
     ${DELTA('counted')} AS d_units_all, ${DELTA('ys')} AS d_y_all,
     ${DELTA('arrayMap(y -> y * y, ys)')} AS d_y_sq_all, ${DELTA('xs')} AS d_x_all,
     ${DELTA('arrayMap(x -> x * x, xs)')} AS d_x_sq_all,
@@ -212,6 +191,6 @@ export function buildMetricSeriesSql(input: {
     const sql = `WITH ${[...base, ...QUANTILE_SERIES_SQL.ctes].join(',\n  ')}\n${QUANTILE_SERIES_SQL.select}`;
     return { sql, params, rows: 'cumulative' };
   }
-  const sql = `WITH ${[...base, UNIT_POINTS_CTE].join(',\n  ')}\n${buildSumKindSelect(definition, kind)}`;
+  const sql = `WITH ${[...base, UNIT_POINTS_CTE].join(',\n  ')}\n${buildSumKindSelect(definition)}`;
   return { sql, params, rows: 'increments' };
 }

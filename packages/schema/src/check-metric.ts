@@ -46,26 +46,30 @@ export function checkMetric(metric: MetricDefinition): ValidationIssue[] {
 }
 
 /**
- * Why CUPED cannot adjust this metric, or undefined when it can. CUPED needs a per-unit value
- * that is a mean over units (proportion, mean, count per unit) and the same value from the
- * unit's records before its first exposure, which only some sources have.
+ * Why CUPED cannot adjust this metric, or undefined when it can. CUPED needs a linear estimator
+ * (a mean of per-unit values — proportion, mean, count per unit — or a ratio of two such means)
+ * and the same values from the unit's records before its first exposure, which only some
+ * sources have.
  */
 export function explainCupedLimit(
   metric: Pick<MetricDefinition, 'kind' | 'source'>,
 ): string | undefined {
-  if (metric.kind === 'quantile') return 'CUPED does not apply to quantiles';
-  if (metric.kind === 'ratio')
-    return 'CUPED adjusts a mean of per-unit values; a ratio (Σ numerator / Σ denominator) is not one';
+  if (metric.kind === 'quantile')
+    return 'CUPED does not apply to quantiles: a quantile is not a mean (or a ratio of means) of per-unit values, so no linear estimator adjusts it by a covariate';
   return CUPED_SOURCE_LIMITS[metric.source];
 }
 
-/** Sources without a pre-exposure period (the rest: spans and events of the unit before it). */
+/**
+ * Sources without a pre-exposure covariate (the rest: spans and events of the unit before it,
+ * and log records of its traces before it: spans the SDK stamped with the unit's id under its
+ * other assignments).
+ */
 const CUPED_SOURCE_LIMITS: Record<MetricDefinition['source'], string | undefined> = {
   spans: undefined,
   events: undefined,
-  logs: "source 'logs' has no pre-exposure period: a log record reaches its unit through a span stamped with the flag's variant, which exists only after exposure",
+  logs: undefined,
   metric_points:
-    "source 'metric_points' has no pre-exposure period: a data point carries the flag's variant only after exposure, and a series' total cannot be split at it",
+    "source 'metric_points' has no CUPED covariate yet: a unit's data points before exposure (carrying its id under its other assignments) are not read, because a cumulative series' total over the lookback needs its value at the lookback's start, which the query does not take",
 };
 
 type Add = (instancePath: string, message: string) => void;

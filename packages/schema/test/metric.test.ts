@@ -86,30 +86,29 @@ describe('validateMetricDefinition', () => {
     expect(issues[1]!.message).toContain("not 'count'");
   });
 
-  it('refuses CUPED where no pre-exposure per-unit mean exists, naming /cuped', () => {
+  it('refuses CUPED where no linear estimator or no pre-exposure covariate exists, naming /cuped', () => {
     const paths = (change: Record<string, unknown>) =>
       issuesOf({ capping: undefined, unitAggregation: undefined, ...change });
-    const logs = paths({
-      source: 'logs',
-      filters: { service: 'checkout' },
-      value: { type: 'count' },
-      kind: 'count',
-    });
-    expect(logs.map((i) => i.instancePath)).toEqual(['/cuped']);
-    expect(logs[0]!.message).toContain("source 'logs' has no pre-exposure period");
     const points = paths({
       source: 'metric_points',
       filters: { metricName: 'basket' },
       value: { type: 'point_value' },
     });
     expect(points.map((i) => i.instancePath)).toEqual(['/cuped']);
-    const ratio = paths({ kind: 'ratio', denominator: { value: { type: 'count' } } });
-    expect(ratio.map((i) => i.instancePath)).toEqual(['/cuped']);
-    expect(ratio[0]!.message).toContain('a ratio');
+    expect(points[0]!.message).toContain("source 'metric_points' has no CUPED covariate yet");
     const quantile = paths({ kind: 'quantile', quantile: 0.9 });
-    expect(quantile).toEqual([
-      { instancePath: '/cuped', message: 'CUPED does not apply to quantiles' },
-    ]);
+    expect(quantile.map((i) => i.instancePath)).toEqual(['/cuped']);
+    expect(quantile[0]!.message).toContain('no linear estimator');
+    // Ratios: numerator and denominator before exposure. Logs: the records of the unit's traces.
+    expect(paths({ kind: 'ratio', denominator: { value: { type: 'count' } } })).toEqual([]);
+    expect(
+      paths({
+        source: 'logs',
+        filters: { service: 'checkout' },
+        value: { type: 'count' },
+        kind: 'count',
+      }),
+    ).toEqual([]);
     // Spans and events have one: the unit's records before its first exposure.
     expect(paths({ kind: 'count', value: { type: 'count' } })).toEqual([]);
     expect(

@@ -4,7 +4,8 @@
  * metrics, each summarized and compared with the control arm.
  */
 import { BUILTIN_METRICS, type MetricDefinition } from '@tripwire/schema';
-import { adjustWithCuped, type CovariateStats } from '@tripwire/stats';
+import { adjustRatioWithCuped, adjustWithCuped } from '@tripwire/stats';
+import type { MetricCovariate } from '../repositories/metrics/metric-kind.js';
 import { catchStatsError, compareArms, summarizeArm, toFinite } from './compare-arms.js';
 import { isNonNegativeMetric } from './is-non-negative-metric.js';
 import type { ArmSummary, ComparisonOutcome, InferenceSettings } from './compare-arms.js';
@@ -24,7 +25,7 @@ interface MetricColumn {
   pick: (variant: string) => Parameters<typeof summarizeArm>[0];
   count: (variant: string) => number;
   /** CUPED inputs per variant, when the metric is adjusted. */
-  covariate?: (variant: string) => CovariateStats | undefined;
+  covariate?: (variant: string) => MetricCovariate | undefined;
 }
 
 /** The results' description of a metric definition (per tracked event when `event` is set). */
@@ -205,8 +206,8 @@ function buildConversionMetric(input: {
       controlArm.preConverted + arm.preConverted > 0
     ) {
       const cuped = computeCuped({
-        control: controlArm.covariate,
-        treatment: arm.covariate,
+        control: { kind: 'mean', stats: controlArm.covariate },
+        treatment: { kind: 'mean', stats: arm.covariate },
         settings,
         names,
       });
@@ -237,20 +238,33 @@ function addCuped(
   return { ...outcome, comparison: { ...outcome.comparison, cuped } };
 }
 
+/** CUPED of a mean (`adjustWithCuped`) or a ratio (`adjustRatioWithCuped`) metric. */
+function adjust(control: MetricCovariate, treatment: MetricCovariate) {
+  if (control.kind === 'ratio' && treatment.kind === 'ratio')
+    return adjustRatioWithCuped({ control: control.stats, treatment: treatment.stats });
+  if (control.kind === 'mean' && treatment.kind === 'mean')
+    return adjustWithCuped({ control: control.stats, treatment: treatment.stats });
+  throw new Error(`CUPED inputs of two kinds: ${control.kind} and ${treatment.kind}`);
+}
+
 /**
- * CUPED on each arm's pre-exposure covariate, when both arms have ≥ 2 units; an error when the
- * covariate moments are impossible (the unadjusted comparison stands).
+ * CUPED on each arm's pre-exposure covariate, when both arms have ≥ 2 units (and, for a ratio,
+ * a denominator); an error when the covariate moments are impossible (the unadjusted comparison
+ * stands). A ratio without pre-exposure data or with a constant one is compared unadjusted (θ 0).
  */
 function computeCuped(input: {
-  control: CovariateStats | undefined;
-  treatment: CovariateStats | undefined;
+  control: MetricCovariate | undefined;
+  treatment: MetricCovariate | undefined;
   settings: InferenceSettings;
   names: { control: string; treatment: string };
 }): Comparison['cuped'] | { error: MetricError } {
   const { control, treatment, settings, names } = input;
   if (control === undefined || treatment === undefined) return undefined;
-  if (control.units < 2 || treatment.units < 2) return undefined;
-  const adjusted = catchStatsError(() => adjustWithCuped({ control, treatment }), 'CUPED: ');
+  if (control.stats.units < 2 || treatment.stats.units < 2) return undefined;
+  const isEmptyRatio = (arm: MetricCovariate) =>
+    arm.kind === 'ratio' && arm.stats.sumDenominator === 0;
+  if (isEmptyRatio(control) || isEmptyRatio(treatment)) return undefined;
+  const adjusted = catchStatsError(() => adjust(control, treatment), 'CUPED: ');
   if ('error' in adjusted) return adjusted;
   const { comparison } = compareArms(
     { estimate: adjusted.control },

@@ -8,7 +8,8 @@ import {
   type BuiltinMetricId,
   type MetricDefinition,
 } from '@tripwire/schema';
-import type { CovariateStats, MetricStats, QuantileStats } from '@tripwire/stats';
+import type { MetricStats, QuantileStats } from '@tripwire/stats';
+import type { MetricCovariate } from '../repositories/metrics/metric-kind.js';
 import type {
   BreakdownCell,
   ConversionArm,
@@ -61,7 +62,7 @@ export interface CatalogMetricData {
   arms: ReadonlyMap<string, MetricStats>;
   /** Definitions with `cuped`: each arm's CUPED input, or why there is none. */
   cuped?:
-    | { covariates: ReadonlyMap<string, CovariateStats>; lookbackDays: number }
+    | { covariates: ReadonlyMap<string, MetricCovariate>; lookbackDays: number }
     | { notApplicable: string };
   /**
    * Each arm's statistics at the series' checkpoints (`fetchMetricSeries`): every bucket, or

@@ -71,7 +71,12 @@ function catalogMetric(rng: () => number, cuped: CatalogMetricData['cuped']): Ca
     updatedAt: null,
     updatedBy: null,
     arms: new Map([...covariates].map(([variant, arm]) => [variant, meanOf(arm)])),
-    cuped: cuped ?? { covariates, lookbackDays: 14 },
+    cuped: cuped ?? {
+      covariates: new Map(
+        [...covariates].map(([variant, stats]) => [variant, { kind: 'mean' as const, stats }]),
+      ),
+      lookbackDays: 14,
+    },
   };
 }
 
@@ -102,7 +107,7 @@ describe('CUPED on a catalog metric', () => {
   });
 
   it('reports why CUPED is not applied to a stored definition it cannot adjust', () => {
-    const reason = "source 'logs' has no pre-exposure period";
+    const reason = 'CUPED does not apply to quantiles';
     const { response, metric, result } = compute(
       catalogMetric(createRng(6), { notApplicable: reason }),
     );

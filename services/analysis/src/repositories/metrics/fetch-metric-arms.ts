@@ -1,20 +1,12 @@
 import type { MetricDefinition } from '@tripwire/schema';
-import type { CovariateStats, MetricStats } from '@tripwire/stats';
+import type { MetricStats } from '@tripwire/stats';
 import { queryRows, type AnalysisContext } from '../query-rows.js';
-import { readCovariateStats } from './metric-kind.js';
+import { readCovariateStats, type MetricCovariate } from './metric-kind.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import { isMetricRecordsReady } from './metric-records.js';
 import { buildMetricSql, isMaterializable } from './metric-sql.js';
 
 const FAR_FUTURE_MS = Date.UTC(2200, 0, 1);
-const EMPTY_COVARIATE_STATS: CovariateStats = {
-  units: 0,
-  sum: 0,
-  sumSquares: 0,
-  covariateSum: 0,
-  covariateSumSquares: 0,
-  sumCrossProducts: 0,
-};
 
 export interface FetchMetricArmsOptions {
   definition: MetricDefinition;
@@ -49,7 +41,7 @@ export interface MetricArms {
   /** Sufficient statistics per variant (`@tripwire/stats` input of the definition's kind). */
   arms: Map<string, MetricStats>;
   /** Per variant the CUPED input (`covariate: true` only). */
-  covariates?: Map<string, CovariateStats>;
+  covariates?: Map<string, MetricCovariate>;
   /** The query (shown in kill reports) and its parameter values. */
   sql: string;
   params: Record<string, unknown>;
@@ -88,10 +80,12 @@ export async function fetchMetricArms(
     if (!arms.has(variant)) arms.set(variant, kind.emptyStats(definition));
   }
   if (options.covariate !== true) return { arms, sql, params, records };
-  const covariates = new Map(rows.map((row) => [String(row.variant), readCovariateStats(row)]));
-  for (const variant of arms.keys()) {
-    if (!covariates.has(variant)) covariates.set(variant, EMPTY_COVARIATE_STATS);
-  }
+  const read = (row: Record<string, unknown>): MetricCovariate =>
+    kind.readCovariate?.(row) ?? { kind: 'mean', stats: readCovariateStats(row) };
+  const covariates = new Map(rows.map((row) => [String(row.variant), read(row)]));
+  // An arm without rows: every moment 0 (a missing column reads as 0).
+  for (const variant of arms.keys())
+    if (!covariates.has(variant)) covariates.set(variant, read({}));
   return { arms, covariates, sql, params, records };
 }
 

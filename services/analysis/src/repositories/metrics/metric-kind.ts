@@ -1,5 +1,5 @@
 import type { MetricDefinition, MetricKind } from '@tripwire/schema';
-import type { CovariateStats, MetricStats } from '@tripwire/stats';
+import type { CovariateStats, MetricStats, RatioCovariateStats } from '@tripwire/stats';
 
 /** Typed query parameter values. */
 export type KindParams = Record<string, number | readonly number[]>;
@@ -17,9 +17,12 @@ export interface MetricKindModule {
   /**
    * The same SELECT with each unit's CUPED covariate x (its value over the `records` with
    * `p_hit`, before its first exposure) and the moments `sum_x`, `sum_x_sq`, `sum_xy`
-   * (`readCovariateStats`); only kinds whose statistic is a mean of per-unit values.
+   * (`readCovariateStats`); only kinds with a linear CUPED estimator (means of per-unit values;
+   * ratios, whose SELECT has their own columns and `readCovariate`).
    */
   buildCovariateSql?: (definition: MetricDefinition) => { ctes: string[]; select: string };
+  /** The CUPED input of one arm from a row of `buildCovariateSql`; default `readCovariateStats`. */
+  readCovariate?: (row: Record<string, unknown>) => MetricCovariate;
   /** The typed parameters that SQL takes beyond the scope's and the source's. */
   buildParams(definition: MetricDefinition): KindParams;
   /** The stats input of one arm from its row (numbers may arrive as strings: 64-bit ints). */
@@ -180,7 +183,11 @@ export const MEAN_ARM_SQL = 'count() AS units, sum(y) AS sum_y, sum(y * y) AS su
 /** Moments of the covariate x and its cross product with y (CUPED). */
 const COVARIATE_ARM_SQL = 'sum(x) AS sum_x, sum(x * x) AS sum_x_sq, sum(x * y) AS sum_xy';
 
-/** The CUPED input of one arm from a row of `buildCovariateSql`. */
+/** One arm's CUPED input, by the statistics kind it adjusts (`GuardrailCovariates` of stats). */
+export type MetricCovariate =
+  { kind: 'mean'; stats: CovariateStats } | { kind: 'ratio'; stats: RatioCovariateStats };
+
+/** The CUPED input of one arm from a row of a mean kind's `buildCovariateSql`. */
 export function readCovariateStats(row: Record<string, unknown>): CovariateStats {
   return {
     units: readNumber(row, 'units'),

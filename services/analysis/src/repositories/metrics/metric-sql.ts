@@ -138,6 +138,21 @@ const LOGS: SourceSql = {
     bodyContains: (p) => `position(l.Body, {${p}:String}) > 0`,
   },
   values: { count: '1' },
+  // Before exposure a log record reaches the unit the same way, through a trace whose spans carry
+  // the unit (stamped under its other assignments) and none this flag's variant (such a trace is
+  // the post-exposure side's).
+  preExposure: {
+    from: (tables) => `${tables.logs} AS l INNER JOIN (
+      SELECT TraceId, any(SpanAttributes['tripwire.unit.id']) AS unit_id
+      FROM ${tables.traces}
+      WHERE Timestamp < fromUnixTimestamp64Milli({untilMs:Int64})
+        AND SpanAttributes['tripwire.unit.id'] != ''
+      GROUP BY TraceId
+      HAVING countIf(SpanAttributes[{stampKey:String}] != '') = 0
+    ) AS t ON t.TraceId = l.TraceId
+    INNER JOIN valid_units AS vu ON vu.unit_id = t.unit_id`,
+    where: `${PRE_EXPOSURE('l.Timestamp')} AND l.TraceId != ''`,
+  },
 };
 
 /**
@@ -280,8 +295,9 @@ export function isMaterializable(definition: MetricDefinition): boolean {
 /**
  * The `records` CTE over per-record rows (`buildRecordRowsSql`, or the same columns from the
  * materialized records; a tracked event only from its unit's first exposure on): unit and
- * numerator/denominator parts (`y_*`, `x_*`); with `covariate`, also the unit's numerator records
- * before its first exposure (`p_hit`, their `y_rec`; `y_hit` 0), the CUPED covariate's records.
+ * numerator/denominator parts (`y_*`, `x_*`); with `covariate`, also the unit's records before its
+ * first exposure (numerator `p_hit` with its `y_rec`, denominator `q_hit` with its `x_rec`; `y_hit`
+ * and `x_hit` 0), the CUPED covariate's records.
  */
 function buildRecordsCte(input: {
   definition: MetricDefinition;
@@ -294,7 +310,7 @@ function buildRecordsCte(input: {
   const source = SOURCES[definition.source];
   const afterExposure = source.afterExposure === true;
   const post = `SELECT r.unit_id AS unit_id, r.y_rec AS y_rec, r.y_hit AS y_hit, r.x_rec AS x_rec,
-      r.x_hit AS x_hit,${input.covariate ? ' toUInt8(0) AS p_hit,' : ''}
+      r.x_hit AS x_hit,${input.covariate ? ' toUInt8(0) AS p_hit, toUInt8(0) AS q_hit,' : ''}
       intDiv(toUnixTimestamp(toStartOfMinute(r.rec_time)), 60) AS rec_minute
     FROM (${input.rows}) AS r${afterExposure ? ' INNER JOIN valid_units AS vu ON vu.unit_id = r.unit_id' : ''}
     WHERE ${afterExposure ? 'r.rec_time >= vu.first_exposure' : '1'}`;
@@ -306,15 +322,16 @@ function buildRecordsCte(input: {
   if (pre === undefined)
     throw unsupported('/cuped', explainCupedLimit(definition) ?? 'no pre-exposure period');
   params.cupedLookbackDays = CUPED_LOOKBACK_DAYS;
-  const { y } = buildParts(definition, params);
+  const { y, x } = buildParts(definition, params);
   return `records AS (
     ${post}
     UNION ALL
     SELECT ${source.unitId} AS unit_id,
-      ${y.rec} AS y_rec, toUInt8(0) AS y_hit, toFloat64(0) AS x_rec, toUInt8(0) AS x_hit,
-      toUInt8(${y.hit}) AS p_hit, intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute
+      ${y.rec} AS y_rec, toUInt8(0) AS y_hit, toFloat64(${x.rec}) AS x_rec, toUInt8(0) AS x_hit,
+      toUInt8(${y.hit}) AS p_hit, toUInt8(${x.hit}) AS q_hit,
+      intDiv(toUnixTimestamp(toStartOfMinute(${source.time})), 60) AS rec_minute
     FROM ${pre.from(tables)}
-    WHERE ${pre.where} AND p_hit
+    WHERE ${pre.where} AND (p_hit OR q_hit)
   )`;
 }
 

@@ -1,4 +1,5 @@
-import type { MetricStats } from '@tripwire/stats';
+import type { MetricDefinition } from '@tripwire/schema';
+import type { MetricStats, RatioCovariateStats } from '@tripwire/stats';
 import {
   buildCappingParams,
   buildPerUnitSelect,
@@ -18,20 +19,62 @@ const EMPTY: MetricStats = {
   sumCrossProducts: 0,
 };
 
+const RATIO_ARM_SQL =
+  'count() AS units, sum(y) AS sum_y, sum(x) AS sum_x, sum(y * y) AS sum_y_sq, sum(x * x) AS sum_x_sq, sum(x * y) AS sum_xy';
+
+/** The pre-exposure numerator u and denominator v: their moments and products with y and x. */
+const COVARIATE_ARM_SQL = `sum(u) AS sum_u, sum(v) AS sum_v, sum(u * u) AS sum_u_sq, sum(v * v) AS sum_v_sq,
+  sum(u * v) AS sum_uv, sum(y * u) AS sum_yu, sum(y * v) AS sum_yv, sum(x * u) AS sum_xu, sum(x * v) AS sum_xv`;
+
+/**
+ * Per unit y = Σ numerator values (capped), x = Σ denominator values, over the units with a
+ * record of either after exposure; with `covariate`, also u and v, the same over the unit's
+ * records before its first exposure (`p_hit`, `q_hit`; 0 without any).
+ */
+function buildRatioSql(definition: MetricDefinition, covariate: boolean) {
+  const y = `${capUnitValue(definition, 'toFloat64(sumIf(y_rec, y_hit))')} AS y, toFloat64(sumIf(x_rec, x_hit)) AS x`;
+  const pre = `${capUnitValue(definition, 'toFloat64(sumIf(y_rec, p_hit))')} AS u, toFloat64(sumIf(x_rec, q_hit)) AS v`;
+  return {
+    ctes: [],
+    select: buildPerUnitSelect({
+      columns: covariate ? `${y}, ${pre}` : y,
+      having: 'countIf(y_hit OR x_hit) > 0',
+      arm: covariate ? `${RATIO_ARM_SQL}, ${COVARIATE_ARM_SQL}` : RATIO_ARM_SQL,
+    }),
+  };
+}
+
+function readRatioCovariate(row: Record<string, unknown>): RatioCovariateStats {
+  const read = (column: string) => readNumber(row, column);
+  return {
+    units: read('units'),
+    sumNumerator: read('sum_y'),
+    sumDenominator: read('sum_x'),
+    sumNumeratorSquares: read('sum_y_sq'),
+    sumDenominatorSquares: read('sum_x_sq'),
+    sumCrossProducts: read('sum_xy'),
+    covariateSumNumerator: read('sum_u'),
+    covariateSumDenominator: read('sum_v'),
+    covariateSumNumeratorSquares: read('sum_u_sq'),
+    covariateSumDenominatorSquares: read('sum_v_sq'),
+    covariateSumCrossProducts: read('sum_uv'),
+    sumNumeratorCovariateNumerator: read('sum_yu'),
+    sumNumeratorCovariateDenominator: read('sum_yv'),
+    sumDenominatorCovariateNumerator: read('sum_xu'),
+    sumDenominatorCovariateDenominator: read('sum_xv'),
+  };
+}
+
 /**
  * Σ numerator / Σ denominator across units (delta method): per unit y = Σ numerator values, x =
- * Σ denominator values, over the units with at least one record of either.
+ * Σ denominator values, over the units with at least one record of either. CUPED: the same
+ * ratio's numerator and denominator before exposure (`adjustRatioWithCuped` of @tripwire/stats).
  */
 export const ratioKind: MetricKindModule = {
   kind: 'ratio',
-  buildSql: (definition) => ({
-    ctes: [],
-    select: buildPerUnitSelect({
-      columns: `${capUnitValue(definition, 'toFloat64(sumIf(y_rec, y_hit))')} AS y, toFloat64(sumIf(x_rec, x_hit)) AS x`,
-      having: 'countIf(y_hit OR x_hit) > 0',
-      arm: 'count() AS units, sum(y) AS sum_y, sum(x) AS sum_x, sum(y * y) AS sum_y_sq, sum(x * x) AS sum_x_sq, sum(x * y) AS sum_xy',
-    }),
-  }),
+  buildSql: (definition) => buildRatioSql(definition, false),
+  buildCovariateSql: (definition) => buildRatioSql(definition, true),
+  readCovariate: (row) => ({ kind: 'ratio', stats: readRatioCovariate(row) }),
   buildParams: buildCappingParams,
   readStats: (row) => ({
     kind: 'ratio',

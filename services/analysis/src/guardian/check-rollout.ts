@@ -1,7 +1,7 @@
 import { isBuiltinMetricId, type Guardrail } from '@tripwire/schema';
 import { StatsError, type MetricStats } from '@tripwire/stats';
 import { emptyArmStats } from '../analysis/fetch-arm-statistics.js';
-import { decideDataFault } from './evaluate-guardrail.js';
+import { decideDataFault, pairCovariates } from './evaluate-guardrail.js';
 import type { CheckOutcome, GuardianSources, RunningRollout } from './guardian-types.js';
 
 export interface CheckClock {
@@ -54,6 +54,10 @@ export async function checkRollout(
           guardrail,
           control: control ?? emptyStatsFor(guardrail),
           treatment: treatment ?? emptyStatsFor(guardrail),
+          covariates: pairCovariates(facts.covariates, {
+            control: rollout.control,
+            treatment: variant,
+          }),
         });
       } catch (error) {
         clock.onError(guardrail, error);

@@ -35,6 +35,7 @@ export function toDecisionRecord(
     intervalLower: evidence.interval[0],
     intervalUpper: evidence.interval[1],
     pValue: evidence.pValue ?? null,
+    adjustment: evidence.adjustment === undefined ? '' : JSON.stringify(evidence.adjustment),
     alpha: evidence.alpha,
     margin: evidence.margin,
     nControl: evidence.nPerArm.control,

@@ -33,6 +33,8 @@ export interface DecisionRecord {
   intervalLower: number;
   intervalUpper: number;
   pValue: number | null;
+  /** The estimates' adjustment as JSON (`GuardrailAdjustment` of @tripwire/stats: CUPED), or ''. */
+  adjustment: string;
   alpha: number;
   margin: number;
   nControl: number;
@@ -69,6 +71,7 @@ const COLUMNS: readonly [keyof DecisionRecord, string][] = [
   ['intervalLower', 'interval_lower'],
   ['intervalUpper', 'interval_upper'],
   ['pValue', 'p_value'],
+  ['adjustment', 'adjustment'],
   ['alpha', 'alpha'],
   ['margin', 'margin'],
   ['nControl', 'n_control'],
@@ -194,6 +197,7 @@ function readRecord(row: Record<string, unknown>): DecisionRecord {
     intervalLower: row.intervalLower === null ? -Infinity : number(row.intervalLower),
     intervalUpper: row.intervalUpper === null ? Infinity : number(row.intervalUpper),
     pValue: nullable(row.pValue),
+    adjustment: String(row.adjustment ?? ''),
     alpha: number(row.alpha),
     margin: number(row.margin),
     nControl: number(row.nControl),

@@ -1,11 +1,13 @@
 import type { Guardrail } from '@tripwire/schema';
 import {
   decideGuardrail,
+  type GuardrailCovariates,
   type GuardrailDecision,
   type Guardrail as StatsGuardrail,
   type MetricStats,
 } from '@tripwire/stats';
 import { DEFAULT_GUARDRAIL_ALPHA } from '@tripwire/schema';
+import type { MetricCovariate } from '../repositories/metrics/metric-kind.js';
 
 /** The schema's guardrail (stored in the flag) as the statistics package takes it. */
 export function toStatsGuardrail(guardrail: Guardrail): StatsGuardrail {
@@ -27,13 +29,30 @@ export function evaluateGuardrail(input: {
   control: MetricStats;
   treatment: MetricStats;
   targetUnits?: number;
+  covariates?: GuardrailCovariates | undefined;
 }): GuardrailDecision {
   return decideGuardrail({
     guardrail: toStatsGuardrail(input.guardrail),
     control: input.control,
     treatment: input.treatment,
     ...(input.targetUnits === undefined ? {} : { targetUnits: input.targetUnits }),
+    ...(input.covariates === undefined ? {} : { covariates: input.covariates }),
   });
+}
+
+/** Both arms' CUPED inputs as `decideGuardrail` takes them; undefined unless both exist, alike. */
+export function pairCovariates(
+  covariates: ReadonlyMap<string, MetricCovariate> | undefined,
+  arms: { control: string; treatment: string },
+): GuardrailCovariates | undefined {
+  const control = covariates?.get(arms.control);
+  const treatment = covariates?.get(arms.treatment);
+  if (control === undefined || treatment === undefined) return undefined;
+  if (control.kind === 'mean' && treatment.kind === 'mean')
+    return { kind: 'mean', control: control.stats, treatment: treatment.stats };
+  if (control.kind === 'ratio' && treatment.kind === 'ratio')
+    return { kind: 'ratio', control: control.stats, treatment: treatment.stats };
+  return undefined;
 }
 
 /**

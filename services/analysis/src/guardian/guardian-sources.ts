@@ -1,4 +1,4 @@
-import { isBuiltinMetricId } from '@tripwire/schema';
+import { explainCupedLimit, isBuiltinMetricId } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
 import { createMetricStore } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
@@ -39,7 +39,8 @@ export function adaptFlagStore(store: FlagStore): GuardianFlags {
  * Facts from ClickHouse for any guardrail: a built-in metric through `fetchArmStatistics` (the
  * per-variant views and rollups, with exemplars), a catalog metric through its definition and
  * `StatsQueries.metricArms` (its materialized records when complete, else the raw signal; every
- * requested variant). An unknown metric is an error.
+ * requested variant), with each arm's CUPED covariate when the definition has `cuped` and CUPED
+ * applies to it (`explainCupedLimit`). An unknown metric is an error.
  */
 export function createFactsReader(
   context: Pick<AppContext, 'clickhouse' | 'tables'>,
@@ -73,16 +74,19 @@ export function createFactsReader(
       scope: { flagKey: request.flagKey, environment: request.environment, since: request.since },
       catalog: true,
     });
+    const { definition } = found;
     const result = await queries.metricArms({
-      definition: found.definition,
+      definition,
       version: found.version,
       variants: request.variants,
+      covariate: definition.cuped === true && explainCupedLimit(definition) === undefined,
     });
     return {
       arms: result.arms,
       exemplarTraceIds: new Map(),
       query: result.sql,
       metricVersion: found.version,
+      ...(result.covariates === undefined ? {} : { covariates: result.covariates }),
     };
   };
 }

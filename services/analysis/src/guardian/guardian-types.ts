@@ -1,5 +1,6 @@
 import type { Flag, Guardrail } from '@tripwire/schema';
-import type { GuardrailDecision, MetricStats } from '@tripwire/stats';
+import type { GuardrailCovariates, GuardrailDecision, MetricStats } from '@tripwire/stats';
+import type { MetricCovariate } from '../repositories/metrics/metric-kind.js';
 
 /** One environment of a flag that serves at least one treatment next to its control. */
 export interface RunningRollout {
@@ -24,6 +25,8 @@ export interface GuardrailFacts {
   query: string;
   /** The catalog metric's definition version the facts were computed with (built-ins: none). */
   metricVersion?: number;
+  /** Per variant the CUPED input, when the catalog metric has `cuped` and CUPED applies to it. */
+  covariates?: Map<string, MetricCovariate>;
 }
 
 export interface FactsRequest {
@@ -77,6 +80,8 @@ export interface GuardianSources {
     guardrail: Guardrail;
     control: MetricStats;
     treatment: MetricStats;
+    /** Both arms' pre-exposure covariates: the decision tests the CUPED-adjusted estimates. */
+    covariates?: GuardrailCovariates | undefined;
   }): GuardrailDecision;
 }
 

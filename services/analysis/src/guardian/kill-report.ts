@@ -1,3 +1,4 @@
+import type { GuardrailAdjustment } from '@tripwire/stats';
 import type { DeliveryRecord } from '../alerts/delivery-repository.js';
 import type { DecisionRecord } from './decision-repository.js';
 import type { FlagChange } from './guardian-types.js';
@@ -31,6 +32,11 @@ export interface KillReport {
     pValue: number | null;
     alpha: number;
     margin: number;
+    /**
+     * How the estimates were adjusted: CUPED (`status` `applied`: the interval is of the
+     * CUPED-adjusted estimates; else why they stayed unadjusted), or null when not asked for.
+     */
+    adjustment: GuardrailAdjustment | null;
   };
   n: { control: number; treatment: number };
   means: { control: number | null; treatment: number | null };
@@ -113,6 +119,7 @@ export function buildKillReport(input: {
       pValue: breach.pValue,
       alpha: breach.alpha,
       margin: breach.margin,
+      adjustment: readAdjustment(breach),
     },
     n: { control: breach.nControl, treatment: breach.nTreatment },
     means: { control: finite(breach.controlMean), treatment: finite(breach.treatmentMean) },
@@ -135,6 +142,18 @@ export function buildKillReport(input: {
   };
 }
 
+function readAdjustment(check: DecisionRecord): GuardrailAdjustment | null {
+  return check.adjustment === '' ? null : (JSON.parse(check.adjustment) as GuardrailAdjustment);
+}
+
+/** ", CUPED-adjusted (variance −37%)", or why CUPED left it unadjusted; '' without CUPED. */
+function describeAdjustment(check: DecisionRecord): string {
+  const adjustment = readAdjustment(check);
+  if (adjustment === null) return '';
+  if (adjustment.status !== 'applied') return `, CUPED not applied (${adjustment.status})`;
+  return `, CUPED-adjusted (variance −${(adjustment.varianceReduction * 100).toFixed(0)}%)`;
+}
+
 function describeCheck(check: DecisionRecord): string {
   const onScale = (value: number) =>
     !Number.isFinite(value)
@@ -144,5 +163,5 @@ function describeCheck(check: DecisionRecord): string {
       : check.scale === 'relative'
         ? `${(value * 100).toFixed(1)}%`
         : value.toPrecision(4);
-  return `${check.metric} ${check.state}: interval [${onScale(check.intervalLower)}, ${onScale(check.intervalUpper)}], margin ${onScale(check.margin)}, n=${check.nTreatment}/${check.nControl}`;
+  return `${check.metric} ${check.state}: interval [${onScale(check.intervalLower)}, ${onScale(check.intervalUpper)}], margin ${onScale(check.margin)}, n=${check.nTreatment}/${check.nControl}${describeAdjustment(check)}`;
 }

@@ -85,6 +85,7 @@ async function seedBreach(flagKey: string): Promise<string> {
     intervalLower: 0.05,
     intervalUpper: 0.15,
     pValue: 0.001,
+    adjustment: '',
     alpha: 0.05,
     margin: 0,
     nControl: 100,

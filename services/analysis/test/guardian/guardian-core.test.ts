@@ -237,6 +237,7 @@ describe('watchRestoredKills', () => {
     intervalLower: 0.4,
     intervalUpper: Infinity,
     pValue: 0.001,
+    adjustment: '',
     alpha: 0.05,
     margin: 0.1,
     nControl: 900,

@@ -136,7 +136,8 @@ describe('guardrails on CUPED catalog metrics', () => {
     expect((await guardian.runOnce()).kills).toBe(1);
     const [later] = await decisions.listForFlag({ flagKey: 'worse-b', limit: 1 });
     expect(later).toMatchObject({ state: 'breached', nTreatment: 1000 });
-  });
+    // Inserting 1,300 units' spans and two passes: seconds on a loaded machine.
+  }, 60_000);
 
   it('keeps an A/A rollout with a CUPED guardrail running', async () => {
     const flags = createMemoryFlags([makeFlag('steady', [guardrail('api_errors')])]);

@@ -197,7 +197,7 @@ function readRecord(row: Record<string, unknown>): DecisionRecord {
     intervalLower: row.intervalLower === null ? -Infinity : number(row.intervalLower),
     intervalUpper: row.intervalUpper === null ? Infinity : number(row.intervalUpper),
     pValue: nullable(row.pValue),
-    adjustment: String(row.adjustment ?? ''),
+    adjustment: typeof row.adjustment === 'string' ? row.adjustment : '',
     alpha: number(row.alpha),
     margin: number(row.margin),
     nControl: number(row.nControl),

@@ -24,13 +24,14 @@ function probabilityOf(definition: MetricDefinition): number {
 export const quantileKind: MetricKindModule = {
   kind: 'quantile',
   buildSql: () => ({
+    // MATERIALIZED: each is read twice below and computed once (the sort of every value too).
     ctes: [
-      `unit_records AS (
+      `unit_records AS MATERIALIZED (
     SELECT v.arm AS variant, r.unit_id AS unit_id, r.y_rec AS value
     FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
     WHERE r.y_hit
   )`,
-      `arm_quantiles AS (
+      `arm_quantiles AS MATERIALIZED (
     SELECT variant, arm_values, arm_values[{estimateIndex:UInt32}] AS estimate
     FROM (
       SELECT variant, arrayMap(l -> ${AT('l')}, {levels:Array(Float64)}) AS arm_values
@@ -38,15 +39,21 @@ export const quantileKind: MetricKindModule = {
     )
   )`,
     ],
-    select: `SELECT variant, any(arm_values) AS arm_values, count() AS units,
-  sum(b) AS sum_b, sum(n) AS sum_n, sum(b * b) AS sum_b_sq, sum(n * n) AS sum_n_sq, sum(b * n) AS sum_bn
+    // Per unit only the arm's estimate joins (not its quantile function); that joins per arm.
+    select: `SELECT s.variant AS variant, a.arm_values AS arm_values, s.units AS units,
+  s.sum_b AS sum_b, s.sum_n AS sum_n, s.sum_b_sq AS sum_b_sq, s.sum_n_sq AS sum_n_sq, s.sum_bn AS sum_bn
 FROM (
-  SELECT u.variant AS variant, u.unit_id AS unit_id, any(a.arm_values) AS arm_values,
-    toFloat64(countIf(u.value <= a.estimate)) AS b, toFloat64(count()) AS n
-  FROM unit_records AS u INNER JOIN arm_quantiles AS a ON a.variant = u.variant
-  GROUP BY variant, unit_id
-)
-GROUP BY variant
+  SELECT variant, count() AS units,
+    sum(b) AS sum_b, sum(n) AS sum_n, sum(b * b) AS sum_b_sq, sum(n * n) AS sum_n_sq, sum(b * n) AS sum_bn
+  FROM (
+    SELECT u.variant AS variant, u.unit_id AS unit_id,
+      toFloat64(countIf(u.value <= e.estimate)) AS b, toFloat64(count()) AS n
+    FROM unit_records AS u
+    INNER JOIN (SELECT variant, estimate FROM arm_quantiles) AS e ON e.variant = u.variant
+    GROUP BY variant, unit_id
+  )
+  GROUP BY variant
+) AS s INNER JOIN arm_quantiles AS a ON a.variant = s.variant
 ORDER BY variant`,
   }),
   buildParams: (definition) => {

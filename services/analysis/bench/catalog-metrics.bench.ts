@@ -19,12 +19,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BuiltinMetricIds,
-  type Flag,
-  type Guardrail,
-  type MetricDefinition,
-} from '@tripwire/schema';
+import { BuiltinMetricIds, type Flag, type Guardrail } from '@tripwire/schema';
 import { computeResults } from '../src/analysis/compute-results.js';
 import { fetchCatalogMetrics } from '../src/analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
@@ -33,11 +28,6 @@ import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { createFactsSources } from '../src/guardian/guardian-sources.js';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
-import {
-  makeBasketValueMetric,
-  makeErrorLogsMetric,
-  makePurchaseValueMetric,
-} from '../test/metrics/metric-fixtures.js';
 import { createMetricRecordsKeeper } from '../src/repositories/metrics/metric-records.js';
 import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
@@ -54,6 +44,7 @@ import {
   POINT_SQL,
   SPAN_SQL,
 } from './bench-telemetry.js';
+import { CATALOG } from './catalog-definitions.js';
 
 const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 100_000);
 const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
@@ -61,60 +52,6 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WINDOW = 7 * 86_400;
 const WITH_RAW = process.env.BENCH_RAW !== '0';
-
-const span = (
-  id: string,
-  rest: Omit<MetricDefinition, 'id' | 'name' | 'source' | 'direction'>,
-): MetricDefinition => ({ id, name: id, source: 'spans', direction: 'lower_is_better', ...rest });
-
-/** Ten catalog metrics: every source, every kind, filters and an attribute predicate. */
-const CATALOG: MetricDefinition[] = [
-  span('payments_error_ratio', {
-    filters: { service: 'payments' },
-    value: { type: 'error' },
-    denominator: { value: { type: 'count' } },
-    kind: 'ratio',
-  }),
-  span('search_latency', {
-    filters: { spanName: 'GET /search' },
-    value: { type: 'duration' },
-    unitAggregation: 'mean',
-    kind: 'mean',
-  }),
-  span('search_p95', {
-    filters: { spanName: 'GET /search' },
-    value: { type: 'duration' },
-    kind: 'quantile',
-    quantile: 0.95,
-  }),
-  span('api_requests', { filters: { service: 'api' }, value: { type: 'count' }, kind: 'count' }),
-  span('any_server_error', {
-    filters: { status: 'error' },
-    value: { type: 'count' },
-    kind: 'proportion',
-  }),
-  span('ok_payments_latency', {
-    filters: {
-      spanName: 'GET /payments',
-      attributes: [{ attribute: 'http.response.status_code', op: 'equals', values: ['200'] }],
-    },
-    value: { type: 'duration' },
-    denominator: { value: { type: 'count' } },
-    kind: 'ratio',
-  }),
-  makePurchaseValueMetric(),
-  {
-    id: 'purchasers',
-    name: 'purchasers',
-    source: 'events',
-    filters: { event: 'purchase' },
-    value: { type: 'count' },
-    kind: 'proportion',
-    direction: 'higher_is_better',
-  },
-  makeErrorLogsMetric(),
-  makeBasketValueMetric(),
-];
 
 async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();

@@ -48,29 +48,16 @@ export function checkMetric(metric: MetricDefinition): ValidationIssue[] {
 /**
  * Why CUPED cannot adjust this metric, or undefined when it can. CUPED needs a linear estimator
  * (a mean of per-unit values — proportion, mean, count per unit — or a ratio of two such means)
- * and the same values from the unit's records before its first exposure, which only some
- * sources have.
+ * and the same values from the unit's records before its first exposure, which every source
+ * has: tracked events carry the unit before exposure too, and so do spans, the traces of log
+ * records and metric data points that the SDK stamped with the unit's id under its other
+ * assignments.
  */
-export function explainCupedLimit(
-  metric: Pick<MetricDefinition, 'kind' | 'source'>,
-): string | undefined {
-  if (metric.kind === 'quantile')
-    return 'CUPED does not apply to quantiles: a quantile is not a mean (or a ratio of means) of per-unit values, so no linear estimator adjusts it by a covariate';
-  return CUPED_SOURCE_LIMITS[metric.source];
+export function explainCupedLimit(metric: Pick<MetricDefinition, 'kind'>): string | undefined {
+  return metric.kind === 'quantile'
+    ? 'CUPED does not apply to quantiles: a quantile is not a mean (or a ratio of means) of per-unit values, so no linear estimator adjusts it by a covariate'
+    : undefined;
 }
-
-/**
- * Sources without a pre-exposure covariate (the rest: spans and events of the unit before it,
- * and log records of its traces before it: spans the SDK stamped with the unit's id under its
- * other assignments).
- */
-const CUPED_SOURCE_LIMITS: Record<MetricDefinition['source'], string | undefined> = {
-  spans: undefined,
-  events: undefined,
-  logs: undefined,
-  metric_points:
-    "source 'metric_points' has no CUPED covariate yet: a unit's data points before exposure (carrying its id under its other assignments) are not read, because a cumulative series' total over the lookback needs its value at the lookback's start, which the query does not take",
-};
 
 type Add = (instancePath: string, message: string) => void;
 

@@ -86,7 +86,7 @@ describe('validateMetricDefinition', () => {
     expect(issues[1]!.message).toContain("not 'count'");
   });
 
-  it('refuses CUPED where no linear estimator or no pre-exposure covariate exists, naming /cuped', () => {
+  it('refuses CUPED where no linear estimator exists (quantiles), naming /cuped', () => {
     const paths = (change: Record<string, unknown>) =>
       issuesOf({ capping: undefined, unitAggregation: undefined, ...change });
     const points = paths({
@@ -94,8 +94,8 @@ describe('validateMetricDefinition', () => {
       filters: { metricName: 'basket' },
       value: { type: 'point_value' },
     });
-    expect(points.map((i) => i.instancePath)).toEqual(['/cuped']);
-    expect(points[0]!.message).toContain("source 'metric_points' has no CUPED covariate yet");
+    // Metric points: the unit's series before exposure (its id under other assignments).
+    expect(points).toEqual([]);
     const quantile = paths({ kind: 'quantile', quantile: 0.9 });
     expect(quantile.map((i) => i.instancePath)).toEqual(['/cuped']);
     expect(quantile[0]!.message).toContain('no linear estimator');
@@ -114,7 +114,8 @@ describe('validateMetricDefinition', () => {
     expect(
       paths({ source: 'events', filters: { event: 'purchase' }, value: { type: 'event_value' } }),
     ).toEqual([]);
-    expect(explainCupedLimit({ kind: 'proportion', source: 'events' })).toBeUndefined();
+    expect(explainCupedLimit({ kind: 'proportion' })).toBeUndefined();
+    expect(explainCupedLimit({ kind: 'quantile' })).toContain('no linear estimator');
   });
 
   it('checks values against the source and the kind', () => {

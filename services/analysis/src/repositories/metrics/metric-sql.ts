@@ -11,6 +11,7 @@ import type { TableNames } from '../../config.js';
 import { createError } from '../../errors.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import { buildPredicateSql, type SqlParams } from './metric-predicates.js';
+import { buildPreExposurePointSeries } from './pre-exposure-points.js';
 
 /** The scope of one metric read: the flag's valid units, a time window. */
 export interface MetricScope {
@@ -193,6 +194,11 @@ const POINTS: SourceSql = {
     service: (p) => `p.ServiceName = {${p}:String}`,
   },
   values: { point_value: 'p.PointValue', point_count: 'p.PointCount' },
+  // The unit's series before exposure: its id without this flag's variant (other assignments).
+  preExposure: {
+    from: buildPreExposurePointSeries,
+    where: "p.Attributes['tripwire.unit.id'] != ''",
+  },
 };
 
 const SOURCES: Record<MetricSource, SourceSql> = {

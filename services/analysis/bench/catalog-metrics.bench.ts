@@ -28,6 +28,7 @@ import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { createFactsSources } from '../src/guardian/guardian-sources.js';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
+import { fetchMetricTotalsArms } from '../src/repositories/metrics/metric-totals.js';
 import { createMetricRecordsKeeper } from '../src/repositories/metrics/metric-records.js';
 import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
@@ -243,9 +244,9 @@ async function main(): Promise<void> {
     console.table(rows);
     const perMetric = [];
     const store = createMetricStore(context);
-    for (const { id } of CATALOG) {
-      // The stored version (a reused data directory keeps the definitions it was generated with).
-      const { definition, version } = (await store.get(id))!;
+    // The stored versions (a reused data directory keeps the definitions it was generated with).
+    const stored = await Promise.all(CATALOG.map(async ({ id }) => (await store.get(id))!));
+    for (const { definition, version } of stored) {
       const read = (records: 'raw' | 'materialized') =>
         time(() => fetchMetricArms(context, { definition, flagKey: FLAG, records, version }));
       const [, rawMs] = WITH_RAW ? await read('raw') : [undefined, NaN];
@@ -259,6 +260,19 @@ async function main(): Promise<void> {
         records: answer.records,
       });
     }
+    // The same metrics' one query (`metric-totals.ts`), timed against their per-metric sum.
+    const [batch, batchMs] = await time(() =>
+      fetchMetricTotalsArms(context, { metrics: stored, flagKey: FLAG }),
+    );
+    const batched = perMetric.filter((row) => batch.has(row.metric));
+    perMetric.push({
+      metric: `${batch.size} of them in one query (metric-totals.ts)`,
+      source: '',
+      kind: '',
+      'raw ms': NaN,
+      'records ms': Math.round(batchMs),
+      records: `their sum one by one: ${batched.reduce((sum, row) => sum + row['records ms'], 0)} ms`,
+    });
     console.table(perMetric);
     console.log(`load ${load()}`);
   } finally {

@@ -19,9 +19,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BuiltinMetricIds, type Flag, type Guardrail } from '@tripwire/schema';
+import {
+  BuiltinMetricIds,
+  type Flag,
+  type Guardrail,
+  type MetricDefinition,
+} from '@tripwire/schema';
 import { computeResults } from '../src/analysis/compute-results.js';
-import { fetchCatalogMetrics } from '../src/analysis/fetch-catalog-metrics.js';
+import { listSeriesBuckets } from '../src/analysis/build-timeseries.js';
+import {
+  fetchCatalogMetrics,
+  type CatalogSeriesBuckets,
+} from '../src/analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
@@ -29,6 +38,11 @@ import { createFactsSources } from '../src/guardian/guardian-sources.js';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
 import { fetchMetricTotalsArms } from '../src/repositories/metrics/metric-totals.js';
+import {
+  explainNoMetricSeries,
+  fetchMetricSeries,
+} from '../src/repositories/metrics/fetch-metric-series.js';
+import { chooseCheckpoints } from '../src/repositories/series-quantile-stats.js';
 import { createMetricRecordsKeeper } from '../src/repositories/metrics/metric-records.js';
 import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
@@ -110,7 +124,8 @@ async function describeTables(clickhouse: ClickHouseClient) {
 
 /**
  * The results endpoint's work, live: built-ins from the rollups, then the flag's catalog metrics
- * (their materialized records when complete; `raw`: the raw signal).
+ * (their materialized records when complete; `raw`: the raw signal) with their time series at
+ * the series' buckets, as the route computes them.
  */
 async function readResults(
   context: { clickhouse: ClickHouseClient; tables: TableNames },
@@ -118,7 +133,11 @@ async function readResults(
   source?: 'raw',
 ) {
   const data = await fetchResultsData(context, { flagKey: FLAG, conversionWindowSeconds: WINDOW });
-  const catalog = await fetchCatalogMetrics(context, { flag, source });
+  const series = {
+    bucketSeconds: data.series.bucketSeconds,
+    buckets: listSeriesBuckets(data.series),
+  };
+  const catalog = await fetchCatalogMetrics(context, { flag, source, series });
   return computeResults({
     flag,
     alpha: 0.05,
@@ -127,6 +146,34 @@ async function readResults(
     data: { ...data, catalog: catalog.metrics },
     unknownMetrics: catalog.unknown,
   });
+}
+
+/**
+ * One metric's series query (`fetchMetricSeries`) at the series' buckets (a quantile's at its
+ * checkpoints), from the records its scorecard read; NaN for a metric with no series.
+ */
+async function timeSeries(input: {
+  context: { clickhouse: ClickHouseClient; tables: TableNames };
+  definition: MetricDefinition;
+  version: number;
+  series: CatalogSeriesBuckets;
+  answer: { records: 'raw' | 'materialized' };
+}): Promise<number> {
+  const { definition, series } = input;
+  if (explainNoMetricSeries(definition) !== undefined) return NaN;
+  const checkpoints =
+    definition.kind === 'quantile' ? chooseCheckpoints(series.buckets) : series.buckets;
+  const [, ms] = await time(() =>
+    fetchMetricSeries(input.context, {
+      definition,
+      flagKey: FLAG,
+      records: input.answer.records,
+      version: input.version,
+      bucketSeconds: series.bucketSeconds,
+      checkpoints,
+    }),
+  );
+  return ms;
 }
 
 async function measure(label: string, work: () => Promise<unknown>) {
@@ -210,6 +257,15 @@ async function main(): Promise<void> {
       ...builtinFlag,
       metrics: { goal: ids[0]!, secondary: ids.slice(1) },
     };
+    const data = await fetchResultsData(context, {
+      flagKey: FLAG,
+      conversionWindowSeconds: WINDOW,
+    });
+    const series = {
+      bucketSeconds: data.series.bucketSeconds,
+      buckets: listSeriesBuckets(data.series),
+    };
+    console.log(`series: ${series.buckets.length} buckets of ${series.bucketSeconds} s`);
     const rows = [
       await measure('live results, 6 built-in metrics', () => readResults(context, builtinFlag)),
     ];
@@ -236,8 +292,11 @@ async function main(): Promise<void> {
       await measure('live results, 6 built-in + 10 catalog metrics, records', () =>
         readResults(context, catalogFlag),
       ),
-      await measure('catalog part alone (fetchCatalogMetrics), records', () =>
+      await measure('catalog part alone (fetchCatalogMetrics), records, no series', () =>
         fetchCatalogMetrics(context, { flag: catalogFlag }),
+      ),
+      await measure("catalog part alone, records, with each metric's series", () =>
+        fetchCatalogMetrics(context, { flag: catalogFlag, series }),
       ),
     );
     await guardianPass('guardian pass, 10 catalog guardrails, records', ids);
@@ -251,6 +310,7 @@ async function main(): Promise<void> {
         time(() => fetchMetricArms(context, { definition, flagKey: FLAG, records, version }));
       const [, rawMs] = WITH_RAW ? await read('raw') : [undefined, NaN];
       const [answer, ms] = await read('materialized');
+      const seriesMs = await timeSeries({ context, definition, version, series, answer });
       perMetric.push({
         metric: definition.id,
         source: definition.source,
@@ -258,6 +318,8 @@ async function main(): Promise<void> {
         'raw ms': Math.round(rawMs),
         'records ms': Math.round(ms),
         records: answer.records,
+        'series ms': Math.round(seriesMs),
+        'series / records': Number((seriesMs / ms).toFixed(1)),
       });
     }
     // The same metrics' one query (`metric-totals.ts`), timed against their per-metric sum.
@@ -272,6 +334,8 @@ async function main(): Promise<void> {
       'raw ms': NaN,
       'records ms': Math.round(batchMs),
       records: `their sum one by one: ${batched.reduce((sum, row) => sum + row['records ms'], 0)} ms`,
+      'series ms': NaN,
+      'series / records': NaN,
     });
     console.table(perMetric);
     console.log(`load ${load()}`);

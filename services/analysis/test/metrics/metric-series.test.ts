@@ -233,6 +233,29 @@ describe('fetchMetricSeries', () => {
     },
   );
 
+  it('counts the buckets between sparse checkpoints at the next checkpoint', async () => {
+    const sparse = CHECKPOINTS.filter((_, i) => i % 3 === 1);
+    const definition = DEFINITIONS[0]!;
+    const points = await fetchMetricSeries(
+      { clickhouse, tables },
+      {
+        definition,
+        flagKey: FLAG,
+        records: 'raw',
+        bucketSeconds: BUCKET_SECONDS,
+        checkpoints: sparse,
+      },
+    );
+    expect(new Set(points.map((p) => p.bucket))).toEqual(new Set(sparse));
+    for (const bucket of sparse.slice(0, -1)) {
+      const expected = expectedAt(definition, (bucket + BUCKET_SECONDS) * 1000);
+      for (const variant of ['control', 'treatment']) {
+        const point = points.find((p) => p.bucket === bucket && p.variant === variant);
+        expectStatsClose(point?.stats, expected.get(variant));
+      }
+    }
+  });
+
   it('computes a quantile at each checkpoint over the records before its end', async () => {
     const points = await fetchSeries(P90);
     for (const bucket of CHECKPOINTS.slice(0, -1)) {

@@ -38,9 +38,26 @@ const TOTALS = [
 ] as const;
 type TotalName = (typeof TOTALS)[number];
 
-/** Index (1-based) of the checkpoint holding epoch minute `minute`; past the last: the last. */
+/**
+ * Index (1-based) of the checkpoint holding epoch minute `minute`: the first checkpoint at or after
+ * its bucket, looked up in `{pointOfBucket}` (one entry per bucket from the first checkpoint to the
+ * last, `buildPointOfBucket`); before the first: the first; past the last: the last.
+ */
 const POINT_OF = (minute: string) =>
-  `ifNull(nullIf(arrayFirstIndex(c -> c >= intDiv(${minute} * 60, {bucketSeconds:UInt32}) * {bucketSeconds:UInt32}, {checkpoints:Array(Int64)}), 0), length({checkpoints:Array(Int64)}))`;
+  `{pointOfBucket:Array(UInt32)}[least(greatest(intDiv(toInt64(${minute}) * 60 - {firstBucket:Int64}, {bucketSeconds:UInt32}), 0), length({pointOfBucket:Array(UInt32)}) - 1) + 1]`;
+
+/** Per bucket from the first checkpoint to the last, the index of the first checkpoint at or after it. */
+function buildPointOfBucket(checkpoints: readonly number[], bucketSeconds: number): number[] {
+  const first = checkpoints[0] ?? 0;
+  const last = checkpoints.at(-1) ?? first;
+  const out: number[] = [];
+  let point = 0;
+  for (let bucket = first; bucket <= last; bucket += bucketSeconds) {
+    while ((checkpoints[point] ?? Infinity) < bucket) point += 1;
+    out.push(point + 1);
+  }
+  return out;
+}
 
 const EXPOSED_MINUTE = 'intDiv(toUnixTimestamp(first_exposure), 60)';
 
@@ -136,7 +153,7 @@ const QUANTILE_SERIES_SQL = {
     `unit_records AS (
     SELECT v.arm AS variant, r.unit_id AS unit_id, r.y_rec AS value,
       arrayJoin(range(greatest(${POINT_OF('r.rec_minute')}, ${POINT_OF('intDiv(toUnixTimestamp(v.first_exposure), 60)')}),
-        length({checkpoints:Array(Int64)}) + 1)) AS point
+        {points:UInt32} + 1)) AS point
     FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
     WHERE r.y_hit
   )`,
@@ -183,7 +200,9 @@ export function buildMetricSeriesSql(input: {
   const { records, params } = buildScopedRecords(input);
   Object.assign(params, METRIC_KIND_MODULES[definition.kind].buildParams(definition), {
     bucketSeconds: input.bucketSeconds,
-    checkpoints: input.checkpoints,
+    firstBucket: input.checkpoints[0] ?? 0,
+    pointOfBucket: buildPointOfBucket(input.checkpoints, input.bucketSeconds),
+    points: input.checkpoints.length,
   });
   const base = [buildValidUnitsCte(tables), records];
   const kind = definition.kind;

@@ -24,7 +24,8 @@ const USAGE = `Usage: tripwire calibrate <flag> [--guardrail <id>] [--permutatio
 Replays the flag's stored telemetry through each guardrail (or one) as an A/A test: units are
 split 50/50 at random (labels permuted), looks happen once per stored minute. Reports the share
 of permutations that would have been killed (the empirical false-kill rate) and, with --effect
-(relative harm) injected into one half, how many minutes detection takes. With the embedded
+(relative harm) injected into one half, how many minutes detection takes. A guardrail on a
+catalog metric with CUPED replays the guardian's CUPED-adjusted decisions (column "cuped"). With the embedded
 engine, stop the service first (one process per data directory) or use CLICKHOUSE_URL.
 `;
 
@@ -120,9 +121,24 @@ function readNumber(text: string, name: string, rule: { min: number; integer: bo
 }
 
 function formatHeader(): string {
-  return `${'guardrail'.padEnd(24)} ${'metric'.padEnd(12)} ${'units'.padStart(7)} ${'looks'.padStart(6)} ${'false kills'.padStart(12)} ${'rate'.padStart(7)} ${'alpha'.padStart(6)} ${'detected'.padStart(9)} ${'median min'.padStart(11)}\n`;
+  return `${'guardrail'.padEnd(24)} ${'metric'.padEnd(12)} ${'units'.padStart(7)} ${'looks'.padStart(6)} ${'false kills'.padStart(12)} ${'rate'.padStart(7)} ${'alpha'.padStart(6)} ${'detected'.padStart(9)} ${'median min'.padStart(11)} cuped\n`;
+}
+
+/**
+ * Whether the replays decided on CUPED-adjusted estimates: "off" (no CUPED on the metric),
+ * "−48% variance" when every permutation's last look was adjusted, else how many were and why not.
+ */
+function formatCuped(cuped: CalibrationResult['cuped'], permutations: number): string {
+  if (cuped === null) return 'off';
+  const reduction =
+    cuped.medianVarianceReduction === null
+      ? ''
+      : ` −${(cuped.medianVarianceReduction * 100).toFixed(0)}% variance`;
+  if (cuped.applied === permutations) return `applied${reduction}`;
+  const reasons = Object.entries(cuped.notApplied).map(([status, n]) => `${status} ${n}`);
+  return `applied ${cuped.applied}/${permutations}${reduction} (not: ${reasons.join(', ')})`;
 }
 
 function formatRow(guardrail: Guardrail, result: CalibrationResult): string {
-  return `${guardrail.id.padEnd(24)} ${guardrail.metric.padEnd(12)} ${String(result.units).padStart(7)} ${String(result.looks).padStart(6)} ${`${result.falseKills}/${result.permutations}`.padStart(12)} ${(result.falseKillRate * 100).toFixed(1).padStart(6)}% ${String(guardrail.alpha ?? 0.05).padStart(6)} ${`${(result.detectedShare * 100).toFixed(0)}%`.padStart(9)} ${String(result.medianDetectionMinutes ?? '-').padStart(11)}\n`;
+  return `${guardrail.id.padEnd(24)} ${guardrail.metric.padEnd(12)} ${String(result.units).padStart(7)} ${String(result.looks).padStart(6)} ${`${result.falseKills}/${result.permutations}`.padStart(12)} ${(result.falseKillRate * 100).toFixed(1).padStart(6)}% ${String(guardrail.alpha ?? 0.05).padStart(6)} ${`${(result.detectedShare * 100).toFixed(0)}%`.padStart(9)} ${String(result.medianDetectionMinutes ?? '-').padStart(11)} ${formatCuped(result.cuped, result.permutations)}\n`;
 }

@@ -2,12 +2,17 @@
  * Calibration of a guardrail on a catalog metric: the same permutation replays as the built-in
  * request metrics (`runCalibration`), over each unit's per-minute record totals of the metric's
  * definition (`readMetricUnitMinutes`), summarized by the definition's kind module exactly as
- * its SQL summarizes units. Quantile metrics cannot be replayed from totals (they need every
+ * its SQL summarizes units; with CUPED, each look decides on the adjusted estimates as the
+ * guardian does (the kind's `summarizeCovariates` of each unit's pre-exposure totals). Quantile metrics cannot be replayed from totals (they need every
  * record's value).
  */
 import type { MetricDefinition } from '@tripwire/schema';
 import { METRIC_KIND_MODULES } from '../repositories/metrics/metric-kinds.js';
-import { addUnitTotals, type UnitTotals } from '../repositories/metrics/metric-kind.js';
+import {
+  addUnitTotals,
+  EMPTY_UNIT_TOTALS,
+  type UnitTotals,
+} from '../repositories/metrics/metric-kind.js';
 import {
   runCalibration,
   type CalibrationResult,
@@ -21,17 +26,31 @@ export interface MetricUnitMinute extends ReplayRow {
   totals: UnitTotals;
 }
 
+/** A catalog guardrail's replay input: its definition, rows and (CUPED) pre-exposure totals. */
+export interface CatalogReplay {
+  definition: MetricDefinition;
+  rows: readonly MetricUnitMinute[];
+  /**
+   * Per unit its totals over the records before its first exposure (`readMetricPreTotals`), when
+   * the guardian decides this metric on CUPED-adjusted estimates (`appliesCuped`); a unit absent
+   * has none. The replays then decide on the same adjusted estimates.
+   */
+  preTotals?: ReadonlyMap<string, UnitTotals> | undefined;
+}
+
 export function calibrateCatalogGuardrail(
-  options: CalibrationRun & { definition: MetricDefinition; rows: readonly MetricUnitMinute[] },
+  options: CalibrationRun & CatalogReplay,
 ): CalibrationResult {
   return runCalibration({ ...options, model: createCatalogModel(options) });
 }
 
-function createCatalogModel(
-  options: CalibrationRun & { definition: MetricDefinition; rows: readonly MetricUnitMinute[] },
+/** How a catalog metric's unit totals add up, become a half's statistics and carry the harm. */
+export function createCatalogModel(
+  options: Pick<CalibrationRun, 'guardrail' | 'effect'> & CatalogReplay,
 ): ReplayModel<MetricUnitMinute> {
-  const { definition, guardrail } = options;
-  const summarize = METRIC_KIND_MODULES[definition.kind].summarizeUnits;
+  const { definition, guardrail, preTotals } = options;
+  const kind = METRIC_KIND_MODULES[definition.kind];
+  const summarize = kind.summarizeUnits;
   if (summarize === undefined) {
     throw new Error(
       `calibration cannot replay ${definition.kind} metrics (${definition.id}): their statistics need every record's value`,
@@ -56,7 +75,26 @@ function createCatalogModel(
       definition.kind === 'proportion'
         ? injectIntoProportion(row, { factor, positiveShare, draw })
         : { ...row, totals: scaleNumerator(row.totals, factor) },
+    ...(preTotals === undefined ? {} : { toCovariate: createCovariateReader(options) }),
   };
+}
+
+/** A half's CUPED input: each unit's cumulative totals with its pre-exposure totals. */
+function createCovariateReader(options: CatalogReplay) {
+  const { definition, preTotals } = options;
+  const summarize = METRIC_KIND_MODULES[definition.kind].summarizeCovariates;
+  if (summarize === undefined)
+    throw new Error(
+      `calibration cannot replay CUPED on ${definition.kind} metrics (${definition.id})`,
+    );
+  return (rows: readonly MetricUnitMinute[]) =>
+    summarize(
+      rows.map((row) => ({
+        post: row.totals,
+        pre: preTotals?.get(row.unitId) ?? EMPTY_UNIT_TOTALS,
+      })),
+      definition,
+    );
 }
 
 /** The numerator's values (and, for counts, its records) times `factor`. */

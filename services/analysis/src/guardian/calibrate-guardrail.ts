@@ -5,7 +5,14 @@ import {
   type Guardrail,
   type MetricDefinition,
 } from '@tripwire/schema';
-import type { GuardrailDecision, MetricStats } from '@tripwire/stats';
+import type {
+  GuardrailAdjustment,
+  GuardrailCovariates,
+  GuardrailDecision,
+  MetricStats,
+} from '@tripwire/stats';
+import type { MetricCovariate } from '../repositories/metrics/metric-kind.js';
+import { pairCovariates } from './evaluate-guardrail.js';
 import { quantileSketchLevels } from '@tripwire/stats';
 import {
   BUCKETS_PER_OCTAVE,
@@ -37,7 +44,19 @@ export interface CalibrationOptions {
     guardrail: Guardrail;
     control: MetricStats;
     treatment: MetricStats;
+    /** Both halves' CUPED inputs, when the guardrail's metric has CUPED (as the guardian's). */
+    covariates?: GuardrailCovariates | undefined;
   }) => GuardrailDecision;
+}
+
+/** How the A/A replays' decisions adjusted their estimates (a guardrail with CUPED). */
+export interface CalibrationCuped {
+  /** Permutations whose last look (breach or final minute) decided on CUPED-adjusted estimates. */
+  applied: number;
+  /** Why the others' last looks stayed unadjusted, by `GuardrailAdjustment` status. */
+  notApplied: Partial<Record<GuardrailAdjustment['status'], number>>;
+  /** Median variance reduction of the applied last looks (0.48 = −48 %), null without any. */
+  medianVarianceReduction: number | null;
 }
 
 export interface CalibrationResult {
@@ -51,6 +70,8 @@ export interface CalibrationResult {
   detectionMinutes: (number | null)[];
   detectedShare: number;
   medianDetectionMinutes: number | null;
+  /** Null when the decisions had no covariates (no CUPED on the guardrail's metric). */
+  cuped: CalibrationCuped | null;
 }
 
 /** The metrics a calibration can replay from request minutes: the built-in span metrics. */
@@ -77,6 +98,8 @@ export interface ReplayRow {
 export interface ReplayModel<R extends ReplayRow> {
   accumulate(total: R | undefined, row: R): R;
   toStats(units: readonly R[]): MetricStats;
+  /** The half's CUPED input over the same units, when the guardrail decides on adjusted estimates. */
+  toCovariate?: (units: readonly R[]) => MetricCovariate;
   /** A row of a unit in arm B with the harm injected; `draw(unitId)`: one uniform per unit and run. */
   inject(row: R, draw: (unitId: string) => number): R;
 }
@@ -104,10 +127,12 @@ export function runCalibration<R extends ReplayRow>(
   const minutes = [...new Set(rows.map((row) => row.minute))].sort((a, b) => a - b);
   let falseKills = 0;
   const detectionMinutes: (number | null)[] = [];
+  const adjustments: (GuardrailAdjustment | undefined)[] = [];
   for (let run = 0; run < options.permutations; run++) {
     const inB = new Set(unitIds.filter(() => options.random() < 0.5));
     const plain = replay(options, { rows, minutes, inB, model });
-    if (plain !== null) falseKills++;
+    if (plain.breachMinute !== null) falseKills++;
+    adjustments.push(plain.adjustment);
     const draws = new Map<string, number>();
     const draw = (unitId: string) => {
       const known = draws.get(unitId);
@@ -118,7 +143,8 @@ export function runCalibration<R extends ReplayRow>(
     };
     const injected = rows.map((row) => (inB.has(row.unitId) ? model.inject(row, draw) : row));
     const detected = replay(options, { rows: injected, minutes, inB, model });
-    detectionMinutes.push(detected === null ? null : detected - minutes[0]! + 1);
+    const { breachMinute } = detected;
+    detectionMinutes.push(breachMinute === null ? null : breachMinute - minutes[0]! + 1);
   }
   const found = detectionMinutes.filter((m): m is number => m !== null).sort((a, b) => a - b);
   return {
@@ -129,8 +155,28 @@ export function runCalibration<R extends ReplayRow>(
     falseKillRate: options.permutations === 0 ? 0 : falseKills / options.permutations,
     detectionMinutes,
     detectedShare: options.permutations === 0 ? 0 : found.length / options.permutations,
-    medianDetectionMinutes: found.length === 0 ? null : found[Math.floor((found.length - 1) / 2)]!,
+    medianDetectionMinutes: median(found),
+    cuped: summarizeAdjustments(adjustments),
   };
+}
+
+/** The CUPED summary of the A/A replays' last looks; null when none had covariates. */
+function summarizeAdjustments(
+  adjustments: readonly (GuardrailAdjustment | undefined)[],
+): CalibrationCuped | null {
+  const known = adjustments.filter((a): a is GuardrailAdjustment => a !== undefined);
+  if (known.length === 0) return null;
+  const applied = known.filter((a) => a.status === 'applied');
+  const notApplied: CalibrationCuped['notApplied'] = {};
+  for (const { status } of known)
+    if (status !== 'applied') notApplied[status] = (notApplied[status] ?? 0) + 1;
+  const reductions = applied.map((a) => a.varianceReduction).sort((a, b) => a - b);
+  return { applied: applied.length, notApplied, medianVarianceReduction: median(reductions) };
+}
+
+/** The lower median of sorted numbers, null when empty. */
+function median(sorted: readonly number[]): number | null {
+  return sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
 /** The built-in request metrics' rows: requests, errors, latency sums and histograms. */
@@ -149,7 +195,10 @@ function createRequestModel(options: CalibrationOptions): ReplayModel<UnitMinute
   };
 }
 
-/** The first minute at which the guardrail is breached, or null. */
+/**
+ * The first minute at which the guardrail is breached (or null) and the adjustment of the last
+ * decision; each look decides as the guardian does, CUPED covariates paired by `pairCovariates`.
+ */
 function replay<R extends ReplayRow>(
   options: CalibrationRun,
   input: {
@@ -158,7 +207,7 @@ function replay<R extends ReplayRow>(
     inB: ReadonlySet<string>;
     model: ReplayModel<R>;
   },
-): number | null {
+): { breachMinute: number | null; adjustment: GuardrailAdjustment | undefined } {
   const byMinute = new Map<number, R[]>();
   for (const row of input.rows) {
     const list = byMinute.get(row.minute);
@@ -166,20 +215,33 @@ function replay<R extends ReplayRow>(
     else list.push(row);
   }
   const arms = { a: new Map<string, R>(), b: new Map<string, R>() };
+  const { model } = input;
+  let adjustment: GuardrailAdjustment | undefined;
   for (const minute of input.minutes) {
     for (const row of byMinute.get(minute) ?? []) {
       const arm = input.inB.has(row.unitId) ? arms.b : arms.a;
-      arm.set(row.unitId, input.model.accumulate(arm.get(row.unitId), row));
+      arm.set(row.unitId, model.accumulate(arm.get(row.unitId), row));
     }
     if (arms.a.size === 0 || arms.b.size === 0) continue;
+    const a = [...arms.a.values()];
+    const b = [...arms.b.values()];
+    const covariates =
+      model.toCovariate === undefined
+        ? undefined
+        : new Map([
+            ['a', model.toCovariate(a)],
+            ['b', model.toCovariate(b)],
+          ]);
     const decision = options.decide({
       guardrail: options.guardrail,
-      control: input.model.toStats([...arms.a.values()]),
-      treatment: input.model.toStats([...arms.b.values()]),
+      control: model.toStats(a),
+      treatment: model.toStats(b),
+      covariates: pairCovariates(covariates, { control: 'a', treatment: 'b' }),
     });
-    if (decision.state === 'breached') return minute;
+    adjustment = decision.evidence.adjustment;
+    if (decision.state === 'breached') return { breachMinute: minute, adjustment };
   }
-  return null;
+  return { breachMinute: null, adjustment };
 }
 
 function accumulate(total: UnitMinute | undefined, row: UnitMinute): UnitMinute {

@@ -8,11 +8,17 @@ import {
   type CalibrationResult,
   type CalibrationRun,
 } from './calibrate-guardrail.js';
-import { readMetricUnitMinutes, readUnitMinutes } from './calibration-repository.js';
+import {
+  readMetricPreTotals,
+  readMetricUnitMinutes,
+  readUnitMinutes,
+} from './calibration-repository.js';
+import { appliesCuped } from './evaluate-guardrail.js';
 
 /**
  * Calibrates one guardrail of a flag on its stored telemetry: a built-in request metric from the
- * variant-requests view, a catalog metric (its current definition) from the raw signal.
+ * variant-requests view, a catalog metric (its current definition) from the raw signal, with
+ * each unit's pre-exposure totals when the guardian decides it on CUPED-adjusted estimates.
  */
 export async function calibrateStoredGuardrail(
   client: ClickHouseClient,
@@ -30,5 +36,7 @@ export async function calibrateStoredGuardrail(
   }
   const { definition } = metric;
   const rows = await readMetricUnitMinutes(client, tables, { flagKey, definition });
-  return calibrateCatalogGuardrail({ ...run, definition, rows });
+  if (!appliesCuped(definition)) return calibrateCatalogGuardrail({ ...run, definition, rows });
+  const preTotals = await readMetricPreTotals(client, tables, { flagKey, definition });
+  return calibrateCatalogGuardrail({ ...run, definition, rows, preTotals });
 }

@@ -1,7 +1,9 @@
 import type { Guardrail, MetricDefinition } from '@tripwire/schema';
 import type { TableNames } from '../config.js';
 import { createError } from '../errors.js';
-import { buildMetricMinutesSql } from '../repositories/metrics/metric-sql.js';
+import { buildValidUnitsCte } from '../repositories/arm-queries.js';
+import type { UnitTotals } from '../repositories/metrics/metric-kind.js';
+import { buildMetricMinutesSql, buildScopedRecords } from '../repositories/metrics/metric-sql.js';
 import type { ClickHouseClient } from '../storage/clickhouse.js';
 import type { MetricUnitMinute } from './calibrate-catalog-guardrail.js';
 import type { UnitMinute } from './calibrate-guardrail.js';
@@ -63,6 +65,28 @@ export async function readUnitMinutes(
   }
 }
 
+/** The whole-signal scope of a calibration read. */
+const scopeOf = (flagKey: string) => ({
+  flagKey,
+  environment: '',
+  sinceMs: 0,
+  untilMs: Date.UTC(2200, 0, 1),
+});
+
+function readTotals(row: TotalsRow): UnitTotals {
+  const hits = Number(row.y_hits);
+  return {
+    ySum: Number(row.y_sum),
+    yHits: hits,
+    yPositive: Number(row.y_positive),
+    // Without a numerator record the extremes are ±inf (null in JSON): unused.
+    yMax: hits > 0 ? Number(row.y_max) : 0,
+    yMin: hits > 0 ? Number(row.y_min) : 0,
+    xSum: Number(row.x_sum),
+    xHits: Number(row.x_hits),
+  };
+}
+
 type TotalsRow = Record<
   'y_sum' | 'y_hits' | 'y_positive' | 'y_max' | 'y_min' | 'x_sum' | 'x_hits',
   string | number | null
@@ -80,32 +104,52 @@ export async function readMetricUnitMinutes(
   const { sql, params } = buildMetricMinutesSql({
     definition: input.definition,
     tables,
-    scope: { flagKey: input.flagKey, environment: '', sinceMs: 0, untilMs: Date.UTC(2200, 0, 1) },
+    scope: scopeOf(input.flagKey),
   });
   try {
     const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
     const rows = await result.json<TotalsRow & { unit_id: string; minute: string | number }>();
-    return rows.map((row) => {
-      const hits = Number(row.y_hits);
-      return {
-        unitId: row.unit_id,
-        minute: Number(row.minute),
-        totals: {
-          ySum: Number(row.y_sum),
-          yHits: hits,
-          yPositive: Number(row.y_positive),
-          // Without a numerator record the extremes are ±inf (null in JSON): unused.
-          yMax: hits > 0 ? Number(row.y_max) : 0,
-          yMin: hits > 0 ? Number(row.y_min) : 0,
-          xSum: Number(row.x_sum),
-          xHits: Number(row.x_hits),
-        },
-      };
-    });
+    return rows.map((row) => ({
+      unitId: row.unit_id,
+      minute: Number(row.minute),
+      totals: readTotals(row),
+    }));
   } catch (cause) {
     throw createError(
       'TRIPWIRE_ERR_STORAGE',
       `reading metric ${input.definition.id} of "${input.flagKey}" failed`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Per valid unit with any, its totals of a catalog metric's records in the CUPED lookback before
+ * its first exposure (the `records` the guardian's covariate SQL reads: `p_hit`, `q_hit`).
+ */
+export async function readMetricPreTotals(
+  client: ClickHouseClient,
+  tables: TableNames,
+  input: { flagKey: string; definition: MetricDefinition },
+): Promise<Map<string, UnitTotals>> {
+  const { definition } = input;
+  const scope = scopeOf(input.flagKey);
+  const { records, params } = buildScopedRecords({ definition, tables, scope, covariate: true });
+  const sql = `WITH ${[buildValidUnitsCte(tables), records].join(',\n  ')}
+SELECT unit_id, sumIf(y_rec, p_hit) AS y_sum, countIf(p_hit) AS y_hits,
+  countIf(p_hit AND y_rec > 0) AS y_positive, maxIf(y_rec, p_hit) AS y_max,
+  minIf(y_rec, p_hit) AS y_min, sumIf(x_rec, q_hit) AS x_sum, countIf(q_hit) AS x_hits
+FROM records
+WHERE p_hit OR q_hit
+GROUP BY unit_id`;
+  try {
+    const result = await client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    const rows = await result.json<TotalsRow & { unit_id: string }>();
+    return new Map(rows.map((row) => [row.unit_id, readTotals(row)]));
+  } catch (cause) {
+    throw createError(
+      'TRIPWIRE_ERR_STORAGE',
+      `reading pre-exposure records of metric ${definition.id} for "${input.flagKey}" failed`,
       { cause },
     );
   }

@@ -1,4 +1,4 @@
-import type { Guardrail } from '@tripwire/schema';
+import { explainCupedLimit, type Guardrail, type MetricDefinition } from '@tripwire/schema';
 import {
   decideGuardrail,
   type GuardrailCovariates,
@@ -38,6 +38,14 @@ export function evaluateGuardrail(input: {
     ...(input.targetUnits === undefined ? {} : { targetUnits: input.targetUnits }),
     ...(input.covariates === undefined ? {} : { covariates: input.covariates }),
   });
+}
+
+/**
+ * Whether a guardrail on this catalog metric decides on CUPED-adjusted estimates: the definition
+ * asks for CUPED and CUPED applies to its kind and source. The guardian and calibration both ask.
+ */
+export function appliesCuped(definition: MetricDefinition): boolean {
+  return definition.cuped === true && explainCupedLimit(definition) === undefined;
 }
 
 /** Both arms' CUPED inputs as `decideGuardrail` takes them; undefined unless both exist, alike. */

@@ -1,4 +1,4 @@
-import { explainCupedLimit, isBuiltinMetricId } from '@tripwire/schema';
+import { isBuiltinMetricId } from '@tripwire/schema';
 import type { AppContext } from '../context.js';
 import { createMetricStore } from '../control-plane/metric-store.js';
 import { createError } from '../errors.js';
@@ -6,7 +6,7 @@ import { fetchMetricTotalsArms } from '../repositories/metrics/metric-totals.js'
 import { openStatsQueries } from '../repositories/stats-queries.js';
 import { fetchArmStatistics } from '../analysis/fetch-arm-statistics.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
-import { evaluateGuardrail } from './evaluate-guardrail.js';
+import { appliesCuped, evaluateGuardrail } from './evaluate-guardrail.js';
 import type {
   FactsRequest,
   GuardianFlags,
@@ -40,7 +40,7 @@ export function adaptFlagStore(store: FlagStore): GuardianFlags {
  * per-variant views and rollups, with exemplars), a catalog metric through its definition and
  * `StatsQueries.metricArms` (its materialized records when complete, else the raw signal; every
  * requested variant), with each arm's CUPED covariate when the definition has `cuped` and CUPED
- * applies to it (`explainCupedLimit`). An unknown metric is an error.
+ * applies to it (`appliesCuped`). An unknown metric is an error.
  */
 export function createFactsReader(
   context: Pick<AppContext, 'clickhouse' | 'tables'>,
@@ -79,7 +79,7 @@ export function createFactsReader(
       definition,
       version: found.version,
       variants: request.variants,
-      covariate: definition.cuped === true && explainCupedLimit(definition) === undefined,
+      covariate: appliesCuped(definition),
     });
     return {
       arms: result.arms,

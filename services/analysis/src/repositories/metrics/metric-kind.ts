@@ -36,6 +36,14 @@ export interface MetricKindModule {
    */
   summarizeUnits?: (units: readonly UnitTotals[], definition: MetricDefinition) => MetricStats;
   /**
+   * The CUPED input `readCovariate` reads from `buildCovariateSql`, from each unit's totals after
+   * and before its first exposure (calibration replays of a guardrail with CUPED).
+   */
+  summarizeCovariates?: (
+    units: readonly CovariateUnit[],
+    definition: MetricDefinition,
+  ) => MetricCovariate;
+  /**
    * The same per-unit values in SQL over one unit's record totals (`UNIT_TOTALS_SQL`'s columns),
    * for the query that reads every materialized metric of a flag at once (`metric-totals.ts`);
    * absent when totals do not determine them (quantiles).
@@ -87,6 +95,12 @@ export interface UnitTotals {
   xHits: number;
 }
 
+/** One unit's totals after its first exposure and over its CUPED pre-exposure records. */
+export interface CovariateUnit {
+  post: UnitTotals;
+  pre: UnitTotals;
+}
+
 export function addUnitTotals(a: UnitTotals, b: UnitTotals): UnitTotals {
   return {
     ySum: a.ySum + b.ySum,
@@ -117,6 +131,41 @@ export function summarizeValues(values: readonly number[]): MetricStats {
     sumSquares += y * y;
   }
   return { kind: 'mean', units: values.length, sum, sumSquares };
+}
+
+/** A mean-of-units kind's per-unit value from totals and the units it counts (as its SQL). */
+export interface UnitValue {
+  value(totals: UnitTotals): number;
+  counted(totals: UnitTotals): boolean;
+}
+
+/** `summarizeUnits` of a mean-of-units kind. */
+export function summarizeUnitValues(units: readonly UnitTotals[], unit: UnitValue): MetricStats {
+  return summarizeValues(units.filter((u) => unit.counted(u)).map((u) => unit.value(u)));
+}
+
+/**
+ * `summarizeCovariates` of a mean-of-units kind: x is the unit's value over its pre-exposure
+ * records, 0 without any (`buildMeanOfUnitsSql`'s `if(countIf(p_hit) > 0, …, 0)`).
+ */
+export function summarizeUnitCovariates(
+  units: readonly CovariateUnit[],
+  unit: UnitValue,
+): MetricCovariate {
+  const stats = { units: 0, sum: 0, sumSquares: 0, covariateSum: 0, covariateSumSquares: 0 };
+  let sumCrossProducts = 0;
+  for (const { post, pre } of units) {
+    if (!unit.counted(post)) continue;
+    const y = unit.value(post);
+    const x = pre.yHits > 0 ? unit.value(pre) : 0;
+    stats.units++;
+    stats.sum += y;
+    stats.sumSquares += y * y;
+    stats.covariateSum += x;
+    stats.covariateSumSquares += x * x;
+    sumCrossProducts += x * y;
+  }
+  return { kind: 'mean', stats: { ...stats, sumCrossProducts } };
 }
 
 /**

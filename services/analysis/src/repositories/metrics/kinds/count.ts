@@ -7,8 +7,16 @@ import {
   readMeanStats,
   type MetricKindModule,
   capNumber,
-  summarizeValues,
+  summarizeUnitCovariates,
+  summarizeUnitValues,
+  type UnitValue,
 } from '../metric-kind.js';
+
+/** The unit's number of matching records, capped. */
+const unitValueOf = (definition: MetricDefinition): UnitValue => ({
+  value: (u) => capNumber(definition, u.yHits),
+  counted: () => true,
+});
 
 const buildCountSql = (definition: MetricDefinition, covariate: boolean) =>
   buildMeanOfUnitsSql({
@@ -25,8 +33,9 @@ export const countKind: MetricKindModule = {
   buildParams: buildCappingParams,
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
-  summarizeUnits: (units, definition) =>
-    summarizeValues(units.map((u) => capNumber(definition, u.yHits))),
+  summarizeUnits: (units, definition) => summarizeUnitValues(units, unitValueOf(definition)),
+  summarizeCovariates: (units, definition) =>
+    summarizeUnitCovariates(units, unitValueOf(definition)),
   buildTotalsSql: (definition) => ({
     y: capUnitValue(definition, 'toFloat64(y_hits)'),
     x: '0',

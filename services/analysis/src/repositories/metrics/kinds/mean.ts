@@ -7,8 +7,10 @@ import {
   readMeanStats,
   type MetricKindModule,
   capNumber,
-  summarizeValues,
+  summarizeUnitCovariates,
+  summarizeUnitValues,
   type UnitTotals,
+  type UnitValue,
 } from '../metric-kind.js';
 
 const AGGREGATE = { sum: 'sumIf', max: 'maxIf', min: 'minIf', mean: 'avgIf' } as const;
@@ -24,6 +26,23 @@ function buildMeanSql(definition: MetricDefinition, covariate: boolean) {
   });
 }
 
+/** The unit's aggregate of its records' values from its totals, capped (what the SQL computes). */
+function unitValueOf(definition: MetricDefinition): UnitValue {
+  const aggregation = definition.unitAggregation ?? 'sum';
+  const value = (u: UnitTotals) =>
+    aggregation === 'sum'
+      ? u.ySum
+      : aggregation === 'max'
+        ? u.yMax
+        : aggregation === 'min'
+          ? u.yMin
+          : u.ySum / u.yHits;
+  return {
+    value: (u) => capNumber(definition, value(u)),
+    counted: (u) => aggregation === 'sum' || u.yHits > 0,
+  };
+}
+
 /**
  * Per unit the aggregate of its records' values (`unitAggregation`, default sum), averaged over
  * units. A sum counts every exposed unit (0 without records: revenue per exposed user); max,
@@ -36,19 +55,9 @@ export const meanKind: MetricKindModule = {
   buildParams: buildCappingParams,
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
-  summarizeUnits: (units, definition) => {
-    const aggregation = definition.unitAggregation ?? 'sum';
-    const value = (u: UnitTotals) =>
-      aggregation === 'sum'
-        ? u.ySum
-        : aggregation === 'max'
-          ? u.yMax
-          : aggregation === 'min'
-            ? u.yMin
-            : u.ySum / u.yHits;
-    const counted = aggregation === 'sum' ? units : units.filter((u) => u.yHits > 0);
-    return summarizeValues(counted.map((u) => capNumber(definition, value(u))));
-  },
+  summarizeUnits: (units, definition) => summarizeUnitValues(units, unitValueOf(definition)),
+  summarizeCovariates: (units, definition) =>
+    summarizeUnitCovariates(units, unitValueOf(definition)),
   buildTotalsSql: (definition) => {
     const aggregation = definition.unitAggregation ?? 'sum';
     return {

@@ -3,8 +3,13 @@ import {
   EMPTY_MEAN_STATS,
   readMeanStats,
   type MetricKindModule,
-  summarizeValues,
+  summarizeUnitCovariates,
+  summarizeUnitValues,
+  type UnitValue,
 } from '../metric-kind.js';
+
+/** 1 when the unit has a matching record with a value > 0, else 0. */
+const UNIT_VALUE: UnitValue = { value: (u) => (u.yPositive > 0 ? 1 : 0), counted: () => true };
 
 const buildProportionSql = (covariate: boolean) =>
   buildMeanOfUnitsSql({
@@ -21,7 +26,8 @@ export const proportionKind: MetricKindModule = {
   buildParams: () => ({}),
   readStats: (row) => readMeanStats(row),
   emptyStats: () => EMPTY_MEAN_STATS,
-  summarizeUnits: (units) => summarizeValues(units.map((u) => (u.yPositive > 0 ? 1 : 0))),
+  summarizeUnits: (units) => summarizeUnitValues(units, UNIT_VALUE),
+  summarizeCovariates: (units) => summarizeUnitCovariates(units, UNIT_VALUE),
   buildTotalsSql: () => ({
     y: 'toFloat64(y_positive > 0)',
     x: '0',

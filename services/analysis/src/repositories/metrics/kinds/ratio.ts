@@ -7,6 +7,7 @@ import {
   readNumber,
   type MetricKindModule,
   capNumber,
+  type CovariateUnit,
 } from '../metric-kind.js';
 
 const EMPTY: MetricStats = {
@@ -65,6 +66,47 @@ function readRatioCovariate(row: Record<string, unknown>): RatioCovariateStats {
   };
 }
 
+/** Each field of `RatioCovariateStats` as a unit's term: y, x after exposure, u, v before it. */
+const COVARIATE_TERMS: readonly [
+  keyof RatioCovariateStats,
+  (t: { y: number; x: number; u: number; v: number }) => number,
+][] = [
+  ['units', () => 1],
+  ['sumNumerator', (t) => t.y],
+  ['sumDenominator', (t) => t.x],
+  ['sumNumeratorSquares', (t) => t.y * t.y],
+  ['sumDenominatorSquares', (t) => t.x * t.x],
+  ['sumCrossProducts', (t) => t.x * t.y],
+  ['covariateSumNumerator', (t) => t.u],
+  ['covariateSumDenominator', (t) => t.v],
+  ['covariateSumNumeratorSquares', (t) => t.u * t.u],
+  ['covariateSumDenominatorSquares', (t) => t.v * t.v],
+  ['covariateSumCrossProducts', (t) => t.u * t.v],
+  ['sumNumeratorCovariateNumerator', (t) => t.y * t.u],
+  ['sumNumeratorCovariateDenominator', (t) => t.y * t.v],
+  ['sumDenominatorCovariateNumerator', (t) => t.x * t.u],
+  ['sumDenominatorCovariateDenominator', (t) => t.x * t.v],
+];
+
+/** `readRatioCovariate`'s moments from unit totals (the units with a record after exposure). */
+function summarizeRatioCovariates(
+  units: readonly CovariateUnit[],
+  definition: MetricDefinition,
+): RatioCovariateStats {
+  const sums = new Map<keyof RatioCovariateStats, number>(COVARIATE_TERMS.map(([f]) => [f, 0]));
+  for (const { post, pre } of units) {
+    if (post.yHits + post.xHits === 0) continue;
+    const terms = {
+      y: capNumber(definition, post.ySum),
+      x: post.xSum,
+      u: capNumber(definition, pre.ySum),
+      v: pre.xSum,
+    };
+    for (const [field, term] of COVARIATE_TERMS) sums.set(field, sums.get(field)! + term(terms));
+  }
+  return Object.fromEntries(sums) as unknown as RatioCovariateStats;
+}
+
 /**
  * Σ numerator / Σ denominator across units (delta method): per unit y = Σ numerator values, x =
  * Σ denominator values, over the units with at least one record of either. CUPED: the same
@@ -86,6 +128,10 @@ export const ratioKind: MetricKindModule = {
     sumCrossProducts: readNumber(row, 'sum_xy'),
   }),
   emptyStats: () => EMPTY,
+  summarizeCovariates: (units, definition) => ({
+    kind: 'ratio',
+    stats: summarizeRatioCovariates(units, definition),
+  }),
   summarizeUnits: (units, definition) => {
     const counted = units.filter((t) => t.yHits + t.xHits > 0);
     const y = counted.map((u) => capNumber(definition, u.ySum));

@@ -1,4 +1,5 @@
-"""The evaluation golden vectors (test/vectors/evaluation.json), through the compiled config."""
+"""The evaluation golden vectors (test/vectors/evaluation.json), through the compiled config:
+its generated per-flag resolvers and the generic ``resolve_flag`` alike."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ from repo_files import load_vectors
 from tripwire.evaluation.compile_config import compile_config
 
 EVALUATION = load_vectors("evaluation.json")
-CONFIG = compile_config(EVALUATION["config"])
+CONFIGS = {
+    "generated": compile_config(EVALUATION["config"]),
+    "generic": compile_config(EVALUATION["config"], specialise=False),
+}
 
 
+@pytest.mark.parametrize("path", list(CONFIGS))
 @pytest.mark.parametrize("case", EVALUATION["cases"], ids=lambda c: c["name"])
-def test_evaluation_matches_the_vector(case: Dict[str, Any]) -> None:
-    result = CONFIG.evaluate(case["flagKey"], case["context"], case["defaultValue"])
+def test_evaluation_matches_the_vector(case: Dict[str, Any], path: str) -> None:
+    result = CONFIGS[path].evaluate(case["flagKey"], case["context"], case["defaultValue"])
     got: Dict[str, Any] = {"value": result.value, "reason": result.reason}
     for name, field in (
         ("variant", "variant"),

@@ -20,8 +20,8 @@ def test_a_memoised_allocation_equals_the_computed_one_on_hits_misses_and_after_
     config = compile_config(make_snapshot([make_flag("checkout"), make_flag("banner")]))
     flag = config.get_flag("checkout")
     assert flag is not None and flag.fallthrough.rollout is not None
-    memo = flag.fallthrough.rollout.memo  # one per config, shared by both flags' rollouts
-    memo.capacity = 50  # so the 2 × 120 allocations below overflow it
+    memo = flag.fallthrough.rollout.memo  # one per config: a table per rollout, one capacity
+    memo.capacity = 50  # so the 2 × 120 allocations below overflow both tables (25 each)
     units = [f"unit-{i}" for i in range(120)]
     seen = set()
     for _ in range(3):  # misses, then hits (and misses again once cleared)
@@ -30,7 +30,8 @@ def test_a_memoised_allocation_equals_the_computed_one_on_hits_misses_and_after_
                 result = config.evaluate(key, {"targetingKey": unit}, False)
                 assert (result.variant, result.reason) == (_expected_variant(key, unit), "split")
                 seen.add(result.variant)
-        assert len(memo.entries) <= memo.capacity
+        assert len(memo.tables) == 2
+        assert all(len(table) <= memo.table_capacity() == 25 for table in memo.tables)
     assert seen == {"off", "on"}
 
 

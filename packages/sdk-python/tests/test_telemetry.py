@@ -1,8 +1,10 @@
-"""Exposure spans, attribution, baggage, conversions and metrics through a real OTel SDK."""
+"""Exposure spans, attribution, baggage, conversions and metrics through a real OTel SDK, each
+test run twice: evaluating through ``assign`` (the generic path) and ``get_boolean_details``
+(the typed getters' hot path, fast_path.py)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
 
 import pytest
 from opentelemetry import baggage, context
@@ -20,6 +22,21 @@ def otel() -> OtelHarness:
     return OtelHarness()
 
 
+_GETTER = {"getter": "assign"}
+
+
+@pytest.fixture(autouse=True, params=["assign", "get_boolean_details"])
+def getter(request: pytest.FixtureRequest) -> Iterator[str]:
+    _GETTER["getter"] = request.param
+    yield request.param
+    _GETTER["getter"] = "assign"
+
+
+def _assign(client: Any, flag_key: str, context: Dict[str, Any], default: bool) -> Any:
+    """The evaluation through the getter this run of the test uses."""
+    return getattr(client, _GETTER["getter"])(flag_key, context, default)
+
+
 def _client(otel: OtelHarness, **options: Any) -> Any:
     flags = [make_flag(), make_flag("banner", kind="release")]
     return create_client(
@@ -35,7 +52,7 @@ def _client(otel: OtelHarness, **options: Any) -> Any:
 
 def test_a_first_exposure_emits_one_span_with_the_node_sdks_attributes(otel: OtelHarness) -> None:
     client = _client(otel)
-    result = client.assign("checkout", {"targetingKey": "user-1"}, False)
+    result = _assign(client, "checkout", {"targetingKey": "user-1"}, False)
     (span,) = otel.spans("tripwire.exposure")
     assert dict(span.attributes or {}) == {
         "feature_flag.key": "checkout",
@@ -53,24 +70,26 @@ def test_a_first_exposure_emits_one_span_with_the_node_sdks_attributes(otel: Ote
 def test_repeat_exposures_emit_no_span_but_a_new_variant_does(otel: OtelHarness) -> None:
     client = _client(otel)
     for _ in range(5):
-        client.assign("checkout", {"targetingKey": "user-1"}, False)
+        _assign(client, "checkout", {"targetingKey": "user-1"}, False)
     assert len(otel.spans("tripwire.exposure")) == 1
-    client.assign("checkout", {"targetingKey": "user-1", "email": "a@corp.com"}, False)  # rule: on
+    _assign(
+        client, "checkout", {"targetingKey": "user-1", "email": "a@corp.com"}, False
+    )  # rule: on
     variants = [
         (s.attributes or {})["feature_flag.result.variant"] for s in otel.spans("tripwire.exposure")
     ]
     assert len(variants) == (1 if variants[0] == "on" else 2)
-    client.assign("checkout", {"targetingKey": "user-2"}, False)
+    _assign(client, "checkout", {"targetingKey": "user-2"}, False)
     assert len(otel.spans("tripwire.exposure")) == len(variants) + 1
 
 
 def test_only_exposure_reasons_emit_exposures(otel: OtelHarness) -> None:
     client = _client(otel)
-    client.assign("missing", {"targetingKey": "user-1"}, False)
-    client.assign("checkout", {}, False)  # no unit: targeting_key_missing
+    _assign(client, "missing", {"targetingKey": "user-1"}, False)
+    _assign(client, "checkout", {}, False)  # no unit: targeting_key_missing
     assert otel.spans("tripwire.exposure") == []
     everything = _client(OtelHarness(), exposure_reasons=["error"])
-    assert everything.assign("missing", {"targetingKey": "u"}, False).variant is None
+    assert _assign(everything, "missing", {"targetingKey": "u"}, False).variant is None
 
 
 def test_a_flags_record_exposures_overrides_the_clients_exposure_reasons() -> None:
@@ -88,9 +107,9 @@ def test_a_flags_record_exposures_overrides_the_clients_exposure_reasons() -> No
         exposure_reasons=["split", "targeting_match"],
     )
     for i in range(20):
-        client.assign("quiet", {"targetingKey": f"u-{i}"}, False)
-    client.assign("quiet", {"targetingKey": "a", "email": "a@corp.com"}, False)
-    client.assign("ruled", {"targetingKey": "b", "email": "b@corp.com"}, False)
+        _assign(client, "quiet", {"targetingKey": f"u-{i}"}, False)
+    _assign(client, "quiet", {"targetingKey": "a", "email": "a@corp.com"}, False)
+    _assign(client, "ruled", {"targetingKey": "b", "email": "b@corp.com"}, False)
     spans = otel.spans("tripwire.exposure")
     assert [
         (
@@ -107,7 +126,7 @@ def test_an_assignment_is_stamped_on_the_active_span_and_its_local_root(otel: Ot
         otel.tracer.start_as_current_span("GET /checkout"),
         otel.tracer.start_as_current_span("handler"),
     ):
-        variant = client.assign("checkout", {"targetingKey": "user-9"}, False).variant
+        variant = _assign(client, "checkout", {"targetingKey": "user-9"}, False).variant
     spans = {s.name: dict(s.attributes or {}) for s in otel.spans()}
     unit_id = hash_unit("user-9", HASH_KEY)
     for name in ("GET /checkout", "handler"):
@@ -123,7 +142,7 @@ def test_with_assignments_carries_them_in_w3c_baggage_to_downstream_services(
     token = context.attach(baggage.set_baggage("tenant", "acme", upstream))
     try:
         with client.with_assignments():
-            variant = client.assign("checkout", {"targetingKey": "user-3"}, False).variant
+            variant = _assign(client, "checkout", {"targetingKey": "user-3"}, False).variant
             carrier: Dict[str, str] = {}
             W3CBaggagePropagator().inject(carrier)
     finally:
@@ -152,7 +171,7 @@ def test_untrusted_baggage_is_ignored_by_the_span_processor() -> None:
 
 def test_track_records_a_conversion_attributed_to_the_unit(otel: OtelHarness) -> None:
     client = _client(otel)
-    variant = client.assign("checkout", {"targetingKey": "buyer"}, False).variant
+    variant = _assign(client, "checkout", {"targetingKey": "buyer"}, False).variant
     client.track("purchase", unit_key="buyer", value=42.5)
     client.track("purchase", context={"targetingKey": "buyer"}, value=float("inf"))
     first, second = otel.spans("tripwire.conversion")
@@ -180,8 +199,8 @@ def test_track_without_a_unit_uses_the_baggage_unit(otel: OtelHarness) -> None:
 def test_evaluation_and_exposure_counters_use_the_node_metric_names(otel: OtelHarness) -> None:
     client = _client(otel, exposure_reasons=["split", "targeting_match"])
     for user in ("a", "b", "a"):
-        client.assign("checkout", {"targetingKey": user, "email": "x@corp.com"}, False)
-    client.assign("missing", {"targetingKey": "a"}, False)
+        _assign(client, "checkout", {"targetingKey": user, "email": "x@corp.com"}, False)
+    _assign(client, "missing", {"targetingKey": "a"}, False)
     evaluations = otel.metric_points("tripwire.sdk.evaluations")
     assert {
         "value": 3,

@@ -19,9 +19,11 @@ from .evaluation.compiled_flag import (
     CompiledFlag,
     EvaluationResult,
 )
+from .fast_path import BOOLEAN, NUMBER, STRING, Served, prepare_fast_tables
 from .ready_signal import ReadySignal
 from .schema.date_time import parse_date_time
 from .sources.config_source import ConfigSource
+from .telemetry.active_context import current_context
 from .telemetry.assignment_baggage import create_assignment_context
 from .telemetry.conversion_span import record_conversion
 from .telemetry.exposure_recorder import (
@@ -29,6 +31,7 @@ from .telemetry.exposure_recorder import (
     ExposureRecorder,
 )
 from .telemetry.sdk_metrics import register_sdk_metrics
+from .telemetry.tracing_registered import PROVIDER_FROM_ENVIRONMENT
 from .telemetry.unit_cache import DEFAULT_UNIT_CACHE_SIZE, UnitCache
 
 T = TypeVar("T")
@@ -91,7 +94,13 @@ class TripwireClient:
         self._last_problem: Optional[ConfigProblem] = None
         self._last_logged: Optional[str] = None
         self._closed = False
-        self._store = ConfigStore(environment, self._on_change, self._on_problem)
+        self._counts = self._recorder.evaluations.local  # the hot path's per-thread shard
+        self._store = ConfigStore(
+            environment,
+            self._on_change,
+            self._on_problem,
+            lambda engine: prepare_fast_tables(engine, self._recorder),
+        )
         self._unregister_metrics = register_sdk_metrics(
             meter or metrics.get_meter(INSTRUMENTATION_NAME),
             evaluations=self._recorder.evaluations,
@@ -119,16 +128,28 @@ class TripwireClient:
     def get_boolean_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: bool
     ) -> EvaluationResult[bool]:
+        if default_value is True or default_value is False:
+            served = self._serve(BOOLEAN, flag_key, context)
+            if served is not None:
+                return served.result
         return self._evaluate(flag_key, context, default_value, _is_boolean)
 
     def get_string_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: str
     ) -> EvaluationResult[str]:
+        if isinstance(default_value, str):
+            served = self._serve(STRING, flag_key, context)
+            if served is not None:
+                return served.result
         return self._evaluate(flag_key, context, default_value, _is_string)
 
     def get_number_details(
         self, flag_key: str, context: Mapping[str, Any], default_value: float
     ) -> EvaluationResult[float]:
+        if _is_number(default_value):
+            served = self._serve(NUMBER, flag_key, context)
+            if served is not None:
+                return served.result
         return self._evaluate(flag_key, context, default_value, _is_number)
 
     def get_object_details(
@@ -139,20 +160,85 @@ class TripwireClient:
     def get_boolean_value(
         self, flag_key: str, context: Mapping[str, Any], default_value: bool
     ) -> bool:
+        if default_value is True or default_value is False:
+            served = self._serve(BOOLEAN, flag_key, context)
+            if served is not None:
+                return served.value  # type: ignore[no-any-return]
         return self._evaluate(flag_key, context, default_value, _is_boolean).value
 
     def get_string_value(
         self, flag_key: str, context: Mapping[str, Any], default_value: str
     ) -> str:
+        if isinstance(default_value, str):
+            served = self._serve(STRING, flag_key, context)
+            if served is not None:
+                return served.value  # type: ignore[no-any-return]
         return self._evaluate(flag_key, context, default_value, _is_string).value
 
     def get_number_value(
         self, flag_key: str, context: Mapping[str, Any], default_value: float
     ) -> float:
+        if _is_number(default_value):
+            served = self._serve(NUMBER, flag_key, context)
+            if served is not None:
+                return served.value  # type: ignore[no-any-return]
         return self._evaluate(flag_key, context, default_value, _is_number).value
 
     def get_object_value(self, flag_key: str, context: Mapping[str, Any], default_value: T) -> T:
         return self._evaluate(flag_key, context, default_value, None).value
+
+    def _serve(self, kind: int, flag_key: str, context: Any) -> Optional[Served]:
+        """The hot path of the typed getters (the default already fits the type): the flag's
+        resolver bound to this client (fast_path.py), the evaluation counted, the exposure
+        recorded. None sends the call down ``_evaluate``, which gives what this path would
+        have and also handles errors: no config, an unknown or broken flag, a context that
+        is not a plain dict, a failure (e.g. no unit key)."""
+        applied = self._store.applied
+        if applied is None or type(context) is not dict:
+            return None
+        resolve = applied.prepared[kind].get(flag_key)
+        if resolve is None:
+            return None
+        try:
+            served = resolve(context)
+        except Exception:  # a plain dict cannot make it raise; _evaluate would report it
+            return None
+        if type(served) is not Served:
+            return None
+        try:
+            self._counts.counts[served.slot] += 1
+        except (AttributeError, IndexError):  # this thread's first count, or a new series
+            self._recorder.evaluations.add(served.slot)
+        if served.exposes:
+            # ExposureRecorder.expose's answers for the commonest calls, without the call: no
+            # OTel SDK yet (nothing to record), or a repeat exposure in a context with nothing
+            # to stamp (the unit is cached, was last exposed to this variant of the flag, and
+            # the current context is known inert).
+            recorder = self._recorder
+            if recorder.tracing_live:
+                unit_key = context.get(served.unit)
+                if type(unit_key) is str:
+                    entry = self._units.recent.get(unit_key)
+                    if (
+                        entry is not None
+                        and entry.exposures.get(flag_key) == served.variant
+                        and current_context() is recorder.inert
+                    ):
+                        return served
+            elif not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", 1) is None:
+                return served
+            try:
+                recorder.expose(
+                    flag_key,
+                    served.unit,
+                    served.variant,
+                    served.reason,
+                    served.result.flag_version,
+                    context,
+                )
+            except Exception:  # telemetry never changes a flag's value
+                pass
+        return served
 
     def _evaluate(
         self,

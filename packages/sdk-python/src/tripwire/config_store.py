@@ -41,6 +41,8 @@ class AppliedConfig:
     snapshot: Mapping[str, Any]
     origin: str
     engine: CompiledConfig
+    #: What the store's owner prepared from ``engine`` (``prepare``), applied with it at once.
+    prepared: Any = None
 
 
 def diff_flag_versions(before: Optional[Mapping[str, Any]], after: Mapping[str, Any]) -> List[str]:
@@ -60,8 +62,10 @@ class ConfigStore:
         environment: str,
         on_change: Callable[[ConfigChange], None],
         on_problem: Callable[[ConfigProblem], None],
+        prepare: Callable[[CompiledConfig], Any] = lambda engine: None,
     ) -> None:
         self._environment = environment
+        self._prepare = prepare
         self._on_change = on_change
         self._on_problem = on_problem
         self._lock = threading.RLock()
@@ -136,7 +140,7 @@ class ConfigStore:
     def _apply(self, snapshot: Mapping[str, Any], origin: str) -> bool:
         engine = compile_config(snapshot)
         previous = self.applied
-        self.applied = AppliedConfig(snapshot, origin, engine)
+        self.applied = AppliedConfig(snapshot, origin, engine, self._prepare(engine))
         before = None if previous is None else previous.snapshot
         change = ConfigChange(
             origin=origin,

@@ -103,7 +103,8 @@ def _compile_semver_test(op: str, values: Sequence[Any], cache: SemverCache) -> 
     return test
 
 
-def _compile_value_test(op: str, values: Sequence[Any], scope: ConditionScope) -> ValueTest:
+def compile_value_test(op: str, values: Sequence[Any], scope: ConditionScope) -> ValueTest:
+    """The test an attribute condition applies to its value (raises ConditionCompileError)."""
     if op in ("equals", "not_equals", "in", "not_in"):
         if not values:
             raise ConditionCompileError(f"op '{op}' needs at least one value")
@@ -130,6 +131,25 @@ def _test_attribute(test: ValueTest, value: Any) -> bool:
     return test(value)
 
 
+def positive_value_test(test: ValueTest) -> ValueTest:
+    """A positive op on an attribute's value: a missing one fails, an array matches when any
+    element does (the ``positive`` matcher below, on the value)."""
+
+    def positive(value: Any) -> bool:
+        return value is not None and _test_attribute(test, value)
+
+    return positive
+
+
+def negated_value_test(test: ValueTest) -> ValueTest:
+    """A negated op (``not_equals``, ``not_in``) on an attribute's value: a missing one fails."""
+
+    def negated(value: Any) -> bool:
+        return value is not None and not _test_attribute(test, value)
+
+    return negated
+
+
 def _compile_attribute(condition: Mapping[str, Any], scope: ConditionScope) -> Matcher:
     """A missing attribute (absent or None) fails every op but ``not_exists``, negated ones too."""
     attribute = condition["attribute"]
@@ -138,7 +158,7 @@ def _compile_attribute(condition: Mapping[str, Any], scope: ConditionScope) -> M
         return lambda ctx: ctx.get(attribute) is not None
     if op == "not_exists":
         return lambda ctx: ctx.get(attribute) is None
-    test = _compile_value_test(op, condition.get("values") or [], scope)
+    test = compile_value_test(op, condition.get("values") or [], scope)
     if op in ("not_equals", "not_in"):
 
         def negated(ctx: Context) -> bool:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Union
+import functools
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from ..schema.validate import validate_flag, validate_segment
 from .bucket import AllocationMemo, create_allocation, create_bucketing_prefix
@@ -25,7 +26,9 @@ from .compiled_flag import (
     ResolutionFailure,
     SharedResult,
     read_unit_key,
+    resolve_flag,
 )
+from .flag_resolver import generate_resolver
 from .semver import SemverCache
 
 ResultTable = Callable[[str, str], SharedResult]
@@ -128,7 +131,7 @@ def _compile_serve(
             outside=results(flag["defaultVariant"], "default"),
             missing_unit=ResolutionFailure(code, message),
             memo=memo,
-            slot=memo.new_slot(),
+            table=memo.new_table(),
         )
     )
 
@@ -266,15 +269,46 @@ def _break_prerequisite_cycles(flags: List[CompiledFlag]) -> None:
         visit(flag)
 
 
-def compile_config(snapshot: Mapping[str, Any]) -> CompiledConfig:
+def _attach_resolvers(
+    shells: Dict[str, CompiledFlag],
+    bodies: List[Tuple[Mapping[str, Any], CompiledFlag, ResultTable]],
+    environment: str,
+    scope: _Scope,
+    specialise: bool,
+) -> None:
+    """Each flag's ``resolve``: its generated resolver, or the generic ``resolve_flag``."""
+    conditions: Dict[str, List[Any]] = {}
+    for raw, shell, _ in bodies:
+        state = _environment_state(raw, environment)
+        if shell.rules and state:
+            conditions[shell.key] = [rule["when"] for rule in state["rules"]]
+    resolvers: Dict[str, Callable[[Mapping[str, Any]], Any]] = {}
+    for shell in shells.values():
+        code = None
+        if specialise:
+            code = generate_resolver(shell, conditions.get(shell.key, []), scope)
+        shell.resolver_code = code
+        shell.resolve = (
+            functools.partial(resolve_flag, shell) if code is None else code.build(_same, resolvers)
+        )
+        resolvers[shell.key] = shell.resolve
+
+
+def _same(result: SharedResult) -> SharedResult:
+    return result
+
+
+def compile_config(snapshot: Mapping[str, Any], *, specialise: bool = True) -> CompiledConfig:
     """Compiles every flag of a snapshot; never raises: a flag that cannot compile stays in
     the config as broken (evaluating it gives the code default with ``parse_error``). Validate
-    the whole snapshot first before trusting it as last known good."""
+    the whole snapshot first before trusting it as last known good. ``specialise=False``
+    evaluates every flag through the generic ``resolve_flag`` instead of a generated resolver
+    (flag_resolver.py): the same results, for tests that compare the two."""
     environment = snapshot.get("environment", "")
     segments = snapshot.get("segments")
     scope = _Scope(segments if isinstance(segments, list) else [])
     shells: Dict[str, CompiledFlag] = {}
-    bodies = []
+    bodies: List[Tuple[Mapping[str, Any], CompiledFlag, ResultTable]] = []
     raw_flags = snapshot.get("flags")
     for raw in raw_flags if isinstance(raw_flags, list) else []:
         if not isinstance(raw, Mapping) or not isinstance(raw.get("key"), str):
@@ -295,6 +329,7 @@ def compile_config(snapshot: Mapping[str, Any]) -> CompiledConfig:
                 "parse_error", f"flag '{raw['key']}' cannot be compiled: {error}"
             )
     _break_prerequisite_cycles(list(shells.values()))
+    _attach_resolvers(shells, bodies, environment, scope, specialise)
     return CompiledConfig(
         environment=environment,
         version=snapshot.get("version", 0),

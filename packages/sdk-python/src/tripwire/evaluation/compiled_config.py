@@ -12,7 +12,6 @@ from .compiled_flag import (
     ResolutionFailure,
     SharedResult,
     is_compatible_default,
-    resolve_flag,
 )
 
 T = TypeVar("T")
@@ -86,7 +85,7 @@ class CompiledConfig:
             return _fail(default_value, "type_mismatch", message, flag.version)
         if type(context) is dict or isinstance(context, Mapping):
             try:
-                outcome = resolve_flag(flag, context)
+                outcome = flag.resolve(context)  # type: ignore[misc]
             except Exception as error:  # a hostile mapping (raising __getitem__/get) gets here
                 outcome = ResolutionFailure("general", f"evaluation failed: {error}")
         else:
@@ -120,6 +119,6 @@ class CompiledConfig:
         if not isinstance(context, Mapping):
             return _INVALID_CONTEXT
         try:
-            return resolve_flag(flag, context)
+            return flag.resolve(context)  # type: ignore[misc]
         except Exception as error:  # a hostile mapping (raising __getitem__/get) gets here
             return ResolutionFailure("general", f"evaluation failed: {error}")

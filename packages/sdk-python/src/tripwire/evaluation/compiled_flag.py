@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Generic, List, Mapping, Optional, Sequence, TypeVar, Union
+from typing import Any, Callable, Dict, Generic, List, Mapping, Optional, Sequence, TypeVar, Union
 
 from .bucket import Allocation, AllocationMemo, allocate_bucket, compute_bucket
 from .compile_condition import Matcher
@@ -49,8 +49,8 @@ class CompiledRollout:
     results: Sequence[SharedResult]  # one per weight entry, reason split
     outside: SharedResult  # defaultVariant, reason default
     missing_unit: ResolutionFailure
-    memo: AllocationMemo  # shared by the config's rollouts, keyed (slot, unit key)
-    slot: int
+    memo: AllocationMemo  # the config's, whose capacity this rollout's table shares
+    table: Dict[str, int]  # unit key -> index in results (-1: outside), see allocate_unit
 
 
 @dataclass
@@ -95,6 +95,12 @@ class CompiledFlag:
     broken: Optional[ResolutionFailure] = None
     #: The flag's ``recordExposures`` (None: the client's ``exposure_reasons`` decide).
     record_exposures: Optional[bool] = None
+    #: ``resolve_flag`` for this flag, compiled by ``compile_config`` (flag_resolver.py).
+    resolve: Optional[Callable[[Mapping[str, Any]], Outcome]] = field(
+        default=None, repr=False, compare=False
+    )
+    #: Its code, for callers binding their own objects to its results (FlagResolverCode).
+    resolver_code: Any = field(default=None, repr=False, compare=False)
 
 
 def is_compatible_default(kind: str, value: Any) -> bool:
@@ -121,6 +127,16 @@ def read_unit_key(context: Mapping[str, Any], attribute: str) -> Optional[str]:
 Outcome = Union[SharedResult, ResolutionFailure]
 
 
+def allocate_unit(rollout: CompiledRollout, unit_key: str) -> int:
+    """The index in ``rollout.results`` of the unit's entry (-1: outside coverage), memoised."""
+    index = allocate_bucket(rollout.allocation, compute_bucket(rollout.prefix, unit_key))
+    table = rollout.table
+    if len(table) >= rollout.memo.table_capacity():
+        table.clear()
+    table[unit_key] = index
+    return index
+
+
 def _resolve_serve(serve: CompiledServe, context: Mapping[str, Any]) -> Outcome:
     if serve.result is not None:
         return serve.result
@@ -131,20 +147,16 @@ def _resolve_serve(serve: CompiledServe, context: Mapping[str, Any]) -> Outcome:
         unit_key = read_unit_key(context, rollout.unit_attribute)
         if unit_key is None:
             return rollout.missing_unit
-    memo = rollout.memo
-    key = (rollout.slot, unit_key)
-    index = memo.entries.get(key)
+    index = rollout.table.get(unit_key)
     if index is None:
-        index = allocate_bucket(rollout.allocation, compute_bucket(rollout.prefix, unit_key))
-        if len(memo.entries) >= memo.capacity:
-            memo.entries.clear()
-        memo.entries[key] = index
+        index = allocate_unit(rollout, unit_key)
     return rollout.outside if index < 0 else rollout.results[index]
 
 
 def resolve_flag(flag: CompiledFlag, context: Mapping[str, Any]) -> Outcome:
     """Prerequisites, then the first matching rule, then the fallthrough. Never raises on a
-    well-behaved mapping; returns a shared result or a failure."""
+    well-behaved mapping; returns a shared result or a failure. The generic form of what
+    ``flag.resolve`` does (``compile_config(…, specialise=False)`` evaluates with this)."""
     if flag.broken is not None:
         return flag.broken
     if not flag.enabled:

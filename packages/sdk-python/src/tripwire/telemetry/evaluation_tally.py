@@ -20,31 +20,46 @@ class FlagCount(NamedTuple):
 
 
 class FlagCounters:
-    """One dict of counts per thread, so an increment takes no lock (it is on every
-    evaluation): only its own thread writes a shard, and readers copy shards whole
-    (``dict.copy`` is atomic). Shards of threads that ended are folded into one at collection,
-    so a server that starts a thread per request does not grow the list for ever."""
+    """Counts per series, one list of counts per thread (indexed by the series' slot), so an
+    increment takes no lock (it is on every evaluation): only its own thread writes a shard, and
+    readers copy shards whole (``list.copy`` is atomic). The client's hot path increments
+    ``local.counts[slot]`` itself (``slot_of`` gives the slot once per prebuilt result) and
+    falls back on ``add`` when its thread has no shard yet or the shard is too short. Shards of
+    threads that ended are folded into one at collection, so a server that starts a thread per
+    request does not grow the list for ever."""
 
     def __init__(self) -> None:
-        self._local = threading.local()
-        self._lock = threading.Lock()  # guards the list of shards, never an increment
-        self._shards: List[Tuple[threading.Thread, Counts]] = []
-        self._ended: Counts = {}
+        self.local = threading.local()
+        self._lock = threading.Lock()  # guards the series and the list of shards
+        self._slots: Dict[Series, int] = {}
+        self._series: List[Series] = []
+        self._shards: List[Tuple[threading.Thread, List[int]]] = []
+        self._ended: List[int] = []
+
+    def slot_of(self, flag_key: str, variant: str, reason: str) -> int:
+        series = (flag_key, variant, reason)
+        slot = self._slots.get(series)
+        if slot is None:
+            with self._lock:
+                slot = self._slots.get(series)
+                if slot is None:
+                    slot = self._slots[series] = len(self._series)
+                    self._series.append(series)
+        return slot
 
     def increment(self, flag_key: str, variant: str, reason: str) -> None:
-        try:
-            counts: Counts = self._local.counts
-        except AttributeError:
-            counts = self._add_shard()
-        series = (flag_key, variant, reason)
-        counts[series] = counts.get(series, 0) + 1
+        self.add(self.slot_of(flag_key, variant, reason))
 
-    def _add_shard(self) -> Counts:
-        counts: Counts = {}
-        self._local.counts = counts
-        with self._lock:
-            self._shards.append((threading.current_thread(), counts))
-        return counts
+    def add(self, slot: int) -> None:
+        try:
+            counts: List[int] = self.local.counts
+        except AttributeError:
+            counts = self.local.counts = []
+            with self._lock:
+                self._shards.append((threading.current_thread(), counts))
+        if slot >= len(counts):
+            counts.extend([0] * (len(self._series) - len(counts)))
+        counts[slot] += 1
 
     def get(self, flag_key: str, variant: str, reason: str) -> int:
         return self._totals().get((flag_key, variant, reason), 0)
@@ -61,12 +76,15 @@ class FlagCounters:
                 else:  # its thread is gone: nobody writes it any more
                     _add_into(self._ended, counts)
             self._shards = live
-            totals = dict(self._ended)
+            totals = list(self._ended)
             for _, counts in live:
                 _add_into(totals, counts.copy())
-        return totals
+            series = list(self._series)
+        return {series[slot]: count for slot, count in enumerate(totals) if count}
 
 
-def _add_into(totals: Counts, counts: Counts) -> None:
-    for series, count in counts.items():
-        totals[series] = totals.get(series, 0) + count
+def _add_into(totals: List[int], counts: List[int]) -> None:
+    if len(totals) < len(counts):
+        totals.extend([0] * (len(counts) - len(totals)))
+    for slot, count in enumerate(counts):
+        totals[slot] += count

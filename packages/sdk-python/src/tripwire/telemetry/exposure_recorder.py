@@ -13,10 +13,11 @@ from opentelemetry.util.types import AttributeValue
 
 from ..evaluation.compiled_flag import CompiledFlag, EvaluationResult, read_unit_key
 from ..schema.telemetry import PROVIDER_NAME, FlagAttributes, SpanNames, TripwireAttributes
+from .active_context import current_context
 from .assignment_baggage import find_collector
 from .evaluation_tally import FlagCounters
 from .local_root import find_open_local_root
-from .tracing_registered import is_tracer_provider_registered
+from .tracing_registered import PROVIDER_FROM_ENVIRONMENT, is_tracer_provider_registered
 from .unit_cache import UnitCache
 
 DEFAULT_EXPOSURE_REASONS: Tuple[str, ...] = ("split",)
@@ -53,10 +54,11 @@ class ExposureRecorder:
         self._units = units
         self._exposure_reasons = frozenset(exposure_reasons)
         # An explicit tracer, or a registered provider seen once: stays true.
-        self._tracing_live = tracing_live
+        self.tracing_live = tracing_live
         self.evaluations = FlagCounters()
         self.exposures = FlagCounters()
         self._static: Dict[StaticKey, Dict[str, AttributeValue]] = {}
+        self.inert: Optional[otel_context.Context] = None  # the last context with no stamping
         self._lock = threading.Lock()
 
     def record(
@@ -70,33 +72,61 @@ class ExposureRecorder:
         not in the config) and records the exposure and attribution it is."""
         variant = result.variant
         self.evaluations.increment(flag_key, variant or "", result.reason)
-        if variant is None or flag is None:
+        if variant is None or flag is None or not self.is_exposure(flag, result.reason):
             return
-        # The flag's ``recordExposures`` when set (True: splits and rule matches, False: none),
-        # else the client's ``exposure_reasons`` (inlined: this runs on every evaluation).
+        self.expose(flag_key, flag.unit, variant, result.reason, result.flag_version, context)
+
+    def is_exposure(self, flag: CompiledFlag, reason: str) -> bool:
+        """Whether a result of ``flag`` with ``reason`` (and a variant) is an exposure: the
+        flag's ``recordExposures`` when set (True: splits and rule matches, False: none), else
+        the client's ``exposure_reasons``."""
         asked = flag.record_exposures
         if asked is None:
-            if result.reason not in self._exposure_reasons:
+            return reason in self._exposure_reasons
+        return asked and reason in _FLAG_EXPOSURE_REASONS
+
+    def expose(
+        self,
+        flag_key: str,
+        unit_kind: str,
+        variant: str,
+        reason: str,
+        version: Optional[int],
+        context: Any,
+    ) -> None:
+        """Records an exposure (``is_exposure`` said so): once tracing is live, stamps the
+        assignment and, on the unit's first exposure to this flag and variant, emits its span.
+        A repeat in a context with nothing to stamp is a few dict reads."""
+        if not self.tracing_live:
+            # is_tracer_provider_registered's common "not yet" answer, without the call
+            if not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", True) is None:
                 return
-        elif not asked or result.reason not in _FLAG_EXPOSURE_REASONS:
-            return
-        if not self._tracing_live:
             if not is_tracer_provider_registered():
                 return  # the OTel API is a no-op: no HMAC, dedup, stamping or span
-            self._tracing_live = True
+            self.tracing_live = True
         if type(context) is not dict and not isinstance(context, Mapping):
             return
-        unit_kind = flag.unit
-        unit_key = read_unit_key(context, unit_kind)
-        if unit_key is None:
+        unit_key = context.get(unit_kind)
+        if type(unit_key) is not str or not unit_key:  # the common case skips the call
+            unit_key = read_unit_key(context, unit_kind)
+            if unit_key is None:
+                return
+        entry = self._units.recent.get(unit_key)  # a hit, without the call
+        if entry is None:
+            entry = self._units.entry_for(unit_key)
+        active = current_context()
+        # A context found with nothing to stamp (no collector, no recording span) stays so:
+        # a Context is immutable and an ended span never records again.
+        if active is not self.inert and not stamp_assignment(
+            active, entry.unit_id, flag_key, variant
+        ):
+            self.inert = active
+        if entry.exposures.get(flag_key) == variant:  # a repeat: read without the lock
             return
-        entry = self._units.entry_for(unit_key)
-        active = otel_context.get_current()
-        stamp_assignment(active, entry.unit_id, flag_key, variant)
         if not self._units.record_exposure(entry, flag_key, variant):
             return
-        self.exposures.increment(flag_key, variant, result.reason)
-        key: StaticKey = (flag_key, variant, result.reason, result.flag_version, unit_kind)
+        self.exposures.increment(flag_key, variant, reason)
+        key: StaticKey = (flag_key, variant, reason, version, unit_kind)
         attributes = dict(self._static_attributes(key))
         attributes[FlagAttributes.context_id] = entry.unit_id
         # given at the start: the SDK cleans them once, not per set_attribute call
@@ -127,16 +157,17 @@ class ExposureRecorder:
         return attributes
 
 
-def stamp_assignment(ctx: otel_context.Context, unit_id: str, flag_key: str, variant: str) -> None:
+def stamp_assignment(ctx: otel_context.Context, unit_id: str, flag_key: str, variant: str) -> bool:
     """Records one assignment for attribution: into the scope's baggage (inside
     ``with_assignments``), and as ``tripwire.variant.<flagKey>`` + ``tripwire.unit.id`` on the
-    active span and on the open local root span of its trace (with TripwireSpanProcessor)."""
+    active span and on the open local root span of its trace (with TripwireSpanProcessor).
+    False when ``ctx`` had neither a collector nor a recording span: nothing to stamp."""
     collector = find_collector(ctx)
     if collector is not None:
         collector.record(unit_id, flag_key, variant)
     span = trace.get_current_span(ctx)
     if not span.is_recording():
-        return
+        return collector is not None
     attribute = variant_attribute(flag_key)
     span.set_attribute(attribute, variant)
     span.set_attribute(TripwireAttributes.unit_id, unit_id)
@@ -144,3 +175,4 @@ def stamp_assignment(ctx: otel_context.Context, unit_id: str, flag_key: str, var
     if root is not None:
         root.set_attribute(attribute, variant)
         root.set_attribute(TripwireAttributes.unit_id, unit_id)
+    return True

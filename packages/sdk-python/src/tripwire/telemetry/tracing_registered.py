@@ -8,7 +8,7 @@ from opentelemetry import trace
 from opentelemetry.environment_variables import OTEL_PYTHON_TRACER_PROVIDER
 
 # Read once: a provider named by the environment is configured at startup, not later.
-_PROVIDER_FROM_ENVIRONMENT = OTEL_PYTHON_TRACER_PROVIDER in os.environ
+PROVIDER_FROM_ENVIRONMENT = OTEL_PYTHON_TRACER_PROVIDER in os.environ
 
 
 def is_tracer_provider_registered() -> bool:
@@ -20,6 +20,6 @@ def is_tracer_provider_registered() -> bool:
     Asked on every evaluation that would be an exposure until it is true, so the common "not
     yet" answer reads the API's global directly (``get_tracer_provider`` looks the environment
     up on every call); without that global (another API version) it asks the API."""
-    if not _PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", True) is None:
+    if not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", True) is None:
         return False
     return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider)

@@ -1,0 +1,95 @@
+"""The client's hot path: per applied config, each flag's generated resolver bound to this
+client's records of its results (``Served``: value, counter slot, whether it is an exposure),
+so ``get_boolean_value`` and its siblings are the getter, ``TripwireClient._serve`` and the
+resolver: three Python calls, with counting a list increment."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+
+from .evaluation.compiled_config import CompiledConfig
+from .evaluation.compiled_flag import CompiledFlag, SharedResult
+from .evaluation.flag_resolver import FlagResolverCode, Resolver
+from .telemetry.exposure_recorder import ExposureRecorder
+
+
+def _is_boolean(value: Any) -> bool:
+    return value is True or value is False
+
+
+def _is_string(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+BOOLEAN, STRING, NUMBER = 0, 1, 2
+#: Per fast kind (the index): the flag type it serves and the check of a value of that type.
+FAST_KINDS: Tuple[Tuple[str, Callable[[Any], bool]], ...] = (
+    ("boolean", _is_boolean),
+    ("string", _is_string),
+    ("number", _is_number),
+)
+FastTables = Tuple[Dict[str, Resolver], ...]
+NO_FAST_TABLES: FastTables = tuple({} for _ in FAST_KINDS)
+
+
+class Served:
+    """One prebuilt result of one flag as one client serves it."""
+
+    __slots__ = ("exposes", "flag_key", "reason", "result", "slot", "unit", "value", "variant")
+
+    def __init__(self, flag: CompiledFlag, result: SharedResult, recorder: ExposureRecorder):
+        self.result = result
+        self.value = result.value
+        self.variant: str = result.variant or ""  # exposes only when there is one
+        self.reason = result.reason
+        self.flag_key = flag.key
+        self.unit = flag.unit
+        self.slot = recorder.evaluations.slot_of(flag.key, self.variant, result.reason)
+        self.exposes = result.variant is not None and recorder.is_exposure(flag, result.reason)
+
+
+def _fast_kind(flag: CompiledFlag, code: FlagResolverCode) -> Optional[int]:
+    """The table a flag goes in: its type's, when every result it can serve has a value of
+    that type (so the getter's type check holds without looking); None: the generic path."""
+    if flag.broken is not None:
+        return None
+    for kind, (flag_type, fits) in enumerate(FAST_KINDS):
+        if flag.type == flag_type:
+            ok = all(fits(result.value) for result in code.names.every_result())
+            return kind if ok else None
+    return None
+
+
+def _served_by_id(served: Mapping[int, Served]) -> Callable[[SharedResult], Served]:
+    return lambda result: served[id(result)]
+
+
+def prepare_fast_tables(engine: CompiledConfig, recorder: ExposureRecorder) -> FastTables:
+    """The client's resolvers of a config, per fast kind (flag key -> resolver). Prerequisites
+    resolve through the client's resolvers too (a flag without generated code through the
+    core's: a prerequisite only reads the variant)."""
+    flags: List[CompiledFlag] = []
+    for key in engine.list_flag_keys():
+        flag = engine.get_flag(key)
+        if flag is not None:
+            flags.append(flag)
+    resolvers: Dict[str, Resolver] = {}
+    tables: FastTables = tuple({} for _ in FAST_KINDS)
+    for flag in flags:
+        code = flag.resolver_code
+        if not isinstance(code, FlagResolverCode):
+            if flag.resolve is not None:
+                resolvers[flag.key] = flag.resolve
+            continue
+        served = {
+            id(result): Served(flag, result, recorder) for result in code.names.every_result()
+        }
+        resolvers[flag.key] = resolve = code.build(_served_by_id(served), resolvers)
+        kind = _fast_kind(flag, code)
+        if kind is not None:
+            tables[kind][flag.key] = resolve
+    return tables

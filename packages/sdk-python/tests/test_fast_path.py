@@ -20,6 +20,7 @@ from tripwire.telemetry.unit_cache import UnitCache
 HASH_KEY = "0123456789abcdef-test"
 EVALUATION = load_vectors("evaluation.json")
 CORE = compile_config(EVALUATION["config"], specialise=False)
+CORE_FLAGS = compile_config(make_snapshot([make_flag()]), specialise=False)
 
 
 def _vector_client() -> Any:
@@ -112,16 +113,22 @@ def test_a_context_with_nothing_to_stamp_does_not_hide_a_later_span_or_scope() -
     assert len(otel.spans("tripwire.exposure")) == 2  # user-5's first, user-6's first
 
 
-def test_the_unit_cache_keeps_recent_units_and_stays_bounded() -> None:
+def test_the_unit_cache_keeps_recent_units_and_exposures_and_stays_bounded() -> None:
     cache = UnitCache(HASH_KEY, capacity=10)
     hot = cache.entry_for("hot")
-    assert cache.record_exposure(hot, "checkout", "on")
+    assert cache.record_exposure("hot", "checkout", "on")
     for i in range(100):
         cache.entry_for(f"cold-{i}")
+        assert cache.record_exposure(f"cold-{i}", "checkout", "on")
         assert cache.entry_for("hot") is hot  # seen within the last capacity / 2 units
-        assert len(cache.recent) + len(cache._older) <= 10
-    assert not cache.record_exposure(cache.entry_for("hot"), "checkout", "on")
+        assert not cache.record_exposure("hot", "checkout", "on")  # and so is its exposure
+        assert cache.entries.size() <= 10 and cache.log_for("checkout").size() <= 10
     assert cache.peek("cold-0") is None and cache.peek("cold-99") is not None
+    assert cache.exposed_variants("cold-0") == () and cache.exposed_variants("hot") == (
+        ("checkout", "on"),
+    )
+    assert cache.record_exposure("cold-0", "checkout", "on")  # dropped: exposed again
+    assert cache.record_exposure("hot", "checkout", "off")  # another variant: exposed
     assert cache.id_for("cold-0") == hash_unit("cold-0", HASH_KEY)
 
 
@@ -159,3 +166,35 @@ def test_conditions_nested_too_deep_to_inline_keep_the_generic_resolver(
     assert compiled is not None and compiled.broken is None and compiled.resolver_code is None
     assert config.evaluate("checkout", {"targetingKey": "u", "plan": "pro"}, False).variant == "on"
     assert config.evaluate("checkout", {"targetingKey": "u"}, False).reason == "split"
+
+
+def test_a_unit_switching_variants_is_exposed_at_each_switch_through_the_hot_path() -> None:
+    otel = OtelHarness()
+    client = create_client(
+        environment="production",
+        hash_key=HASH_KEY,
+        source={"type": "static", "config": make_snapshot([make_flag()])},
+        tracer=otel.tracer,
+        logger=None,
+        exposure_reasons=["split", "targeting_match"],
+    )
+    unit = next(  # a unit the split gives "off", so the staff rule's "on" is a switch
+        f"u{i}"
+        for i in range(100)
+        if CORE_FLAGS.evaluate("checkout", {"targetingKey": f"u{i}"}, False).variant == "off"
+    )
+    staff = {"targetingKey": unit, "email": "a@corp.com"}
+    for context in (
+        {"targetingKey": unit},
+        staff,
+        staff,
+        {"targetingKey": unit},
+        {"targetingKey": unit},
+    ):
+        client.get_boolean_value("checkout", context, False)
+    spans = otel.spans("tripwire.exposure")
+    assert [(s.attributes or {})["feature_flag.result.variant"] for s in spans] == [
+        "off",
+        "on",
+        "off",
+    ]

@@ -212,19 +212,17 @@ class TripwireClient:
         if served.exposes:
             # ExposureRecorder.expose's answers for the commonest calls, without the call: no
             # OTel SDK yet (nothing to record), or a repeat exposure in a context with nothing
-            # to stamp (the unit is cached, was last exposed to this variant of the flag, and
-            # the current context is known inert).
+            # to stamp (the flag's log says the unit was last exposed to this variant, and the
+            # current context is known inert).
             recorder = self._recorder
             if recorder.tracing_live:
                 unit_key = context.get(served.unit)
-                if type(unit_key) is str:
-                    entry = self._units.recent.get(unit_key)
-                    if (
-                        entry is not None
-                        and entry.exposures.get(flag_key) == served.variant
-                        and current_context() is recorder.inert
-                    ):
-                        return served
+                if (
+                    type(unit_key) is str
+                    and served.log.recent.get(unit_key) == served.variant
+                    and current_context() is recorder.inert
+                ):
+                    return served
             elif not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", 1) is None:
                 return served
             try:

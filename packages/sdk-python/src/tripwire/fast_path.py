@@ -11,6 +11,7 @@ from .evaluation.compiled_config import CompiledConfig
 from .evaluation.compiled_flag import CompiledFlag, SharedResult
 from .evaluation.flag_resolver import FlagResolverCode, Resolver
 from .telemetry.exposure_recorder import ExposureRecorder
+from .telemetry.unit_cache import ExposureLog, Generations
 
 
 def _is_boolean(value: Any) -> bool:
@@ -36,10 +37,23 @@ FastTables = Tuple[Dict[str, Resolver], ...]
 NO_FAST_TABLES: FastTables = tuple({} for _ in FAST_KINDS)
 
 
+_NOT_LOGGED: ExposureLog = Generations(1)  # the log of results that are not exposures: unused
+
+
 class Served:
     """One prebuilt result of one flag as one client serves it."""
 
-    __slots__ = ("exposes", "flag_key", "reason", "result", "slot", "unit", "value", "variant")
+    __slots__ = (
+        "exposes",
+        "flag_key",
+        "log",
+        "reason",
+        "result",
+        "slot",
+        "unit",
+        "value",
+        "variant",
+    )
 
     def __init__(self, flag: CompiledFlag, result: SharedResult, recorder: ExposureRecorder):
         self.result = result
@@ -50,6 +64,8 @@ class Served:
         self.unit = flag.unit
         self.slot = recorder.evaluations.slot_of(flag.key, self.variant, result.reason)
         self.exposes = result.variant is not None and recorder.is_exposure(flag, result.reason)
+        # the client's log of the flag's exposures, kept across configs
+        self.log = recorder.units.log_for(flag.key) if self.exposes else _NOT_LOGGED
 
 
 def _fast_kind(flag: CompiledFlag, code: FlagResolverCode) -> Optional[int]:

@@ -51,7 +51,7 @@ class ExposureRecorder:
     ) -> None:
         self._tracer = tracer
         self._environment = environment
-        self._units = units
+        self.units = units
         self._exposure_reasons = frozenset(exposure_reasons)
         # An explicit tracer, or a registered provider seen once: stays true.
         self.tracing_live = tracing_live
@@ -111,19 +111,19 @@ class ExposureRecorder:
             unit_key = read_unit_key(context, unit_kind)
             if unit_key is None:
                 return
-        entry = self._units.recent.get(unit_key)  # a hit, without the call
-        if entry is None:
-            entry = self._units.entry_for(unit_key)
         active = current_context()
+        units = self.units
+        repeat = units.log_for(flag_key).recent.get(unit_key) == variant  # the lock-free read
+        if repeat and active is self.inert:
+            return
+        entry = units.entry_for(unit_key)
         # A context found with nothing to stamp (no collector, no recording span) stays so:
         # a Context is immutable and an ended span never records again.
         if active is not self.inert and not stamp_assignment(
             active, entry.unit_id, flag_key, variant
         ):
             self.inert = active
-        if entry.exposures.get(flag_key) == variant:  # a repeat: read without the lock
-            return
-        if not self._units.record_exposure(entry, flag_key, variant):
+        if repeat or not units.record_exposure(unit_key, flag_key, variant):
             return
         self.exposures.increment(flag_key, variant, reason)
         key: StaticKey = (flag_key, variant, reason, version, unit_kind)

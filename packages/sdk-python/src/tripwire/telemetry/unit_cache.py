@@ -1,92 +1,130 @@
-"""Units this process has seen: their hashed ids and the variants they were exposed to."""
+"""Units this process has seen: their hashed ids and, per flag, the variants they were exposed
+to. Both are kept in two generations: a hit in ``recent`` is one dict lookup (no lock, no
+reordering); an entry found in the older generation moves back into ``recent``; when ``recent``
+holds half the capacity it becomes the older generation and the older one is dropped. So an
+entry used within the last ``capacity / 2`` admissions is always kept, and at most ``capacity``
+are. A unit dropped and seen again is exposed again: the analysis counts distinct units, so a
+repeat exposure costs a span, never a wrong number."""
 
 from __future__ import annotations
 
 import threading
-from typing import Dict, Optional, Tuple
+from typing import Dict, Generic, Optional, Tuple, TypeVar
 
 from .hash_unit import hash_unit
 
 DEFAULT_UNIT_CACHE_SIZE = 50_000
+V = TypeVar("V")
 
 
-class UnitEntry:
-    """One unit: its id and, per flag, the variant of its first exposure in this process."""
+class Generations(Generic[V]):
+    """Unit key -> value in two generations (see the module's docstring). ``recent`` may be read
+    without the lock; everything else takes it."""
 
-    __slots__ = ("exposures", "unit_id")
-
-    def __init__(self, unit_id: str) -> None:
-        self.unit_id = unit_id
-        self.exposures: Dict[str, str] = {}
-
-
-class UnitCache:
-    """A bounded cache of units (HMACs are computed once per unit; exposures are deduplicated
-    per unit, flag and variant) in two generations: a hit in ``recent`` is one dict lookup (no
-    lock, no reordering); a unit found in the older generation moves back into ``recent``; when
-    ``recent`` holds half the capacity it becomes the older generation and the older one is
-    dropped. So a unit seen within the last ``capacity / 2`` admissions is always kept, and at
-    most ``capacity`` are. A unit dropped and seen again is exposed again: the analysis counts
-    distinct units, so a repeat exposure costs a span, never a wrong number."""
-
-    def __init__(self, hash_key: str, capacity: int = DEFAULT_UNIT_CACHE_SIZE) -> None:
-        self._hash_key = hash_key
+    def __init__(self, capacity: int) -> None:
         self._half = max(1, capacity // 2)
-        self.recent: Dict[str, UnitEntry] = {}  # read without the lock (one dict lookup)
-        self._older: Dict[str, UnitEntry] = {}
-        self._lock = threading.Lock()
+        self.recent: Dict[str, V] = {}
+        self._older: Dict[str, V] = {}
+        self.lock = threading.Lock()
 
-    def entry_for(self, unit_key: str) -> UnitEntry:
-        entry = self.recent.get(unit_key)
-        if entry is not None:
-            return entry
-        with self._lock:
-            entry = self._find(unit_key)
-        if entry is not None:
-            return entry
-        fresh = UnitEntry(hash_unit(unit_key, self._hash_key))  # the HMAC, outside the lock
-        with self._lock:
-            entry = self._find(unit_key)  # another thread may have admitted it meanwhile
-            if entry is None:
-                entry = fresh
-                self._admit(unit_key, entry)
-        return entry
+    def find(self, unit_key: str) -> Optional[V]:
+        """The unit's value, moved back into ``recent`` if it was older (under the lock)."""
+        value = self.recent.get(unit_key)
+        if value is None:
+            value = self._older.pop(unit_key, None)
+            if value is not None:
+                self.put(unit_key, value)
+        return value
 
-    def _find(self, unit_key: str) -> Optional[UnitEntry]:
-        """The unit's entry, moved back into ``recent`` if it was older (under the lock)."""
-        entry = self.recent.get(unit_key)
-        if entry is None:
-            entry = self._older.pop(unit_key, None)
-            if entry is not None:
-                self._admit(unit_key, entry)
-        return entry
-
-    def _admit(self, unit_key: str, entry: UnitEntry) -> None:
+    def put(self, unit_key: str, value: V) -> None:
+        """Sets the unit's value in ``recent`` (under the lock, after ``find``)."""
         recent = self.recent
-        recent[unit_key] = entry
+        recent[unit_key] = value
         if len(recent) >= self._half:
             self._older = recent
             self.recent = {}
 
+    def peek(self, unit_key: str) -> Optional[V]:
+        with self.lock:
+            value = self.recent.get(unit_key)
+            return value if value is not None else self._older.get(unit_key)
+
+    def size(self) -> int:
+        with self.lock:
+            return len(self.recent) + len(self._older)
+
+
+class UnitEntry:
+    """One unit's hashed id (what telemetry carries instead of the unit key)."""
+
+    __slots__ = ("unit_id",)
+
+    def __init__(self, unit_id: str) -> None:
+        self.unit_id = unit_id
+
+
+ExposureLog = Generations[str]
+"""One flag's exposures: unit key -> the variant the unit was last exposed to."""
+
+
+class UnitCache:
+    """The units' HMACs (computed once per unit) and one ExposureLog per flag (exposures are
+    deduplicated per unit, flag and variant; a repeat is one lookup in the flag's log), each
+    bounded to ``capacity`` units."""
+
+    def __init__(self, hash_key: str, capacity: int = DEFAULT_UNIT_CACHE_SIZE) -> None:
+        self._hash_key = hash_key
+        self._capacity = capacity
+        self.entries: Generations[UnitEntry] = Generations(capacity)
+        self._logs: Dict[str, ExposureLog] = {}
+        self._lock = threading.Lock()  # guards the dict of logs
+
+    def entry_for(self, unit_key: str) -> UnitEntry:
+        entries = self.entries
+        entry = entries.recent.get(unit_key)
+        if entry is not None:
+            return entry
+        with entries.lock:
+            entry = entries.find(unit_key)
+        if entry is not None:
+            return entry
+        fresh = UnitEntry(hash_unit(unit_key, self._hash_key))  # the HMAC, outside the lock
+        with entries.lock:
+            entry = entries.find(unit_key)  # another thread may have admitted it meanwhile
+            if entry is None:
+                entry = fresh
+                entries.put(unit_key, entry)
+        return entry
+
     def id_for(self, unit_key: str) -> str:
         return self.entry_for(unit_key).unit_id
 
-    def record_exposure(self, entry: UnitEntry, flag_key: str, variant: str) -> bool:
-        """Records the exposure; True when it is the unit's first to this flag and variant."""
-        if entry.exposures.get(flag_key) == variant:  # a repeat: read without the lock
+    def log_for(self, flag_key: str) -> ExposureLog:
+        """The flag's exposure log (one per flag key, kept across configs)."""
+        log = self._logs.get(flag_key)
+        if log is None:
+            with self._lock:
+                log = self._logs.setdefault(flag_key, Generations(self._capacity))
+        return log
+
+    def record_exposure(self, unit_key: str, flag_key: str, variant: str) -> bool:
+        """Records the exposure; True when it is the unit's first to this flag and variant
+        (since it was last exposed to another variant of the flag, or dropped)."""
+        log = self.log_for(flag_key)
+        if log.recent.get(unit_key) == variant:  # a repeat: read without the lock
             return False
-        with self._lock:
-            if entry.exposures.get(flag_key) == variant:
-                return False
-            entry.exposures[flag_key] = variant
-            return True
+        with log.lock:
+            first = log.find(unit_key) != variant
+            if first:
+                log.put(unit_key, variant)
+            return first
 
     def exposed_variants(self, unit_key: str) -> Tuple[Tuple[str, str], ...]:
-        """(flag key, variant) pairs this process exposed the unit to, if it is cached."""
-        entry = self.peek(unit_key)
-        return () if entry is None else tuple(entry.exposures.items())
+        """(flag key, variant) pairs this process exposed the unit to, as far as it remembers."""
+        with self._lock:
+            logs = list(self._logs.items())
+        found = ((flag_key, log.peek(unit_key)) for flag_key, log in logs)
+        return tuple((flag_key, variant) for flag_key, variant in found if variant is not None)
 
     def peek(self, unit_key: str) -> Optional[UnitEntry]:
-        with self._lock:
-            entry = self.recent.get(unit_key)
-            return entry if entry is not None else self._older.get(unit_key)
+        return self.entries.peek(unit_key)

@@ -20,7 +20,7 @@ import { buildValidUnitsCte } from '../arm-queries.js';
 import { AT } from './kinds/quantile.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import type { SqlParams } from './metric-predicates.js';
-import { buildScopedRecords, type MetricScope } from './metric-sql.js';
+import { buildScopedRecords, type MetricScope, UNIT_MINUTE_TOTALS } from './metric-sql.js';
 
 /**
  * The totals `TotalsSql` (`buildTotalsSql` of each kind) reads, as lambda parameters over the
@@ -66,20 +66,7 @@ const UNIT_POINTS_CTE = `unit_points AS (
     SELECT unit_id, ${POINT_OF('minute')} AS point,
       sum(y_sum) AS y_sum, sum(y_hits) AS y_hits, sum(y_positive) AS y_positive,
       max(y_max) AS y_max, min(y_min) AS y_min, sum(x_sum) AS x_sum, sum(x_hits) AS x_hits
-    FROM (
-      SELECT unit_id, ${EXPOSED_MINUTE} AS minute, 0 AS y_sum, 0 AS y_hits, 0 AS y_positive,
-        -inf AS y_max, inf AS y_min, 0 AS x_sum, 0 AS x_hits
-      FROM valid_units
-      UNION ALL
-      SELECT r.unit_id AS unit_id, r.rec_minute AS minute,
-        sumIf(r.y_rec, r.y_hit) AS y_sum, countIf(r.y_hit) AS y_hits,
-        countIf(r.y_hit AND r.y_rec > 0) AS y_positive,
-        if(y_hits > 0, maxIf(r.y_rec, r.y_hit), -inf) AS y_max,
-        if(y_hits > 0, minIf(r.y_rec, r.y_hit), inf) AS y_min,
-        sumIf(r.x_rec, r.x_hit) AS x_sum, countIf(r.x_hit) AS x_hits
-      FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
-      GROUP BY unit_id, minute
-    )
+    FROM ${UNIT_MINUTE_TOTALS}
     GROUP BY unit_id, point
   )`;
 

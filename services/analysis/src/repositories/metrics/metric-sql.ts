@@ -416,6 +416,26 @@ export function buildRecordRowsQuery(input: {
 }
 
 /**
+ * Rows of (unit_id, minute, record totals) over the `valid_units` and `records` CTEs: one per
+ * valid unit at its first exposure's minute (zeros, so units without records count), plus each
+ * unit's records summed per minute. Callers add them up by the grain they need.
+ */
+export const UNIT_MINUTE_TOTALS = `(
+  SELECT unit_id, intDiv(toUnixTimestamp(first_exposure), 60) AS minute,
+    0 AS y_sum, 0 AS y_hits, 0 AS y_positive, -inf AS y_max, inf AS y_min, 0 AS x_sum, 0 AS x_hits
+  FROM valid_units
+  UNION ALL
+  SELECT r.unit_id AS unit_id, r.rec_minute AS minute,
+    sumIf(r.y_rec, r.y_hit) AS y_sum, countIf(r.y_hit) AS y_hits,
+    countIf(r.y_hit AND r.y_rec > 0) AS y_positive,
+    if(y_hits > 0, maxIf(r.y_rec, r.y_hit), -inf) AS y_max,
+    if(y_hits > 0, minIf(r.y_rec, r.y_hit), inf) AS y_min,
+    sumIf(r.x_rec, r.x_hit) AS x_sum, countIf(r.x_hit) AS x_hits
+  FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
+  GROUP BY unit_id, minute
+)`;
+
+/**
  * Per valid unit and minute (epoch minutes), the definition's record totals (`UnitTotals`), for
  * calibration replays: every valid unit has a row at its first exposure's minute (zeros when it
  * has no record then), so units without records count as the kinds' SQL counts them.
@@ -430,20 +450,7 @@ export function buildMetricMinutesSql(input: {
 SELECT unit_id, minute,
   sum(y_sum) AS y_sum, sum(y_hits) AS y_hits, sum(y_positive) AS y_positive,
   max(y_max) AS y_max, min(y_min) AS y_min, sum(x_sum) AS x_sum, sum(x_hits) AS x_hits
-FROM (
-  SELECT unit_id, intDiv(toUnixTimestamp(first_exposure), 60) AS minute,
-    0 AS y_sum, 0 AS y_hits, 0 AS y_positive, -inf AS y_max, inf AS y_min, 0 AS x_sum, 0 AS x_hits
-  FROM valid_units
-  UNION ALL
-  SELECT r.unit_id AS unit_id, r.rec_minute AS minute,
-    sumIf(r.y_rec, r.y_hit) AS y_sum, countIf(r.y_hit) AS y_hits,
-    countIf(r.y_hit AND r.y_rec > 0) AS y_positive,
-    if(y_hits > 0, maxIf(r.y_rec, r.y_hit), -inf) AS y_max,
-    if(y_hits > 0, minIf(r.y_rec, r.y_hit), inf) AS y_min,
-    sumIf(r.x_rec, r.x_hit) AS x_sum, countIf(r.x_hit) AS x_hits
-  FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
-  GROUP BY unit_id, minute
-)
+FROM ${UNIT_MINUTE_TOTALS}
 GROUP BY unit_id, minute
 ORDER BY minute, unit_id`;
   return { sql, params };

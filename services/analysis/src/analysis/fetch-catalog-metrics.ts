@@ -10,7 +10,7 @@ import {
   fetchMetricSeries,
 } from '../repositories/metrics/fetch-metric-series.js';
 import type { MetricRecordsSource } from '../repositories/metrics/fetch-metric-arms.js';
-import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sql.js';
+import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sources.js';
 import { chooseCheckpoints } from '../repositories/series-quantile-stats.js';
 import type { AnalysisContext } from '../repositories/query-rows.js';
 import { fetchMetricTotalsArms } from '../repositories/metrics/metric-totals.js';

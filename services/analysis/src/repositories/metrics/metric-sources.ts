@@ -1,0 +1,196 @@
+/**
+ * Where each metric source's records live: its table (or subquery), the columns its filter fields
+ * and values read, the attribution and window always applied, and its records before a unit's
+ * exposure (the CUPED covariate). `metric-sql.ts` builds the queries from these.
+ */
+import type { MetricFilterField, MetricSource, MetricValue } from '@tripwire/schema';
+import type { TableNames } from '../../config.js';
+import { buildPreExposurePointSeries } from './pre-exposure-points.js';
+
+/** OpenTelemetry severity numbers at the start of each named range (logs data model). */
+export const SEVERITY_NUMBERS = {
+  trace: 1,
+  debug: 5,
+  info: 9,
+  warn: 13,
+  error: 17,
+  fatal: 21,
+} as const;
+
+/** Where a source's records live and how its filter fields and values read them. */
+export interface SourceSql {
+  from(tables: TableNames): string;
+  unitId: string;
+  /** The record's time (calibration replays it minute by minute). */
+  time: string;
+  /** Always applied: the window, the flag's attribution, the SDK's own spans left out. */
+  where: string;
+  attributes: string;
+  filters: Partial<Record<Exclude<MetricFilterField, 'attributes'>, (param: string) => string>>;
+  values: Partial<Record<MetricValue['type'], string>>;
+  /**
+   * The unit's records before its first exposure (the CUPED covariate), in the same columns;
+   * absent when the source has none (`explainCupedLimit` of @tripwire/schema says why).
+   */
+  preExposure?: { from(tables: TableNames): string; where: string };
+  /** Records count from the unit's first exposure on (tracked events). */
+  afterExposure?: boolean;
+  /** Read from one table without joins or grouping, so a materialized view can copy its records. */
+  materializable?: boolean;
+}
+
+/** How far before a unit's first exposure its records make its CUPED covariate. */
+export const CUPED_LOOKBACK_DAYS = 14;
+
+/** A record in the `CUPED_LOOKBACK_DAYS` before the unit's first exposure (`vu`). */
+const PRE_EXPOSURE = (time: string) =>
+  `${time} < vu.first_exposure AND ${time} >= vu.first_exposure - toIntervalDay({cupedLookbackDays:UInt32})`;
+
+const SDK_SPANS = "SpanName NOT IN ('tripwire.exposure', 'tripwire.conversion')";
+
+export const WINDOW = (time: string) =>
+  `${time} >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND ${time} < fromUnixTimestamp64Milli({untilMs:Int64})`;
+
+const SPANS: SourceSql = {
+  from: (tables) => tables.traces,
+  unitId: "SpanAttributes['tripwire.unit.id']",
+  time: 'Timestamp',
+  // Spans count for the flag only when the SDK stamped its variant on them.
+  where: `${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != '' AND ${SDK_SPANS}`,
+  attributes: 'SpanAttributes',
+  filters: {
+    service: (p) => `ServiceName = {${p}:String}`,
+    spanName: (p) => `SpanName = {${p}:String}`,
+    spanKind: (p) => `lower(replaceOne(SpanKind, 'SPAN_KIND_', '')) = {${p}:String}`,
+    status: (p) => `lower(replaceOne(StatusCode, 'STATUS_CODE_', '')) = {${p}:String}`,
+  },
+  values: {
+    count: '1',
+    duration: 'Duration / 1e6',
+    error: "StatusCode IN ('Error', 'STATUS_CODE_ERROR')",
+  },
+  // Before exposure a span has no variant of this flag; it carries the unit when the SDK stamped
+  // it under the unit's other assignments (any flag's baggage). A span with the variant is the
+  // post-exposure side's, even when it started before the exposure (a server span stamped later).
+  preExposure: {
+    from: (tables) =>
+      `${tables.traces} INNER JOIN valid_units AS vu ON vu.unit_id = SpanAttributes['tripwire.unit.id']`,
+    where: `${PRE_EXPOSURE('Timestamp')} AND SpanAttributes[{stampKey:String}] = '' AND ${SDK_SPANS}`,
+  },
+  materializable: true,
+};
+
+const eventsFrom = (tables: TableNames) =>
+  `${tables.traces} AS e INNER JOIN valid_units AS vu ON vu.unit_id = e.SpanAttributes['tripwire.unit.id']`;
+
+const EVENTS: SourceSql = {
+  from: (tables) => `${tables.traces} AS e`,
+  unitId: "e.SpanAttributes['tripwire.unit.id']",
+  time: 'e.Timestamp',
+  where: `${WINDOW('e.Timestamp')} AND e.SpanName = 'tripwire.conversion'`,
+  // A tracked event counts from the unit's first exposure on.
+  afterExposure: true,
+  materializable: true,
+  attributes: 'e.SpanAttributes',
+  filters: {
+    event: (p) => `e.SpanAttributes['tripwire.conversion.event'] = {${p}:String}`,
+    service: (p) => `e.ServiceName = {${p}:String}`,
+  },
+  values: {
+    count: '1',
+    event_value: "toFloat64OrNull(e.SpanAttributes['tripwire.conversion.value'])",
+  },
+  // Tracked events carry the unit whether or not it was exposed yet.
+  preExposure: {
+    from: eventsFrom,
+    where: `e.SpanName = 'tripwire.conversion' AND ${PRE_EXPOSURE('e.Timestamp')}`,
+  },
+};
+
+const LOGS: SourceSql = {
+  // A log record belongs to the unit of its trace: the trace's spans carry the unit and variant.
+  from: (tables) => `${tables.logs} AS l INNER JOIN (
+      SELECT TraceId, any(SpanAttributes['tripwire.unit.id']) AS unit_id
+      FROM ${tables.traces}
+      WHERE ${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != ''
+        AND SpanAttributes['tripwire.unit.id'] != ''
+      GROUP BY TraceId
+    ) AS t ON t.TraceId = l.TraceId`,
+  unitId: 't.unit_id',
+  time: 'l.Timestamp',
+  where: `${WINDOW('l.Timestamp')} AND l.TraceId != ''`,
+  attributes: 'l.LogAttributes',
+  filters: {
+    service: (p) => `l.ServiceName = {${p}:String}`,
+    severityAtLeast: (p) => `l.SeverityNumber >= {${p}:UInt8}`,
+    bodyContains: (p) => `position(l.Body, {${p}:String}) > 0`,
+  },
+  values: { count: '1' },
+  // Before exposure a log record reaches the unit the same way, through a trace whose spans carry
+  // the unit (stamped under its other assignments) and none this flag's variant (such a trace is
+  // the post-exposure side's).
+  preExposure: {
+    from: (tables) => `${tables.logs} AS l INNER JOIN (
+      SELECT TraceId, any(SpanAttributes['tripwire.unit.id']) AS unit_id
+      FROM ${tables.traces}
+      WHERE Timestamp < fromUnixTimestamp64Milli({untilMs:Int64})
+        AND SpanAttributes['tripwire.unit.id'] != ''
+      GROUP BY TraceId
+      HAVING countIf(SpanAttributes[{stampKey:String}] != '') = 0
+    ) AS t ON t.TraceId = l.TraceId
+    INNER JOIN valid_units AS vu ON vu.unit_id = t.unit_id`,
+    where: `${PRE_EXPOSURE('l.Timestamp')} AND l.TraceId != ''`,
+  },
+};
+
+/**
+ * One record per time series of OTel metric data points (service, name, attributes: the SDK puts
+ * the unit and variant among them, `assignmentAttributes()` of @tripwire/sdk): its total in the
+ * window — a cumulative sum or (exponential) histogram (temporality 2) its last point, a delta one
+ * the sum of its points, a gauge the mean of its points, a summary (always cumulative in OTLP) its
+ * last point. A histogram's or summary's value is its Σ, `point_count` its count.
+ */
+function pointSeries(tables: TableNames): string {
+  const last = (column: string) =>
+    `if(max(AggregationTemporality) = 2, argMax(${column}, TimeUnix), sum(${column}))`;
+  const from = (table: string, type: string, value: string, count: string) => `
+      SELECT '${type}' AS PointType, ServiceName, MetricName, Attributes,
+        toFloat64(${value}) AS PointValue, toFloat64(${count}) AS PointCount,
+        max(TimeUnix) AS PointTime
+      FROM ${table} WHERE ${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''
+      GROUP BY ServiceName, MetricName, Attributes`;
+  return `(${[
+    from(tables.metricsSum, 'sum', last('Value'), 'count()'),
+    from(tables.metricsGauge, 'gauge', 'avg(Value)', 'count()'),
+    from(tables.metricsHistogram, 'histogram', last('Sum'), last('Count')),
+    from(tables.metricsExpHistogram, 'exponential_histogram', last('Sum'), last('Count')),
+    from(tables.metricsSummary, 'summary', 'argMax(Sum, TimeUnix)', 'argMax(Count, TimeUnix)'),
+  ].join('\n      UNION ALL')}) AS p`;
+}
+
+const POINTS: SourceSql = {
+  from: pointSeries,
+  unitId: "p.Attributes['tripwire.unit.id']",
+  // A series' total counts at its last point.
+  time: 'p.PointTime',
+  where: "p.Attributes['tripwire.unit.id'] != ''",
+  attributes: 'p.Attributes',
+  filters: {
+    metricName: (p) => `p.MetricName = {${p}:String}`,
+    pointType: (p) => `p.PointType = {${p}:String}`,
+    service: (p) => `p.ServiceName = {${p}:String}`,
+  },
+  values: { point_value: 'p.PointValue', point_count: 'p.PointCount' },
+  // The unit's series before exposure: its id without this flag's variant (other assignments).
+  preExposure: {
+    from: buildPreExposurePointSeries,
+    where: "p.Attributes['tripwire.unit.id'] != ''",
+  },
+};
+
+export const SOURCES: Record<MetricSource, SourceSql> = {
+  spans: SPANS,
+  events: EVENTS,
+  logs: LOGS,
+  metric_points: POINTS,
+};

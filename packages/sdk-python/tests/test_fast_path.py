@@ -198,3 +198,19 @@ def test_a_unit_switching_variants_is_exposed_at_each_switch_through_the_hot_pat
         "on",
         "off",
     ]
+
+
+def test_an_unhashable_unit_value_on_the_exposure_path_neither_raises_nor_exposes() -> None:
+    otel = OtelHarness()
+    client = create_client(
+        environment="production",
+        hash_key=HASH_KEY,
+        source={"type": "static", "config": make_snapshot([make_flag(recordExposures=True)])},
+        tracer=otel.tracer,
+        logger=None,
+    )
+    client.get_boolean_value("checkout", {"targetingKey": "u", "email": "a@corp.com"}, False)
+    # the staff rule serves "on" (an exposure of this flag) to a unit value that is a list
+    context = {"targetingKey": ["u"], "email": "a@corp.com"}
+    assert client.get_boolean_value("checkout", context, False) is True
+    assert len(otel.spans("tripwire.exposure")) == 1

@@ -216,13 +216,15 @@ class TripwireClient:
             # current context is known inert).
             recorder = self._recorder
             if recorder.tracing_live:
-                unit_key = context.get(served.unit)
-                if (
-                    type(unit_key) is str
-                    and served.log.recent.get(unit_key) == served.variant
-                    and current_context() is recorder.inert
-                ):
-                    return served
+                unit_key: Any = context.get(served.unit)  # a str, or not found in the log
+                try:
+                    if (
+                        served.log.recent.get(unit_key) == served.variant
+                        and current_context() is recorder.inert
+                    ):
+                        return served
+                except TypeError:  # an unhashable value: not a unit key
+                    pass
             elif not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", 1) is None:
                 return served
             try:

@@ -15,8 +15,9 @@ import {
   type Results,
 } from './results-fixture.js';
 import { listServedIntervals, readBand, type SeriesPoint } from './read-band.js';
+import { CUPED_KILLED_FLAG, setUpCupedKill } from './cuped-kill-fixture.js';
 
-useResultsFixture();
+useResultsFixture(setUpCupedKill);
 
 // In CI (.ci/run installs Chromium) a missing browser fails the suite instead of skipping it.
 describe.skipIf(!hasChromium && !process.env.CI)(
@@ -330,5 +331,38 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         });
       await page.close();
     }, 90_000);
+
+    it("says in the kill report that a CUPED guardrail's breach was decided on adjusted estimates (390 px)", async () => {
+      type Report = { decision: { adjustment: { status: string; varianceReduction: number } } };
+      let listed: { url: string }[] = [];
+      for (let i = 0; i < 100 && listed.length === 0; i++) {
+        if (i > 0) await new Promise((resolve) => setTimeout(resolve, 250));
+        const path = `/api/v1/kill-reports?flag=${CUPED_KILLED_FLAG}&limit=1`;
+        ({ killReports: listed } = await callApi<{ killReports: { url: string }[] }>(
+          'GET',
+          path,
+          secrets.viewer,
+        ));
+      }
+      const { adjustment } = (await callApi<Report>('GET', listed[0]!.url, secrets.viewer))
+        .decision;
+      expect(adjustment.status).toBe('applied');
+      expect(adjustment.varianceReduction).toBeGreaterThan(0.2);
+      const page = await openAs(secrets.viewer, `/experiments/${CUPED_KILLED_FLAG}`, {
+        width: 390,
+        height: 844,
+      });
+      const line = page.locator('article.kill-report .cuped').first();
+      const percent = (adjustment.varianceReduction * 100).toFixed(0);
+      await expect(line.innerText()).resolves.toContain(`CUPED-adjusted: variance −${percent} %`);
+      await expect(line.getAttribute('data-status')).resolves.toBe('applied');
+      await page.locator('article.kill-report summary').first().click();
+      expect(await axeViolations(page)).toEqual([]);
+      const overflow = await page.evaluate<number>(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      await page.close();
+    }, 60_000);
   },
 );

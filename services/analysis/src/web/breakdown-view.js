@@ -42,7 +42,7 @@ export function renderBreakdown(/** @type {ResultsResponse} */ results) {
     'Traffic',
     'Share of change',
     'BH-adjusted p',
-    '',
+    'Verdict',
   ];
   return section(
     'Where: breakdown by service, span, region, version',

@@ -1,6 +1,6 @@
 // Kills (every one: by the guardian with its report, or by a person with their reason) and the
 // flag's history, actors by token name.
-import { h, section } from './dom.js';
+import { h, section, term } from './dom.js';
 import { formatCount, formatInterval, formatSignedPercent, formatTime } from './format.js';
 import { describeMetric, formatDifference, formatValue } from './metrics.js';
 import { describeActor, explainEvidence } from './words.js';
@@ -9,6 +9,28 @@ import { describeActor, explainEvidence } from './words.js';
  * @typedef {import('./page-types').HistoryEntry} HistoryEntry
  * @typedef {import('./page-types').KillReport} KillReport
  */
+
+/** Why CUPED left a guardrail's estimates unadjusted (`GuardrailAdjustment` status of the stats). */
+const NOT_ADJUSTED = {
+  no_pre_period: 'an arm had no data before exposure',
+  constant_covariate: 'the data before exposure did not vary',
+  too_few_units: 'too few units',
+};
+
+/** "CUPED-adjusted: variance −48 %" when the breach was decided on adjusted estimates, or why not. */
+function adjustmentLine(/** @type {KillReport['decision']['adjustment']} */ adjustment) {
+  if (adjustment === null || adjustment === undefined) return null;
+  const words =
+    adjustment.status === 'applied'
+      ? `-adjusted: variance −${(adjustment.varianceReduction * 100).toFixed(0)} %; the interval is of the adjusted estimates.`
+      : ` not applied: ${NOT_ADJUSTED[adjustment.status]}; the interval is unadjusted.`;
+  return h(
+    'p',
+    { class: 'small cuped', dataset: { status: adjustment.status } },
+    term('CUPED'),
+    words,
+  );
+}
 
 function reportDetails(
   /** @type {KillReport} */ r,
@@ -47,6 +69,7 @@ function reportDetails(
       { class: 'muted small' },
       `Interval ${formatInterval(d.interval, fmt)}; means ${formatValue(metric, r.means.treatment)} vs ${formatValue(metric, r.means.control)}; n = ${formatCount(r.n.treatment)} / ${formatCount(r.n.control)}.`,
     ),
+    adjustmentLine(d.adjustment),
     r.exemplarTraceIds.length > 0
       ? h(
           'p',

@@ -111,6 +111,13 @@ export interface KillReport {
     interval: [number | null, number | null];
     alpha: number;
     margin: number;
+    /** CUPED on the guardrail's metric: `applied` (the interval is of the adjusted estimates) or why not. */
+    adjustment: {
+      method: 'cuped';
+      status: 'applied' | 'no_pre_period' | 'constant_covariate' | 'too_few_units';
+      theta: number;
+      varianceReduction: number;
+    } | null;
   };
   n: { control: number; treatment: number };
   means: { control: number | null; treatment: number | null };

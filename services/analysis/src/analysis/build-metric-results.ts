@@ -78,9 +78,6 @@ function listCatalogColumns(data: ResultsData): MetricColumn[] {
         updatedAt: metric.updatedAt,
         updatedBy: metric.updatedBy,
         changedDuringExperiment: metric.version > 1 && changedAt > firstExposureMs,
-        ...(metric.series !== undefined && 'none' in metric.series
-          ? { noSeries: metric.series.none }
-          : {}),
         ...(cuped === undefined
           ? {}
           : {

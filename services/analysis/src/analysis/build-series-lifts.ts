@@ -61,7 +61,7 @@ function listSeriesStats(
     ...requests.map((row) => ({ ...row, isNonNegative: true })),
     ...accumulateConversions(series),
     ...catalog.flatMap(({ definition, series: metricSeries }) =>
-      metricSeries === undefined || 'none' in metricSeries
+      metricSeries === undefined
         ? []
         : metricSeries.points.map((point) => ({
             ...point,
@@ -80,9 +80,7 @@ export function listCheckpointKeys(catalog: readonly CatalogMetricData[] = []): 
   return new Set([
     ...QUANTILE_METRICS.map(([metric]) => metric),
     ...catalog.flatMap(({ definition, series }) =>
-      series !== undefined && 'atCheckpoints' in series && series.atCheckpoints
-        ? [definition.id]
-        : [],
+      series?.atCheckpoints === true ? [definition.id] : [],
     ),
   ]);
 }

@@ -5,10 +5,7 @@
  */
 import { explainCupedLimit, isBuiltinMetricId, type Flag } from '@tripwire/schema';
 import { createMetricStore, type CatalogMetric } from '../control-plane/metric-store.js';
-import {
-  explainNoMetricSeries,
-  fetchMetricSeries,
-} from '../repositories/metrics/fetch-metric-series.js';
+import { fetchMetricSeries } from '../repositories/metrics/fetch-metric-series.js';
 import type { MetricRecordsSource } from '../repositories/metrics/fetch-metric-arms.js';
 import { CUPED_LOOKBACK_DAYS } from '../repositories/metrics/metric-sources.js';
 import { chooseCheckpoints } from '../repositories/series-quantile-stats.js';
@@ -147,8 +144,6 @@ async function fetchCatalogSeries(
   const { series, metric } = input;
   if (series === undefined) return undefined;
   const { definition } = metric;
-  const none = explainNoMetricSeries(definition);
-  if (none !== undefined) return { none };
   const atCheckpoints = definition.kind === 'quantile';
   const points = await fetchMetricSeries(context, {
     definition,

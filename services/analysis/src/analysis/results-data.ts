@@ -66,9 +66,9 @@ export interface CatalogMetricData {
     | { notApplicable: string };
   /**
    * Each arm's statistics at the series' checkpoints (`fetchMetricSeries`): every bucket, or
-   * `atCheckpoints` (quantiles) up to 12 of them; or why the metric has no series.
+   * `atCheckpoints` (quantiles) up to 12 of them.
    */
-  series?: { points: MetricSeriesPoint[]; atCheckpoints: boolean } | { none: string };
+  series?: { points: MetricSeriesPoint[]; atCheckpoints: boolean };
 }
 
 const BUCKET_CHOICES = [60, 300, 900, 3600, 10_800, 21_600, 86_400, 604_800];

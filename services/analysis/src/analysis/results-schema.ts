@@ -111,8 +111,6 @@ export const ResultMetricSchema = Type.Object({
    * −100 %, and the series' intervals are cut there. False for a value that can (a refund).
    */
   nonNegative: Type.Optional(Type.Boolean()),
-  /** Catalog metrics the time series has no points for: why. */
-  noSeries: Type.Optional(Type.String()),
   /** What the experiment names it as: flag.metrics goal/secondary, a guardrail's metric. */
   roles: Type.Optional(Type.Array(Type.Enum(MetricRoles))),
   /** Catalog metrics: the definition's current version and its last change. */

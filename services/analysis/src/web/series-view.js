@@ -53,16 +53,13 @@ function seriesMetrics(/** @type {ResultsResponse} */ results) {
 }
 
 /**
- * The metrics the series has no per-point interval for (a catalog metric over metric data
- * points, with the API's reason): said in words, since drawing an approximated band would read
- * as exact.
+ * The metrics no point of the series compares yet (no data in an arm, too few units): said in
+ * words, since drawing an approximated band would read as exact.
  */
 function noSeriesNote(/** @type {ResultsResponse} */ results, /** @type {string[]} */ drawn) {
   const missing = listMetrics(results).filter((m) => !drawn.includes(m.key));
   if (missing.length === 0) return null;
-  const names = missing
-    .map((m) => (m.noSeries === undefined ? m.name : `${m.name} (${m.noSeries})`))
-    .join(', ');
+  const names = missing.map((m) => m.name).join(', ');
   return h(
     'p',
     {
@@ -70,7 +67,7 @@ function noSeriesNote(/** @type {ResultsResponse} */ results, /** @type {string[
       class: 'muted small',
       dataset: { metrics: missing.map((m) => m.key).join(' ') },
     },
-    `Not drawn over time: ${names}. The API serves no per-point interval for ${missing.length === 1 ? 'it' : 'them'}, and an approximated band would read as exact; the scorecard's interval covers all data so far.`,
+    `Not drawn over time: ${names}. No point of the series compares ${missing.length === 1 ? 'it' : 'them'} yet (no data in an arm, or too few units); the scorecard says why.`,
   );
 }
 

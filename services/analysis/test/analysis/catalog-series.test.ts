@@ -37,6 +37,9 @@ const payments: MetricDefinition = makeRevenueMetric({
 });
 const basket = makeBasketValueMetric();
 
+/** Per unit a cumulative `shop.basket.value` histogram: Σ after its first and its second basket. */
+const histograms: object[] = [];
+
 /** Each unit's arm, exposure and payments (time, amount): the truth at any checkpoint. */
 const units: { variant: string; exposedMs: number; payments: [number, number][] }[] = [];
 
@@ -51,6 +54,22 @@ function generate(): SpanRow[] {
     const unit = { variant, exposedMs, payments: [] as [number, number][] };
     units.push(unit);
     spans.push(makeExposureSpan({ flagKey: FLAG, variant, unitId, timeMs: exposedMs }));
+    let basketSum = 0;
+    for (const [count, afterMs] of [
+      [1, 2 * MINUTE],
+      [2, 20 * MINUTE],
+    ] as const) {
+      basketSum += (30 + 20 * rng()) * (variant === 'on' ? 1 + LIFT : 1);
+      histograms.push({
+        ServiceName: 'shop',
+        MetricName: 'shop.basket.value',
+        Attributes: { [`tripwire.variant.${FLAG}`]: variant, 'tripwire.unit.id': unitId },
+        TimeUnix: new Date(exposedMs + afterMs).toISOString().slice(0, 19).replace('T', ' '),
+        Count: count,
+        Sum: basketSum,
+        AggregationTemporality: 2,
+      });
+    }
     for (let p = 0; p < 2; p++) {
       const timeMs = exposedMs + MINUTE + Math.floor(rng() * 29 * MINUTE);
       const amount = (20 + 40 * rng()) * (variant === 'on' ? 1 + LIFT : 1);
@@ -114,6 +133,11 @@ beforeAll(async () => {
   expect(flag.status).toBe(201);
   const { clickhouse, tables } = harness.app.context;
   await clickhouse.insert({ table: tables.traces, values: generate(), format: 'JSONEachRow' });
+  await clickhouse.insert({
+    table: tables.metricsHistogram,
+    values: histograms,
+    format: 'JSONEachRow',
+  });
   const response = await call(harness, 'GET', `/api/v1/experiments/${FLAG}/results`, {
     token: ADMIN_TOKEN,
   });
@@ -172,9 +196,16 @@ describe('time series of catalog metrics', () => {
     expect(lowest('payments')).toBeGreaterThanOrEqual(-1);
   });
 
-  it('says why a metric-point metric has no series', () => {
-    expect(metricOf('basket_value')?.noSeries).toMatch(/last point/);
-    expect(pointsOf('basket_value')).toEqual([]);
-    expect(metricOf('revenue')?.noSeries).toBeUndefined();
+  it('serves a metric over data points per point too: each series as it stood then', () => {
+    const points = pointsOf('basket_value').filter((p) => p.scale === 'relative');
+    expect(points.length).toBeGreaterThan(30);
+    const on = body.variants.find((v) => v.variant === 'on');
+    const scorecard = on?.metrics.find((m) => m.key === 'basket_value')?.comparison?.relative;
+    expect(points.at(-1)?.estimate).toBeCloseTo(scorecard?.estimate ?? NaN, 9);
+    expect(points.at(-1)?.interval[0]).toBeLessThan(LIFT);
+    expect(points.at(-1)?.interval[1]).toBeGreaterThan(LIFT);
+    // Each unit's Σ grows 2 then 20 minutes after exposure: early points see the first baskets only.
+    expect(points.at(-1)?.units).toBe(UNITS);
+    expect(points[0]!.units).toBeLessThan(UNITS / 4);
   });
 });

@@ -9,6 +9,7 @@ import { METRIC_KIND_MODULES } from '../../src/repositories/metrics/metric-kinds
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { openTestStorage } from '../guardian/guardian-fixtures.js';
 import {
+  makeBasketValueMetric,
   makeCacheHitRatioMetric,
   makePurchaseValueMetric,
   makeRevenueMetric,
@@ -40,6 +41,21 @@ interface RecordTruth {
 }
 const exposures = new Map<string, { variant: string; timeMs: number }>();
 const records: RecordTruth[] = [];
+
+/** A data point as stored: one OTel time series (metric, unit) and its value at a time. */
+interface PointTruth {
+  unitId: string;
+  metricName: 'shop.items' | 'shop.spend' | 'shop.cart';
+  timeMs: number;
+  value: number;
+}
+const points: PointTruth[] = [];
+/** How each series' points add up to its value so far: cumulative, delta, gauge. */
+const POINT_STATE: Record<PointTruth['metricName'], (values: number[]) => number> = {
+  'shop.items': (values) => values.at(-1) ?? 0,
+  'shop.spend': (values) => values.reduce((a, v) => a + v, 0),
+  'shop.cart': (values) => values.reduce((a, v) => a + v, 0) / values.length,
+};
 
 const ZERO: UnitTotals = {
   ySum: 0,
@@ -125,6 +141,16 @@ function generate(): SpanRow[] {
         parts: { cache_hit_ratio: hit ? { ...numerator(1), ...lookup } : lookup },
       });
     }
+    // Data points a minute apart: a cumulative item count, delta spend, a cart-size gauge.
+    let items = 0;
+    for (let k = 1; k <= 1 + Math.floor(rng() * 4); k++) {
+      const timeMs = exposedMs + k * MINUTE - 5000;
+      items += Math.floor(rng() * 3);
+      const spend = Math.round((variant === 'treatment' ? 12 : 10) * rng() * 100) / 100;
+      points.push({ unitId, metricName: 'shop.items', timeMs, value: items });
+      points.push({ unitId, metricName: 'shop.spend', timeMs, value: spend });
+      points.push({ unitId, metricName: 'shop.cart', timeMs, value: Math.floor(rng() * 5) - 1 });
+    }
     // A purchase before exposure does not count (tracked events count from exposure on).
     const purchaseMs = exposedMs + (rng() < 0.2 ? -5000 : Math.floor(rng() * 3 * MINUTE));
     spans.push(makeConversionSpan({ unitId, timeMs: purchaseMs, event: 'purchase', value: 10 }));
@@ -143,6 +169,16 @@ const DEFINITIONS: MetricDefinition[] = [
   makeCacheHitRatioMetric(),
   makePurchaseValueMetric(),
 ];
+const point = (id: string, metricName: string, overrides: Partial<MetricDefinition> = {}) =>
+  makeBasketValueMetric({ id, filters: { metricName }, ...overrides });
+const POINT_DEFINITIONS: MetricDefinition[] = [
+  point('items', 'shop.items'),
+  point('spend', 'shop.spend', { capping: { type: 'absolute', upper: 25 } }),
+  point('cart_max', 'shop.cart', { unitAggregation: 'max' }),
+  point('carts', 'shop.cart', { kind: 'proportion' }),
+];
+const CART_P50 = point('cart_p50', 'shop.cart', { kind: 'quantile', quantile: 0.5 });
+
 const P90: MetricDefinition = makeRevenueMetric({
   id: 'pay_p90',
   value: { type: 'duration' },
@@ -151,11 +187,26 @@ const P90: MetricDefinition = makeRevenueMetric({
   filters: { spanName: 'POST /pay', attributes: [{ attribute: 'early', op: 'not_exists' }] },
 });
 
+/** A metric-point definition's records at `endMs`: each series' value over its points before it. */
+function pointRecordsAt(definition: MetricDefinition, endMs: number): RecordTruth[] {
+  const name = definition.filters?.metricName;
+  const series = new Map<string, number[]>();
+  for (const p of points) {
+    if (p.metricName !== name || p.timeMs >= endMs) continue;
+    series.set(p.unitId, [...(series.get(p.unitId) ?? []), p.value]);
+  }
+  return [...series].map(([unitId, values]) => ({
+    unitId,
+    timeMs: 0,
+    parts: { [definition.id]: numerator(POINT_STATE[name as PointTruth['metricName']](values)) },
+  }));
+}
+
 /** Each arm's statistics over the units exposed and the records before `endMs`, from the truth. */
 function expectedAt(definition: MetricDefinition, endMs: number): Map<string, MetricStats> {
   const totals = new Map<string, UnitTotals>();
   for (const [unitId, exposure] of exposures) if (exposure.timeMs < endMs) totals.set(unitId, ZERO);
-  for (const record of records) {
+  for (const record of [...records, ...pointRecordsAt(definition, endMs)]) {
     const part = record.parts[definition.id];
     const unit = totals.get(record.unitId);
     if (part === undefined || unit === undefined || record.timeMs >= endMs) continue;
@@ -197,6 +248,30 @@ const fetchSeries = (definition: MetricDefinition) =>
 beforeAll(async () => {
   ({ client: clickhouse, tables, close } = await openTestStorage());
   await clickhouse.insert({ table: tables.traces, values: generate(), format: 'JSONEachRow' });
+  const row = (p: PointTruth) => ({
+    ServiceName: 'shop',
+    MetricName: p.metricName,
+    Attributes: {
+      [`tripwire.variant.${FLAG}`]: exposures.get(p.unitId)?.variant ?? '',
+      'tripwire.unit.id': p.unitId,
+    },
+    TimeUnix: new Date(p.timeMs).toISOString().slice(0, 19).replace('T', ' '),
+    Value: p.value,
+  });
+  const sums = points.filter((p) => p.metricName !== 'shop.cart');
+  await clickhouse.insert({
+    table: tables.metricsSum,
+    values: sums.map((p) => ({
+      ...row(p),
+      AggregationTemporality: p.metricName === 'shop.items' ? 2 : 1,
+    })),
+    format: 'JSONEachRow',
+  });
+  await clickhouse.insert({
+    table: tables.metricsGauge,
+    values: points.filter((p) => p.metricName === 'shop.cart').map(row),
+    format: 'JSONEachRow',
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -204,7 +279,7 @@ afterAll(async () => {
 });
 
 describe('fetchMetricSeries', () => {
-  it.each(DEFINITIONS.map((d) => [`${d.kind} ${d.id}`, d] as const))(
+  it.each([...DEFINITIONS, ...POINT_DEFINITIONS].map((d) => [`${d.kind} ${d.id}`, d] as const))(
     'computes %s at every checkpoint from the units exposed and the records before its end',
     async (_, definition) => {
       const points = await fetchSeries(definition);
@@ -220,7 +295,7 @@ describe('fetchMetricSeries', () => {
     },
   );
 
-  it.each([...DEFINITIONS, P90].map((d) => [d.id, d] as const))(
+  it.each([...DEFINITIONS, P90, ...POINT_DEFINITIONS, CART_P50].map((d) => [d.id, d] as const))(
     'ends at what fetchMetricArms answers for %s',
     async (_, definition) => {
       const points = await fetchSeries(definition);

@@ -32,17 +32,6 @@ export interface FetchMetricSeriesOptions {
 }
 
 /**
- * Why a definition has no time series, or undefined. A metric-point series' record is its total
- * over the whole window at its last point (`pointSeries`, metric-sql.ts): its value at an earlier
- * checkpoint is not a sum of records before it.
- */
-export function explainNoMetricSeries(definition: MetricDefinition): string | undefined {
-  return definition.source === 'metric_points'
-    ? 'a metric-point series counts its total at its last point, not per checkpoint'
-    : undefined;
-}
-
-/**
  * Each arm's statistics of one catalog metric at every checkpoint from its first unit on, in one
  * query (`buildMetricSeriesSql`): at the last checkpoint what `fetchMetricArms` answers for the
  * same records, at each earlier one the units first exposed and the records before its end.

@@ -13,11 +13,15 @@
  * of records and checkpoints. Quantiles need every record's value below each checkpoint's
  * quantile: each record is repeated at every checkpoint from its own on (at most
  * `MAX_QUANTILE_CHECKPOINTS` of them), one row per arm and checkpoint, already cumulative.
+ * Metric data points: a series' record is its total over its points (not a sum of records), so
+ * the records are each series' total at every checkpoint (`MetricScope.atCheckpoints`), taken
+ * as the unit's totals there as they are, not cumulated again.
  */
 import type { MetricDefinition } from '@tripwire/schema';
 import type { TableNames } from '../../config.js';
 import { buildValidUnitsCte } from '../arm-queries.js';
 import { AT } from './kinds/quantile.js';
+import { buildCheckpointParams, POINT_OF, POINTS_FROM } from './metric-checkpoints.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import type { SqlParams } from './metric-predicates.js';
 import { buildScopedRecords, type MetricScope, UNIT_MINUTE_TOTALS } from './metric-sql.js';
@@ -37,27 +41,6 @@ const TOTALS = [
   'x_hits',
 ] as const;
 type TotalName = (typeof TOTALS)[number];
-
-/**
- * Index (1-based) of the checkpoint holding epoch minute `minute`: the first checkpoint at or after
- * its bucket, looked up in `{pointOfBucket}` (one entry per bucket from the first checkpoint to the
- * last, `buildPointOfBucket`); before the first: the first; past the last: the last.
- */
-const POINT_OF = (minute: string) =>
-  `{pointOfBucket:Array(UInt32)}[least(greatest(intDiv(toInt64(${minute}) * 60 - {firstBucket:Int64}, {bucketSeconds:UInt32}), 0), length({pointOfBucket:Array(UInt32)}) - 1) + 1]`;
-
-/** Per bucket from the first checkpoint to the last, the index of the first checkpoint at or after it. */
-function buildPointOfBucket(checkpoints: readonly number[], bucketSeconds: number): number[] {
-  const first = checkpoints[0] ?? 0;
-  const last = checkpoints.at(-1) ?? first;
-  const out: number[] = [];
-  let point = 0;
-  for (let bucket = first; bucket <= last; bucket += bucketSeconds) {
-    while ((checkpoints[point] ?? Infinity) < bucket) point += 1;
-    out.push(point + 1);
-  }
-  return out;
-}
 
 const EXPOSED_MINUTE = 'intDiv(toUnixTimestamp(first_exposure), 60)';
 
@@ -85,10 +68,13 @@ const TUPLE: Record<Exclude<TotalName, 'y_avg'>, number> = {
  * The unit's totals along its checkpoints so far: sums cumulated, max/min running (only when the
  * kind reads them: O(checkpoints²) per unit), the mean as Σ/count.
  */
-function cumulateTotal(total: TotalName, sql: string): string {
+function cumulateTotal(total: TotalName, input: { sql: string; isStates: boolean }): string {
+  const { sql, isStates } = input;
   if (total === 'y_avg')
     return 'arrayMap((total, hits) -> total / hits, c_y_sum, c_y_hits) AS c_y_avg';
   const values = `arrayMap(t -> toFloat64(t.${TUPLE[total]}), s)`;
+  // States (metric data points at checkpoints): each checkpoint's records are the totals so far.
+  if (isStates) return `${values} AS c_${total}`;
   if (total === 'y_max' || total === 'y_min') {
     if (!new RegExp(`\\b${total}\\b`).test(sql)) return `c_y_sum AS c_${total}`;
     const pick = total === 'y_max' ? 'arrayMax' : 'arrayMin';
@@ -100,7 +86,7 @@ function cumulateTotal(total: TotalName, sql: string): string {
 /** [a1, a2 − a1, …]: what each checkpoint adds. */
 const DELTA = (values: string) => `arrayPopFront(arrayDifference(arrayPushFront(${values}, 0)))`;
 
-function buildSumKindSelect(definition: MetricDefinition): string {
+function buildSumKindSelect(definition: MetricDefinition, isStates: boolean): string {
   const totals = METRIC_KIND_MODULES[definition.kind].buildTotalsSql?.(definition);
   if (totals === undefined) throw new Error(`kind ${definition.kind} has no totals SQL`);
   const { counted, y, x } = totals;
@@ -110,7 +96,7 @@ function buildSumKindSelect(definition: MetricDefinition): string {
   return `SELECT variant, point, sum(d_units) AS units, sum(d_y) AS sum_y, sum(d_y_sq) AS sum_y_sq,
   sum(d_x) AS sum_x, sum(d_x_sq) AS sum_x_sq, sum(d_xy) AS sum_xy
 FROM (
-  SELECT variant, points, ${TOTALS.map((t) => cumulateTotal(t, `${counted} ${y} ${x}`)).join(',\n    ')},
+  SELECT variant, points, ${TOTALS.map((t) => cumulateTotal(t, { sql: `${counted} ${y} ${x}`, isStates })).join(',\n    ')},
     arrayMap((p, c) -> toFloat64(p >= exposed AND c), points, ${perPoint(counted)}) AS counted,
     arrayMap((c, v) -> if(c > 0, v, 0), counted, ${perPoint(y)}) AS ys,
     arrayMap((c, v) -> if(c > 0, v, 0), counted, ${perPoint(x)}) AS xs,
@@ -134,15 +120,18 @@ GROUP BY variant, point
 ORDER BY variant, point`;
 }
 
-/** The quantile kind's query (`kinds/quantile.ts`) with each record at every checkpoint from its own on. */
-const QUANTILE_SERIES_SQL = {
+/**
+ * The quantile kind's query (`kinds/quantile.ts`) with each record at every checkpoint from its
+ * own on (`isStates`: at its own checkpoint only, metric data points already are per checkpoint),
+ * from its unit's exposure's on.
+ */
+const buildQuantileSeriesSql = (isStates: boolean) => ({
   ctes: [
     `unit_records AS (
     SELECT v.arm AS variant, r.unit_id AS unit_id, r.y_rec AS value,
-      arrayJoin(range(greatest(${POINT_OF('r.rec_minute')}, ${POINT_OF('intDiv(toUnixTimestamp(v.first_exposure), 60)')}),
-        {points:UInt32} + 1)) AS point
+      ${isStates ? POINT_OF('r.rec_minute') : POINTS_FROM(POINT_OF('r.rec_minute'))} AS point
     FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
-    WHERE r.y_hit
+    WHERE r.y_hit AND point >= ${POINT_OF('intDiv(toUnixTimestamp(v.first_exposure), 60)')}
   )`,
     `arm_quantiles AS (
     SELECT variant, point, arm_values, arm_values[{estimateIndex:UInt32}] AS estimate
@@ -166,7 +155,7 @@ FROM (
 )
 GROUP BY variant, point
 ORDER BY variant, point`,
-};
+});
 
 /** How the rows of `buildMetricSeriesSql` read: what each checkpoint adds, or the totals so far. */
 export type MetricSeriesRows = 'increments' | 'cumulative';
@@ -184,19 +173,24 @@ export function buildMetricSeriesSql(input: {
   checkpoints: readonly number[];
 }): { sql: string; params: SqlParams; rows: MetricSeriesRows } {
   const { definition, tables } = input;
-  const { records, params } = buildScopedRecords(input);
-  Object.assign(params, METRIC_KIND_MODULES[definition.kind].buildParams(definition), {
-    bucketSeconds: input.bucketSeconds,
-    firstBucket: input.checkpoints[0] ?? 0,
-    pointOfBucket: buildPointOfBucket(input.checkpoints, input.bucketSeconds),
-    points: input.checkpoints.length,
+  // A data-point series' record is its total over its points: one per checkpoint instead.
+  const isStates = definition.source === 'metric_points';
+  const { records, params } = buildScopedRecords({
+    ...input,
+    scope: { ...input.scope, atCheckpoints: isStates },
   });
+  Object.assign(
+    params,
+    METRIC_KIND_MODULES[definition.kind].buildParams(definition),
+    buildCheckpointParams(input),
+  );
   const base = [buildValidUnitsCte(tables), records];
   const kind = definition.kind;
   if (kind === 'quantile') {
-    const sql = `WITH ${[...base, ...QUANTILE_SERIES_SQL.ctes].join(',\n  ')}\n${QUANTILE_SERIES_SQL.select}`;
+    const { ctes, select } = buildQuantileSeriesSql(isStates);
+    const sql = `WITH ${[...base, ...ctes].join(',\n  ')}\n${select}`;
     return { sql, params, rows: 'cumulative' };
   }
-  const sql = `WITH ${[...base, UNIT_POINTS_CTE].join(',\n  ')}\n${buildSumKindSelect(definition)}`;
+  const sql = `WITH ${[...base, UNIT_POINTS_CTE].join(',\n  ')}\n${buildSumKindSelect(definition, isStates)}`;
   return { sql, params, rows: 'increments' };
 }

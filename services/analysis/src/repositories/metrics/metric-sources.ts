@@ -5,6 +5,7 @@
  */
 import type { MetricFilterField, MetricSource, MetricValue } from '@tripwire/schema';
 import type { TableNames } from '../../config.js';
+import { CHECKPOINT_START, POINT_OF, POINTS_FROM } from './metric-checkpoints.js';
 import { buildPreExposurePointSeries } from './pre-exposure-points.js';
 
 /** OpenTelemetry severity numbers at the start of each named range (logs data model). */
@@ -19,7 +20,8 @@ export const SEVERITY_NUMBERS = {
 
 /** Where a source's records live and how its filter fields and values read them. */
 export interface SourceSql {
-  from(tables: TableNames): string;
+  /** `atCheckpoints`: see `MetricScope` (metric data points only). */
+  from(tables: TableNames, atCheckpoints?: boolean): string;
   unitId: string;
   /** The record's time (calibration replays it minute by minute). */
   time: string;
@@ -150,15 +152,21 @@ const LOGS: SourceSql = {
  * the sum of its points, a gauge the mean of its points, a summary (always cumulative in OTLP) its
  * last point. A histogram's or summary's value is its Σ, `point_count` its count.
  */
-function pointSeries(tables: TableNames): string {
+function pointSeries(tables: TableNames, atCheckpoints = false): string {
   const last = (column: string) =>
     `if(max(AggregationTemporality) = 2, argMax(${column}, TimeUnix), sum(${column}))`;
+  // At checkpoints: each point repeated at every checkpoint from its own on, one record per
+  // series and checkpoint, as that series stands at the checkpoint's end.
+  const points = (table: string) =>
+    atCheckpoints
+      ? `(SELECT *, ${POINTS_FROM(POINT_OF('intDiv(toUnixTimestamp(TimeUnix), 60)'))} AS point FROM ${table})`
+      : table;
   const from = (table: string, type: string, value: string, count: string) => `
       SELECT '${type}' AS PointType, ServiceName, MetricName, Attributes,
         toFloat64(${value}) AS PointValue, toFloat64(${count}) AS PointCount,
-        max(TimeUnix) AS PointTime
-      FROM ${table} WHERE ${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''
-      GROUP BY ServiceName, MetricName, Attributes`;
+        ${atCheckpoints ? CHECKPOINT_START('point') : 'max(TimeUnix)'} AS PointTime
+      FROM ${points(table)} WHERE ${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''
+      GROUP BY ServiceName, MetricName, Attributes${atCheckpoints ? ', point' : ''}`;
   return `(${[
     from(tables.metricsSum, 'sum', last('Value'), 'count()'),
     from(tables.metricsGauge, 'gauge', 'avg(Value)', 'count()'),

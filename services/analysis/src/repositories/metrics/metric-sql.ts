@@ -29,6 +29,12 @@ export interface MetricScope {
    * rows, same SQL after them); absent: from the raw signal.
    */
   materializedVersion?: number | undefined;
+  /**
+   * Metric data points only: one record per time series and checkpoint (`metric-checkpoints.ts`),
+   * its total over its points up to that checkpoint's end, timed at the checkpoint's start (a time
+   * series' states, `fetchMetricSeries`); absent: one record per series over the whole window.
+   */
+  atCheckpoints?: boolean | undefined;
 }
 
 /** A definition the SQL cannot serve yet: a 400 naming the field. */
@@ -102,12 +108,13 @@ function buildRecordRowsSql(
   definition: MetricDefinition,
   tables: TableNames,
   params: SqlParams,
+  atCheckpoints?: boolean,
 ): string {
   const { source, y, x } = buildParts(definition, params);
   return `SELECT ${source.unitId} AS unit_id, ${source.time} AS rec_time,
       ${y.rec} AS y_rec, toUInt8(${y.hit}) AS y_hit,
       ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit
-    FROM ${source.from(tables)}
+    FROM ${source.from(tables, atCheckpoints)}
     WHERE ${source.where} AND (y_hit OR x_hit)`;
 }
 
@@ -233,7 +240,7 @@ export function buildRecordRowsQuery(input: {
   scope: MetricScope;
 }): { sql: string; params: SqlParams } {
   const params = buildWindowParams(input.scope);
-  const sql = buildRecordRowsSql(input.definition, input.tables, params);
+  const sql = buildRecordRowsSql(input.definition, input.tables, params, input.scope.atCheckpoints);
   if (sql.includes('{stampKey:String}')) params.stampKey = stampKeyOf(input.scope.flagKey);
   return { sql, params };
 }

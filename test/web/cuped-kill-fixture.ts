@@ -3,6 +3,7 @@
 // after it (the treatment twice as often), so the kill report's breach is CUPED-adjusted.
 import { FlagAttributes, SpanNames, TripwireAttributes } from '@tripwire/schema';
 import { createRng, type SpanRow } from '../dashboards/demo-telemetry.js';
+import { makeApiErrorsMetric } from '../../services/analysis/test/metrics/metric-fixtures.js';
 import { callApi, createFlag, secrets, sendTelemetry } from './results-fixture.js';
 
 export const CUPED_KILLED_FLAG = 'api-rewrite';
@@ -10,19 +11,7 @@ const METRIC_ID = 'api_errors';
 const CALLS = 20;
 const DAY_MS = 86_400_000;
 
-const API_ERRORS = {
-  id: METRIC_ID,
-  name: 'API error rate',
-  owner: 'platform',
-  source: 'spans',
-  filters: { spanName: 'GET /api' },
-  value: { type: 'error' },
-  denominator: { value: { type: 'count' } },
-  kind: 'ratio',
-  direction: 'lower_is_better',
-  unit: 'fraction',
-  cuped: true,
-};
+const API_ERRORS = makeApiErrorsMetric({ id: METRIC_ID, owner: 'platform', cuped: true });
 
 /** "2026-12-07 13:00:00.123000000" (the demo's span times) ⇄ epoch ms. */
 const toMs = (timestamp: string) => Date.parse(`${timestamp.slice(0, 23).replace(' ', 'T')}Z`);

@@ -2,7 +2,10 @@
 // phone and a desktop: each gets its scorecard row and its lift chart like a built-in one.
 import { describe, expect, it } from 'vitest';
 import { createRng, type SpanRow } from '../dashboards/demo-telemetry.js';
-import { makeRevenueMetric } from '../../services/analysis/test/metrics/metric-fixtures.js';
+import {
+  makeApiErrorsMetric,
+  makeRevenueMetric,
+} from '../../services/analysis/test/metrics/metric-fixtures.js';
 import {
   callApi,
   createFlag,
@@ -24,18 +27,12 @@ const CATALOG_FLAG = 'payment-page';
  */
 const REVENUE = makeRevenueMetric({ cuped: true });
 /** Failed payments ÷ payments (a ratio): treatment fails 4× as often, worse for lower-is-better. */
-const FAILED_PAYMENTS = {
+const FAILED_PAYMENTS = makeApiErrorsMetric({
   id: 'failed_payments',
   name: 'Failed payments',
   owner: 'payments',
-  source: 'spans',
   filters: { spanName: 'POST /pay' },
-  value: { type: 'error' },
-  denominator: { value: { type: 'count' } },
-  kind: 'ratio',
-  direction: 'lower_is_better',
-  unit: 'fraction',
-};
+});
 const EXPECTED_VERDICT: Record<string, string> = { revenue: 'better', failed_payments: 'worse' };
 
 /** One payment per unit, on the unit's first checkout request: amount ~40 EUR (×1.2 treatment). */

@@ -6,13 +6,14 @@
  * same metric without CUPED, and its kill report says the breach was CUPED-adjusted.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Guardrail, MetricDefinition } from '@tripwire/schema';
+import type { Guardrail } from '@tripwire/schema';
 import { createMetricStore } from '../../src/control-plane/metric-store.js';
 import { createRng } from '../../src/create-rng.js';
 import { createFactsReader } from '../../src/guardian/guardian-sources.js';
 import { buildKillReport } from '../../src/guardian/kill-report.js';
 import type { ClickHouseClient } from '../../src/storage/clickhouse.js';
 import { makeExposureSpan, makeSpan } from '../analysis/telemetry-rows.js';
+import { makeApiErrorsMetric } from '../metrics/metric-fixtures.js';
 import {
   createMemoryFlags,
   createTestGuardian,
@@ -28,17 +29,7 @@ let tables: Awaited<ReturnType<typeof openTestStorage>>['tables'];
 let close: () => Promise<void>;
 
 /** Failed calls / calls per unit (a ratio), with or without CUPED. */
-const apiErrors = (id: string, cuped: boolean): MetricDefinition => ({
-  id,
-  name: 'API error rate',
-  source: 'spans',
-  filters: { spanName: 'GET /api' },
-  value: { type: 'error' },
-  denominator: { value: { type: 'count' } },
-  kind: 'ratio',
-  direction: 'lower_is_better',
-  cuped,
-});
+const apiErrors = (id: string, cuped: boolean) => makeApiErrorsMetric({ id, cuped });
 
 const guardrail = (metric: string): Guardrail => ({
   id: `guard-${metric}`,

@@ -83,3 +83,19 @@ export function makePurchaseValueMetric(overrides: Overrides = {}): MetricDefini
     ...overrides,
   };
 }
+
+/** Failed `GET /api` calls ÷ calls per unit: a ratio of errors to spans (lower is better). */
+export function makeApiErrorsMetric(overrides: Overrides = {}): MetricDefinition {
+  return {
+    id: 'api_errors',
+    name: 'API error rate',
+    source: 'spans',
+    filters: { spanName: 'GET /api' },
+    value: { type: 'error' },
+    denominator: { value: { type: 'count' } },
+    kind: 'ratio',
+    direction: 'lower_is_better',
+    unit: 'fraction',
+    ...overrides,
+  };
+}

@@ -210,35 +210,52 @@ class TripwireClient:
         except (AttributeError, IndexError):  # this thread's first count, or a new series
             self._recorder.evaluations.add(served.slot)
         if served.exposes:
-            # ExposureRecorder.expose's answers for the commonest calls, without the call: no
-            # OTel SDK yet (nothing to record), or a repeat exposure in a context with nothing
-            # to stamp (the flag's log says the unit was last exposed to this variant, and the
-            # current context is known inert).
+            # ExposureRecorder.expose's answers for the commonest calls, without the call.
             recorder = self._recorder
-            if recorder.tracing_live:
+            if served.repeat:
+                # A rollout memo's repeat twin: this client's log of the flag held the unit's
+                # exposure to this variant when the twin went in, and every change of the
+                # unit's variant in the log drops its twins (both under the log's lock,
+                # ExposureLog). This read takes no lock: a dict lookup is atomic under the
+                # GIL, and a call racing a switch is ordered before it (the unit was exposed
+                # to this variant already). Left to check: a context with nothing to stamp.
+                if current_context() is recorder.inert:
+                    return served
+            elif recorder.tracing_live:
+                # a repeat of an exposure not (yet) a twin in a memo (a fixed result, or the
+                # unit's first call since a config change): the flag's log, then the same
                 unit_key: Any = context.get(served.unit)  # a str, or not found in the log
                 try:
                     if (
                         served.log.recent.get(unit_key) == served.variant
                         and current_context() is recorder.inert
                     ):
+                        if served.twin is not None:
+                            served.log.remember_repeat(unit_key, served)
                         return served
                 except TypeError:  # an unhashable value: not a unit key
                     pass
             elif not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", 1) is None:
-                return served
-            try:
-                recorder.expose(
-                    flag_key,
-                    served.unit,
-                    served.variant,
-                    served.reason,
-                    served.result.flag_version,
-                    context,
-                )
-            except Exception:  # telemetry never changes a flag's value
-                pass
+                return served  # no OTel SDK yet: nothing to record
+            self._expose(flag_key, served, context)
         return served
+
+    def _expose(self, flag_key: str, served: Served, context: Any) -> None:
+        """``_serve``'s exposures that take ExposureRecorder.expose; once the flag's log holds
+        the exposure, the memos that gave ``served`` give its repeat twin."""
+        try:
+            exposed = self._recorder.expose(
+                flag_key,
+                served.unit,
+                served.variant,
+                served.reason,
+                served.result.flag_version,
+                context,
+            )
+            if exposed is not None and served.twin is not None:
+                served.log.remember_repeat(exposed, served)
+        except Exception:  # telemetry never changes a flag's value
+            pass
 
     def _evaluate(
         self,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, NamedTuple, Sequence, Tuple
+from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 from .murmur3 import HashPrefix, create_hash_prefix, hash_with_prefix
 
@@ -65,20 +65,22 @@ ALLOCATION_MEMO_SIZE = 50_000
 
 
 class AllocationMemo:
-    """Which weight entry each unit is allocated to, one table (unit key -> entry index) per
-    rollout of one compiled config. murmur3 in pure Python costs ~1.7 µs a unit, a dict lookup
-    ~30 ns, and a service sees the same units again and again. A memo of a pure function: a hit
-    gives what a miss computes. Bounded: the config's ``capacity`` is shared by its tables, and
-    a full table is cleared, so memory stays flat however many units arrive. Single dict
-    operations only, so threads share it without a lock."""
+    """What each unit is allocated to, one table (unit key -> the rollout's result for it) per
+    rollout of one compiled config (a client's fast path keeps its own tables, unit key -> its
+    record of that result, with the same share: fast_path.py). murmur3 in pure Python costs
+    ~1.7 µs a unit, a dict lookup ~30 ns, and a service sees the same units again and again. A
+    memo of a pure function: a hit gives what a miss computes. Bounded: the config's
+    ``capacity`` is shared by its tables, and a full table is cleared, so memory stays flat
+    however many units arrive. Single dict operations only, so threads share it without a
+    lock."""
 
     def __init__(self, capacity: int = ALLOCATION_MEMO_SIZE) -> None:
         self.capacity = capacity
-        self.tables: List[Dict[str, int]] = []
+        self.tables: List[Dict[str, Any]] = []
 
-    def new_table(self) -> Dict[str, int]:
+    def new_table(self) -> Dict[str, Any]:
         """The table of one more rollout."""
-        table: Dict[str, int] = {}
+        table: Dict[str, Any] = {}
         self.tables.append(table)
         return table
 

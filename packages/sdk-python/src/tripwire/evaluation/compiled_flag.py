@@ -50,7 +50,7 @@ class CompiledRollout:
     outside: SharedResult  # defaultVariant, reason default
     missing_unit: ResolutionFailure
     memo: AllocationMemo  # the config's, whose capacity this rollout's table shares
-    table: Dict[str, int]  # unit key -> index in results (-1: outside), see allocate_unit
+    table: Dict[str, SharedResult]  # unit key -> its result (one of the above), allocate_unit
 
 
 @dataclass
@@ -127,14 +127,16 @@ def read_unit_key(context: Mapping[str, Any], attribute: str) -> Optional[str]:
 Outcome = Union[SharedResult, ResolutionFailure]
 
 
-def allocate_unit(rollout: CompiledRollout, unit_key: str) -> int:
-    """The index in ``rollout.results`` of the unit's entry (-1: outside coverage), memoised."""
+def allocate_unit(rollout: CompiledRollout, unit_key: str) -> SharedResult:
+    """The unit's result in the rollout (its weight entry's, or ``outside`` the coverage),
+    memoised in ``rollout.table``."""
     index = allocate_bucket(rollout.allocation, compute_bucket(rollout.prefix, unit_key))
+    result = rollout.outside if index < 0 else rollout.results[index]
     table = rollout.table
     if len(table) >= rollout.memo.table_capacity():
         table.clear()
-    table[unit_key] = index
-    return index
+    table[unit_key] = result
+    return result
 
 
 def _resolve_serve(serve: CompiledServe, context: Mapping[str, Any]) -> Outcome:
@@ -147,10 +149,8 @@ def _resolve_serve(serve: CompiledServe, context: Mapping[str, Any]) -> Outcome:
         unit_key = read_unit_key(context, rollout.unit_attribute)
         if unit_key is None:
             return rollout.missing_unit
-    index = rollout.table.get(unit_key)
-    if index is None:
-        index = allocate_unit(rollout, unit_key)
-    return rollout.outside if index < 0 else rollout.results[index]
+    result = rollout.table.get(unit_key)
+    return allocate_unit(rollout, unit_key) if result is None else result
 
 
 def resolve_flag(flag: CompiledFlag, context: Mapping[str, Any]) -> Outcome:

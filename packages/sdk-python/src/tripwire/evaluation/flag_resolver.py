@@ -23,6 +23,7 @@ from .compile_condition import (
 )
 from .compiled_flag import (
     CompiledFlag,
+    CompiledRollout,
     CompiledServe,
     ResolutionFailure,
     SharedResult,
@@ -36,6 +37,8 @@ MAX_DEPTH = 40
 _EQUALITY_OPS = ("equals", "in", "not_equals", "not_in")
 _NEGATED_OPS = ("not_equals", "not_in")
 Resolver = Callable[[Mapping[str, Any]], Any]
+#: A rollout -> (its memo: unit key -> what the resolver returns, the miss function).
+RolloutBinder = Callable[[CompiledRollout], Tuple[Mapping[str, Any], Callable[[str], Any]]]
 
 
 class _TooDeep(Exception):
@@ -43,13 +46,15 @@ class _TooDeep(Exception):
 
 
 class ResolverNames:
-    """The globals of one generated resolver: constants, and the prebuilt results (kept apart so
-    each user of the code can bind its own object per result, see ``FlagResolverCode.build``)."""
+    """The globals of one generated resolver: constants, the prebuilt results and the rollouts'
+    tables (kept apart so each user of the code can bind its own objects to them, see
+    ``FlagResolverCode.build``)."""
 
     def __init__(self) -> None:
         self.constants: Dict[str, Any] = {}
         self.results: Dict[str, SharedResult] = {}
-        self.result_rows: Dict[str, Tuple[SharedResult, ...]] = {}
+        #: Per rollout, by its number n: the memo's name is ``_mn``, its miss function ``_fn``.
+        self.rollouts: List[CompiledRollout] = []
         self._result_names: Dict[int, str] = {}
 
     def constant(self, value: Any) -> str:
@@ -64,13 +69,12 @@ class ResolverNames:
             self.results[name] = result
         return name
 
-    def result_row(self, results: Sequence[SharedResult]) -> str:
-        name = f"_t{len(self.result_rows)}"
-        self.result_rows[name] = tuple(results)
-        return name
+    def rollout(self, rollout: CompiledRollout) -> int:
+        self.rollouts.append(rollout)
+        return len(self.rollouts) - 1
 
     def every_result(self) -> List[SharedResult]:
-        rows = [r for row in self.result_rows.values() for r in row]
+        rows = [r for rollout in self.rollouts for r in (*rollout.results, rollout.outside)]
         return list({id(r): r for r in [*self.results.values(), *rows]}.values())
 
 
@@ -125,18 +129,15 @@ def _serve_lines(serve: CompiledServe, names: ResolverNames, indent: str) -> Lis
     rollout = serve.rollout
     assert rollout is not None
     unit = names.constant(rollout.unit_attribute)
-    # index -1 (outside coverage) is the row's last entry: the rollout's outside result
-    row = names.result_row([*rollout.results, rollout.outside])
+    n = names.rollout(rollout)  # _mn: unit key -> result (memo); _fn(unit key): a miss
     return [
         f"{indent}_k = context.get({unit})",
         f"{indent}if type(_k) is not str or not _k:",
         f"{indent}    _k = _read_unit_key(context, {unit})",
         f"{indent}    if _k is None:",
         f"{indent}        return {names.constant(rollout.missing_unit)}",
-        f"{indent}_i = {names.constant(rollout.table)}.get(_k)",
-        f"{indent}if _i is None:",
-        f"{indent}    _i = {names.constant(functools.partial(allocate_unit, rollout))}(_k)",
-        f"{indent}return {row}[_i]",
+        f"{indent}_s = _m{n}.get(_k)",
+        f"{indent}return _f{n}(_k) if _s is None else _s",
     ]
 
 
@@ -185,10 +186,16 @@ class FlagResolverCode:
         self.names = names
 
     def build(
-        self, wrap: Callable[[SharedResult], Any], resolvers: Mapping[str, Resolver]
+        self,
+        wrap: Callable[[SharedResult], Any],
+        resolvers: Mapping[str, Resolver],
+        bind_rollout: Optional[RolloutBinder] = None,
     ) -> Resolver:
         """The function: it returns ``wrap(result)`` for each prebuilt result (failures as they
-        are) and resolves prerequisites through ``resolvers`` (flag key -> resolver)."""
+        are) and resolves prerequisites through ``resolvers`` (flag key -> resolver). Each
+        rollout looks the unit up in the memo ``bind_rollout`` gives, calling its miss function
+        (the unit key -> what to return) when not found; by default the rollout's own table and
+        ``allocate_unit``, for a ``wrap`` that returns the result itself."""
         names = self.names
         scope: Dict[str, Any] = {
             "_Failure": ResolutionFailure,
@@ -199,8 +206,12 @@ class FlagResolverCode:
         }
         for name, result in names.results.items():
             scope[name] = wrap(result)
-        for name, row in names.result_rows.items():
-            scope[name] = tuple(wrap(result) for result in row)
+        for n, rollout in enumerate(names.rollouts):
+            if bind_rollout is None:
+                scope[f"_m{n}"] = rollout.table
+                scope[f"_f{n}"] = functools.partial(allocate_unit, rollout)
+            else:
+                scope[f"_m{n}"], scope[f"_f{n}"] = bind_rollout(rollout)
         exec(self.code, scope)  # the code of _resolver_source: templates and generated names
         resolver: Resolver = scope["resolve"]
         return resolver

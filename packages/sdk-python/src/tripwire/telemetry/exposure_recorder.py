@@ -93,29 +93,30 @@ class ExposureRecorder:
         reason: str,
         version: Optional[int],
         context: Any,
-    ) -> None:
+    ) -> Optional[str]:
         """Records an exposure (``is_exposure`` said so): once tracing is live, stamps the
         assignment and, on the unit's first exposure to this flag and variant, emits its span.
-        A repeat in a context with nothing to stamp is a few dict reads."""
+        A repeat in a context with nothing to stamp is a few dict reads. Returns the unit key
+        when the flag's log holds the exposure (a repeat, or recorded now), else None."""
         if not self.tracing_live:
             # is_tracer_provider_registered's common "not yet" answer, without the call
             if not PROVIDER_FROM_ENVIRONMENT and getattr(trace, "_TRACER_PROVIDER", True) is None:
-                return
+                return None
             if not is_tracer_provider_registered():
-                return  # the OTel API is a no-op: no HMAC, dedup, stamping or span
+                return None  # the OTel API is a no-op: no HMAC, dedup, stamping or span
             self.tracing_live = True
         if type(context) is not dict and not isinstance(context, Mapping):
-            return
+            return None
         unit_key = context.get(unit_kind)
         if type(unit_key) is not str or not unit_key:  # the common case skips the call
             unit_key = read_unit_key(context, unit_kind)
             if unit_key is None:
-                return
+                return None
         active = current_context()
         units = self.units
         repeat = units.log_for(flag_key).recent.get(unit_key) == variant  # the lock-free read
         if repeat and active is self.inert:
-            return
+            return unit_key
         entry = units.entry_for(unit_key)
         # A context found with nothing to stamp (no collector, no recording span) stays so:
         # a Context is immutable and an ended span never records again.
@@ -124,7 +125,7 @@ class ExposureRecorder:
         ):
             self.inert = active
         if repeat or not units.record_exposure(unit_key, flag_key, variant):
-            return
+            return unit_key  # another thread may have recorded it meanwhile
         self.exposures.increment(flag_key, variant, reason)
         key: StaticKey = (flag_key, variant, reason, version, unit_kind)
         attributes = dict(self._static_attributes(key))
@@ -133,6 +134,7 @@ class ExposureRecorder:
         self._tracer.start_span(
             SpanNames.exposure, context=active, kind=SpanKind.INTERNAL, attributes=attributes
         ).end()
+        return unit_key
 
     def _static_attributes(self, key: StaticKey) -> Dict[str, AttributeValue]:
         """The per-(flag, variant, reason) attributes of an exposure, built once."""

@@ -9,7 +9,7 @@ repeat exposure costs a span, never a wrong number."""
 from __future__ import annotations
 
 import threading
-from typing import Dict, Generic, Optional, Tuple, TypeVar
+from typing import Any, Dict, Generic, Optional, Sequence, Tuple, TypeVar
 
 from .hash_unit import hash_unit
 
@@ -63,8 +63,44 @@ class UnitEntry:
         self.unit_id = unit_id
 
 
-ExposureLog = Generations[str]
-"""One flag's exposures: unit key -> the variant the unit was last exposed to."""
+class ExposureLog(Generations[str]):
+    """One flag's exposures: unit key -> the variant the unit was last exposed to. It also
+    knows the client's memos of the flag's rollouts (``memos``, set per applied config by
+    fast_path.py: unit key -> the client's record of the unit's result), where a unit may map
+    to the repeat twin of its record (``remember_repeat``) while this log says the unit was
+    last exposed to that variant: every change of a unit's variant here drops its twins."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(capacity)
+        self.memos: Sequence[Dict[str, Any]] = ()
+
+    def record(self, unit_key: str, variant: str) -> bool:
+        """Records the exposure; True when it is the unit's first to this variant (since it
+        was last exposed to another variant of the flag, or dropped)."""
+        if self.recent.get(unit_key) == variant:  # a repeat: read without the lock
+            return False
+        with self.lock:
+            first = self.find(unit_key) != variant
+            if first:
+                self.put(unit_key, variant)
+                for memo in self.memos:  # a twin of another variant is no longer a repeat
+                    held = memo.get(unit_key)
+                    if held is not None and held.repeat and held.variant != variant:
+                        memo.pop(unit_key, None)
+            return first
+
+    def remember_repeat(self, unit_key: str, served: Any) -> None:
+        """Where a memo maps the unit to ``served`` (an exposure's record, with a ``twin``), and
+        this log says the unit was last exposed to its variant, maps it to the twin instead, so
+        the unit's next repeats are the memo's one lookup (client.py). Under the lock, like
+        ``record``'s drops: a twin is only ever installed while it holds."""
+        twin = served.twin
+        with self.lock:
+            if self.find(unit_key) != served.variant:
+                return
+            for memo in self.memos:
+                if memo.get(unit_key) is served:
+                    memo[unit_key] = twin
 
 
 class UnitCache:
@@ -104,20 +140,13 @@ class UnitCache:
         log = self._logs.get(flag_key)
         if log is None:
             with self._lock:
-                log = self._logs.setdefault(flag_key, Generations(self._capacity))
+                log = self._logs.setdefault(flag_key, ExposureLog(self._capacity))
         return log
 
     def record_exposure(self, unit_key: str, flag_key: str, variant: str) -> bool:
         """Records the exposure; True when it is the unit's first to this flag and variant
         (since it was last exposed to another variant of the flag, or dropped)."""
-        log = self.log_for(flag_key)
-        if log.recent.get(unit_key) == variant:  # a repeat: read without the lock
-            return False
-        with log.lock:
-            first = log.find(unit_key) != variant
-            if first:
-                log.put(unit_key, variant)
-            return first
+        return self.log_for(flag_key).record(unit_key, variant)
 
     def exposed_variants(self, unit_key: str) -> Tuple[Tuple[str, str], ...]:
         """(flag key, variant) pairs this process exposed the unit to, as far as it remembers."""

@@ -5,12 +5,14 @@ stamped on every call, a config change keeps the log, the memos stay bounded."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Dict, List
 
 from fixtures import make_flag, make_snapshot
 from otel_harness import OtelHarness
 from tripwire import compile_config, create_client
 from tripwire.client import TripwireClient
+from tripwire.telemetry.unit_cache import ExposureLog
 
 HASH_KEY = "0123456789abcdef-test"
 CORE_FLAGS = compile_config(make_snapshot([make_flag()]), specialise=False)
@@ -124,3 +126,21 @@ def test_the_clients_rollout_memo_stays_bounded_and_gives_the_allocation() -> No
     memos = client._recorder.units.log_for("checkout").memos
     assert len(memos) == 1 and 0 < len(memos[0]) <= 20
     assert len(otel.spans("tripwire.exposure")) == 150
+
+
+def test_a_twin_goes_in_only_while_the_log_holds_its_variant() -> None:
+    # what a thread that switched the unit between another's expose and its remember_repeat
+    # leaves: the log says "on", so the record of "off" must not become a repeat
+    log = ExposureLog(100)
+    off = SimpleNamespace(variant="off", repeat=False)
+    off.twin = SimpleNamespace(variant="off", repeat=True, twin=None)
+    memo: Dict[str, Any] = {"u": off}
+    log.memos = (memo,)
+    assert log.record("u", "off") is True
+    assert log.record("u", "on") is True
+    log.remember_repeat("u", off)
+    assert memo["u"] is off
+    assert log.record("u", "off") is True
+    log.remember_repeat("u", off)
+    assert memo["u"] is off.twin
+    assert log.record("u", "on") is True and "u" not in memo  # the switch drops the twin

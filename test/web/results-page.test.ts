@@ -32,6 +32,10 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       );
       expect(results.variants.map((v) => v.units)).toEqual([150, 150]);
       const page = await openAs(secrets.viewer, `/experiments/${FLAG}?environment=production`);
+      // Live, or (a scope that took ≥ 250 ms to compute) the background snapshot, with its age.
+      expect(await page.locator('#freshness-line').innerText()).toMatch(
+        /^Data (read live for this view|from the background snapshot read [\d.]+ s ago) \([\d.]+ s to compute\)/,
+      );
       let checked = 0;
       const control = results.variants.find((v) => v.isControl)!;
       for (const variant of results.variants.filter((v) => !v.isControl)) {

@@ -49,8 +49,13 @@ export interface ResultsData {
     /** Units per event and arm whose first counted conversion falls in each minute (`seriesConversions`). */
     conversions: SeriesConversions[];
   };
-  /** The catalog metrics the flag names (`fetchCatalogMetrics`), fetched per request. */
+  /**
+   * The catalog metrics the flag names (`fetchCatalogMetrics`), fetched in the same pass as the
+   * rest (`fetchScopeData`), so a snapshot holds them too.
+   */
   catalog?: CatalogMetricData[];
+  /** Ids the flag named, when `catalog` was fetched, that neither the built-ins nor the catalog define. */
+  unknownMetrics?: string[];
 }
 
 /** A catalog metric the experiment names: its current version and per-variant statistics. */

@@ -277,14 +277,21 @@ export const ResultsResponseSchema = Type.Object({
   /**
    * When the data was read from ClickHouse (the statistics are computed per request from it):
    * 'live' = for this request; 'snapshot' = a background-refreshed snapshot (see the README).
+   * It covers every metric, the named catalog metrics and their series included.
    */
   freshness: Type.Optional(
-    Type.Object({
-      source: Type.Union([Type.Literal('live'), Type.Literal('snapshot')]),
-      computedAt: Type.String(),
-      ageSeconds: Type.Number(),
-      computeSeconds: Type.Number(),
-    }),
+    Type.Object(
+      {
+        source: Type.Union([Type.Literal('live'), Type.Literal('snapshot')]),
+        computedAt: Type.String({ description: 'when the read began, ISO 8601' }),
+        ageSeconds: Type.Number(),
+        computeSeconds: Type.Number({ description: 'how long the read took' }),
+      },
+      {
+        description:
+          "Where every metric's data (built-in and catalog, with their series) came from: 'live' (read for this request) or 'snapshot' (the background one, computed with the catalog versions current now)",
+      },
+    ),
   ),
 });
 export type ResultsResponse = Type.Static<typeof ResultsResponseSchema>;

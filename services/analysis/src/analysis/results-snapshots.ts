@@ -13,6 +13,9 @@
  *   writing straight into ClickHouse is not seen), oldest first, one at a time, and at most
  *   `maxBusyShare` of the time (after a refresh that took d, the next starts ≥ d·(1/share − 1)
  *   later), so snapshots of huge experiments cannot take the engine from the guardian.
+ * - A reader may also say which data is still current (`isCurrent`, e.g. the catalog metric
+ *   versions it names now): a snapshot that is not never answers, and a live read that joined a
+ *   computation begun before (not current either) waits for one more, begun after the read.
  * - Concurrent live reads of one scope share one computation. A failed refresh keeps the old
  *   snapshot (and is logged); a failed live read fails the request.
  * The clock and timers are injected; the shell (`start`) only schedules `refreshDue`.
@@ -58,8 +61,15 @@ export interface ResultsSnapshotsOptions {
   log?: { warn: (fields: object, message: string) => void };
 }
 
+export interface ReadOptions {
+  /** Oldest snapshot accepted (0: always live); absent: only a slow scope's, up to `staleMs`. */
+  maxAgeMs?: number | undefined;
+  /** Whether fetched data still answers this read (default: any does). */
+  isCurrent?: ((data: ResultsData) => boolean) | undefined;
+}
+
 export interface ResultsSnapshots {
-  read(scope: ResultsScope, options?: { maxAgeMs?: number | undefined }): Promise<ServedResults>;
+  read(scope: ResultsScope, options?: ReadOptions): Promise<ServedResults>;
   /** Telemetry was committed (the OTLP receiver acknowledged a traces or logs request). */
   notifyFreshTelemetry(): void;
   /** Runs the most overdue background refresh, if any is due and allowed; resolves when done. */
@@ -193,10 +203,18 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
   return {
     async read(scope, readOptions = {}) {
       const entry = readEntry(scope);
+      const isCurrent = readOptions.isCurrent ?? (() => true);
       const snapshot = entry.snapshot;
-      if (snapshot !== undefined && mayAnswer(snapshot, readOptions.maxAgeMs)) {
+      if (
+        snapshot !== undefined &&
+        isCurrent(snapshot.data) &&
+        mayAnswer(snapshot, readOptions.maxAgeMs)
+      ) {
         return { snapshot, served: 'snapshot' };
       }
+      const computed = await compute(entry);
+      if (isCurrent(computed.data)) return { snapshot: computed, served: 'live' };
+      // A shared computation begun before what this read needs existed: the next one begins after.
       return { snapshot: await compute(entry), served: 'live' };
     },
     notifyFreshTelemetry() {

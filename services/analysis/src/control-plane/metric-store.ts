@@ -33,6 +33,8 @@ export interface MetricStore {
   /** Built-ins first, then the catalog's metrics by id. */
   list(): Promise<CatalogMetric[]>;
   get(id: string): Promise<CatalogMetric | undefined>;
+  /** The current version of each of `ids` the catalog defines (one query; built-ins are absent). */
+  currentVersions(ids: readonly string[]): Promise<Map<string, number>>;
   /** A new metric (version 1); 409 when the id exists, 400 naming the field when invalid. */
   create(input: { definition: unknown; actor: string; reason: string }): Promise<CatalogMetric>;
   /** A new version; 409 unless `expectedVersion` is the current one. */
@@ -137,6 +139,16 @@ export function createMetricStore(options: {
       if (builtin !== undefined) return toBuiltin(builtin);
       const change = (await latest(id))[0];
       return change === undefined ? undefined : toCatalogMetric(change);
+    },
+    async currentVersions(ids) {
+      if (ids.length === 0) return new Map();
+      const result = await clickhouse.query({
+        query: `SELECT metric_id, max(version) AS version FROM ${table} WHERE metric_id IN {ids:Array(String)} GROUP BY metric_id`,
+        query_params: { ids },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ metric_id: string; version: number | string }>();
+      return new Map(rows.map((row) => [row.metric_id, Number(row.version)]));
     },
     create: (input) => write(input, 0),
     update: (input) => write(input, input.expectedVersion),

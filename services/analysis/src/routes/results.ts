@@ -2,9 +2,11 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { FLAG_KEY_PATTERN } from '@tripwire/schema';
 import { DEFAULT_CONVERSION_WINDOW_SECONDS } from '../repositories/stats-rows.js';
 import { computeResults } from '../analysis/compute-results.js';
-import { fetchCatalogMetrics } from '../analysis/fetch-catalog-metrics.js';
-import { listSeriesBuckets } from '../analysis/build-timeseries.js';
-import { fetchResultsData } from '../analysis/fetch-results-data.js';
+import {
+  fetchScopeData,
+  isCatalogCurrent,
+  readCatalogVersions,
+} from '../analysis/fetch-scope-data.js';
 import { createResultsSnapshots, type ServedResults } from '../analysis/results-snapshots.js';
 import {
   ResultsQuerySchema,
@@ -27,9 +29,11 @@ export interface ResultsRouteOptions extends ContextPluginOptions {
 /**
  * `GET /api/v1/experiments/:key/results` and `GET /api/v1/flags/:key/results` (the same answer
  * for any flag, e.g. a percentage rollout): per-variant metrics against the control (the flag's
- * `defaultVariant`), SRM, cumulative series and breakdowns. Viewer role. The ClickHouse data
- * comes through the results snapshots (`results-snapshots.ts`): live, or for experiments slow to
- * compute a background-refreshed snapshot; `freshness` says which and how old.
+ * `defaultVariant`), SRM, cumulative series and breakdowns. Viewer role. The ClickHouse data,
+ * the named catalog metrics and their series included (`fetchScopeData`), comes through the
+ * results snapshots (`results-snapshots.ts`): live, or for experiments slow to compute a
+ * background-refreshed snapshot computed with the catalog versions current now; `freshness`
+ * says which and how old.
  */
 export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
   app,
@@ -37,7 +41,7 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
 ) => {
   const refreshSeconds = context.config.resultsRefreshSeconds;
   const snapshots = createResultsSnapshots({
-    fetch: (scope) => fetchResultsData(context, scope),
+    fetch: (scope) => fetchScopeData(context, { scope, flag: context.flags.get(scope.flagKey) }),
     refreshMs: refreshSeconds * 1000,
     ...(refreshSeconds === 0 ? { slowMs: Number.POSITIVE_INFINITY } : {}),
     log: context.log.child({ component: 'results-snapshots' }),
@@ -79,16 +83,15 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
     const conversionWindowSeconds =
       request.query.conversionWindowSeconds ?? DEFAULT_CONVERSION_WINDOW_SECONDS;
     const { maxAgeSeconds } = request.query;
+    const versions = await readCatalogVersions(context, flag);
     const served = await snapshots.read(
       { flagKey: key, environment, conversionWindowSeconds },
-      { maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000 },
+      {
+        maxAgeMs: maxAgeSeconds === undefined ? undefined : maxAgeSeconds * 1000,
+        isCurrent: (data) => isCatalogCurrent(data, versions),
+      },
     );
-    const { series } = served.snapshot.data;
-    const catalog = await fetchCatalogMetrics(context, {
-      flag,
-      environment,
-      series: { bucketSeconds: series.bucketSeconds, buckets: listSeriesBuckets(series) },
-    });
+    const { data } = served.snapshot;
     const now = new Date();
     return {
       ...computeResults({
@@ -97,8 +100,8 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
         alpha: request.query.alpha ?? DEFAULT_ALPHA,
         conversionWindowSeconds,
         now,
-        data: { ...served.snapshot.data, catalog: catalog.metrics },
-        unknownMetrics: catalog.unknown,
+        data,
+        unknownMetrics: data.unknownMetrics,
       }),
       freshness: describeFreshness(served, now),
     };

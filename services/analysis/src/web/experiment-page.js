@@ -10,6 +10,7 @@ import { describeLifecycle, pickEnvironment } from './list-view.js';
 import { renderComparisonDetails, renderScorecard } from './scorecard.js';
 import { renderSeries } from './series-view.js';
 import { renderStatusHeader } from './status-header.js';
+import { describeFreshness } from './words.js';
 
 /**
  * @typedef {import('./page-types').FlagResource} FlagResource
@@ -95,6 +96,7 @@ function resultsSections(
         { class: 'muted small', id: 'units-line' },
         `${results.units.total.toLocaleString('en-US')} units exposed; ${results.units.excludedMultiVariant.toLocaleString('en-US')} excluded for seeing more than one variant.`,
       ),
+      h('p', { class: 'muted small', id: 'freshness-line' }, describeFreshness(results.freshness)),
       renderScorecard(results),
       renderComparisonDetails(results),
     ),

@@ -9,6 +9,24 @@ import {
 } from './format.js';
 import { describeMetric, formatDifference, formatValue, isIncreaseBad } from './metrics.js';
 
+/** Seconds as the page says them: "0.4 s", "31 s", "3 min". */
+function formatSeconds(/** @type {number} */ seconds) {
+  if (seconds >= 120) return `${Math.round(seconds / 60)} min`;
+  return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+}
+
+/**
+ * Where the results' numbers come from (the API's `freshness`): read for this view, or the
+ * background snapshot, how old it is and how long it took; every metric, catalog ones too.
+ * @param {import('./page-types').ResultsResponse['freshness']} freshness
+ */
+export function describeFreshness(freshness) {
+  if (freshness === undefined) return '';
+  const took = formatSeconds(freshness.computeSeconds);
+  if (freshness.source === 'live') return `Data read live for this view (${took} to compute).`;
+  return `Data from the background snapshot read ${formatSeconds(freshness.ageSeconds)} ago (${took} to compute); every metric, catalog ones included, comes from it.`;
+}
+
 /** "token:web-editor#6c6d45d3" → "web-editor"; the guardian and system actors by role. */
 export function describeActor(/** @type {string} */ actor) {
   const token = /^token:(.+)#[^#]*$/.exec(actor);

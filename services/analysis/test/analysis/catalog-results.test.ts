@@ -34,8 +34,23 @@ async function insertTelemetry(): Promise<void> {
   await clickhouse.insert({ table: tables.traces, values: spans, format: 'JSONEachRow' });
 }
 
-const results = () =>
-  call(harness, 'GET', '/api/v1/experiments/checkout/results', { token: ADMIN_TOKEN });
+const results = (query = '') =>
+  call(harness, 'GET', `/api/v1/experiments/checkout/results${query}`, { token: ADMIN_TOKEN });
+
+/** The `on` arm's revenue value and the response's freshness. */
+async function readRevenue(query: string) {
+  const { body } = await results(query);
+  const on = body.variants.find((v: { variant: string }) => v.variant === 'on');
+  const metric = body.metrics.find((m: { key: string }) => m.key === 'revenue');
+  return {
+    value: on.metrics.find((m: { key: string }) => m.key === 'revenue').value as number,
+    version: metric.version as number,
+    points: body.timeseries.variants.on.map(
+      (p: { lifts?: Record<string, { estimate: number }> }) => p.lifts?.revenue?.estimate,
+    ) as (number | undefined)[],
+    freshness: body.freshness,
+  };
+}
 
 beforeAll(async () => {
   harness = await startHarness();
@@ -96,6 +111,31 @@ describe('results of the metrics an experiment names', () => {
     expect(result.value).toBeGreaterThan(80 * (1 + LIFT) * 0.95);
   });
 
+  it('serves the catalog metrics and their series from the snapshot the built-ins come from', async () => {
+    const live = await readRevenue('?maxAgeSeconds=0');
+    expect(live.freshness.source).toBe('live');
+    expect(live.points.filter((e) => e !== undefined).length).toBeGreaterThan(0);
+    // One more payment for 200 units, written after that read: the snapshot does not hold it.
+    const more = makePaymentSpans({
+      flagKey: 'checkout',
+      units: 200,
+      payments: 1,
+      lift: 0,
+      timeMs: T0 + 10_000,
+      rng: createRng(8),
+    }).filter((span) => span.SpanName === 'POST /pay');
+    const { clickhouse, tables } = harness.app.context;
+    await clickhouse.insert({ table: tables.traces, values: more, format: 'JSONEachRow' });
+    const kept = await readRevenue('?maxAgeSeconds=3600');
+    expect(kept).toEqual({
+      ...live,
+      freshness: { ...live.freshness, source: 'snapshot', ageSeconds: kept.freshness.ageSeconds },
+    });
+    const now = await readRevenue('?maxAgeSeconds=0');
+    expect(now.freshness.source).toBe('live');
+    expect(now.value).toBeGreaterThan(live.value);
+  });
+
   it('refuses a flag naming a metric neither built-in nor in the catalog, with its pointer', async () => {
     const created = await call(harness, 'POST', '/api/v1/flags', {
       token: ADMIN_TOKEN,
@@ -127,6 +167,10 @@ describe('results of the metrics an experiment names', () => {
       },
     });
     expect(updated.status).toBe(200);
+    // A snapshot of version 1 may not answer, however old the reader allows it to be.
+    const capped = await readRevenue('?maxAgeSeconds=3600');
+    expect(capped).toMatchObject({ version: 2, freshness: { source: 'live' } });
+    expect(capped.value).toBe((await readRevenue('?maxAgeSeconds=0')).value);
     const response = await results();
     const metric = response.body.metrics.find((m: { key: string }) => m.key === 'revenue');
     expect(metric).toMatchObject({ version: 2, changedDuringExperiment: true });

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { ResultsData } from '../../src/analysis/results-data.js';
 import {
   createResultsSnapshots,
+  type ReadOptions,
   type ResultsScope,
   type ResultsSnapshotsOptions,
 } from '../../src/analysis/results-snapshots.js';
@@ -43,7 +44,7 @@ function setup(costMs: number, overrides: Partial<ResultsSnapshotsOptions> = {})
     warn,
     advance: (ms: number) => (clock += ms),
     failNext: (value: boolean) => (fail = value),
-    version: async (options?: { maxAgeMs?: number }) => {
+    version: async (options?: ReadOptions) => {
       const served = await snapshots.read(SCOPE, options);
       return [served.served, served.snapshot.data.excludedMultiVariant] as const;
     },
@@ -133,5 +134,25 @@ describe('createResultsSnapshots', () => {
     await expect(t.snapshots.read(SCOPE, { maxAgeMs: 0 })).rejects.toThrow('engine down');
     t.failNext(false);
     expect(await t.version({ maxAgeMs: 0 })).toEqual(['live', 4]);
+  });
+
+  it('never answers with data the reader calls outdated, nor with a computation begun before it', async () => {
+    const t = setup(3_000);
+    const since = (call: number): ReadOptions => ({
+      maxAgeMs: 60_000,
+      isCurrent: (data) => data.excludedMultiVariant >= call,
+    });
+    expect(await t.version()).toEqual(['live', 1]);
+    expect(await t.version(since(1))).toEqual(['snapshot', 1]);
+    expect(await t.version(since(2))).toEqual(['live', 2]);
+    // The second read joins computation 3, begun before what it needs: it waits for one more.
+    const early = t.version({ maxAgeMs: 0 });
+    const late = t.version(since(4));
+    expect(await Promise.all([early, late])).toEqual([
+      ['live', 3],
+      ['live', 4],
+    ]);
+    expect(t.fetch).toHaveBeenCalledTimes(4);
+    expect(await t.version(since(4))).toEqual(['snapshot', 4]);
   });
 });

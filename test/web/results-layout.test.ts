@@ -1,6 +1,8 @@
 // The page on a phone and a desktop, with axe-core, and the defects an owner saw on it: each
 // test here fails on the page as it was (see issue 18).
 import type { Page } from 'playwright-core';
+import { FlagAttributes, SpanNames, TripwireAttributes } from '@tripwire/schema';
+import type { SpanRow } from '../dashboards/demo-telemetry.js';
 import { describe, expect, it } from 'vitest';
 import {
   FLAG,
@@ -20,6 +22,31 @@ import {
 /** Alerts (never kills) and its treatment's error rate is far past the margin. */
 const ALERT_FLAG = 'pricing-banner';
 
+/** Its control arm has 200 units more than the 50/50 split gives it: the SRM check fails. */
+const SRM_FLAG = 'promo-carousel';
+/** Created, never exposed. */
+const EMPTY_FLAG = 'dark-mode';
+
+/** 200 more control exposures, each of its own new unit. */
+function addControlUnits(spans: SpanRow[]): SpanRow[] {
+  return spans
+    .filter((s) => s.SpanName === SpanNames.exposure)
+    .filter((s) => s.SpanAttributes[FlagAttributes.variant] === 'control')
+    .slice(0, 200)
+    .map((s, i) => {
+      const unitId = `srm${String(i).padStart(29, '0')}`;
+      return {
+        ...s,
+        SpanId: `5e${String(i).padStart(14, '0')}`,
+        SpanAttributes: {
+          ...s.SpanAttributes,
+          [FlagAttributes.contextId]: unitId,
+          [TripwireAttributes.unitId]: unitId,
+        },
+      };
+    });
+}
+
 useResultsFixture(async () => {
   await createFlag(ALERT_FLAG, 'alert');
   await sendTelemetry(ALERT_FLAG, new Date(Date.now() + 31 * 60_000), {
@@ -27,6 +54,14 @@ useResultsFixture(async () => {
     treatmentErrorRate: 0.35,
     seed: 13,
   });
+  await createFlag(SRM_FLAG, 'alert');
+  await sendTelemetry(SRM_FLAG, new Date(), {
+    units: 400,
+    treatmentErrorRate: 0.03,
+    seed: 17,
+    addSpans: addControlUnits,
+  });
+  await createFlag(EMPTY_FLAG, 'alert');
 });
 
 const PHONE = { width: 360, height: 780 };
@@ -121,6 +156,28 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       expect(text).toMatch(/since \d{4}-\d\d-\d\d/);
       await page.close();
     });
+
+    it('says what matters in every other state — breached, SRM failing, no data yet — with 0 axe violations', async () => {
+      await waitForState(ALERT_FLAG, 'breached');
+      const states = [
+        { key: ALERT_FLAG, status: 'breached', title: 'Guardrail breached', srm: 'passed' },
+        { key: SRM_FLAG, status: 'srm', title: 'Sample ratio mismatch', srm: 'failed' },
+        { key: EMPTY_FLAG, status: 'collecting', title: 'Not enough data yet', srm: 'none' },
+      ];
+      for (const viewport of [PHONE, DESKTOP]) {
+        for (const state of states) {
+          const page = await openAs(secrets.viewer, `/experiments/${state.key}`, viewport);
+          const where = `${state.key} at ${viewport.width} px`;
+          const status = page.locator('#status');
+          await expect(status.getAttribute('data-status'), where).resolves.toBe(state.status);
+          await expect(status.innerText(), where).resolves.toContain(state.title);
+          const srm = page.locator('#srm-result');
+          await expect(srm.getAttribute('data-srm'), where).resolves.toBe(state.srm);
+          expect(await axeViolations(page), where).toEqual([]);
+          await page.close();
+        }
+      }
+    }, 120_000);
 
     it('points the arrow the way the number goes and never shows a rate interval below −100 %', async () => {
       const page = await openAs(secrets.viewer, `/experiments/${ALERT_FLAG}`);

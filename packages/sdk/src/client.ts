@@ -30,6 +30,7 @@ import { isTracerProviderRegistered } from './telemetry/tracing-registered.js';
 import { FlagExposures } from './telemetry/flag-exposures.js';
 import type { ConversionRecorder, TrackOptions } from './telemetry/track-conversion.js';
 import { trackConversion } from './telemetry/track-conversion.js';
+import { UnitBucketMemo } from './telemetry/bucket-memo.js';
 import { UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
 import type { ResultSlot } from './telemetry/evaluation-tally.js';
@@ -71,6 +72,8 @@ class Client implements TripwireClient {
   readonly #store: ConfigStore<CompiledConfig>;
   readonly #source: ConfigSource;
   readonly #units: UnitCache;
+  /** Buckets of known units per rollout; passed to the core once tracing is live. */
+  readonly #buckets: UnitBucketMemo;
   /** Exposure dedup per flag key, kept across config versions. */
   readonly #exposureLogs = new Map<string, FlagExposures>();
   /** The same records as a list, for forgetting an evicted unit in each. */
@@ -98,8 +101,10 @@ class Client implements TripwireClient {
       capacity: this.#unitCacheSize,
       onEvict: (entry) => {
         for (const log of this.#exposureLogList) log.forget(entry);
+        this.#buckets.forget(entry);
       },
     });
+    this.#buckets = new UnitBucketMemo(this.#units, this.#unitCacheSize);
     this.#exposureReasons = new Set(options.exposureReasons ?? DEFAULT_EXPOSURE_REASONS);
     this.#eventsOnEveryEvaluation = options.evaluationEvents?.emit === 'all';
     this.#tracer = options.tracer ?? trace.getTracer('@tripwire/sdk');
@@ -162,7 +167,13 @@ class Client implements TripwireClient {
     let result: EvaluationResult<T>;
     try {
       // The core never throws; this guards against a hostile context object only.
-      result = engine.evaluate(flagKey, ctx, defaultValue);
+      if (this.#isTracingLive) {
+        // Exposures need the unit's entry: the memo's lookup of it also supplies its bucket.
+        this.#buckets.lastEntry = -1;
+        result = engine.evaluate(flagKey, ctx, defaultValue, this.#buckets);
+      } else {
+        result = engine.evaluate(flagKey, ctx, defaultValue);
+      }
     } catch (error) {
       return errorResult(defaultValue, 'general', `evaluation failed: ${String(error)}`);
     }
@@ -284,8 +295,9 @@ class Client implements TripwireClient {
 
   /**
    * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
-   * A repeat is one `Map.get` of the unit key in the unit table, one byte compare in the flag's
-   * record and one context read.
+   * A repeat is a key compare with the entry the bucket memo found during evaluation (else one
+   * `Map.get` of the unit key in the unit table), one byte compare in the flag's record and one
+   * context read.
    */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
@@ -294,7 +306,8 @@ class Client implements TripwireClient {
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
     const units = this.#units;
-    const entry = units.indexOf(unitKey);
+    let entry = this.#buckets.lastEntry;
+    if (entry === -1 || !units.holds(entry, unitKey)) entry = units.indexOf(unitKey);
     const active = getActiveContext();
     if (log.has(entry, slot.variantStamp)) {
       // The root context holds no span and no scope: nothing to stamp.
@@ -375,6 +388,7 @@ class Client implements TripwireClient {
 
   #onChange(change: ConfigChange): void {
     this.#tally.retire();
+    this.#buckets.reset();
     // Between configs, so no slot of the new config holds a stamp of a replaced record.
     const logs = this.#exposureLogList;
     for (let i = 0; i < logs.length; i += 1) {

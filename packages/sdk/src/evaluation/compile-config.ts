@@ -17,6 +17,7 @@ import {
   type Matcher,
 } from './compile-condition.js';
 import {
+  createBucketMemoCell,
   createSharedResult,
   ResolutionFailure,
   type CompiledFlag,
@@ -130,6 +131,7 @@ function compileServe(
         code,
         `flag '${flag.key}' buckets by context attribute '${unitAttribute}', which is missing or not a non-empty string`,
       ),
+      memo: createBucketMemoCell(),
     },
   };
 }

@@ -7,6 +7,7 @@ import type {
 import {
   isCompatibleDefault,
   ResolutionFailure,
+  type BucketMemo,
   type CompiledFlag,
   type FlagInfo,
 } from './compiled-flag.js';
@@ -58,8 +59,14 @@ export class CompiledConfig {
    * Evaluates a flag for a context. The default's type must match the flag's type (`json` flags
    * take an object, array or null); on any error the result carries `defaultValue`, reason
    * `error` and an error code. Successful results are shared frozen objects: do not mutate.
+   * `memo` (internal: the client's) supplies the buckets of the units it knows.
    */
-  evaluate<T>(flagKey: string, context: EvaluationContext, defaultValue: T): EvaluationResult<T> {
+  evaluate<T>(
+    flagKey: string,
+    context: EvaluationContext,
+    defaultValue: T,
+    memo?: BucketMemo,
+  ): EvaluationResult<T> {
     const flag = this.#flags.get(flagKey);
     if (flag === undefined)
       return fail(defaultValue, 'flag_not_found', `flag '${flagKey}' is not in the config`);
@@ -72,7 +79,7 @@ export class CompiledConfig {
         `flag '${flagKey}' is a ${flag.type} flag but the default is ${describeType(defaultValue)}`,
         flag.version,
       );
-    const outcome = this.#resolve(flag, context);
+    const outcome = this.#resolve(flag, context, memo);
     if (outcome instanceof ResolutionFailure)
       return fail(defaultValue, outcome.code, outcome.message, flag.version);
     return outcome as unknown as EvaluationResult<T>;
@@ -102,11 +109,15 @@ export class CompiledConfig {
     return [...this.#flags.keys()];
   }
 
-  #resolve(flag: CompiledFlag, context: EvaluationContext): ReturnType<typeof resolveFlag> {
+  #resolve(
+    flag: CompiledFlag,
+    context: EvaluationContext,
+    memo?: BucketMemo,
+  ): ReturnType<typeof resolveFlag> {
     if (typeof context !== 'object' || context === null)
       return new ResolutionFailure('invalid_context', 'the evaluation context must be an object');
     try {
-      return resolveFlag(flag, context);
+      return resolveFlag(flag, context, memo);
     } catch (error) {
       // Only a hostile context (a throwing getter or proxy) gets here.
       return new ResolutionFailure(

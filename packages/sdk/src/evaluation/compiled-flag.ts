@@ -32,6 +32,27 @@ export interface CompiledRollout {
   /** Served outside coverage: the flag's defaultVariant, reason `default`. */
   readonly outside: SharedResult;
   readonly missingUnit: ResolutionFailure;
+  /** Where a `BucketMemo` keeps this rollout's buckets; the core never reads it. */
+  readonly memo: BucketMemoCell;
+}
+
+/** A rollout's slot for a `BucketMemo`: whoever last claimed it, and its buckets per unit. */
+export interface BucketMemoCell {
+  owner: object | undefined;
+  buckets: Uint16Array;
+}
+
+/**
+ * Supplies the bucket of a unit in a rollout instead of the core computing it: the client's
+ * memo of buckets per known unit. It must return exactly `computeBucket(rollout.prefix, unitKey)`.
+ */
+export interface BucketMemo {
+  bucketOf(rollout: CompiledRollout, unitKey: string): number;
+}
+
+/** A rollout's memo cell before anything claimed it. */
+export function createBucketMemoCell(): BucketMemoCell {
+  return { owner: undefined, buckets: new Uint16Array(0) };
 }
 
 /** Exactly one of `result` (a fixed variant) or `rollout` is set. */

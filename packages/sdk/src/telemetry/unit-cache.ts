@@ -95,6 +95,24 @@ export class UnitCache {
     return entry;
   }
 
+  /**
+   * The entry of `unitKey` when it was looked up again since its admission (a `Map.get`, no
+   * admission, no key hash), marked referenced; -1 otherwise.
+   */
+  findPromoted(unitKey: string): number {
+    const entry = this.#promoted.get(unitKey);
+    if (entry === undefined) return -1;
+    this.#referenced[entry] = 1;
+    return entry;
+  }
+
+  /** True, and the entry marked referenced, when `entry` holds `unitKey`. */
+  holds(entry: number, unitKey: string): boolean {
+    if (this.#keys[entry] !== unitKey) return false;
+    this.#referenced[entry] = 1;
+    return true;
+  }
+
   /** The entry of `unitKey` if the table holds it (nothing is admitted, no HMAC). */
   find(unitKey: string): number | undefined {
     const entry =

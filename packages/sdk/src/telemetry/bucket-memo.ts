@@ -1,0 +1,80 @@
+import { computeBucket } from '../evaluation/bucket.js';
+import type { BucketMemo, BucketMemoCell, CompiledRollout } from '../evaluation/compiled-flag.js';
+import type { UnitCache } from './unit-cache.js';
+
+/** Entries a rollout's memo starts with; it doubles up to the unit table's capacity. */
+const INITIAL_ENTRIES = 1024;
+
+/**
+ * The buckets of the client's known units, per rollout: the one unit lookup a repeat exposure
+ * needs anyway (`UnitCache.findPromoted`, a `Map.get`) also replaces the MurmurHash3 of
+ * `<salt>.<seed>.<unitKey>` the core would compute for the unit, and leaves the entry in
+ * `lastEntry` for the exposure check. Only units looked up again since their admission are
+ * memoized (a unit seen once costs no `Map` insert); others are hashed as the core does.
+ *
+ * Each rollout's buckets (bucket + 1, 0 = unknown, 2 bytes per entry) live in its
+ * `BucketMemoCell`, claimed with an owner token. A unit evicted from the unit table is forgotten
+ * in every cell claimed since the last `reset()` (`forget`), before its entry goes to another
+ * unit; `reset()` (on every config change) takes a new token, so cells of rollouts the new config
+ * reuses are claimed again empty rather than tracked across configs. Memory: at most 2 bytes ×
+ * the unit table's capacity per rollout evaluated for a known unit.
+ */
+export class UnitBucketMemo implements BucketMemo {
+  readonly #units: UnitCache;
+  readonly #capacity: number;
+  #owner: object = {};
+  #cells: BucketMemoCell[] = [];
+  /** The entry of the unit key the last `bucketOf` looked up; -1 when not memoized. */
+  lastEntry = -1;
+
+  constructor(units: UnitCache, capacity: number) {
+    this.#units = units;
+    this.#capacity = Math.max(1, Math.floor(capacity));
+  }
+
+  bucketOf(rollout: CompiledRollout, unitKey: string): number {
+    const entry = this.#units.findPromoted(unitKey);
+    this.lastEntry = entry;
+    if (entry === -1) return computeBucket(rollout.prefix, unitKey);
+    const cell = rollout.memo;
+    let buckets = cell.owner === this.#owner ? cell.buckets : this.#claim(cell);
+    if (entry >= buckets.length) buckets = this.#grow(cell, entry);
+    const known = buckets[entry]!;
+    if (known !== 0) return known - 1;
+    const bucket = computeBucket(rollout.prefix, unitKey);
+    buckets[entry] = bucket + 1;
+    return bucket;
+  }
+
+  /** Forgets the unit in `entry` in every claimed rollout (the entry goes to another unit). */
+  forget(entry: number): void {
+    const cells = this.#cells;
+    for (let i = 0; i < cells.length; i += 1) {
+      const buckets = cells[i]!.buckets;
+      if (entry < buckets.length) buckets[entry] = 0;
+    }
+  }
+
+  /** Drops every claim (a new config applied): rollouts are claimed again, empty, on use. */
+  reset(): void {
+    this.#owner = {};
+    this.#cells = [];
+    this.lastEntry = -1;
+  }
+
+  #claim(cell: BucketMemoCell): Uint16Array {
+    cell.owner = this.#owner;
+    cell.buckets = new Uint16Array(0);
+    this.#cells.push(cell);
+    return cell.buckets;
+  }
+
+  #grow(cell: BucketMemoCell, entry: number): Uint16Array {
+    let length = Math.max(INITIAL_ENTRIES, cell.buckets.length);
+    while (length <= entry) length *= 2;
+    const buckets = new Uint16Array(Math.min(this.#capacity, length));
+    buckets.set(cell.buckets);
+    cell.buckets = buckets;
+    return buckets;
+  }
+}

@@ -1,0 +1,132 @@
+import type { ConfigSnapshot, EvaluationContext, Flag } from '@tripwire/schema';
+import { describe, expect, it } from 'vitest';
+import { createClientWithSource } from '../src/client.js';
+import { compileConfig } from '../src/evaluation/index.js';
+import type { ConfigSink, ConfigSource } from '../src/sources/config-source.js';
+import type { TripwireClient } from '../src/client-types.js';
+import { makeFlag, makeRollout, makeSnapshot, unitKeys } from './evaluation/fixtures.js';
+import { createTracing } from './support/otel.js';
+
+/** Experiments whose buckets the memo keeps: fallthrough splits, a seeded rule split, bucketBy. */
+function experiments(seed: number): Flag[] {
+  return [
+    makeFlag({ key: 'split-a' }, makeRollout([1, 1], 10_000, seed)),
+    makeFlag({ key: 'split-b' }, makeRollout([1, 2, 3, 4], 9000)),
+    makeFlag(
+      {
+        key: 'ruled',
+        environments: {
+          production: {
+            enabled: true,
+            rules: [
+              {
+                id: 'pro',
+                when: { attribute: 'plan', op: 'equals', values: ['pro'] },
+                serve: makeRollout([3, 1], 10_000, seed + 7),
+              },
+            ],
+            fallthrough: makeRollout([1, 1, 1], 10_000),
+          },
+        },
+      },
+      undefined,
+    ),
+    makeFlag({ key: 'by-team', unit: 'team' }, makeRollout([1, 1], 10_000)),
+  ];
+}
+
+const snapshotWith = (seed: number, version: number): ConfigSnapshot => ({
+  ...makeSnapshot(experiments(seed)),
+  version,
+});
+
+/** A client over a source the test drives, with an OTel SDK (so exposures and the memo are live). */
+function createDrivenClient(unitCacheSize: number): { client: TripwireClient; sink: ConfigSink } {
+  let sink: ConfigSink | undefined;
+  const source: ConfigSource = {
+    origin: 'static',
+    start: (s) => {
+      sink = s;
+      s.put(snapshotWith(1, 1), 'static');
+    },
+    close: () => Promise.resolve(),
+  };
+  const { tracer } = createTracing();
+  const client = createClientWithSource(
+    {
+      environment: 'production',
+      hashKey: 'memo-test-hash-key-0123',
+      source: { type: 'static', config: snapshotWith(1, 1) },
+      tracer,
+      logger: null,
+      unitCacheSize,
+    },
+    source,
+  );
+  return { client, sink: sink! };
+}
+
+const FLAG_KEYS = ['split-a', 'split-b', 'ruled', 'by-team'];
+const contextsOf = (units: string[]): EvaluationContext[] =>
+  units.map((targetingKey, i) => ({
+    targetingKey,
+    plan: i % 3 === 0 ? 'pro' : 'free',
+    team: `team-${i % 37}`,
+  }));
+
+/** Each context's variant per flag, three passes (the third reads buckets from the memo). */
+function variantsOf(
+  evaluate: (flagKey: string, ctx: EvaluationContext) => string | undefined,
+  contexts: EvaluationContext[],
+): (string | undefined)[] {
+  const seen: (string | undefined)[] = [];
+  for (let pass = 0; pass < 3; pass += 1) {
+    for (const ctx of contexts) for (const flagKey of FLAG_KEYS) seen.push(evaluate(flagKey, ctx));
+  }
+  return seen;
+}
+
+describe('the bucket memo (client evaluation with an OTel SDK)', () => {
+  it('gives every unit the core’s variant while units are evicted and reused entries fill again', () => {
+    // 16 entries for 400 units: every entry changes hands many times between passes.
+    const { client } = createDrivenClient(16);
+    const contexts = contextsOf(unitKeys(400));
+    const core = compileConfig(snapshotWith(1, 1));
+    const expected = variantsOf((f, ctx) => core.evaluate(f, ctx, 'x').variant, contexts);
+    // A unit evaluated in a burst is promoted, then memoized; bursts of 4 units keep them in.
+    const actual: (string | undefined)[] = [];
+    for (let pass = 0; pass < 3; pass += 1) {
+      for (let start = 0; start < contexts.length; start += 4) {
+        const burst = contexts.slice(start, start + 4);
+        for (let round = 0; round < 3; round += 1) {
+          for (const ctx of burst) {
+            for (const flagKey of FLAG_KEYS) {
+              const variant = client.assign(flagKey, ctx, 'x').variant;
+              if (round === 2) actual.push(variant);
+            }
+          }
+        }
+      }
+    }
+    expect(actual).toEqual(expected);
+  });
+
+  it('drops memoized buckets when a config changes a rollout’s seed', () => {
+    const { client, sink } = createDrivenClient(1000);
+    const contexts = contextsOf(unitKeys(300));
+    const evaluateClient = (f: string, ctx: EvaluationContext) =>
+      client.assign(f, ctx, 'x').variant;
+    const before = compileConfig(snapshotWith(1, 1));
+    expect(variantsOf(evaluateClient, contexts)).toEqual(
+      variantsOf((f, ctx) => before.evaluate(f, ctx, 'x').variant, contexts),
+    );
+    expect(sink.put(snapshotWith(2, 2), 'static')).toBe(true);
+    const after = compileConfig(snapshotWith(2, 2));
+    const expected = variantsOf((f, ctx) => after.evaluate(f, ctx, 'x').variant, contexts);
+    expect(variantsOf(evaluateClient, contexts)).toEqual(expected);
+    // The new seed moves units: the check above would pass on stale buckets otherwise.
+    expect(expected).not.toEqual(
+      variantsOf((f, ctx) => before.evaluate(f, ctx, 'x').variant, contexts),
+    );
+  });
+});

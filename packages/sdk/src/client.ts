@@ -54,7 +54,7 @@ export function createClientWithSource(
 function readUnitKey(ctx: EvaluationContext, attribute: string): string | undefined {
   // A named load for the usual attribute is monomorphic; a keyed load is not.
   const value = attribute === DEFAULT_UNIT_ATTRIBUTE ? ctx.targetingKey : ctx[attribute];
-  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'string') return value.length === 0 ? undefined : value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }
@@ -306,16 +306,19 @@ class Client implements TripwireClient {
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
     const units = this.#units;
+    // The memo's lookup in this call already marked the entry referenced.
     let entry = this.#buckets.lastEntry;
-    if (entry === -1 || !units.holds(entry, unitKey)) entry = units.indexOf(unitKey);
+    if (entry === -1 || units.keyAt(entry) !== unitKey) entry = units.indexOf(unitKey);
     const active = getActiveContext();
-    if (log.has(entry, slot.variantStamp)) {
-      // The root context holds no span and no scope: nothing to stamp.
-      if (active !== ROOT_CONTEXT) stampAssignment(active, units.idAt(entry), slot);
-      return;
-    }
-    log.record(entry, slot.variantStamp);
-    const unitId = units.idAt(entry);
+    if (!log.has(entry, slot.variantStamp)) this.#exposeFirst(slot, entry, active);
+    // The root context holds no span and no scope: nothing to stamp.
+    else if (active !== ROOT_CONTEXT) stampAssignment(active, units.idAt(entry), slot);
+  }
+
+  /** A unit's first exposure to the slot's variant: record, stamp, span and counter. */
+  #exposeFirst(slot: ResultSlot, entry: number, active: Context): void {
+    slot.exposureLog!.record(entry, slot.variantStamp);
+    const unitId = this.#units.idAt(entry);
     if (active !== ROOT_CONTEXT) stampAssignment(active, unitId, slot);
     this.#exposures.record(slot, unitId, active);
   }

@@ -111,7 +111,7 @@ describe('the bucket memo (client evaluation with an OTel SDK)', () => {
     expect(actual).toEqual(expected);
   });
 
-  it('drops memoized buckets when a config changes a rollout’s seed', () => {
+  it('reads the rollouts of a new config afresh (a changed seed moves units)', () => {
     const { client, sink } = createDrivenClient(1000);
     const contexts = contextsOf(unitKeys(300));
     const evaluateClient = (f: string, ctx: EvaluationContext) =>

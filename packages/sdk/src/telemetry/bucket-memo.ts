@@ -15,8 +15,8 @@ const INITIAL_ENTRIES = 1024;
  * Each rollout's buckets (bucket + 1, 0 = unknown, 2 bytes per entry) live in its
  * `BucketMemoCell`, claimed with an owner token. A unit evicted from the unit table is forgotten
  * in every cell claimed since the last `reset()` (`forget`), before its entry goes to another
- * unit; `reset()` (on every config change) takes a new token, so cells of rollouts the new config
- * reuses are claimed again empty rather than tracked across configs. Memory: at most 2 bytes ×
+ * unit. `reset()` (on every config change) takes a new token and an empty list, so the list holds
+ * only the current config's rollouts: those the new config reuses are claimed again, empty. Memory: at most 2 bytes ×
  * the unit table's capacity per rollout evaluated for a known unit.
  */
 export class UnitBucketMemo implements BucketMemo {

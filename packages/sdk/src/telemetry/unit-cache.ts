@@ -106,11 +106,9 @@ export class UnitCache {
     return entry;
   }
 
-  /** True, and the entry marked referenced, when `entry` holds `unitKey`. */
-  holds(entry: number, unitKey: string): boolean {
-    if (this.#keys[entry] !== unitKey) return false;
-    this.#referenced[entry] = 1;
-    return true;
+  /** The key of the unit in entry `index`. */
+  keyAt(index: number): string {
+    return this.#keys[index]!;
   }
 
   /** The entry of `unitKey` if the table holds it (nothing is admitted, no HMAC). */

@@ -14,7 +14,9 @@
  * BENCH_RUNS (default 3), BENCH_CHUNK (rows per INSERT, default 5,000,000), BENCH_DATA_DIR with
  * BENCH_REUSE=1 (measure data a previous run left there), BENCH_GENERATE_ONLY=1 (stop after
  * generating: measure later with BENCH_REUSE=1), BENCH_RAW=0 (skip the raw-signal rows),
- * BENCH_SETTLE=1 (before measuring, wait until no background merge has run for 10 s).
+ * BENCH_SETTLE=1 (before measuring, wait until no background merge has run for 10 s),
+ * BENCH_SNAPSHOT_ONLY=1 (after the records, only the results snapshot rows: the background pass
+ * `fetchScopeData` and the endpoint's read from the snapshot it left).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,6 +34,12 @@ import {
   type CatalogSeriesBuckets,
 } from '../src/analysis/fetch-catalog-metrics.js';
 import { fetchResultsData } from '../src/analysis/fetch-results-data.js';
+import {
+  fetchScopeData,
+  isCatalogCurrent,
+  readCatalogVersions,
+} from '../src/analysis/fetch-scope-data.js';
+import { createResultsSnapshots } from '../src/analysis/results-snapshots.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { createFactsSources } from '../src/guardian/guardian-sources.js';
@@ -64,6 +72,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CHUNK = Number(process.env.BENCH_CHUNK ?? 5_000_000);
 const WINDOW = 7 * 86_400;
 const WITH_RAW = process.env.BENCH_RAW !== '0';
+const SNAPSHOT_ONLY = process.env.BENCH_SNAPSHOT_ONLY === '1';
 
 async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   const start = performance.now();
@@ -172,10 +181,54 @@ async function timeSeries(input: {
   return ms;
 }
 
-async function measure(label: string, work: () => Promise<unknown>) {
+/**
+ * The results snapshots' two sides for the flag, as the route runs them: the background pass
+ * (`fetchScopeData`: built-ins, then the catalog metrics with their series) and a read the
+ * snapshot answers (`readCatalogVersions` + `read` + `computeResults`).
+ */
+async function measureSnapshots(
+  context: { clickhouse: ClickHouseClient; tables: TableNames },
+  flag: Flag,
+) {
+  const scope = { flagKey: FLAG, conversionWindowSeconds: WINDOW };
+  const snapshots = createResultsSnapshots({
+    fetch: () => fetchScopeData(context, { scope, flag }),
+  });
+  const readSnapshot = async () => {
+    const versions = await readCatalogVersions(context, flag);
+    const served = await snapshots.read(scope, {
+      maxAgeMs: 3_600_000,
+      isCurrent: (data) => isCatalogCurrent(data, versions),
+    });
+    if (served.served !== 'snapshot') throw new Error('the snapshot did not answer');
+    const { data } = served.snapshot;
+    return computeResults({
+      flag,
+      alpha: 0.05,
+      conversionWindowSeconds: WINDOW,
+      now: new Date(),
+      data,
+      unknownMetrics: data.unknownMetrics,
+    });
+  };
+  const pass = await measure(
+    'background pass (fetchScopeData), 6 built-in + 10 catalog, records',
+    () => snapshots.read(scope, { maxAgeMs: 0 }),
+  );
+  return [
+    pass,
+    await measure(
+      'results read from that snapshot (versions check + statistics)',
+      readSnapshot,
+      Math.max(RUNS, 3),
+    ),
+  ];
+}
+
+async function measure(label: string, work: () => Promise<unknown>, runs = RUNS) {
   const [, coldMs] = await time(work);
   const warm: number[] = [];
-  for (let i = 0; i < RUNS; i++) warm.push((await time(work))[1]);
+  for (let i = 0; i < runs; i++) warm.push((await time(work))[1]);
   return {
     measured: label,
     'cold ms': Math.round(coldMs),
@@ -262,10 +315,14 @@ async function main(): Promise<void> {
       buckets: listSeriesBuckets(data.series),
     };
     console.log(`series: ${series.buckets.length} buckets of ${series.bucketSeconds} s`);
-    const rows = [
-      await measure('live results, 6 built-in metrics', () => readResults(context, builtinFlag)),
-    ];
-    if (WITH_RAW)
+    const rows = SNAPSHOT_ONLY
+      ? []
+      : [
+          await measure('live results, 6 built-in metrics', () =>
+            readResults(context, builtinFlag),
+          ),
+        ];
+    if (WITH_RAW && !SNAPSHOT_ONLY)
       rows.push(
         await measure('live results, 6 built-in + 10 catalog metrics, raw signal', () =>
           readResults(context, catalogFlag, 'raw'),
@@ -281,9 +338,16 @@ async function main(): Promise<void> {
       });
       rows.push(await measure(label, () => guardian.runOnce()));
     };
-    await guardianPass('guardian pass, 6 built-in guardrails', BuiltinMetricIds);
-    if (WITH_RAW) await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
+    if (!SNAPSHOT_ONLY)
+      await guardianPass('guardian pass, 6 built-in guardrails', BuiltinMetricIds);
+    if (WITH_RAW && !SNAPSHOT_ONLY)
+      await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
     rows.push(await materialize(context, catalogFlag));
+    rows.push(...(await measureSnapshots(context, catalogFlag)));
+    if (SNAPSHOT_ONLY) {
+      console.table(rows);
+      return;
+    }
     rows.push(
       await measure('live results, 6 built-in + 10 catalog metrics, records', () =>
         readResults(context, catalogFlag),

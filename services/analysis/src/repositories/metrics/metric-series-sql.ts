@@ -20,7 +20,7 @@
 import type { MetricDefinition } from '@tripwire/schema';
 import type { TableNames } from '../../config.js';
 import { buildValidUnitsCte } from '../arm-queries.js';
-import { AT } from './kinds/quantile.js';
+import { buildQuantileSql } from './kinds/quantile.js';
 import { buildCheckpointParams, POINT_OF, POINTS_FROM } from './metric-checkpoints.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import type { SqlParams } from './metric-predicates.js';
@@ -125,37 +125,11 @@ ORDER BY variant, point`;
  * own on (`isStates`: at its own checkpoint only, metric data points already are per checkpoint),
  * from its unit's exposure's on.
  */
-const buildQuantileSeriesSql = (isStates: boolean) => ({
-  ctes: [
-    `unit_records AS (
-    SELECT v.arm AS variant, r.unit_id AS unit_id, r.y_rec AS value,
-      ${isStates ? POINT_OF('r.rec_minute') : POINTS_FROM(POINT_OF('r.rec_minute'))} AS point
-    FROM records AS r INNER JOIN valid_units AS v ON v.unit_id = r.unit_id
-    WHERE r.y_hit AND point >= ${POINT_OF('intDiv(toUnixTimestamp(v.first_exposure), 60)')}
-  )`,
-    `arm_quantiles AS (
-    SELECT variant, point, arm_values, arm_values[{estimateIndex:UInt32}] AS estimate
-    FROM (
-      SELECT variant, point, arrayMap(l -> ${AT('l')}, {levels:Array(Float64)}) AS arm_values
-      FROM (
-        SELECT variant, point, arraySort(groupArray(value)) AS sorted
-        FROM unit_records GROUP BY variant, point
-      )
-    )
-  )`,
-  ],
-  select: `SELECT variant, point, any(arm_values) AS arm_values, count() AS units,
-  sum(b) AS sum_b, sum(n) AS sum_n, sum(b * b) AS sum_b_sq, sum(n * n) AS sum_n_sq, sum(b * n) AS sum_bn
-FROM (
-  SELECT u.variant AS variant, u.point AS point, u.unit_id AS unit_id, any(a.arm_values) AS arm_values,
-    toFloat64(countIf(u.value <= a.estimate)) AS b, toFloat64(count()) AS n
-  FROM unit_records AS u
-  INNER JOIN arm_quantiles AS a ON a.variant = u.variant AND a.point = u.point
-  GROUP BY variant, point, unit_id
-)
-GROUP BY variant, point
-ORDER BY variant, point`,
-});
+const buildQuantileSeriesSql = (isStates: boolean) =>
+  buildQuantileSql({
+    point: isStates ? POINT_OF('r.rec_minute') : POINTS_FROM(POINT_OF('r.rec_minute')),
+    where: `point >= ${POINT_OF('intDiv(toUnixTimestamp(v.first_exposure), 60)')}`,
+  });
 
 /** How the rows of `buildMetricSeriesSql` read: what each checkpoint adds, or the totals so far. */
 export type MetricSeriesRows = 'increments' | 'cumulative';

@@ -33,6 +33,7 @@ export const ServiceTables = {
   metricValues: 'tripwire_metric_values',
   metricRecords: 'tripwire_metric_records',
   metricRollups: 'tripwire_metric_rollups',
+  metricTotals: 'tripwire_metric_totals',
 } as const;
 
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {

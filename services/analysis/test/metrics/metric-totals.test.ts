@@ -2,7 +2,8 @@
  * All of a flag's materialized catalog metrics in one query (`metric-totals.ts`) must give the
  * raw signal's statistics, metric by metric, for every kind that has totals SQL: ratio, every
  * unit aggregation of a mean (with capping that gives units without records a value), count,
- * proportion, tracked events (counted from first exposure only), in an environment and a window;
+ * proportion, tracked events (counted from first exposure only), in an environment and a window
+ * (spans metrics from their per-unit totals, unless the window cuts a unit's records);
  * quantiles and versions whose records are not complete are left to `fetchMetricArms`; the
  * live results' catalog read (`fetchCatalogMetrics`) and a guardian check (`createFactsSources`)
  * answer with it.
@@ -221,6 +222,9 @@ describe('every materialized metric of a flag in one query', () => {
         const raw = await fetchMetricArms(context(), { definition, ...options });
         const answer = batch.get(definition.id)!;
         expect(answer.records).toBe('materialized');
+        // Spans metrics from their per-unit totals unless the window cuts a unit's records.
+        if (definition.source === 'spans')
+          expect(answer.sql.includes(`FROM ${tables.metricTotals}`)).toBe(!('since' in scope));
         expect(answer.sql).toContain(tables.metricRecords);
         expectSame(answer.arms, raw.arms);
       }
@@ -250,9 +254,12 @@ describe('every materialized metric of a flag in one query', () => {
     for (const [i, metric] of live.metrics.entries()) expectSame(metric.arms, raw.metrics[i]!.arms);
   });
 
-  it("serve a guardian check: one query for a rollout's catalog guardrails, the raw statistics", async () => {
+  it.each([
+    ['over the whole experiment: one query, from the totals', T0 - 10 * MINUTE, 1],
+    ['from a restart that cuts records: the cut ones again from the records', T0 + 5 * MINUTE, 2],
+  ])('serve a guardian check %s, the raw statistics', async (_, sinceMs, queryCount) => {
     const sources = createFactsSources(context());
-    const since = new Date(T0 + 5 * MINUTE);
+    const since = new Date(sinceMs);
     const requests = [...METRICS, P90].map((definition) => ({
       flagKey: FLAG,
       environment: 'prod',
@@ -279,6 +286,7 @@ describe('every materialized metric of a flag in one query', () => {
       expect(facts.metricVersion).toBe(1);
       expectSame(facts.arms, raw.arms);
     }
-    expect(queries.size).toBe(1);
+    expect(queries.size).toBe(queryCount);
+    expect([...queries].some((sql) => sql.includes(`FROM ${tables.metricTotals}`))).toBe(true);
   });
 });

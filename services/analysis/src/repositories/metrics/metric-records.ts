@@ -3,7 +3,8 @@
  * metric, version) a materialized view created from the definition copies each matching record
  * into `metricRecords` as it is inserted; the records older than the view's split point are
  * backfilled from the raw signal once the lateness allowance has passed. Until then reads use the
- * raw signal (`isMetricRecordsReady`). A new version of a definition gets a new view and new
+ * raw signal (`isMetricRecordsReady`). Every record written also adds to its unit's totals
+ * (`metricTotals`, migration 0262's view). A new version of a definition gets a new view and new
  * records; versions and metrics no experiment names any more are dropped. Run by one process
  * (the writer): the keeper is the only code that creates, fills or drops these views.
  */
@@ -59,7 +60,8 @@ interface RollupRow {
   metric_id: string;
   metric_version: number;
   split_ms: string | number;
-  state: 'filling' | 'ready' | 'dropped';
+  /** 'backfilling': a backfill started and did not finish (its partial totals cannot be undone). */
+  state: 'filling' | 'backfilling' | 'ready' | 'dropped';
 }
 
 const KEY_WHERE =
@@ -126,7 +128,8 @@ async function reconcile(options: MetricRecordsKeeperOptions): Promise<Reconcile
   const summary: ReconcileSummary = { created: [], filled: [], dropped: [] };
   for (const metric of named) {
     const row = known.get(labelOf(metric.key));
-    if (row === undefined) {
+    // A failed backfill starts over: a new view and split, every record and total of the key gone.
+    if (row === undefined || row.state === 'backfilling') {
       await createView(context, metric, now() + timing.skewMs);
       summary.created.push(labelOf(metric.key));
     } else if (row.state === 'filling' && now() >= Number(row.split_ms) + timing.latenessMs) {
@@ -164,20 +167,16 @@ async function writeState(
   });
 }
 
-/**
- * Removes the key's view and records (what a failed earlier attempt may have left too), or with
- * `beforeMs` only the records before it (the view stays).
- */
-async function clear(context: AnalysisContext, key: MetricRecordsKey, beforeMs?: number) {
+/** Removes the key's view, records and totals (what a failed earlier attempt may have left too). */
+async function clear(context: AnalysisContext, key: MetricRecordsKey) {
   const view = metricRecordsViewName(context.tables, key);
-  if (beforeMs === undefined) {
-    await context.clickhouse.command({ query: `DROP VIEW IF EXISTS ${view}` });
+  await context.clickhouse.command({ query: `DROP VIEW IF EXISTS ${view}` });
+  for (const table of [context.tables.metricRecords, context.tables.metricTotals]) {
+    await context.clickhouse.command({
+      query: `DELETE FROM ${table} WHERE ${KEY_WHERE}`,
+      query_params: keyParams(key),
+    });
   }
-  const before = ' AND rec_time < fromUnixTimestamp64Milli({beforeMs:Int64})';
-  await context.clickhouse.command({
-    query: `DELETE FROM ${context.tables.metricRecords} WHERE ${KEY_WHERE}${beforeMs === undefined ? '' : before}`,
-    query_params: { ...keyParams(key), ...(beforeMs === undefined ? {} : { beforeMs }) },
-  });
 }
 
 /** The key's records from the raw signal in [sinceMs, untilMs), as the records table's rows. */
@@ -210,9 +209,12 @@ async function createView(context: AnalysisContext, metric: NamedMetric, splitMs
   await writeState(context, metric.key, { splitMs, state: 'filling' });
 }
 
-/** The records before the split, once (a retry first deletes what a failed attempt wrote). */
+/**
+ * The records before the split, once. Marked 'backfilling' first: an insert that fails part way
+ * has added to the totals, so the next pass starts the key over instead of retrying it.
+ */
 async function backfill(context: AnalysisContext, metric: NamedMetric, splitMs: number) {
-  await clear(context, metric.key, splitMs);
+  await writeState(context, metric.key, { splitMs, state: 'backfilling' });
   const copy = buildCopySql(context, metric, [0, splitMs]);
   await context.clickhouse.command({
     query: `INSERT INTO ${context.tables.metricRecords}

@@ -14,9 +14,9 @@
  * BENCH_RUNS (default 3), BENCH_CHUNK (rows per INSERT, default 5,000,000), BENCH_DATA_DIR with
  * BENCH_REUSE=1 (measure data a previous run left there), BENCH_GENERATE_ONLY=1 (stop after
  * generating: measure later with BENCH_REUSE=1), BENCH_RAW=0 (skip the raw-signal rows),
- * BENCH_SETTLE=1 (before measuring, wait until no background merge has run for 10 s),
- * BENCH_SNAPSHOT_ONLY=1 (after the records, only the results snapshot rows: the background pass
- * `fetchScopeData` and the endpoint's read from the snapshot it left).
+ * BENCH_SETTLE=1 (before measuring, and again after the backfill, wait until no background merge
+ * has run for 10 s), BENCH_SNAPSHOT_ONLY=1 (after the records, only the results snapshot rows: the
+ * background pass `fetchScopeData` and the endpoint's read from the snapshot it left).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -45,7 +45,11 @@ import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { createFactsSources } from '../src/guardian/guardian-sources.js';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
-import { fetchMetricTotalsArms } from '../src/repositories/metrics/metric-totals.js';
+import {
+  buildMetricTotalsSql,
+  fetchMetricTotalsArms,
+} from '../src/repositories/metrics/metric-totals.js';
+import { queryRows } from '../src/repositories/query-rows.js';
 import { fetchMetricSeries } from '../src/repositories/metrics/fetch-metric-series.js';
 import { chooseCheckpoints } from '../src/repositories/series-quantile-stats.js';
 import { createMetricRecordsKeeper } from '../src/repositories/metrics/metric-records.js';
@@ -343,6 +347,10 @@ async function main(): Promise<void> {
     if (WITH_RAW && !SNAPSHOT_ONLY)
       await guardianPass('guardian pass, 10 catalog guardrails, raw signal', ids);
     rows.push(await materialize(context, catalogFlag));
+    if (process.env.BENCH_SETTLE === '1') {
+      const [, ms] = await time(() => waitForMerges(clickhouse));
+      console.log(`background merges after the backfill settled after ${(ms / 1000).toFixed(0)} s`);
+    }
     rows.push(...(await measureSnapshots(context, catalogFlag)));
     if (SNAPSHOT_ONLY) {
       console.table(rows);
@@ -394,6 +402,26 @@ async function main(): Promise<void> {
       'raw ms': NaN,
       'records ms': Math.round(batchMs),
       records: `their sum one by one: ${batched.reduce((sum, row) => sum + row['records ms'], 0)} ms`,
+      'series ms': NaN,
+      'series / records': NaN,
+    });
+    // The same query with every metric's per-unit totals added up from its records (as before
+    // migration 0262), same run.
+    const served = stored.filter(({ definition }) => batch.has(definition.id));
+    const fromRecords = buildMetricTotalsSql({
+      metrics: served,
+      tables,
+      scope: { flagKey: FLAG, environment: '', sinceMs: 0, untilMs: Date.UTC(2200, 0, 1) },
+      fromRecords: new Set(served.map(({ definition }) => definition.id)),
+    });
+    const [, recordsMs] = await time(() => queryRows(context, fromRecords.sql, fromRecords.params));
+    perMetric.push({
+      metric: `the same ${served.length}, every one from its records`,
+      source: '',
+      kind: '',
+      'raw ms': NaN,
+      'records ms': Math.round(recordsMs),
+      records: 'per-unit totals by GROUP BY',
       'series ms': NaN,
       'series / records': NaN,
     });

@@ -46,6 +46,8 @@ const records: RecordTruth[] = [];
 interface PointTruth {
   unitId: string;
   metricName: 'shop.items' | 'shop.spend' | 'shop.cart';
+  /** A unit's second series of the same metric (attribute `cart.id`). */
+  cartId?: string;
   timeMs: number;
   value: number;
 }
@@ -151,6 +153,12 @@ function generate(): SpanRow[] {
       points.push({ unitId, metricName: 'shop.spend', timeMs, value: spend });
       points.push({ unitId, metricName: 'shop.cart', timeMs, value: Math.floor(rng() * 5) - 1 });
     }
+    // Every fourth unit has a second cart from its third minute on, whose mean falls below 0.
+    if (i % 4 === 0)
+      [3, -5, -5].forEach((value, k) => {
+        const timeMs = exposedMs + (k + 3) * MINUTE - 5000;
+        points.push({ unitId, metricName: 'shop.cart', cartId: 'b', timeMs, value });
+      });
     // A purchase before exposure does not count (tracked events count from exposure on).
     const purchaseMs = exposedMs + (rng() < 0.2 ? -5000 : Math.floor(rng() * 3 * MINUTE));
     spans.push(makeConversionSpan({ unitId, timeMs: purchaseMs, event: 'purchase', value: 10 }));
@@ -176,6 +184,8 @@ const POINT_DEFINITIONS: MetricDefinition[] = [
   point('spend', 'shop.spend', { capping: { type: 'absolute', upper: 25 } }),
   point('cart_max', 'shop.cart', { unitAggregation: 'max' }),
   point('carts', 'shop.cart', { kind: 'proportion' }),
+  point('cart_sum', 'shop.cart'),
+  point('cart_series', 'shop.cart', { kind: 'count' }),
 ];
 const CART_P50 = point('cart_p50', 'shop.cart', { kind: 'quantile', quantile: 0.5 });
 
@@ -190,12 +200,14 @@ const P90: MetricDefinition = makeRevenueMetric({
 /** A metric-point definition's records at `endMs`: each series' value over its points before it. */
 function pointRecordsAt(definition: MetricDefinition, endMs: number): RecordTruth[] {
   const name = definition.filters?.metricName;
-  const series = new Map<string, number[]>();
+  const series = new Map<string, { unitId: string; values: number[] }>();
   for (const p of points) {
     if (p.metricName !== name || p.timeMs >= endMs) continue;
-    series.set(p.unitId, [...(series.get(p.unitId) ?? []), p.value]);
+    const key = `${p.unitId} ${p.cartId ?? ''}`;
+    const values = series.get(key)?.values ?? [];
+    series.set(key, { unitId: p.unitId, values: [...values, p.value] });
   }
-  return [...series].map(([unitId, values]) => ({
+  return [...series.values()].map(({ unitId, values }) => ({
     unitId,
     timeMs: 0,
     parts: { [definition.id]: numerator(POINT_STATE[name as PointTruth['metricName']](values)) },
@@ -254,6 +266,7 @@ beforeAll(async () => {
     Attributes: {
       [`tripwire.variant.${FLAG}`]: exposures.get(p.unitId)?.variant ?? '',
       'tripwire.unit.id': p.unitId,
+      ...(p.cartId === undefined ? {} : { 'cart.id': p.cartId }),
     },
     TimeUnix: new Date(p.timeMs).toISOString().slice(0, 19).replace('T', ' '),
     Value: p.value,

@@ -24,7 +24,12 @@ import { buildQuantileSql } from './kinds/quantile.js';
 import { buildCheckpointParams, POINT_OF, POINTS_FROM } from './metric-checkpoints.js';
 import { METRIC_KIND_MODULES } from './metric-kinds.js';
 import type { SqlParams } from './metric-predicates.js';
-import { buildScopedRecords, type MetricScope, UNIT_MINUTE_TOTALS } from './metric-sql.js';
+import {
+  buildRecordRowsQuery,
+  buildScopedRecords,
+  type MetricScope,
+  UNIT_MINUTE_TOTALS,
+} from './metric-sql.js';
 
 /**
  * The totals `TotalsSql` (`buildTotalsSql` of each kind) reads, as lambda parameters over the
@@ -135,6 +140,88 @@ const buildQuantileSeriesSql = (isStates: boolean) =>
 export type MetricSeriesRows = 'increments' | 'cumulative';
 
 /**
+ * Metric data points: each series' states where they change (`MetricScope.atCheckpoints`), by
+ * series and checkpoint index.
+ */
+const POINT_STATES_CTE = (rows: string) => `point_states AS (
+    SELECT r.unit_id AS unit_id, r.series AS series, ${POINT_OF('intDiv(toUnixTimestamp(r.rec_time), 60)')} AS point,
+      r.y_rec AS y_rec, r.y_hit AS y_hit, r.x_rec AS x_rec, r.x_hit AS x_hit
+    FROM (${rows}) AS r
+  )`;
+
+/** The window of a series' states up to the current one. */
+const SERIES_SO_FAR =
+  'PARTITION BY series ORDER BY point ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW';
+
+/**
+ * Each valid unit's totals as its series change: per series and checkpoint with a new state, the
+ * state's change over the series' previous one (its Σ, 1 series more at its first, the change
+ * in whether it is positive), summed per unit and checkpoint, with a zero row at the unit's
+ * exposure's checkpoint; cumulated, the totals of its series' states. Not for `y_max`/`y_min`.
+ */
+const POINT_CHANGES_CTE = `unit_points AS (
+    SELECT unit_id, point, sum(y_sum) AS y_sum, sum(y_hits) AS y_hits, sum(y_positive) AS y_positive,
+      -inf AS y_max, inf AS y_min, sum(x_sum) AS x_sum, sum(x_hits) AS x_hits
+    FROM (
+      SELECT unit_id, ${POINT_OF(EXPOSED_MINUTE)} AS point, 0 AS y_sum, 0 AS y_hits, 0 AS y_positive,
+        0 AS x_sum, 0 AS x_hits
+      FROM valid_units
+      UNION ALL
+      SELECT unit_id, point, ys - lagInFrame(ys, 1, 0.) OVER w AS y_sum,
+        yh - lagInFrame(yh, 1, 0.) OVER w AS y_hits, yp - lagInFrame(yp, 1, 0.) OVER w AS y_positive,
+        xs - lagInFrame(xs, 1, 0.) OVER w AS x_sum, xh - lagInFrame(xh, 1, 0.) OVER w AS x_hits
+      FROM (
+        SELECT unit_id, series, point, if(y_hit, y_rec, 0.) AS ys, toFloat64(y_hit) AS yh,
+          toFloat64(y_hit AND y_rec > 0) AS yp, if(x_hit, x_rec, 0.) AS xs, toFloat64(x_hit) AS xh
+        FROM point_states
+      )
+      WINDOW w AS (${SERIES_SO_FAR})
+    )
+    GROUP BY unit_id, point
+  )`;
+
+/**
+ * The `records` of every series at every checkpoint from its first state on: each state repeated
+ * up to the series' next one, timed at the checkpoint's start (what the quantile kind and a
+ * unit's running max or min read). O(series × checkpoints) rows.
+ */
+const POINT_RECORDS_CTE = `records AS (
+    SELECT unit_id, y_rec, y_hit, x_rec, x_hit, intDiv({checkpoints:Array(Int64)}[at], 60) AS rec_minute
+    FROM (
+      SELECT *, leadInFrame(point, 1, toUInt32(length({checkpoints:Array(Int64)}) + 1)) OVER (
+        PARTITION BY series ORDER BY point ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next
+      FROM point_states
+    )
+    ARRAY JOIN range(point, next) AS at
+  )`;
+
+/** Whether a sum kind's per-unit values read the unit's running max or min. */
+function readsExtremes(definition: MetricDefinition): boolean {
+  const totals = METRIC_KIND_MODULES[definition.kind].buildTotalsSql?.(definition);
+  const sql = totals === undefined ? '' : `${totals.counted} ${totals.y} ${totals.x}`;
+  return /\by_(max|min)\b/.test(sql);
+}
+
+/**
+ * Metric data points: their records (`POINT_RECORDS_CTE`, as states, for the quantile kind and
+ * running max/min) or each unit's totals as its series change (`POINT_CHANGES_CTE`, cumulated).
+ */
+function buildPointCtes(input: {
+  definition: MetricDefinition;
+  tables: TableNames;
+  scope: MetricScope;
+}): { ctes: string[]; params: SqlParams; isStates: boolean } {
+  const { definition } = input;
+  const rows = buildRecordRowsQuery({ ...input, scope: { ...input.scope, atCheckpoints: true } });
+  const states = POINT_STATES_CTE(rows.sql);
+  const isStates = definition.kind === 'quantile' || readsExtremes(definition);
+  const ctes = isStates
+    ? [states, POINT_RECORDS_CTE, ...(definition.kind === 'quantile' ? [] : [UNIT_POINTS_CTE])]
+    : [states, POINT_CHANGES_CTE];
+  return { ctes, params: rows.params, isStates };
+}
+
+/**
  * The series query of one definition: rows (variant, point = 1-based checkpoint index, the
  * kind's statistic columns). Every value is a typed parameter; `checkpoints` are bucket starts
  * (unix seconds, ascending) of `bucketSeconds`-wide buckets (a multiple of 60).
@@ -147,24 +234,28 @@ export function buildMetricSeriesSql(input: {
   checkpoints: readonly number[];
 }): { sql: string; params: SqlParams; rows: MetricSeriesRows } {
   const { definition, tables } = input;
-  // A data-point series' record is its total over its points: one per checkpoint instead.
-  const isStates = definition.source === 'metric_points';
-  const { records, params } = buildScopedRecords({
-    ...input,
-    scope: { ...input.scope, atCheckpoints: isStates },
-  });
+  const kind = definition.kind;
+  // A data-point series' record is its total over its points: its states instead.
+  const built =
+    definition.source === 'metric_points'
+      ? buildPointCtes(input)
+      : (() => {
+          const { records, params } = buildScopedRecords(input);
+          const ctes = kind === 'quantile' ? [records] : [records, UNIT_POINTS_CTE];
+          return { ctes, params, isStates: false };
+        })();
+  const { ctes, params, isStates } = built;
   Object.assign(
     params,
-    METRIC_KIND_MODULES[definition.kind].buildParams(definition),
+    METRIC_KIND_MODULES[kind].buildParams(definition),
     buildCheckpointParams(input),
   );
-  const base = [buildValidUnitsCte(tables), records];
-  const kind = definition.kind;
+  const base = [buildValidUnitsCte(tables), ...ctes];
   if (kind === 'quantile') {
-    const { ctes, select } = buildQuantileSeriesSql(isStates);
-    const sql = `WITH ${[...base, ...ctes].join(',\n  ')}\n${select}`;
+    const quantile = buildQuantileSeriesSql(isStates);
+    const sql = `WITH ${[...base, ...quantile.ctes].join(',\n  ')}\n${quantile.select}`;
     return { sql, params, rows: 'cumulative' };
   }
-  const sql = `WITH ${[...base, UNIT_POINTS_CTE].join(',\n  ')}\n${buildSumKindSelect(definition, isStates)}`;
+  const sql = `WITH ${base.join(',\n  ')}\n${buildSumKindSelect(definition, isStates)}`;
   return { sql, params, rows: 'increments' };
 }

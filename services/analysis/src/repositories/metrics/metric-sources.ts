@@ -5,7 +5,7 @@
  */
 import type { MetricFilterField, MetricSource, MetricValue } from '@tripwire/schema';
 import type { TableNames } from '../../config.js';
-import { CHECKPOINT_START, POINT_OF, POINTS_FROM } from './metric-checkpoints.js';
+import { CHECKPOINT_START, POINT_OF } from './metric-checkpoints.js';
 import { buildPreExposurePointSeries } from './pre-exposure-points.js';
 
 /** OpenTelemetry severity numbers at the start of each named range (logs data model). */
@@ -22,6 +22,8 @@ export const SEVERITY_NUMBERS = {
 export interface SourceSql {
   /** `atCheckpoints`: see `MetricScope` (metric data points only). */
   from(tables: TableNames, atCheckpoints?: boolean): string;
+  /** At checkpoints: the key of the record's time series, whose states replace each other. */
+  series?: string;
   unitId: string;
   /** The record's time (calibration replays it minute by minute). */
   time: string;
@@ -146,34 +148,108 @@ const LOGS: SourceSql = {
 };
 
 /**
+ * How a series' points make its value: over the whole window (`whole`), and at checkpoints the
+ * aggregates of each bucket's points (`bucket`) and the series' state over the buckets so far
+ * (`state`, over the window `w` of its buckets up to the current one).
+ */
+interface PointAggregate {
+  whole: string;
+  bucket: string[];
+  state: string;
+}
+
+/** A cumulative series (temporality 2): its last point; a delta one: the sum of its points. */
+const lastOrSum = (column: string): PointAggregate => ({
+  whole: `if(max(AggregationTemporality) = 2, argMax(${column}, TimeUnix), sum(${column}))`,
+  bucket: [
+    'max(AggregationTemporality) AS temporality',
+    `argMax(${column}, TimeUnix) AS last_${column}`,
+    `sum(${column}) AS sum_${column}`,
+  ],
+  state: `if(max(temporality) OVER w = 2, last_${column}, sum(sum_${column}) OVER w)`,
+});
+const meanOf = (column: string): PointAggregate => ({
+  whole: `avg(${column})`,
+  bucket: [`sum(${column}) AS sum_${column}`, 'count() AS points'],
+  state: `sum(sum_${column}) OVER w / sum(points) OVER w`,
+});
+const lastOf = (column: string): PointAggregate => ({
+  whole: `argMax(${column}, TimeUnix)`,
+  bucket: [`argMax(${column}, TimeUnix) AS last_${column}`],
+  state: `last_${column}`,
+});
+const POINT_COUNT: PointAggregate = {
+  whole: 'count()',
+  bucket: ['count() AS points'],
+  state: 'sum(points) OVER w',
+};
+
+/** Each metric-points table, its point type, and how its series' value and count read. */
+const POINT_TABLES = [
+  { table: 'metricsSum', type: 'sum', value: lastOrSum('Value'), count: POINT_COUNT },
+  { table: 'metricsGauge', type: 'gauge', value: meanOf('Value'), count: POINT_COUNT },
+  {
+    table: 'metricsHistogram',
+    type: 'histogram',
+    value: lastOrSum('Sum'),
+    count: lastOrSum('Count'),
+  },
+  {
+    table: 'metricsExpHistogram',
+    type: 'exponential_histogram',
+    value: lastOrSum('Sum'),
+    count: lastOrSum('Count'),
+  },
+  { table: 'metricsSummary', type: 'summary', value: lastOf('Sum'), count: lastOf('Count') },
+] as const satisfies readonly {
+  table: keyof TableNames;
+  type: string;
+  value: PointAggregate;
+  count: PointAggregate;
+}[];
+
+const SERIES_KEY = 'ServiceName, MetricName, Attributes';
+const STAMPED = `${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''`;
+
+/**
+ * At checkpoints: one record per series and checkpoint whose bucket holds some of its points,
+ * the series' state at that checkpoint's end (over its points so far), timed at the checkpoint's
+ * start, with its key `SeriesId`.
+ */
+function pointStates(table: string, type: string, value: PointAggregate, count: PointAggregate) {
+  const bucket = [...new Set([...value.bucket, ...count.bucket])].join(', ');
+  return `
+      SELECT '${type}' AS PointType, ServiceName, MetricName, Attributes,
+        toFloat64(${value.state}) AS PointValue, toFloat64(${count.state}) AS PointCount,
+        ${CHECKPOINT_START('point')} AS PointTime,
+        toString(tuple('${type}', ${SERIES_KEY})) AS SeriesId
+      FROM (
+        SELECT ${SERIES_KEY}, ${POINT_OF('intDiv(toUnixTimestamp(TimeUnix), 60)')} AS point, ${bucket}
+        FROM ${table} WHERE ${STAMPED}
+        GROUP BY ${SERIES_KEY}, point
+      )
+      WINDOW w AS (PARTITION BY ${SERIES_KEY} ORDER BY point ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)`;
+}
+
+/**
  * One record per time series of OTel metric data points (service, name, attributes: the SDK puts
  * the unit and variant among them, `assignmentAttributes()` of @tripwire/sdk): its total in the
  * window — a cumulative sum or (exponential) histogram (temporality 2) its last point, a delta one
  * the sum of its points, a gauge the mean of its points, a summary (always cumulative in OTLP) its
- * last point. A histogram's or summary's value is its Σ, `point_count` its count.
+ * last point. A histogram's or summary's value is its Σ, `point_count` its count. At checkpoints
+ * (`MetricScope.atCheckpoints`): its states where they change (`pointStates`).
  */
 function pointSeries(tables: TableNames, atCheckpoints = false): string {
-  const last = (column: string) =>
-    `if(max(AggregationTemporality) = 2, argMax(${column}, TimeUnix), sum(${column}))`;
-  // At checkpoints: each point repeated at every checkpoint from its own on, one record per
-  // series and checkpoint, as that series stands at the checkpoint's end.
-  const points = (table: string) =>
+  const from = ({ table, type, value, count }: (typeof POINT_TABLES)[number]) =>
     atCheckpoints
-      ? `(SELECT *, ${POINTS_FROM(POINT_OF('intDiv(toUnixTimestamp(TimeUnix), 60)'))} AS point FROM ${table})`
-      : table;
-  const from = (table: string, type: string, value: string, count: string) => `
+      ? pointStates(tables[table], type, value, count)
+      : `
       SELECT '${type}' AS PointType, ServiceName, MetricName, Attributes,
-        toFloat64(${value}) AS PointValue, toFloat64(${count}) AS PointCount,
-        ${atCheckpoints ? CHECKPOINT_START('point') : 'max(TimeUnix)'} AS PointTime
-      FROM ${points(table)} WHERE ${WINDOW('TimeUnix')} AND Attributes[{stampKey:String}] != ''
-      GROUP BY ServiceName, MetricName, Attributes${atCheckpoints ? ', point' : ''}`;
-  return `(${[
-    from(tables.metricsSum, 'sum', last('Value'), 'count()'),
-    from(tables.metricsGauge, 'gauge', 'avg(Value)', 'count()'),
-    from(tables.metricsHistogram, 'histogram', last('Sum'), last('Count')),
-    from(tables.metricsExpHistogram, 'exponential_histogram', last('Sum'), last('Count')),
-    from(tables.metricsSummary, 'summary', 'argMax(Sum, TimeUnix)', 'argMax(Count, TimeUnix)'),
-  ].join('\n      UNION ALL')}) AS p`;
+        toFloat64(${value.whole}) AS PointValue, toFloat64(${count.whole}) AS PointCount,
+        max(TimeUnix) AS PointTime
+      FROM ${tables[table]} WHERE ${STAMPED}
+      GROUP BY ${SERIES_KEY}`;
+  return `(${POINT_TABLES.map(from).join('\n      UNION ALL')}) AS p`;
 }
 
 const POINTS: SourceSql = {
@@ -189,6 +265,7 @@ const POINTS: SourceSql = {
     service: (p) => `p.ServiceName = {${p}:String}`,
   },
   values: { point_value: 'p.PointValue', point_count: 'p.PointCount' },
+  series: 'p.SeriesId',
   // The unit's series before exposure: its id without this flag's variant (other assignments).
   preExposure: {
     from: buildPreExposurePointSeries,

@@ -30,9 +30,10 @@ export interface MetricScope {
    */
   materializedVersion?: number | undefined;
   /**
-   * Metric data points only: one record per time series and checkpoint (`metric-checkpoints.ts`),
-   * its total over its points up to that checkpoint's end, timed at the checkpoint's start (a time
-   * series' states, `fetchMetricSeries`); absent: one record per series over the whole window.
+   * Metric data points only: one record per time series and checkpoint (`metric-checkpoints.ts`)
+   * whose bucket holds some of its points, its total over its points up to that checkpoint's end,
+   * timed at the checkpoint's start, with its series' key (`series`): a time series' states where
+   * they change (`fetchMetricSeries`); absent: one record per series over the whole window.
    */
   atCheckpoints?: boolean | undefined;
 }
@@ -113,7 +114,7 @@ function buildRecordRowsSql(
   const { source, y, x } = buildParts(definition, params);
   return `SELECT ${source.unitId} AS unit_id, ${source.time} AS rec_time,
       ${y.rec} AS y_rec, toUInt8(${y.hit}) AS y_hit,
-      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit
+      ${x.rec} AS x_rec, toUInt8(${x.hit}) AS x_hit${atCheckpoints === true && source.series !== undefined ? `, ${source.series} AS series` : ''}
     FROM ${source.from(tables, atCheckpoints)}
     WHERE ${source.where} AND (y_hit OR x_hit)`;
 }

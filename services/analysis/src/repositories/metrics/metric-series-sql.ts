@@ -69,6 +69,16 @@ const TUPLE: Record<Exclude<TotalName, 'y_avg'>, number> = {
   x_hits: 8,
 };
 
+/** The kind's per-unit SQL over the totals (`buildTotalsSql`): counted, y and x. */
+function readTotalsSql(definition: MetricDefinition): { counted: string; y: string; x: string } {
+  const totals = METRIC_KIND_MODULES[definition.kind].buildTotalsSql?.(definition);
+  if (totals === undefined) throw new Error(`kind ${definition.kind} has no totals SQL`);
+  return totals;
+}
+
+/** Whether the kind's per-unit SQL (`counted y x`) reads the unit's total `total`. */
+const readsTotal = (sql: string, total: TotalName) => new RegExp(`\\b${total}\\b`).test(sql);
+
 /**
  * The unit's totals along its checkpoints so far: sums cumulated, max/min running (only when the
  * kind reads them: O(checkpoints²) per unit), the mean as Σ/count.
@@ -81,7 +91,7 @@ function cumulateTotal(total: TotalName, input: { sql: string; isStates: boolean
   // States (metric data points at checkpoints): each checkpoint's records are the totals so far.
   if (isStates) return `${values} AS c_${total}`;
   if (total === 'y_max' || total === 'y_min') {
-    if (!new RegExp(`\\b${total}\\b`).test(sql)) return `c_y_sum AS c_${total}`;
+    if (!readsTotal(sql, total)) return `c_y_sum AS c_${total}`;
     const pick = total === 'y_max' ? 'arrayMax' : 'arrayMin';
     return `arrayMap(i -> ${pick}(arraySlice(${values}, 1, i)), arrayEnumerate(s)) AS c_${total}`;
   }
@@ -92,9 +102,7 @@ function cumulateTotal(total: TotalName, input: { sql: string; isStates: boolean
 const DELTA = (values: string) => `arrayPopFront(arrayDifference(arrayPushFront(${values}, 0)))`;
 
 function buildSumKindSelect(definition: MetricDefinition, isStates: boolean): string {
-  const totals = METRIC_KIND_MODULES[definition.kind].buildTotalsSql?.(definition);
-  if (totals === undefined) throw new Error(`kind ${definition.kind} has no totals SQL`);
-  const { counted, y, x } = totals;
+  const { counted, y, x } = readTotalsSql(definition);
   // Each checkpoint's per-unit value: the kind's own SQL over the totals so far.
   const perPoint = (sql: string) =>
     `arrayMap((${TOTALS.join(', ')}) -> ${sql}, ${TOTALS.map((t) => `c_${t}`).join(', ')})`;
@@ -197,9 +205,9 @@ const POINT_RECORDS_CTE = `records AS (
 
 /** Whether a sum kind's per-unit values read the unit's running max or min. */
 function readsExtremes(definition: MetricDefinition): boolean {
-  const totals = METRIC_KIND_MODULES[definition.kind].buildTotalsSql?.(definition);
-  const sql = totals === undefined ? '' : `${totals.counted} ${totals.y} ${totals.x}`;
-  return /\by_(max|min)\b/.test(sql);
+  const { counted, y, x } = readTotalsSql(definition);
+  const sql = `${counted} ${y} ${x}`;
+  return readsTotal(sql, 'y_max') || readsTotal(sql, 'y_min');
 }
 
 /**

@@ -30,7 +30,7 @@ import { isTracerProviderRegistered } from './telemetry/tracing-registered.js';
 import { FlagExposures } from './telemetry/flag-exposures.js';
 import type { ConversionRecorder, TrackOptions } from './telemetry/track-conversion.js';
 import { trackConversion } from './telemetry/track-conversion.js';
-import { UnitBucketMemo } from './telemetry/bucket-memo.js';
+import { MEMO_MISSED, UnitBucketMemo } from './telemetry/bucket-memo.js';
 import { UnitCache } from './telemetry/unit-cache.js';
 import { getVariantAttribute } from './telemetry/variant-attribute.js';
 import type { ResultSlot } from './telemetry/evaluation-tally.js';
@@ -296,8 +296,8 @@ class Client implements TripwireClient {
   /**
    * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
    * A repeat is a key compare with the entry the bucket memo found during evaluation (else one
-   * `Map.get` of the unit key in the unit table), one byte compare in the flag's record and one
-   * context read.
+   * `Map.get` of the unit key in the unit table; none when the memo's lookup just missed it),
+   * one byte compare in the flag's record and one context read.
    */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
@@ -306,9 +306,15 @@ class Client implements TripwireClient {
     const unitKey = readUnitKey(ctx, slot.unitKind);
     if (unitKey === undefined) return;
     const units = this.#units;
-    // The memo's lookup in this call already marked the entry referenced.
-    let entry = this.#buckets.lastEntry;
-    if (entry === -1 || units.keyAt(entry) !== unitKey) entry = units.indexOf(unitKey);
+    // The memo's lookup in this call already marked the entry referenced, or missed the key.
+    const buckets = this.#buckets;
+    let entry = buckets.lastEntry;
+    if (entry < 0 || units.keyAt(entry) !== unitKey) {
+      entry =
+        entry === MEMO_MISSED && buckets.missedKey === unitKey
+          ? units.indexOfUnpromoted(unitKey)
+          : units.indexOf(unitKey);
+    }
     const active = getActiveContext();
     if (!log.has(entry, slot.variantStamp)) this.#exposeFirst(slot, entry, active);
     // The root context holds no span and no scope: nothing to stamp.

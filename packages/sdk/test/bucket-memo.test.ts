@@ -1,11 +1,12 @@
 import type { ConfigSnapshot, EvaluationContext, Flag } from '@tripwire/schema';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClientWithSource } from '../src/client.js';
 import { compileConfig } from '../src/evaluation/index.js';
 import type { ConfigSink, ConfigSource } from '../src/sources/config-source.js';
 import type { TripwireClient } from '../src/client-types.js';
 import { makeFlag, makeRollout, makeSnapshot, unitKeys } from './evaluation/fixtures.js';
 import { createTracing } from './support/otel.js';
+import { UnitCache } from '../src/telemetry/unit-cache.js';
 
 /** Experiments whose buckets the memo keeps: fallthrough splits, a seeded rule split, bucketBy. */
 function experiments(seed: number): Flag[] {
@@ -128,5 +129,28 @@ describe('the bucket memo (client evaluation with an OTel SDK)', () => {
     expect(expected).not.toEqual(
       variantsOf((f, ctx) => before.evaluate(f, ctx, 'x').variant, contexts),
     );
+  });
+
+  it('after a memo miss, finds the unit without a second promoted lookup', () => {
+    const { client } = createDrivenClient(1000);
+    const targetingKey = unitKeys(1)[0]!;
+    const ctx = { targetingKey };
+    const unitId = client.hashUnit(targetingKey); // known, not promoted
+    const indexOf = vi.spyOn(UnitCache.prototype, 'indexOf');
+    const unpromoted = vi.spyOn(UnitCache.prototype, 'indexOfUnpromoted');
+    try {
+      client.assign('split-a', ctx, 'x'); // the memo misses: its key goes to indexOfUnpromoted
+      expect(indexOf).not.toHaveBeenCalled();
+      expect(unpromoted).toHaveBeenCalledTimes(1);
+      expect(unpromoted).toHaveBeenLastCalledWith(targetingKey);
+      client.assign('split-b', ctx, 'x'); // promoted now: the memo's entry serves
+      client.assign('split-a', ctx, 'x'); // a repeat
+      expect(indexOf).not.toHaveBeenCalled();
+      expect(unpromoted).toHaveBeenCalledTimes(1);
+    } finally {
+      indexOf.mockRestore();
+      unpromoted.mockRestore();
+    }
+    expect(client.hashUnit(targetingKey)).toBe(unitId);
   });
 });

@@ -5,11 +5,15 @@ import type { UnitCache } from './unit-cache.js';
 /** Entries a rollout's memo starts with; it doubles up to the unit table's capacity. */
 const INITIAL_ENTRIES = 1024;
 
+/** `lastEntry` after a lookup that missed: the unit key (`missedKey`) is not promoted. */
+export const MEMO_MISSED = -2;
+
 /**
  * The buckets of the client's known units, per rollout: the one unit lookup a repeat exposure
  * needs anyway (`UnitCache.findPromoted`, a `Map.get`) also replaces the MurmurHash3 of
  * `<salt>.<seed>.<unitKey>` the core would compute for the unit, and leaves the entry in
- * `lastEntry` for the exposure check. Only units looked up again since their admission are
+ * `lastEntry` for the exposure check (after a miss, `MEMO_MISSED` and the key in `missedKey`, so
+ * the exposure check skips the promoted units' `Map.get` it would repeat). Only units looked up again since their admission are
  * memoized (a unit seen once costs no `Map` insert); others are hashed as the core does.
  *
  * Each rollout's buckets (bucket + 1, 0 = unknown, 2 bytes per entry) live in its
@@ -24,8 +28,13 @@ export class UnitBucketMemo implements BucketMemo {
   readonly #capacity: number;
   #owner: object = {};
   #cells: BucketMemoCell[] = [];
-  /** The entry of the unit key the last `bucketOf` looked up; -1 when not memoized. */
+  /**
+   * The entry of the unit key the last `bucketOf` looked up, `MEMO_MISSED` when that key was not
+   * promoted (the key is then `missedKey`); the client sets -1 before each evaluation.
+   */
   lastEntry = -1;
+  /** The unit key of the last lookup that missed; read only when `lastEntry` is `MEMO_MISSED`. */
+  missedKey = '';
 
   constructor(units: UnitCache, capacity: number) {
     this.#units = units;
@@ -34,8 +43,12 @@ export class UnitBucketMemo implements BucketMemo {
 
   bucketOf(rollout: CompiledRollout, unitKey: string): number {
     const entry = this.#units.findPromoted(unitKey);
+    if (entry === -1) {
+      this.lastEntry = MEMO_MISSED;
+      this.missedKey = unitKey;
+      return computeBucket(rollout.prefix, unitKey);
+    }
     this.lastEntry = entry;
-    if (entry === -1) return computeBucket(rollout.prefix, unitKey);
     const cell = rollout.memo;
     let buckets = cell.owner === this.#owner ? cell.buckets : this.#claim(cell);
     if (entry >= buckets.length) buckets = this.#grow(cell, entry);

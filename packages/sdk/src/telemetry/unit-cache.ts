@@ -79,12 +79,16 @@ export class UnitCache {
   /** The entry of `unitKey`, admitted (one HMAC, maybe evicting another unit) when unknown. */
   indexOf(unitKey: string): number {
     const promoted = this.#promoted.get(unitKey);
-    if (promoted === undefined) return this.#indexOfUnpromoted(unitKey);
+    if (promoted === undefined) return this.indexOfUnpromoted(unitKey);
     this.#referenced[promoted] = 1;
     return promoted;
   }
 
-  #indexOfUnpromoted(unitKey: string): number {
+  /**
+   * `indexOf` for a key `findPromoted` just missed: the same result without the promoted units'
+   * `Map.get` (admits the unit when unknown, promotes it when it was already in the table).
+   */
+  indexOfUnpromoted(unitKey: string): number {
     const keyHash = hashUnitKey(unitKey, this.#seed);
     const entry = this.#lookup(unitKey, keyHash);
     if (entry === -1) return this.#admit(unitKey, keyHash);

@@ -34,6 +34,7 @@ export const ServiceTables = {
   metricRecords: 'tripwire_metric_records',
   metricRollups: 'tripwire_metric_rollups',
   metricTotals: 'tripwire_metric_totals',
+  traceUnits: 'tripwire_trace_units',
 } as const;
 
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {

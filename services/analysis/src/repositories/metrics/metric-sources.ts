@@ -52,8 +52,10 @@ const PRE_EXPOSURE = (time: string) =>
 
 const SDK_SPANS = "SpanName NOT IN ('tripwire.exposure', 'tripwire.conversion')";
 
-export const WINDOW = (time: string) =>
-  `${time} >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND ${time} < fromUnixTimestamp64Milli({untilMs:Int64})`;
+const SINCE = 'fromUnixTimestamp64Milli({sinceMs:Int64})';
+const UNTIL = 'fromUnixTimestamp64Milli({untilMs:Int64})';
+
+export const WINDOW = (time: string) => `${time} >= ${SINCE} AND ${time} < ${UNTIL}`;
 
 const SPANS: SourceSql = {
   from: (tables) => tables.traces,
@@ -111,15 +113,22 @@ const EVENTS: SourceSql = {
   },
 };
 
+/**
+ * Traces from the trace→unit table (migration 0263) with their unit: those with spans stamped
+ * with the flag's variant (`stamped`; else with any unit-carrying span) seen before the window's
+ * end, and (`inWindow`) overlapping the window. A trace whose stamped spans lie both before and
+ * after the window, none in it, counts too (the table keeps only their first and last time).
+ */
+const traceUnits = (tables: TableNames, stamped: boolean, inWindow = false) =>
+  `(SELECT trace_id, unit_id FROM ${tables.traceUnits}
+      WHERE flag_key = ${stamped ? '{flagKey:String}' : "''"} AND first_seen < ${UNTIL}${inWindow ? ` AND last_seen >= ${SINCE}` : ''})`;
+
 const LOGS: SourceSql = {
   // A log record belongs to the unit of its trace: the trace's spans carry the unit and variant.
-  from: (tables) => `${tables.logs} AS l INNER JOIN (
-      SELECT TraceId, any(SpanAttributes['tripwire.unit.id']) AS unit_id
-      FROM ${tables.traces}
-      WHERE ${WINDOW('Timestamp')} AND SpanAttributes[{stampKey:String}] != ''
-        AND SpanAttributes['tripwire.unit.id'] != ''
-      GROUP BY TraceId
-    ) AS t ON t.TraceId = l.TraceId`,
+  // A semi join takes one row of the trace (a trace may have several until they merge).
+  from: (tables) => `${tables.logs} AS l
+    LEFT SEMI JOIN ${traceUnits(tables, true, true)} AS t
+      ON t.trace_id = l.TraceId`,
   unitId: 't.unit_id',
   time: 'l.Timestamp',
   where: `${WINDOW('l.Timestamp')} AND l.TraceId != ''`,
@@ -134,14 +143,9 @@ const LOGS: SourceSql = {
   // the unit (stamped under its other assignments) and none this flag's variant (such a trace is
   // the post-exposure side's).
   preExposure: {
-    from: (tables) => `${tables.logs} AS l INNER JOIN (
-      SELECT TraceId, any(SpanAttributes['tripwire.unit.id']) AS unit_id
-      FROM ${tables.traces}
-      WHERE Timestamp < fromUnixTimestamp64Milli({untilMs:Int64})
-        AND SpanAttributes['tripwire.unit.id'] != ''
-      GROUP BY TraceId
-      HAVING countIf(SpanAttributes[{stampKey:String}] != '') = 0
-    ) AS t ON t.TraceId = l.TraceId
+    from: (tables) => `${tables.logs} AS l
+    LEFT SEMI JOIN ${traceUnits(tables, false)} AS t ON t.trace_id = l.TraceId
+    LEFT ANTI JOIN ${traceUnits(tables, true)} AS s ON s.trace_id = l.TraceId
     INNER JOIN valid_units AS vu ON vu.unit_id = t.unit_id`,
     where: `${PRE_EXPOSURE('l.Timestamp')} AND l.TraceId != ''`,
   },

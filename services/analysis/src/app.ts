@@ -4,6 +4,7 @@ import type { AppContext } from './context.js';
 import { installAuthorization, type RouteAccess } from './control-plane/auth.js';
 import { openControlPlane } from './control-plane/control-plane.js';
 import { controlPlaneRoutes } from './control-plane/control-plane-routes.js';
+import { createMetricChangeFeed } from './control-plane/metric-store.js';
 import { handleApiError } from './error-handler.js';
 import { installWellFormedInput } from './well-formed-input.js';
 import { guardianPlugin } from './guardian/guardian-plugin.js';
@@ -62,6 +63,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     readiness: new Map(),
     flags: controlPlane.flags,
     tokens: controlPlane.tokens,
+    metricChanges: createMetricChangeFeed(),
   };
   context.readiness.set('control-plane', () => controlPlane.isReady());
   const otlp = Fastify({

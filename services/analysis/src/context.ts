@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config, TableNames } from './config.js';
 import type { FlagStore } from './control-plane/flag-store.js';
+import type { MetricChangeFeed } from './control-plane/metric-store.js';
 import type { TokenStore } from './control-plane/token-store.js';
 import type { ClickHouseClient } from './storage/clickhouse.js';
 
@@ -21,6 +22,8 @@ export interface AppContext {
   flags: FlagStore;
   /** API tokens and SDK keys (control plane). */
   tokens: TokenStore;
+  /** New metric versions written by this process (`createMetricStore(context)` publishes them). */
+  metricChanges: MetricChangeFeed;
 }
 
 export interface ContextPluginOptions {

@@ -36,12 +36,17 @@ export async function fetchScopeData(
   return { ...data, catalog: catalog.metrics, unknownMetrics: catalog.unknown };
 }
 
+/** The catalog (not built-in) metric ids a flag names, in the order its snapshot holds them. */
+export function listCatalogMetricIds(flag: NamingFlag): string[] {
+  return [...listExperimentMetrics(flag).keys()].filter((id) => !isBuiltinMetricId(id));
+}
+
 /** The flag's catalog metric ids and their current versions (one query; none when it names none). */
 export async function readCatalogVersions(
   context: AnalysisContext,
   flag: NamingFlag,
 ): Promise<CatalogVersions> {
-  const ids = [...listExperimentMetrics(flag).keys()].filter((id) => !isBuiltinMetricId(id));
+  const ids = listCatalogMetricIds(flag);
   if (ids.length === 0) return [];
   const versions = await createMetricStore(context).currentVersions(ids);
   return ids.map((id) => [id, versions.get(id) ?? null] as const);

@@ -16,9 +16,14 @@
  * - A reader may also say which data is still current (`isCurrent`, e.g. the catalog metric
  *   versions it names now): a snapshot that is not never answers, and a live read that joined a
  *   computation begun before (not current either) waits for one more, begun after the read.
+ * - A definition change a flag's results depend on (`notifyDefinitionChange`) makes its watched
+ *   scopes due at once, whatever their age and the busy share, ahead of the periodic refreshes:
+ *   one recomputation per scope for every change before it begins, one more for the changes
+ *   made while it runs. Reads meanwhile behave as above (a live read joins it).
  * - Concurrent live reads of one scope share one computation. A failed refresh keeps the old
  *   snapshot (and is logged); a failed live read fails the request.
- * The clock and timers are injected; the shell (`start`) only schedules `refreshDue`.
+ * The clock and timers are injected; the shell (`start`) only schedules `refreshDue` (every tick,
+ * and at once after a definition change).
  */
 import type { ResultsData } from './results-data.js';
 
@@ -72,6 +77,8 @@ export interface ResultsSnapshots {
   read(scope: ResultsScope, options?: ReadOptions): Promise<ServedResults>;
   /** Telemetry was committed (the OTLP receiver acknowledged a traces or logs request). */
   notifyFreshTelemetry(): void;
+  /** A definition the flag's results depend on changed: recompute its watched scopes now. */
+  notifyDefinitionChange(flagKey: string): void;
   /** Runs the most overdue background refresh, if any is due and allowed; resolves when done. */
   refreshDue(): Promise<boolean>;
   /** Calls `refreshDue` every `tickMs` (default 1 s) until `stop`. */
@@ -87,6 +94,8 @@ interface Entry {
   version: number;
   inflight?: Promise<ResultsSnapshot>;
   lastReadAt: number;
+  /** A definition changed after the last computation began: recompute before any other refresh. */
+  isOutdated?: boolean;
 }
 
 /** The key of a scope: every field that changes the data. */
@@ -113,16 +122,19 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     if (entry.inflight !== undefined) return entry.inflight;
     const version = commits;
     const startedAt = now();
+    entry.isOutdated = false;
     const inflight = options.fetch(entry.scope).then(
       (data) => {
         const snapshot = { data, computedAt: startedAt, durationMs: now() - startedAt };
         entry.snapshot = snapshot;
         entry.version = version;
         delete entry.inflight;
+        if (entry.isOutdated === true) kick();
         return snapshot;
       },
       (error: unknown) => {
         delete entry.inflight;
+        if (entry.isOutdated === true) kick();
         throw error;
       },
     );
@@ -155,13 +167,28 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     return snapshot.durationMs >= slowMs && age <= staleMs;
   };
 
-  const pickDue = (at: number): Entry | undefined => {
-    let due: Entry | undefined;
+  /** The scopes read within `watchMs`; the others are forgotten (unless computing). */
+  const listWatched = (at: number): Entry[] => {
+    const watched: Entry[] = [];
     for (const [id, entry] of entries) {
-      if (at - entry.lastReadAt > watchMs) {
-        if (entry.inflight === undefined) entries.delete(id);
-        continue;
-      }
+      if (at - entry.lastReadAt <= watchMs) watched.push(entry);
+      else if (entry.inflight === undefined) entries.delete(id);
+    }
+    return watched;
+  };
+
+  const byComputedAt = (a: Entry, b: Entry) =>
+    (a.snapshot?.computedAt ?? 0) - (b.snapshot?.computedAt ?? 0);
+
+  /** An outdated scope not computing now, oldest snapshot first. */
+  const pickOutdated = (watched: readonly Entry[]): Entry | undefined =>
+    watched
+      .filter((entry) => entry.isOutdated === true && entry.inflight === undefined)
+      .sort(byComputedAt)[0];
+
+  const pickDue = (watched: readonly Entry[], at: number): Entry | undefined => {
+    let due: Entry | undefined;
+    for (const entry of watched) {
       const snapshot = entry.snapshot;
       if (snapshot === undefined || entry.inflight !== undefined) continue;
       const age = at - snapshot.computedAt;
@@ -187,14 +214,25 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     return true;
   };
 
+  /** Once started (and until stopped), runs `refreshDue` as soon as the current turn ends. */
+  const kick = (): void => {
+    if (timer === undefined) return;
+    setImmediate(() => {
+      if (timer !== undefined) void refreshDue();
+    });
+  };
+
   const refreshDue = (): Promise<boolean> => {
     if (refreshing !== undefined) return Promise.resolve(false);
     const at = now();
-    if (at < nextRefreshAllowedAt) return Promise.resolve(false);
-    const due = pickDue(at);
+    const watched = listWatched(at);
+    const outdated = pickOutdated(watched);
+    if (outdated === undefined && at < nextRefreshAllowedAt) return Promise.resolve(false);
+    const due = outdated ?? pickDue(watched, at);
     if (due === undefined) return Promise.resolve(false);
     const running = refreshOne(due).finally(() => {
       refreshing = undefined;
+      if ([...entries.values()].some((entry) => entry.isOutdated === true)) kick();
     });
     refreshing = running;
     return running;
@@ -219,6 +257,15 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     },
     notifyFreshTelemetry() {
       commits += 1;
+    },
+    notifyDefinitionChange(flagKey) {
+      let changed = false;
+      for (const entry of entries.values()) {
+        if (entry.scope.flagKey !== flagKey) continue;
+        entry.isOutdated = true;
+        changed = true;
+      }
+      if (changed) kick();
     },
     refreshDue,
     start(tickMs = 1000) {

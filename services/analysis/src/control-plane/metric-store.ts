@@ -48,6 +48,25 @@ export interface MetricStore {
   history(id: string): Promise<MetricChange[]>;
 }
 
+/** The metric versions this process writes, as they become durable (listeners must not throw). */
+export interface MetricChangeFeed {
+  publish(change: MetricChange): void;
+  onChange(listener: (change: MetricChange) => void): () => void;
+}
+
+export function createMetricChangeFeed(): MetricChangeFeed {
+  const listeners = new Set<(change: MetricChange) => void>();
+  return {
+    publish(change) {
+      for (const listener of listeners) listener(change);
+    },
+    onChange(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
 interface MetricRow {
   metric_id: string;
   version: number;
@@ -60,12 +79,14 @@ interface MetricRow {
 
 /**
  * The metric catalog over its append-only changelog table (`tripwire_metric_changelog`). Reads
- * go to ClickHouse (every replica sees every write); writes of this process are serialized.
+ * go to ClickHouse (every replica sees every write); writes of this process are serialized, and
+ * each new version is published on `metricChanges` once written.
  */
 export function createMetricStore(options: {
   clickhouse: ClickHouseClient;
   tables: TableNames;
   now?: () => Date;
+  metricChanges?: MetricChangeFeed | undefined;
 }): MetricStore {
   const { clickhouse } = options;
   const table = options.tables.metricChangelog;
@@ -122,6 +143,7 @@ export function createMetricStore(options: {
         rows: [writeRow(change)],
         failure: 'writing the metric changelog failed',
       });
+      options.metricChanges?.publish(change);
       return toCatalogMetric(change);
     };
     const result = writes.then(run, run);

@@ -8,6 +8,7 @@ import {
   readCatalogVersions,
 } from '../analysis/fetch-scope-data.js';
 import { createResultsSnapshots, type ServedResults } from '../analysis/results-snapshots.js';
+import { watchDefinitionChanges } from '../analysis/watch-definition-changes.js';
 import {
   ResultsQuerySchema,
   ResultsResponseSchema,
@@ -32,8 +33,8 @@ export interface ResultsRouteOptions extends ContextPluginOptions {
  * `defaultVariant`), SRM, cumulative series and breakdowns. Viewer role. The ClickHouse data,
  * the named catalog metrics and their series included (`fetchScopeData`), comes through the
  * results snapshots (`results-snapshots.ts`): live, or for experiments slow to compute a
- * background-refreshed snapshot computed with the catalog versions current now; `freshness`
- * says which and how old.
+ * background-refreshed snapshot computed with the catalog versions current now (recomputed at
+ * once after a definition change, `watchDefinitionChanges`); `freshness` says which and how old.
  */
 export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
   app,
@@ -51,6 +52,10 @@ export const resultsRoutes: FastifyPluginAsync<ResultsRouteOptions> = async (
     if (telemetry !== undefined) {
       watchCommittedTelemetry(telemetry, () => snapshots.notifyFreshTelemetry());
     }
+    const stopWatching = watchDefinitionChanges(context, (flagKey) =>
+      snapshots.notifyDefinitionChange(flagKey),
+    );
+    app.addHook('onClose', async () => stopWatching());
   }
   app.addHook('onClose', async () => snapshots.stop());
   const schema = {

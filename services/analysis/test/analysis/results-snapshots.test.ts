@@ -155,4 +155,65 @@ describe('createResultsSnapshots', () => {
     expect(t.fetch).toHaveBeenCalledTimes(4);
     expect(await t.version(since(4))).toEqual(['snapshot', 4]);
   });
+
+  it('recomputes the scopes of a flag whose definitions changed at once, once for many changes', async () => {
+    const t = setup(3_000);
+    const since = (call: number): ReadOptions => ({
+      maxAgeMs: 60_000,
+      isCurrent: (data) => data.excludedMultiVariant >= call,
+    });
+    expect(await t.version()).toEqual(['live', 1]);
+    await t.snapshots.read({ ...SCOPE, flagKey: 'search' });
+    t.snapshots.notifyFreshTelemetry();
+    t.advance(10_000);
+    expect(await t.snapshots.refreshDue()).toBe(true); // periodic: checkout, then a busy-share wait
+    expect(await t.snapshots.refreshDue()).toBe(false);
+    for (let i = 0; i < 3; i += 1) t.snapshots.notifyDefinitionChange('checkout');
+    // Neither the busy-share wait nor the 10 s period holds it back; three changes, one pass.
+    expect(await t.snapshots.refreshDue()).toBe(true);
+    expect(await t.snapshots.refreshDue()).toBe(false);
+    expect(t.fetch.mock.calls.map(([scope]) => scope.flagKey)).toEqual([
+      'checkout',
+      'search',
+      'checkout',
+      'checkout',
+    ]);
+    expect(await t.version(since(4))).toEqual(['snapshot', 4]);
+  });
+
+  it('recomputes once more after changes made during a computation, which reads join', async () => {
+    const t = setup(3_000);
+    const since = (call: number): ReadOptions => ({
+      maxAgeMs: 60_000,
+      isCurrent: (data) => data.excludedMultiVariant >= call,
+    });
+    expect(await t.version()).toEqual(['live', 1]);
+    t.snapshots.notifyDefinitionChange('checkout');
+    const first = t.snapshots.refreshDue();
+    t.snapshots.notifyDefinitionChange('checkout');
+    t.snapshots.notifyDefinitionChange('checkout');
+    // A read while the recomputation runs joins it (served live), as any live read does.
+    expect(await t.version(since(2))).toEqual(['live', 2]);
+    expect(await first).toBe(true);
+    expect(await t.snapshots.refreshDue()).toBe(true);
+    expect(await t.snapshots.refreshDue()).toBe(false);
+    expect(t.fetch).toHaveBeenCalledTimes(3);
+    expect(await t.version(since(3))).toEqual(['snapshot', 3]);
+  });
+
+  it('once started, recomputes after a definition change without waiting for a tick', async () => {
+    const t = setup(3_000);
+    await t.version();
+    t.snapshots.notifyDefinitionChange('checkout'); // not started: nothing runs by itself
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.fetch).toHaveBeenCalledTimes(1);
+    t.snapshots.start(3_600_000);
+    t.snapshots.notifyDefinitionChange('search'); // a flag no read scope has
+    t.snapshots.notifyDefinitionChange('checkout');
+    await vi.waitFor(() => expect(t.fetch).toHaveBeenCalledTimes(2));
+    await t.snapshots.stop();
+    t.snapshots.notifyDefinitionChange('checkout');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.fetch).toHaveBeenCalledTimes(2);
+  });
 });

@@ -108,6 +108,17 @@ describe('the packed SDK in a new project', { timeout: 120_000 }, () => {
       'feature_flag.key': 'checkout-flow',
       'feature_flag.result.reason': 'split',
     });
+    // Through TripwireSpanProcessor's spanProcessors: 3 exposures exported, only the first started.
+    const carrier = out.carrier as { started: number; exposures: Record<string, unknown>[] };
+    expect(carrier.started).toBe(1);
+    expect(carrier.exposures).toHaveLength(3);
+    for (const exposure of carrier.exposures) {
+      expect(exposure).toMatchObject({
+        name: 'tripwire.exposure',
+        'feature_flag.key': 'checkout-flow',
+      });
+      expect(exposure['feature_flag.context.id']).toMatch(/^[0-9a-f]{32}$/);
+    }
   });
 
   it('runs from CommonJS through the CommonJS build', async () => {

@@ -77,6 +77,19 @@ export function createDroppingProvider(tripwireProcessor?: SpanProcessor): Basic
 }
 
 /**
+ * A provider whose only processor is a `TripwireSpanProcessor` forwarding to the same dropping
+ * batch export: the fast exposure carrier (clients deliver exposures to the batch processor).
+ */
+export function createCarrierProvider(
+  TripwireSpanProcessor: new (options: { spanProcessors: SpanProcessor[] }) => SpanProcessor,
+): BasicTracerProvider {
+  const exporting = new BatchSpanProcessor(new DroppingExporter());
+  return new BasicTracerProvider({
+    spanProcessors: [new TripwireSpanProcessor({ spanProcessors: [exporting] })],
+  });
+}
+
+/**
  * Paired measurement: A and B alternate in batches of `batch` calls (order flipped every round)
  * and each round yields B − A (ns per call) and B ÷ A; the medians over `rounds` cancel the slow
  * swings of a shared machine that make separate means incomparable.

@@ -1,7 +1,8 @@
 /**
  * Exposure benchmark: what the client adds on top of the pure evaluation core, in one process
  * and one run, with a real OpenTelemetry SDK (BasicTracerProvider, TripwireSpanProcessor, a
- * BatchSpanProcessor with an exporter that drops everything).
+ * BatchSpanProcessor with an exporter that drops everything), and through the fast exposure
+ * carrier (the BatchSpanProcessor wired through TripwireSpanProcessor's `spanProcessors`).
  * Run: `npm run bench -w @tripwire/sdk` (both benches) or `npx tsx bench/exposure.bench.ts`.
  * Prints mitata's table, then a summary of the derived figures against the issue's targets.
  * A table, not a test: nothing here asserts timings.
@@ -14,6 +15,7 @@ import { compileConfig, createClient, hashUnit, TripwireSpanProcessor } from '..
 import { createCryptoUnitHasher, createUnitHasher } from '../src/telemetry/hash-unit.js';
 import {
   contexts,
+  createCarrierProvider,
   createDroppingProvider,
   FLAGS,
   flagKeys,
@@ -28,6 +30,9 @@ const tracer = provider.getTracer('bench');
 // Every ratio's baseline: a bare span on a provider with only the OTel SDK's own processor.
 const plainProvider = createDroppingProvider();
 const plainTracer = plainProvider.getTracer('bench');
+// The fast carrier: the exporting processor wired through TripwireSpanProcessor.
+const carrierProvider = createCarrierProvider(TripwireSpanProcessor);
+const carrierTracer = carrierProvider.getTracer('bench');
 const options = {
   environment: 'production',
   hashKey: 'bench-hash-key-0123456789',
@@ -48,6 +53,8 @@ function createKnownUnitsClient(tracerOption = tracer) {
 }
 // Known units, each call a (unit, flag) pair not exposed before: 10k × 64 pairs.
 const knownUnits = createKnownUnitsClient();
+const knownUnitsCarried = createKnownUnitsClient(carrierTracer);
+const forgetfulCarried = createClient({ ...options, tracer: carrierTracer });
 
 let i = 0;
 const next = () => contexts[(i = (i + 1) % UNITS)]!;
@@ -87,6 +94,8 @@ const NAMES = {
   repeatPerUnit: 'client.assign, repeat exposure, 8 flags per unit in a row',
   first: 'client.assign, first exposure of a new unit (HMAC + span)',
   firstKnown: 'client.assign, first exposure of a known unit (span)',
+  firstKnownCarried: 'client.assign, first exposure of a known unit, fast carrier',
+  firstCarried: 'client.assign, first exposure of a new unit, fast carrier (HMAC + span)',
   bareSpan: 'bare OTel span (startSpan + end), plain provider',
   hmac: 'hashUnit (HMAC-SHA256 by createHmac, uncached)',
   hasher: 'client unit hasher (same HMAC, WebAssembly SHA-256 from prepared pad states, uncached)',
@@ -131,6 +140,14 @@ group('exposure cost', () => {
     const [flagKey, ctx] = nextPair();
     do_not_optimize(knownUnits.assign(flagKey, ctx, false));
   });
+  const nextCarriedPair = createPairCursor();
+  bench(NAMES.firstKnownCarried, () => {
+    const [flagKey, ctx] = nextCarriedPair();
+    do_not_optimize(knownUnitsCarried.assign(flagKey, ctx, false));
+  });
+  bench(NAMES.firstCarried, () =>
+    do_not_optimize(forgetfulCarried.assign('exp', freshContext(), false)),
+  );
   bench(NAMES.bareSpan, () => plainTracer.startSpan('bare').end());
   bench(NAMES.hmac, () => do_not_optimize(hashUnit(next().targetingKey, 'k')));
   bench(NAMES.hasher, () => do_not_optimize(unitHasher(next().targetingKey)));
@@ -146,6 +163,9 @@ const pairedKnown = createKnownUnitsClient();
 const pairedNew = createClient(options);
 // The same on a host that registered no TripwireSpanProcessor (the exposure span skips its onStart).
 const pairedPlain = createKnownUnitsClient(plainTracer);
+// The same through the fast carrier (plain-provider bare span as the base all the same).
+const pairedCarrierKnown = createKnownUnitsClient(carrierTracer);
+const pairedCarrierNew = createClient({ ...options, tracer: carrierTracer });
 /** First exposures of `known`'s units, one (flag, unit) pair after the other. */
 function firstExposuresOf(known: typeof pairedKnown): () => unknown {
   const nextFirst = createPairCursor();
@@ -189,6 +209,10 @@ const evaluationFloor = measurePaired(bareSpan, evaluationAndSpan);
 const firstKnown = measurePaired(bareSpan, firstKnownExposure);
 const firstKnownNoProcessor = measurePaired(bareSpan, firstKnownPlain);
 const firstNew = measurePaired(bareSpan, () => pairedNew.assign('exp', freshContext(), false));
+const firstKnownCarried = measurePaired(bareSpan, firstExposuresOf(pairedCarrierKnown));
+const firstNewCarried = measurePaired(bareSpan, () =>
+  pairedCarrierNew.assign('exp', freshContext(), false),
+);
 // The HMAC's own cost, in bare spans: a bare span plus the client's hasher on a new key, ÷ one
 // bare span, minus one. The new-unit target is 1.2× plus this, from the same run.
 const hmacInSpans =
@@ -238,18 +262,33 @@ const rows: [string, string, string][] = [
     `${firstNew.ratio.toFixed(2)} ×`,
     `≤ ${(1.2 + hmacInSpans).toFixed(2)}× (1.2 + HMAC)`,
   ],
+  [
+    'fast carrier: first exposure, known unit ÷ one bare span',
+    `${firstKnownCarried.ratio.toFixed(2)} ×`,
+    '≤ 1.2×',
+  ],
+  [
+    'fast carrier: first exposure, new unit (+ HMAC) ÷ one bare span',
+    `${firstNewCarried.ratio.toFixed(2)} ×`,
+    `≤ ${(1.2 + hmacInSpans).toFixed(2)}× (1.2 + HMAC)`,
+  ],
 ];
 console.log(
   `\nsummary: paired medians, same run (load average ${loadavg()[0]?.toFixed(1)} on ${cpus().length} CPUs)`,
 );
 console.log('| figure | measured | target |\n|---|---|---|');
 for (const [what, value, target] of rows) console.log(`| ${what} | ${value} | ${target} |`);
-await Promise.all([pairedKnown.close(), pairedNew.close(), pairedPlain.close()]);
+await Promise.all(
+  [pairedKnown, pairedNew, pairedPlain, pairedCarrierKnown, pairedCarrierNew].map((c) => c.close()),
+);
 activeSpan.end();
 await Promise.all([
   client.close(),
   forgetful.close(),
   knownUnits.close(),
+  knownUnitsCarried.close(),
+  forgetfulCarried.close(),
   provider.shutdown(),
+  carrierProvider.shutdown(),
   plainProvider.shutdown(),
 ]);

@@ -11,6 +11,11 @@ export type { TripwireErrorCode } from './errors.js';
 // Telemetry
 export { TripwireSpanProcessor } from './telemetry/tripwire-span-processor.js';
 export type { TripwireSpanProcessorOptions } from './telemetry/tripwire-span-processor.js';
+export type {
+  ForwardedSpanProcessor,
+  ReadableSpanLike,
+  InstrumentationScopeLike,
+} from './telemetry/exposure-carrier.js';
 export { hashUnit } from './telemetry/hash-unit.js';
 export { PROVIDER_NAME } from './telemetry/exposure-recorder.js';
 export type { EvaluationEventLogger } from './telemetry/exposure-recorder.js';

@@ -8,6 +8,8 @@ import {
   TripwireAttributes,
 } from '@tripwire/schema';
 import type { ResultSlot } from './evaluation-tally.js';
+import type { CarrierProbe } from './exposure-carrier.js';
+import { CARRIER_PROBE } from './exposure-carrier.js';
 
 /** The provider name written on every exposure (`feature_flag.provider.name`). */
 export const PROVIDER_NAME = 'tripwire';
@@ -31,7 +33,7 @@ export interface ExposureRecorderOptions {
 /** Shared start options: no object per exposure. */
 const EXPOSURE_SPAN_OPTIONS = Object.freeze({ kind: SpanKind.INTERNAL });
 
-/** The seven per-(flag, variant, reason) attributes of an exposure, built once per slot. */
+/** The seven per-(flag, variant, reason) attributes of an exposure, built once per slot (frozen: shared). */
 function getStaticAttributes(options: ExposureRecorderOptions, slot: ResultSlot): Attributes {
   if (slot.exposureAttributes !== undefined) return slot.exposureAttributes;
   const attributes: Attributes = {
@@ -43,22 +45,29 @@ function getStaticAttributes(options: ExposureRecorderOptions, slot: ResultSlot)
     [TripwireAttributes.unitKind]: slot.unitKind,
   };
   if (slot.flagVersion !== undefined) attributes[FlagAttributes.version] = String(slot.flagVersion);
-  slot.exposureAttributes = attributes;
+  slot.exposureAttributes = Object.freeze(attributes);
   return attributes;
 }
 
 /**
  * Records first exposures (the caller deduplicated them): counts each, emits one
  * `tripwire.exposure` span as a child of the given context and, when configured, the semconv
- * `feature_flag.evaluation` log event. Nothing is allocated besides what the tracer allocates.
+ * `feature_flag.evaluation` log event.
  *
- * Attributes are set after the span starts, not passed to `startSpan`: the OTel SDK copies and
- * validates start attributes twice (for the sampler, then the span), which made an exposure
- * span cost ~2.2 bare spans instead of ~1.1 (bench/exposure.bench.ts). Samplers therefore do
- * not see them.
+ * The span goes through the tracer until a `TripwireSpanProcessor` with `spanProcessors` sees
+ * one start with this recorder's probe in its context: from then on it is built here and handed
+ * to those processors (`ExposureCarrier`). Probing stops at the first exposure span the host's
+ * sampler records, carrier or not, so a host without one pays the probe only until then.
+ *
+ * Tracer spans get their attributes after they start, not through `startSpan`: the OTel SDK
+ * copies and validates start attributes twice (for the sampler, then the span), which made an
+ * exposure span cost ~2.2 bare spans instead of ~1.1 (bench/exposure.bench.ts). Samplers
+ * therefore do not see them.
  */
 export class ExposureRecorder {
   readonly #options: ExposureRecorderOptions;
+  readonly #probe: CarrierProbe = { carrier: undefined };
+  #isProbing = true;
 
   constructor(options: ExposureRecorderOptions) {
     this.#options = options;
@@ -69,10 +78,9 @@ export class ExposureRecorder {
     const options = this.#options;
     options.tally.countExposure(slot);
     const attributes = getStaticAttributes(options, slot);
-    const span = options.tracer.startSpan(SpanNames.exposure, EXPOSURE_SPAN_OPTIONS, ctx);
-    span.setAttributes(attributes);
-    span.setAttribute(FlagAttributes.contextId, unitId);
-    span.end();
+    const carrier = this.#probe.carrier;
+    if (carrier !== undefined) carrier.deliver(attributes, unitId, ctx);
+    else this.#startSpan(attributes, unitId, ctx);
     options.eventLogger?.emit({
       eventName: FLAG_EVALUATION_EVENT,
       attributes: {
@@ -82,6 +90,16 @@ export class ExposureRecorder {
       },
       context: ctx,
     });
+  }
+
+  #startSpan(attributes: Attributes, unitId: string, ctx: Context): void {
+    const isProbing = this.#isProbing;
+    const parent = isProbing ? ctx.setValue(CARRIER_PROBE, this.#probe) : ctx;
+    const span = this.#options.tracer.startSpan(SpanNames.exposure, EXPOSURE_SPAN_OPTIONS, parent);
+    if (isProbing && span.isRecording()) this.#isProbing = false;
+    span.setAttributes(attributes);
+    span.setAttribute(FlagAttributes.contextId, unitId);
+    span.end();
   }
 }
 

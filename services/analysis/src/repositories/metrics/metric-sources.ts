@@ -125,10 +125,10 @@ const traceUnits = (tables: TableNames, stamped: boolean, inWindow = false) =>
 
 const LOGS: SourceSql = {
   // A log record belongs to the unit of its trace: the trace's spans carry the unit and variant.
-  // A semi join takes one row of the trace (a trace may have several until they merge).
-  from: (tables) => `${tables.logs} AS l
-    LEFT SEMI JOIN ${traceUnits(tables, true, true)} AS t
-      ON t.trace_id = l.TraceId`,
+  // A semi join keeps each record once, with one row of its trace (a trace may have several
+  // until they merge); RIGHT, so the hash table is built from the records, not the traces.
+  from: (tables) => `${traceUnits(tables, true, true)} AS t
+    RIGHT SEMI JOIN ${tables.logs} AS l ON t.trace_id = l.TraceId`,
   unitId: 't.unit_id',
   time: 'l.Timestamp',
   where: `${WINDOW('l.Timestamp')} AND l.TraceId != ''`,

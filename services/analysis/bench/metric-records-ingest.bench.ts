@@ -3,10 +3,11 @@
  * cost at ingest (`npx tsx --conditions=@tripwire/source bench/metric-records-ingest.bench.ts`,
  * a table, not a test): the same BENCH_SPANS bench spans (`bench-telemetry.ts`, staged once in
  * a table of their own so generating them is not timed) inserted into a copy of otel_traces
- * with no views (the bare insert), into otel_traces with the service's views, and with the
- * records keeper's views of the 10 catalog metrics added (8 of them materializable). In the
- * style of `ingest.bench.ts`: merges stopped, fastest of BENCH_RUNS inserts, wall and CPU (this
- * process, every thread incl. chdb) per span, as a ratio to the bare insert in the same run.
+ * with no views (the bare insert), into otel_traces with the service's views (without, then
+ * with, the trace→unit view of migration 0263), and with the records keeper's views of the 10
+ * catalog metrics added (8 of them materializable). In the style of `ingest.bench.ts`: merges
+ * stopped, fastest of BENCH_RUNS inserts, wall and CPU (this process, every thread incl. chdb)
+ * per span, as a ratio to the bare insert in the same run.
  * Options (env): BENCH_SPANS (default 200,000), BENCH_EXPOSURES (units, default 20,000),
  * BENCH_RUNS (default 5).
  */
@@ -67,6 +68,11 @@ async function main(): Promise<void> {
       return best;
     };
     const bare = await insertInto(BARE);
+    // The service's views without, then with, the trace→unit view (migration 0263).
+    const traceUnitsView = `${tables.traceUnits}_mv`;
+    await clickhouse.command({ query: `DETACH TABLE ${traceUnitsView}` });
+    const withoutTraceUnits = await insertInto(tables.traces);
+    await clickhouse.command({ query: `ATTACH TABLE ${traceUnitsView}` });
     const service = await insertInto(tables.traces);
     const views = await createRecordViews(context);
     const withRecords = await insertInto(tables.traces);
@@ -79,6 +85,10 @@ async function main(): Promise<void> {
     });
     console.table([
       row('insert into a copy of otel_traces with no views (bare)', bare),
+      row(
+        "insert into otel_traces (the service's views but the trace→unit one)",
+        withoutTraceUnits,
+      ),
       row("insert into otel_traces (the service's views)", service),
       row(`insert into otel_traces + ${views} record views`, withRecords),
     ]);

@@ -129,12 +129,12 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
         entry.snapshot = snapshot;
         entry.version = version;
         delete entry.inflight;
-        if (entry.isOutdated === true) kick();
+        kickIfOutdated();
         return snapshot;
       },
       (error: unknown) => {
         delete entry.inflight;
-        if (entry.isOutdated === true) kick();
+        kickIfOutdated();
         throw error;
       },
     );
@@ -222,6 +222,17 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     });
   };
 
+  /**
+   * After a computation settles: another pass when a scope is outdated (this one, changed while
+   * it computed, or another whose change came while this refresh held the turn). The kick runs
+   * after the settling promise chains, so `refreshing` is clear by then.
+   */
+  const kickIfOutdated = (): void => {
+    for (const entry of entries.values()) {
+      if (entry.isOutdated === true) return kick();
+    }
+  };
+
   const refreshDue = (): Promise<boolean> => {
     if (refreshing !== undefined) return Promise.resolve(false);
     const at = now();
@@ -232,7 +243,6 @@ export function createResultsSnapshots(options: ResultsSnapshotsOptions): Result
     if (due === undefined) return Promise.resolve(false);
     const running = refreshOne(due).finally(() => {
       refreshing = undefined;
-      if ([...entries.values()].some((entry) => entry.isOutdated === true)) kick();
     });
     refreshing = running;
     return running;

@@ -216,4 +216,26 @@ describe('createResultsSnapshots', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.fetch).toHaveBeenCalledTimes(2);
   });
+
+  it('once started, runs the pass for a change made during a computation as soon as it ends', async () => {
+    let release = (): void => {};
+    const fetch = vi.fn(async (): Promise<ResultsData> => {
+      await new Promise<void>((resolve) => (release = resolve));
+      return { excludedMultiVariant: fetch.mock.calls.length, units: [] } as unknown as ResultsData;
+    });
+    const t = setup(0, { fetch });
+    const first = t.snapshots.read(SCOPE);
+    release();
+    await first;
+    t.snapshots.start(3_600_000);
+    t.snapshots.notifyDefinitionChange('checkout');
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+    t.snapshots.notifyDefinitionChange('checkout'); // while the second computation runs
+    await new Promise((resolve) => setImmediate(resolve)); // its own kick finds the turn held
+    expect(fetch).toHaveBeenCalledTimes(2);
+    release();
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(3));
+    release();
+    await t.snapshots.stop();
+  });
 });

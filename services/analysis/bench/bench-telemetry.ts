@@ -61,8 +61,10 @@ FROM (SELECT number AS unit FROM numbers({start:UInt64}, {count:UInt64}))
 WHERE cityHash64(unit, 3) % 20 IN (0, 1, 2)`;
 
 /**
- * Log records in the request spans' traces: one per tenth span (same TraceId and time), error
- * severity for 10% of them (15% for treatment), so a log metric reaches its unit by trace context.
+ * Log records in the request spans' traces: one in about every tenth span's (same TraceId and
+ * time; chosen by hash, so both arms get them: every tenth span number would be an even unit's
+ * when the unit count is even), error severity for 10% of them (15% for treatment), so a log
+ * metric reaches its unit by trace context.
  */
 export const LOG_SQL = `INSERT INTO {logs} (Timestamp, TraceId, SpanId, SeverityNumber, SeverityText, ServiceName, Body, LogAttributes)
 SELECT
@@ -74,7 +76,7 @@ FROM (
   SELECT number, number % {units:UInt64} AS unit,
     randCanonical() < if(unit % 2 = 1, 0.15, 0.1) AS failed
   FROM numbers({start:UInt64}, {count:UInt64})
-  WHERE number % 10 = 0
+  WHERE cityHash64(number, 5) % 10 = 0
 )`;
 
 /**

@@ -5,8 +5,10 @@ import { createError } from '../errors.js';
 import { fetchMetricTotalsArms } from '../repositories/metrics/metric-totals.js';
 import { openStatsQueries } from '../repositories/stats-queries.js';
 import { fetchArmStatistics } from '../analysis/fetch-arm-statistics.js';
+import { readTableVersions } from '../storage/table-versions.js';
 import type { FlagStore } from '../control-plane/flag-store.js';
 import { appliesCuped, evaluateGuardrail } from './evaluate-guardrail.js';
+import { createIncrementalFacts } from './incremental-facts.js';
 import type {
   FactsRequest,
   GuardianFlags,
@@ -162,14 +164,30 @@ export function createFactsSources(
   return { fetchFacts, prefetchFacts };
 }
 
+/**
+ * `createFactsSources` as an incremental pass (`createIncrementalFacts`): facts are read again
+ * only when a table they come from changed. Beyond the tables their SQL names they depend on the
+ * metric catalog (a guardrail's definition and version) and the records' readiness.
+ */
+export function createIncrementalFactsSources(context: Pick<AppContext, 'clickhouse' | 'tables'>) {
+  const { tables } = context;
+  return createIncrementalFacts({
+    sources: createFactsSources(context),
+    readVersions: () => readTableVersions(context.clickhouse),
+    dependsOn: [tables.metricChangelog, tables.metricRollups],
+  });
+}
+
 /** The live sources: flags from the control plane, facts from ClickHouse, decisions from stats. */
 export function createGuardianSources(
   context: Pick<AppContext, 'clickhouse' | 'tables' | 'flags' | 'config'>,
 ): GuardianSources {
   const targetUnits = context.config.guardianTargetUnits;
+  const { fetchFacts, prefetchFacts } = createIncrementalFactsSources(context);
   return {
     flags: adaptFlagStore(context.flags),
-    ...createFactsSources(context),
+    fetchFacts,
+    prefetchFacts,
     decide: (input) => evaluateGuardrail({ ...input, targetUnits }),
   };
 }

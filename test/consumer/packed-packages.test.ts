@@ -71,6 +71,23 @@ async function runNode(file: string): Promise<Record<string, unknown>> {
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
+/** Through TripwireSpanProcessor's spanProcessors: 3 exposures exported, only the first started. */
+function expectCarriedExposures(carrier: unknown): void {
+  const { started, exposures } = carrier as {
+    started: number;
+    exposures: Record<string, unknown>[];
+  };
+  expect(started).toBe(1);
+  expect(exposures).toHaveLength(3);
+  for (const exposure of exposures) {
+    expect(exposure).toMatchObject({
+      name: 'tripwire.exposure',
+      'feature_flag.key': 'checkout-flow',
+    });
+    expect(exposure['feature_flag.context.id']).toMatch(/^[0-9a-f]{32}$/);
+  }
+}
+
 describe('the packed SDK in a new project', { timeout: 120_000 }, () => {
   beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'tripwire-consumer-'));
@@ -108,20 +125,10 @@ describe('the packed SDK in a new project', { timeout: 120_000 }, () => {
       'feature_flag.key': 'checkout-flow',
       'feature_flag.result.reason': 'split',
     });
-    // Through TripwireSpanProcessor's spanProcessors: 3 exposures exported, only the first started.
-    const carrier = out.carrier as { started: number; exposures: Record<string, unknown>[] };
-    expect(carrier.started).toBe(1);
-    expect(carrier.exposures).toHaveLength(3);
-    for (const exposure of carrier.exposures) {
-      expect(exposure).toMatchObject({
-        name: 'tripwire.exposure',
-        'feature_flag.key': 'checkout-flow',
-      });
-      expect(exposure['feature_flag.context.id']).toMatch(/^[0-9a-f]{32}$/);
-    }
+    expectCarriedExposures(out.carrier);
   });
 
-  it('runs from CommonJS through the CommonJS build', async () => {
+  it('runs from CommonJS through the CommonJS build, the fast exposure carrier included', async () => {
     const out = await runNode('cjs-consumer.cjs');
     expect(out).toMatchObject({
       ready: true,
@@ -131,6 +138,7 @@ describe('the packed SDK in a new project', { timeout: 120_000 }, () => {
       flow: { reason: 'split' },
     });
     expect((out.exposures as unknown[]).length).toBe(1);
+    expectCarriedExposures(out.carrier);
   });
 
   it("runs the SDK README's first example as written, offline, from its flags file", async () => {

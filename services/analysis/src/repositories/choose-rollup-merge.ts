@@ -6,12 +6,12 @@ import {
   type RollupMerge,
 } from './rollup-queries.js';
 
-/** Largest share of a flag's by-unit rows outside its largest part for which that part is read as is. */
+/** Largest share of a flag's by-unit rows outside its largest merged part for which that part is read as is. */
 export const LARGEST_PART_MAX_OUTSIDE = 0.1;
 
 /**
  * Scope parameters with `largestPart` chosen from the flag's by-unit parts: 1 (read the largest
- * part as is, merge the rest) when some but at most 10% of the rows lie outside it, else 0
+ * merged part as is, merge the rest) when some but at most 10% of the rows lie outside it, else 0
  * (FINAL, which costs nothing more than a plain read when there is one part); and `mixedUnits`:
  * 1 when some units need their maps read (so the queries that follow skip that pass when none do).
  */

@@ -129,7 +129,7 @@ export function buildRollupUnitsCte(tables: TableNames, merge: RollupMerge = 'fi
 
 /**
  * How the rollup queries merge a flag's by-unit rows per unit: 'final' = FINAL; 'largest-part' =
- * the rows of the flag's largest part as they are, except for units that also appear in other
+ * the rows of the flag's largest merged part (`MERGED_PART`) as they are, except for units that also appear in other
  * parts, which are merged with GROUP BY and the functions the engine merges with — the same rows
  * as FINAL. FINAL merges every row whose key range overlaps a fresh part, and with random unit ids
  * a fresh part overlaps everything (one 20k-row part made FINAL over 1M units 5× slower); the
@@ -137,6 +137,21 @@ export function buildRollupUnitsCte(tables: TableNames, merge: RollupMerge = 'fi
  * size, so the caller picks by part sizes (`chooseRollupMerge`).
  */
 export type RollupMerge = 'final' | 'largest-part';
+
+/**
+ * A part whose rows are one per key: merged in the background, or collapsed by the insert that
+ * wrote it (`optimize_on_insert`). ClickHouse gives both level ≥ 1 (the fourth field of the part
+ * name `partition_min_max_level[_mutation]`); a level-0 part, as telemetry inserts write them
+ * (`TELEMETRY_INSERT_SETTINGS`), may hold a unit more than once, so only merged parts are read
+ * as they are.
+ */
+const MERGED_PART = `toUInt32OrZero(splitByChar('_', _part)[4]) > 0`;
+
+/** The flag's largest merged by-unit part (none: every row is merged at read time), read as it is. */
+function buildLargestMergedPartSql(byUnit: string): string {
+  return `SELECT _part FROM ${byUnit} WHERE flag_key = {flagKey:String} AND ${MERGED_PART}
+      GROUP BY _part ORDER BY count() DESC, _part LIMIT 1`;
+}
 
 function buildLargestPartUnitsSql(byUnit: string): string {
   const merged = [
@@ -147,14 +162,13 @@ function buildLargestPartUnitsSql(byUnit: string): string {
     'sumMap(segments) AS segments',
     ...SCALAR_COLUMNS.map(([name, merge]) => `${merge}(${name}) AS ${name}`),
   ].join(', ');
-  const largestPart = `SELECT _part FROM ${byUnit} WHERE flag_key = {flagKey:String}
-      GROUP BY _part ORDER BY count() DESC, _part LIMIT 1`;
+  const largestPart = buildLargestMergedPartSql(byUnit);
   const elsewhere = `SELECT unit_id FROM ${byUnit}
-      WHERE flag_key = {flagKey:String} AND _part != (${largestPart})`;
+      WHERE flag_key = {flagKey:String} AND _part NOT IN (${largestPart})`;
   return `(
       SELECT ${MERGED_COLUMNS}
       FROM ${byUnit}
-      WHERE flag_key = {flagKey:String} AND _part = (${largestPart})
+      WHERE flag_key = {flagKey:String} AND _part IN (${largestPart})
         AND unit_id NOT IN (${elsewhere})
       UNION ALL
       SELECT ${merged}
@@ -170,11 +184,12 @@ export function buildRollupMixedUnitsSql(tables: TableNames, merge: RollupMerge 
 SELECT count() AS mixed FROM merged WHERE NOT ${SCALAR_UNIT}`;
 }
 
-/** The flag's by-unit rows and the rows of its largest part (to choose how to merge them). */
+/** The flag's by-unit rows and the rows of its largest merged part (to choose how to merge them). */
 export function buildRollupPartsSql(tables: TableNames): string {
   const { byUnit } = rollupTables(tables);
-  return `SELECT sum(part_rows) AS rows, max(part_rows) AS largest
-FROM (SELECT _part, count() AS part_rows FROM ${byUnit} WHERE flag_key = {flagKey:String} GROUP BY _part)`;
+  return `SELECT sum(part_rows) AS rows, max(if(merged, part_rows, 0)) AS largest
+FROM (SELECT _part, ${MERGED_PART} AS merged, count() AS part_rows FROM ${byUnit}
+  WHERE flag_key = {flagKey:String} GROUP BY _part)`;
 }
 
 /**

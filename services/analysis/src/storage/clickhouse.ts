@@ -48,6 +48,29 @@ const embeddedConnections = new WeakMap<
  */
 const EMBEDDED_INSERT_SETTINGS = { min_chunk_bytes_for_parallel_parsing: 1024 * 1024 };
 
+/**
+ * Settings of every telemetry insert (spans, logs, metric points: `insertEncodedRows`), on both
+ * transports. `optimize_on_insert = 0`: the parts an insert writes into the views' Aggregating
+ * tables are sorted but not collapsed by key (their rows merge in the background, like rows of
+ * different inserts), which saves the engine that pass on every insert (bench/README.md, "OTLP
+ * ingest"). Reads never rely on a part's rows being one per key unless the part is merged
+ * (`MERGED_PART` of the rollup queries).
+ */
+export const TELEMETRY_INSERT_SETTINGS = { optimize_on_insert: 0 } as const;
+
+/**
+ * `settings` as the SETTINGS clause of a query: in the SQL text, so on the embedded engine it
+ * holds for that query alone (chdb's connection turns `clickhouse_settings` into session-wide
+ * `SET`s that later queries inherit).
+ */
+export function formatSettingsClause(settings: Readonly<Record<string, number>>): string {
+  return `SETTINGS ${Object.entries(settings)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join(', ')}`;
+}
+
+const TELEMETRY_SETTINGS_CLAUSE = formatSettingsClause(TELEMETRY_INSERT_SETTINGS);
+
 /** Formats an encoded row body can be inserted in: ClickHouse Native blocks, or text rows. */
 export type RowFormat = 'Native' | 'TabSeparated' | 'JSONCompactEachRow';
 
@@ -80,7 +103,7 @@ export async function insertEncodedRows(
   if (embedded === undefined) {
     const columns = insert.columns.map((column) => `\`${column}\``).join(', ');
     const result = await client.exec({
-      query: `INSERT INTO ${insert.table} (${columns}) FORMAT ${insert.format}`,
+      query: `INSERT INTO ${insert.table} (${columns}) ${TELEMETRY_SETTINGS_CLAUSE} FORMAT ${insert.format}`,
       values: Readable.from([insert.body], { objectMode: false }),
     });
     result.stream.resume();
@@ -92,7 +115,7 @@ export async function insertEncodedRows(
       columns: insert.columns,
       format: insert.format,
       values: insert.body,
-      settings: EMBEDDED_INSERT_SETTINGS,
+      settings: { ...EMBEDDED_INSERT_SETTINGS, ...TELEMETRY_INSERT_SETTINGS },
     });
     return;
   }
@@ -100,7 +123,7 @@ export async function insertEncodedRows(
   try {
     const columns = insert.columns.map((column) => `\`${column}\``).join(', ');
     await client.command({
-      query: `INSERT INTO ${insert.table} (${columns}) FROM INFILE '${path}' FORMAT Native`,
+      query: `INSERT INTO ${insert.table} (${columns}) FROM INFILE '${path}' ${TELEMETRY_SETTINGS_CLAUSE} FORMAT Native`,
     });
   } finally {
     await rm(path, { force: true });

@@ -60,7 +60,7 @@ describe('insertEncodedRows on a ClickHouse server', () => {
     expect(insert).toBeDefined();
     expect(insert!.method).toBe('POST');
     expect(insert!.query).toBe(
-      'INSERT INTO otel_traces (`Timestamp`, `Events.Name`) FORMAT Native',
+      'INSERT INTO otel_traces (`Timestamp`, `Events.Name`) SETTINGS optimize_on_insert = 0 FORMAT Native',
     );
     expect(insert!.body.equals(body)).toBe(true);
   });

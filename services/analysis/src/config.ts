@@ -35,6 +35,7 @@ export const ServiceTables = {
   metricRollups: 'tripwire_metric_rollups',
   metricTotals: 'tripwire_metric_totals',
   traceUnits: 'tripwire_trace_units',
+  exposureUnits: 'tripwire_exposures_units',
 } as const;
 
 export type TableNames = { [K in keyof typeof CollectorTables]: string } & {

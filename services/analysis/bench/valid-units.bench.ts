@@ -8,8 +8,9 @@
  * not yet, timed). Each query cold, then the median of BENCH_RUNS (default 3) warm, with a digest
  * of its answer (equal digests = the same statistics): first on the parts as left, then (unless
  * BENCH_OPTIMIZE=0) after merging the exposure and totals tables into one part each (`OPTIMIZE
- * … FINAL`, timed), with other ways of joining the totals to the valid units, among them a UInt64
- * key kept in both tables (copies with a `unit_key` column, made here). Asserts nothing.
+ * … FINAL`, timed). The totals query three ways: before 0264 (valid units from the raw
+ * exposures, joined on the String id), with 0264's summary on the String id, and joined on the
+ * 0265 unit key (now); BENCH_KEY64=1 also on a 64-bit key (`measureKey64`). Asserts nothing.
  */
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
@@ -121,40 +122,9 @@ async function measure(
   };
 }
 
-const JOIN = 'INNER JOIN valid_units AS v ON v.unit_id = r.unit_id';
-
-/** Other ways of joining the totals to the valid units, each an edit of the query's joins. */
-const JOIN_VARIANTS: readonly [string, (sql: string) => string][] = [
-  [
-    'join on cityHash64(unit_id), unit_id compared after',
-    (sql) =>
-      sql
-        .replaceAll(
-          JOIN,
-          `INNER JOIN (SELECT unit_id, arm, first_exposure, cityHash64(unit_id) AS unit_key
-        FROM valid_units) AS v ON v.unit_key = cityHash64(r.unit_id)`,
-        )
-        .replaceAll('WHERE r.flag_key =', 'WHERE v.unit_id = r.unit_id AND r.flag_key ='),
-  ],
-  [
-    "join_algorithm = 'full_sorting_merge'",
-    (sql) => `${sql}
-SETTINGS join_algorithm = 'full_sorting_merge'`,
-  ],
-];
-
-async function measureJoins(
-  context: { clickhouse: ClickHouseClient; tables: TableNames },
-  totals: { sql: string; params: Record<string, unknown> },
-) {
-  const rows = [];
-  for (const [label, edit] of JOIN_VARIANTS) {
-    const sql = edit(totals.sql);
-    if (sql === totals.sql) throw new Error(`${label}: the query has no join to edit`);
-    rows.push(await measure(context, `merged: metric totals query, ${label}`, { ...totals, sql }));
-  }
-  return rows;
-}
+/** The totals' join on the unit key (migration 0265) and the String join it replaced. */
+const KEY_JOIN = 'INNER JOIN valid_units AS v ON v.unit_key = r.unit_key';
+const STRING_JOIN = 'INNER JOIN valid_units AS v ON v.unit_id = r.unit_id';
 
 type Context = { clickhouse: ClickHouseClient; tables: TableNames };
 
@@ -166,7 +136,9 @@ async function measureForms(context: Context, when: string) {
     `WITH ${cte} SELECT arm, count() AS units, sum(cityHash64(unit_id)) AS ids,
       sum(toUnixTimestamp64Nano(first_exposure)) AS firsts FROM valid_units GROUP BY arm`;
   const totals = await buildTotals(context);
-  const rawTotals = totals.sql.replace(
+  if (!totals.sql.includes(KEY_JOIN)) throw new Error('the totals query has no key join');
+  const stringJoin = totals.sql.replaceAll(KEY_JOIN, STRING_JOIN);
+  const rawTotals = stringJoin.replace(
     buildValidUnitsCte(tables, { materialized: true }),
     rawValidUnitsCte(tables, 'MATERIALIZED '),
   );
@@ -184,8 +156,15 @@ async function measureForms(context: Context, when: string) {
       'unit counts (SRM), per-unit summary (0264)',
       { sql: buildUnitCountsSql(tables), params: scope },
     ],
-    ['metric totals query, raw exposures (before)', { sql: rawTotals, params: totals.params }],
-    ['metric totals query, per-unit summary (0264)', totals],
+    [
+      'metric totals query, raw exposures, String join (before)',
+      { sql: rawTotals, params: totals.params },
+    ],
+    [
+      'metric totals query, per-unit summary, String join (0264)',
+      { sql: stringJoin, params: totals.params },
+    ],
+    ['metric totals query, per-unit summary, unit key join (0265)', totals],
   ];
   const rows = [];
   for (const [label, query] of forms) rows.push(await measure(context, `${when}: ${label}`, query));
@@ -204,56 +183,46 @@ async function buildTotals(context: Context) {
 }
 
 /**
- * The totals query joined on a UInt64 key kept in both tables: copies of the per-unit summary
- * and the totals with `unit_key UInt64 MATERIALIZED cityHash64(unit_id)`, merged; joined on the
- * key alone, and on the key with the ids compared after (exact whatever the hash).
+ * BENCH_KEY64=1: the totals query joined on a 64-bit key (`cityHash64`, a column added to both
+ * tables here, materialized, dropped after) against the 128-bit one and the String id, in turn.
+ * A 64-bit key is exact only while no two units of a flag share a hash (~n²/2⁶⁵).
  */
-async function measureKeyed(context: Context) {
+async function measureKey64(context: Context) {
   const { clickhouse, tables } = context;
-  const copies = [
-    [tables.exposureUnits, 'bench_keyed_units'],
-    [tables.metricTotals, 'bench_keyed_totals'],
-  ] as const;
-  for (const [table, copy] of copies) {
-    const ms = await time(async () => {
-      await clickhouse.command({ query: `DROP TABLE IF EXISTS ${copy}` });
-      await clickhouse.command({ query: `CREATE TABLE ${copy} AS ${table}` });
+  const tablesKeyed = [tables.exposureUnits, tables.metricTotals];
+  const ms = await time(async () => {
+    for (const table of tablesKeyed) {
       await clickhouse.command({
-        query: `ALTER TABLE ${copy} ADD COLUMN unit_key UInt64 MATERIALIZED cityHash64(unit_id)`,
+        query: `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS bench_key64 UInt64 MATERIALIZED cityHash64(unit_id)`,
       });
-      await clickhouse.command({ query: `INSERT INTO ${copy} SELECT * FROM ${table}` });
-      await clickhouse.command({ query: `OPTIMIZE TABLE ${copy} FINAL` });
-    });
-    console.log(`${copy}: copied with unit_key in ${Math.round(ms)} ms`);
-  }
+      await clickhouse.command({
+        query: `ALTER TABLE ${table} MATERIALIZE COLUMN bench_key64 SETTINGS mutations_sync = 2`,
+      });
+    }
+  });
+  console.log(`64-bit key added and materialized in ${Math.round(ms)} ms`);
   const totals = await buildTotals(context);
-  const keyed = totals.sql
-    .replaceAll(`${tables.exposureUnits} FINAL`, 'bench_keyed_units FINAL')
-    .replace('SELECT unit_id, variant_min AS arm', 'SELECT unit_id, unit_key, variant_min AS arm')
+  const key64 = totals.sql
     .replace(
-      'SELECT unit_id, arm, first_exposure FROM (',
-      'SELECT unit_id, unit_key, arm, first_exposure FROM (',
+      'SELECT unit_id, unit_key, variant_min',
+      'SELECT unit_id, bench_key64 AS unit_key, variant_min',
     )
-    .replace(
-      `${tables.metricTotals} AS r FINAL ${JOIN}`,
-      'bench_keyed_totals AS r FINAL INNER JOIN valid_units AS v ON v.unit_key = r.unit_key',
-    );
-  if (!keyed.includes('v.unit_key = r.unit_key')) throw new Error('no totals join to key');
-  const exact = keyed.replaceAll(
-    'WHERE r.flag_key =',
-    'WHERE v.unit_id = r.unit_id AND r.flag_key =',
-  );
-  const rows = [
-    await measure(context, 'merged: metric totals query, stored UInt64 key', {
-      ...totals,
-      sql: keyed,
-    }),
-    await measure(context, 'merged: metric totals query, stored UInt64 key, ids compared after', {
-      ...totals,
-      sql: exact,
-    }),
+    .replaceAll(KEY_JOIN, 'INNER JOIN valid_units AS v ON v.unit_key = r.bench_key64');
+  const forms: [string, string][] = [
+    ['String id', totals.sql.replaceAll(KEY_JOIN, STRING_JOIN)],
+    ['128-bit key (0265)', totals.sql],
+    ['64-bit key', key64],
   ];
-  for (const [, copy] of copies) await clickhouse.command({ query: `DROP TABLE ${copy}` });
+  const rows = [];
+  for (const [label, sql] of forms)
+    rows.push(
+      await measure(context, `merged: metric totals query, join on the ${label}`, {
+        ...totals,
+        sql,
+      }),
+    );
+  for (const table of tablesKeyed)
+    await clickhouse.command({ query: `ALTER TABLE ${table} DROP COLUMN bench_key64` });
   return rows;
 }
 
@@ -280,8 +249,7 @@ async function main(): Promise<void> {
         console.log(`OPTIMIZE TABLE ${table} FINAL: ${Math.round(ms)} ms`);
       }
       rows.push(...(await measureForms(context, 'merged')));
-      const totals = await buildTotals(context);
-      rows.push(...(await measureJoins(context, totals)), ...(await measureKeyed(context)));
+      if (process.env.BENCH_KEY64 === '1') rows.push(...(await measureKey64(context)));
     }
     console.table(rows);
     console.log(`load ${load()}`);

@@ -55,21 +55,24 @@ export function buildScopeParams(scope: ArmScope): ScopeParams {
 }
 
 /**
- * Every unit exposed to the flag in the environment ('' = any): unit_id, arm and last_arm (its
- * smallest and largest variant: equal when it saw one variant), first_exposure. Read from the
+ * Every unit exposed to the flag in the environment ('' = any): unit_id, unit_key (its 128-bit
+ * hash, migration 0265, for joins on a number), arm and last_arm (its smallest and largest
+ * variant: equal when it saw one variant), first_exposure. Read from the
  * per-unit summary kept at ingest (migration 0264) with FINAL, which folds a unit's rows of
  * unmerged parts and streams merged ones (1 M units: ~0.1 s against ~1 s for the same rows by
  * GROUP BY, `bench/valid-units.bench.ts`); the one source of the valid units and the unit counts.
  */
 function buildExposedUnitsSql(tables: TableNames): string {
-  return `SELECT unit_id, variant_min AS arm, variant_max AS last_arm, first_seen AS first_exposure
+  return `SELECT unit_id, unit_key, variant_min AS arm, variant_max AS last_arm,
+      first_seen AS first_exposure
     FROM ${tables.exposureUnits} FINAL
     WHERE flag_key = {flagKey:String} AND scope = {environment:String}`;
 }
 
 /**
  * Units exposed to exactly one variant of the flag (in the environment, when given), with their
- * first exposure. Units seen in more than one variant are left out here and counted elsewhere.
+ * first exposure (columns unit_id, unit_key, arm, first_exposure). Units seen in more than one
+ * variant are left out here and counted elsewhere.
  */
 export function buildValidUnitsCte(
   tables: TableNames,
@@ -77,7 +80,7 @@ export function buildValidUnitsCte(
 ): string {
   // MATERIALIZED: computed once however often the query reads it (else once per reference).
   return `valid_units AS ${options.materialized === true ? 'MATERIALIZED ' : ''}(
-    SELECT unit_id, arm, first_exposure FROM (${buildExposedUnitsSql(tables)})
+    SELECT unit_id, unit_key, arm, first_exposure FROM (${buildExposedUnitsSql(tables)})
     WHERE arm = last_arm
   )`;
 }

@@ -5,7 +5,8 @@
  * in two variants, one exposed again later, one whose rows sit in two unmerged parts, one in two
  * environments with a different variant in each, one exposed through a log event, one with no
  * environment; through the view (two inserts, merges stopped) and through the migration's
- * backfill of the stored exposures.
+ * backfill of the stored exposures. Migration 0265's unit key is the id's hash, stored in every
+ * part, also those written before it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildUnitCountsSql, buildValidUnitsCte } from '../../src/repositories/arm-queries.js';
@@ -180,6 +181,36 @@ describe('the per-unit exposure summary (migration 0264)', () => {
     expect(validOf(staging, 'logged')).toMatchObject({ first: '2026-06-01 14:00:00.000000000' });
     expect(all.counts.find((row) => row.arm === '')?.units).toBe(3);
     expect(all.valid).toHaveLength(43);
+  });
+
+  it("keys each unit by its id's 128-bit hash, stored also in parts written before 0265", async () => {
+    const keys = async () => {
+      const [row] = await queryRows<{ rows: string; wrong: string; stored: string; parts: string }>(
+        { clickhouse, tables },
+        `SELECT count() AS rows,
+          countIf(unit_key != reinterpretAsUInt128(sipHash128(unit_id))) AS wrong,
+          (SELECT count() FROM system.parts_columns WHERE active AND database = currentDatabase()
+            AND table = {table:String} AND column = 'unit_key') AS stored,
+          (SELECT count() FROM system.parts WHERE active AND database = currentDatabase()
+            AND table = {table:String}) AS parts
+        FROM ${tables.exposureUnits}`,
+        { table: tables.exposureUnits },
+      );
+      return {
+        rows: Number(row?.rows),
+        wrong: Number(row?.wrong),
+        stored: Number(row?.stored),
+        parts: Number(row?.parts),
+      };
+    };
+    const migration = loadMigrations(tables).find((m) => m.name === 'unit_keys')!;
+    // Mutations run where merges do.
+    await clickhouse.command({ query: `SYSTEM START MERGES ${tables.exposureUnits}` });
+    await clickhouse.command({ query: `ALTER TABLE ${tables.exposureUnits} DROP COLUMN unit_key` });
+    for (const statement of migration.statements) await clickhouse.command({ query: statement });
+    const after = await keys();
+    expect(after.rows).toBeGreaterThan(40);
+    expect(after).toMatchObject({ wrong: 0, stored: after.parts });
   });
 
   it('gives the same answers when the migration backfills it from the stored exposures', async () => {

@@ -3,8 +3,8 @@
  * bench/metric-reads.bench.ts`, a table, not a test): on data `catalog-metrics.bench.ts` left in
  * BENCH_DATA_DIR (required; a copy, never the original: pending migrations run first and are
  * timed), each metric of BENCH_METRICS (catalog ids, comma-separated, default `log_errors`) read
- * as the results read it (`fetchMetricArms`, its materialized records when ready, else the raw
- * signal), cold then the median of BENCH_RUNS (default 3) warm reads, and each arm's statistics
+ * with `fetchMetricArms` from the raw signal (BENCH_RECORDS=materialized: from its materialized
+ * records once complete, as the guardian and the results read it), cold then the median of BENCH_RUNS (default 3) warm reads, and each arm's statistics
  * (equal before and after a change that keeps the results). The whole catalog bench
  * takes many minutes at 1 M units; this times the per-metric row alone. Asserts nothing.
  */
@@ -19,6 +19,8 @@ import { FLAG } from './bench-telemetry.js';
 const DATA_DIR = process.env.BENCH_DATA_DIR;
 const METRICS = (process.env.BENCH_METRICS ?? 'log_errors').split(',');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/** `materialized`: the records `metric-records.ts` keeps, once complete (the guardian's path). */
+const RECORDS = process.env.BENCH_RECORDS === 'materialized' ? 'materialized' : 'raw';
 
 const load = () =>
   loadavg()
@@ -51,7 +53,12 @@ async function main(): Promise<void> {
       const { definition, version } = stored;
       let answer: Awaited<ReturnType<typeof fetchMetricArms>> | undefined;
       const read = async () => {
-        answer = await fetchMetricArms(context, { definition, flagKey: FLAG, version });
+        answer = await fetchMetricArms(context, {
+          definition,
+          flagKey: FLAG,
+          version,
+          records: RECORDS,
+        });
       };
       const coldMs = await time(read);
       const warm: number[] = [];

@@ -295,25 +295,24 @@ class Client implements TripwireClient {
 
   /**
    * Exposure path: attribution on every call, span + counter only on a unit's first exposure.
-   * A repeat is a key compare with the entry the bucket memo found during evaluation (else one
-   * `Map.get` of the unit key in the unit table; none when the memo's lookup just missed it),
-   * one byte compare in the flag's record and one context read.
+   * When the bucket memo looked up the flag's unit attribute during evaluation, its entry is the
+   * unit's (no context attribute read, no unit lookup; after a miss, one admission lookup
+   * without the promoted units' `Map.get`); otherwise the unit key is read and looked up. Then
+   * a repeat is one byte compare in the flag's record and one context read.
    */
   #expose(slot: ResultSlot, ctx: EvaluationContext): void {
     const log = slot.exposureLog;
     if (log === undefined) return;
     if (!this.#isTracingLive && !(this.#isTracingLive = isTracerProviderRegistered())) return;
-    const unitKey = readUnitKey(ctx, slot.unitKind);
-    if (unitKey === undefined) return;
     const units = this.#units;
-    // The memo's lookup in this call already marked the entry referenced, or missed the key.
     const buckets = this.#buckets;
     let entry = buckets.lastEntry;
-    if (entry < 0 || units.keyAt(entry) !== unitKey) {
-      entry =
-        entry === MEMO_MISSED && buckets.missedKey === unitKey
-          ? units.indexOfUnpromoted(unitKey)
-          : units.indexOf(unitKey);
+    if (entry === -1 || buckets.lastAttribute !== slot.unitKind) {
+      const unitKey = readUnitKey(ctx, slot.unitKind);
+      if (unitKey === undefined) return;
+      entry = units.indexOf(unitKey);
+    } else if (entry === MEMO_MISSED) {
+      entry = units.indexOfUnpromoted(buckets.missedKey);
     }
     const active = getActiveContext();
     if (!log.has(entry, slot.variantStamp)) this.#exposeFirst(slot, entry, active);

@@ -1,4 +1,5 @@
 import type { ConfigSnapshot, EvaluationContext, Flag } from '@tripwire/schema';
+import { FlagAttributes, SpanNames } from '@tripwire/schema';
 import { describe, expect, it, vi } from 'vitest';
 import { createClientWithSource } from '../src/client.js';
 import { compileConfig } from '../src/evaluation/index.js';
@@ -7,6 +8,7 @@ import type { TripwireClient } from '../src/client-types.js';
 import { makeFlag, makeRollout, makeSnapshot, unitKeys } from './evaluation/fixtures.js';
 import { createTracing } from './support/otel.js';
 import { UnitCache } from '../src/telemetry/unit-cache.js';
+import { hashUnit } from '../src/telemetry/hash-unit.js';
 
 /** Experiments whose buckets the memo keeps: fallthrough splits, a seeded rule split, bucketBy. */
 function experiments(seed: number): Flag[] {
@@ -33,8 +35,23 @@ function experiments(seed: number): Flag[] {
       undefined,
     ),
     makeFlag({ key: 'by-team', unit: 'team' }, makeRollout([1, 1], 10_000)),
+    makeFlag(
+      { key: 'user-bucketed-by-team' },
+      {
+        rollout: {
+          coverage: 10_000,
+          weights: [
+            { variant: 'a', weight: 1 },
+            { variant: 'b', weight: 1 },
+          ],
+          bucketBy: 'team',
+        },
+      },
+    ),
   ];
 }
+
+const HASH_KEY = 'memo-test-hash-key-0123';
 
 const snapshotWith = (seed: number, version: number): ConfigSnapshot => ({
   ...makeSnapshot(experiments(seed)),
@@ -42,7 +59,11 @@ const snapshotWith = (seed: number, version: number): ConfigSnapshot => ({
 });
 
 /** A client over a source the test drives, with an OTel SDK (so exposures and the memo are live). */
-function createDrivenClient(unitCacheSize: number): { client: TripwireClient; sink: ConfigSink } {
+function createDrivenClient(unitCacheSize: number): {
+  client: TripwireClient;
+  sink: ConfigSink;
+  tracing: ReturnType<typeof createTracing>;
+} {
   let sink: ConfigSink | undefined;
   const source: ConfigSource = {
     origin: 'static',
@@ -52,11 +73,12 @@ function createDrivenClient(unitCacheSize: number): { client: TripwireClient; si
     },
     close: () => Promise.resolve(),
   };
-  const { tracer } = createTracing();
+  const tracing = createTracing();
+  const { tracer } = tracing;
   const client = createClientWithSource(
     {
       environment: 'production',
-      hashKey: 'memo-test-hash-key-0123',
+      hashKey: HASH_KEY,
       source: { type: 'static', config: snapshotWith(1, 1) },
       tracer,
       logger: null,
@@ -64,7 +86,7 @@ function createDrivenClient(unitCacheSize: number): { client: TripwireClient; si
     },
     source,
   );
-  return { client, sink: sink! };
+  return { client, sink: sink!, tracing };
 }
 
 const FLAG_KEYS = ['split-a', 'split-b', 'ruled', 'by-team'];
@@ -152,5 +174,28 @@ describe('the bucket memo (client evaluation with an OTel SDK)', () => {
       unpromoted.mockRestore();
     }
     expect(client.hashUnit(targetingKey)).toBe(unitId);
+  });
+
+  it('exposes the flag’s unit when the rollout buckets by another attribute', () => {
+    const { client, tracing } = createDrivenClient(1000);
+    const ctx = { targetingKey: 'user-1', team: 'team-1' };
+    const exposedIds = (flagKey: string) =>
+      tracing
+        .finished()
+        .filter(
+          (s) => s.name === SpanNames.exposure && s.attributes[FlagAttributes.key] === flagKey,
+        )
+        .map((s) => s.attributes[FlagAttributes.contextId]);
+    // The memo misses 'team-1' (never seen): the exposure is still the targeting key's.
+    client.assign('user-bucketed-by-team', ctx, 'x');
+    expect(exposedIds('user-bucketed-by-team')).toEqual([hashUnit('user-1', HASH_KEY)]);
+    // 'team-1' promoted by a flag whose unit it is: the memo's entry is the team's, not the unit's.
+    for (let i = 0; i < 3; i += 1) client.assign('by-team', ctx, 'x');
+    expect(exposedIds('by-team')).toEqual([hashUnit('team-1', HASH_KEY)]);
+    client.assign('user-bucketed-by-team', { ...ctx, targetingKey: 'user-2' }, 'x');
+    expect(exposedIds('user-bucketed-by-team')).toEqual([
+      hashUnit('user-1', HASH_KEY),
+      hashUnit('user-2', HASH_KEY),
+    ]);
   });
 });

@@ -11,17 +11,20 @@ export const MEMO_MISSED = -2;
 /**
  * The buckets of the client's known units, per rollout: the one unit lookup a repeat exposure
  * needs anyway (`UnitCache.findPromoted`, a `Map.get`) also replaces the MurmurHash3 of
- * `<salt>.<seed>.<unitKey>` the core would compute for the unit, and leaves the entry in
- * `lastEntry` for the exposure check (after a miss, `MEMO_MISSED` and the key in `missedKey`, so
- * the exposure check skips the promoted units' `Map.get` it would repeat). Only units looked up again since their admission are
- * memoized (a unit seen once costs no `Map` insert); others are hashed as the core does.
+ * `<salt>.<seed>.<unitKey>` the core would compute for the unit. The lookup is left for the
+ * exposure check: the entry in `lastEntry` and the context attribute it was read from in
+ * `lastAttribute` (after a miss, `MEMO_MISSED` and the key in `missedKey`), so an exposure of
+ * the flag's unit reads neither the context nor the unit table again. Only units looked up
+ * again since their admission are memoized (a unit seen once costs no `Map` insert); others
+ * are hashed as the core does.
  *
  * Each rollout's buckets (bucket + 1, 0 = unknown, 2 bytes per entry) live in its
- * `BucketMemoCell`, claimed with an owner token. A unit evicted from the unit table is forgotten
- * in every cell claimed since the last `reset()` (`forget`), before its entry goes to another
- * unit. `reset()` (on every config change) takes a new token and an empty list, so the list holds
- * only the current config's rollouts: those the new config reuses are claimed again, empty. Memory: at most 2 bytes ×
- * the unit table's capacity per rollout evaluated for a known unit.
+ * `BucketMemoCell`, claimed with an owner token. A unit evicted from the unit table is
+ * forgotten in every cell claimed since the last `reset()` (`forget`), before its entry goes to
+ * another unit. `reset()` (on every config change) takes a new token and an empty list, so the
+ * list holds only the current config's rollouts: those the new config reuses are claimed
+ * again, empty. Memory: at most 2 bytes × the unit table's capacity per rollout evaluated for a
+ * known unit.
  */
 export class UnitBucketMemo implements BucketMemo {
   readonly #units: UnitCache;
@@ -35,6 +38,8 @@ export class UnitBucketMemo implements BucketMemo {
   lastEntry = -1;
   /** The unit key of the last lookup that missed; read only when `lastEntry` is `MEMO_MISSED`. */
   missedKey = '';
+  /** The rollout's unit attribute the last lookup read its key from (`lastEntry` ≠ -1). */
+  lastAttribute = '';
 
   constructor(units: UnitCache, capacity: number) {
     this.#units = units;
@@ -43,6 +48,7 @@ export class UnitBucketMemo implements BucketMemo {
 
   bucketOf(rollout: CompiledRollout, unitKey: string): number {
     const entry = this.#units.findPromoted(unitKey);
+    this.lastAttribute = rollout.unitAttribute;
     if (entry === -1) {
       this.lastEntry = MEMO_MISSED;
       this.missedKey = unitKey;

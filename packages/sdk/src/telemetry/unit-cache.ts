@@ -33,8 +33,8 @@ export const MAX_CHAIN = 8;
  * `Map` miss, the JS hash and the table insert, and no `Map` insert or delete: admitting every
  * new unit to a full `Map` (a `get` miss, a `set`, the `delete` of the evicted unit, and the
  * rehashing of its backing store as deletions pile up) cost ~260–350 ns more per new unit,
- * paired, HMAC left out (bench/README.md, "Exposure cost"). A unit pays the `Map` insert when it comes back (and the `delete` when it
- * leaves), once per stay in the table.
+ * paired, HMAC left out (bench/README.md, "Exposure cost"). A unit pays the `Map` insert when
+ * it comes back (and the `delete` when it leaves), once per stay in the table.
  *
  * There is no memo of the last lookup (for several flags evaluated in a row for one unit): its
  * two pointer stores per call cost more than the lookup they save whenever the garbage
@@ -108,11 +108,6 @@ export class UnitCache {
     if (entry === undefined) return -1;
     this.#referenced[entry] = 1;
     return entry;
-  }
-
-  /** The key of the unit in entry `index`. */
-  keyAt(index: number): string {
-    return this.#keys[index]!;
   }
 
   /** The entry of `unitKey` if the table holds it (nothing is admitted, no HMAC). */

@@ -8,8 +8,8 @@ import { insertEncodedRows, type ClickHouseClient } from '../../src/storage/clic
 import { openMigratedEmbedded, type EmbeddedClickHouse } from './embedded-clickhouse.js';
 
 /**
- * Migration 0210 replaces the exposure and conversion views of 0200/0202 with cheaper ones that
- * must produce exactly the same rows: spans covering every branch of the original SELECTs go
+ * Migration 0210 replaces the exposure and conversion views of 0200/0202, and 0266 the
+ * variant-requests view of 0201, with cheaper ones that must produce exactly the same rows: spans covering every branch of the original SELECTs go
  * into otel_traces, and the view tables must equal the original SELECTs (read from the 0200 and
  * 0202 files) run over otel_traces.
  */
@@ -45,7 +45,12 @@ const str = (stringValue: string) => ({ stringValue });
 let spanCounter = 0;
 
 /** A span at its own instant (argMin over tied times would pick either trace id). */
-function span(name: string, attributes: Record<string, string>, earlierMs = 0): object {
+function span(
+  name: string,
+  attributes: Record<string, string>,
+  earlierMs = 0,
+  durationNs = 5_000_000n,
+): object {
   spanCounter += 1;
   const start = BigInt(1764000000000 + 10 * spanCounter - earlierMs) * 1_000_000n;
   return {
@@ -53,7 +58,7 @@ function span(name: string, attributes: Record<string, string>, earlierMs = 0): 
     spanId: Buffer.from(spanCounter.toString(16).padStart(16, '0'), 'hex'),
     name,
     startTimeUnixNano: start.toString(),
-    endTimeUnixNano: (start + 5_000_000n).toString(),
+    endTimeUnixNano: (start + durationNs).toString(),
     attributes: Object.entries(attributes).map(([key, value]) => ({ key, value: str(value) })),
   };
 }
@@ -152,6 +157,44 @@ describe('span views after migration 0210', () => {
     expect(storedConversions).toHaveLength(9);
     expect(storedConversions).toEqual(
       await rows(conversions(originalSelect('0202_conversions.sql', `${tables.conversions}_mv`))),
+    );
+  });
+});
+
+describe('the variant-requests view after migration 0266', () => {
+  it('fills tripwire_variant_requests exactly as the view of 0201 did', async () => {
+    const stamps = (unit: string, variant: string) => ({
+      'tripwire.unit.id': unit,
+      'tripwire.variant.checkout': variant,
+    });
+    for (const resource of [{ 'cloud.region': 'eu', 'service.version': '2' }, { region: 'us' }]) {
+      await store(resource, [
+        span('GET /a', stamps('u1', 'on'), 0, 0n), // duration 0: bucket of 1 ns
+        span('GET /a', stamps('u1', 'on'), 0, 3_000_000n), // same minute and bucket as the next
+        span('GET /a', stamps('u1', 'on'), 0, 3_000_001n),
+        span('GET /a', stamps('u1', 'on'), 0, 90_000_000_000n),
+        span('GET /b', { ...stamps('u2', 'off'), 'tripwire.variant.search': 'v2' }),
+        span('GET /b', { ...stamps('u2', 'off'), 'tripwire.variant.empty': '' }),
+        span('GET /c', { 'tripwire.variant.checkout': 'on' }), // no unit: left out
+        span('tripwire.exposure', stamps('u3', 'on')), // not a request
+        span('GET /d', stamps('u3', 'on'), 120_000, 2n ** 40n),
+      ]);
+    }
+    const requests = (source: string) => `
+      SELECT flag_key, variant, unit_id, service_name, span_name, span_kind, region,
+        service_version, minute, sum(requests) AS n, sum(errors) AS e, sum(latency_sum_ms) AS l,
+        sum(latency_sum_squares_ms) AS l2, sumMap(latency_histogram) AS h,
+        max(error_trace_id) AS error_trace, max(slowest) AS slow
+      FROM (${source})
+      GROUP BY flag_key, variant, unit_id, service_name, span_name, span_kind, region,
+        service_version, minute
+      ORDER BY ALL`;
+    const stored = await rows(requests(`SELECT * FROM ${tables.variantRequests}`));
+    expect(stored).toHaveLength(8); // per resource: u1, u2 twice (two flags), u3
+    expect(stored).toEqual(
+      await rows(
+        requests(originalSelect('0201_variant_requests.sql', `${tables.variantRequests}_mv`)),
+      ),
     );
   });
 });

@@ -60,8 +60,9 @@ export const TELEMETRY_INSERT_SETTINGS = { optimize_on_insert: 0 } as const;
 
 /**
  * `settings` as the SETTINGS clause of a query: in the SQL text, so on the embedded engine it
- * holds for that query alone (chdb's connection turns `clickhouse_settings` into session-wide
- * `SET`s that later queries inherit).
+ * holds for that query alone. This is the one way the service sets a query's settings: chdb's
+ * connection turns `clickhouse_settings` into session-wide `SET`s that every later query of the
+ * process inherits (`test/storage/query-settings.test.ts`).
  */
 export function formatSettingsClause(settings: Readonly<Record<string, number>>): string {
   return `SETTINGS ${Object.entries(settings)

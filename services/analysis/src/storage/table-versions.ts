@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from './clickhouse.js';
+import { formatSettingsClause, type ClickHouseClient } from './clickhouse.js';
 
 /**
  * Per table of the current database, a version that changes whenever its data can have changed:
@@ -29,14 +29,14 @@ LEFT JOIN (
   )
   GROUP BY table
 ) AS p ON p.table = t.name
-WHERE t.database = currentDatabase()`;
+WHERE t.database = currentDatabase()
+${formatSettingsClause({ join_use_nulls: 1 })}`;
 
 /** Every table's version now (one query over `system.tables` and `system.parts`). */
 export async function readTableVersions(client: ClickHouseClient): Promise<TableVersions> {
   const result = await client.query({
     query: TABLE_VERSIONS_SQL,
     format: 'JSONEachRow',
-    clickhouse_settings: { join_use_nulls: 1 },
   });
   const rows = await result.json<{ name: string; versioned: number | boolean; version: string }>();
   return new Map(

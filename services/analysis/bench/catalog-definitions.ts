@@ -2,7 +2,7 @@
  * The ten catalog metrics the catalog-metrics benches judge the bench experiment on (every
  * source, every kind, filters and an attribute predicate), over `bench-telemetry.ts`'s data.
  */
-import type { MetricDefinition } from '@tripwire/schema';
+import type { Guardrail, MetricDefinition } from '@tripwire/schema';
 import {
   makeBasketValueMetric,
   makeErrorLogsMetric,
@@ -62,3 +62,15 @@ export const CATALOG: MetricDefinition[] = [
   makeErrorLogsMetric(),
   makeBasketValueMetric(),
 ];
+
+/** The benches' guardrail on `metric` (alert only, so a pass never kills the bench's flag). */
+export const guardrail = (metric: string): Guardrail => ({
+  id: `guard-${metric}`,
+  metric,
+  direction: 'lower_is_better',
+  margin: 0.5,
+  alpha: 0.05,
+  minSample: 100,
+  action: 'alert',
+  ...(metric === 'conversion' ? { conversionEvent: 'purchase' } : {}),
+});

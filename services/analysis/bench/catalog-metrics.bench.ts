@@ -21,12 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BuiltinMetricIds,
-  type Flag,
-  type Guardrail,
-  type MetricDefinition,
-} from '@tripwire/schema';
+import { BuiltinMetricIds, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { computeResults } from '../src/analysis/compute-results.js';
 import { listSeriesBuckets } from '../src/analysis/build-timeseries.js';
 import {
@@ -68,7 +63,7 @@ import {
   POINT_SQL,
   SPAN_SQL,
 } from './bench-telemetry.js';
-import { CATALOG } from './catalog-definitions.js';
+import { CATALOG, guardrail } from './catalog-definitions.js';
 
 const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 100_000);
 const SPANS = Number(process.env.BENCH_SPANS ?? 1_000_000);
@@ -239,17 +234,6 @@ async function measure(label: string, work: () => Promise<unknown>, runs = RUNS)
     'warm ms (median)': Math.round(median(warm)),
   };
 }
-
-const guardrail = (metric: string): Guardrail => ({
-  id: `guard-${metric}`,
-  metric,
-  direction: 'lower_is_better',
-  margin: 0.5,
-  alpha: 0.05,
-  minSample: 100,
-  action: 'alert',
-  ...(metric === 'conversion' ? { conversionEvent: 'purchase' } : {}),
-});
 
 /**
  * The records keeper's work for the flag's 10 metrics, timed: views created, then (no lateness

@@ -14,7 +14,7 @@
  * nothing; prints the load average with every table.
  */
 import { loadavg } from 'node:os';
-import { BuiltinMetricIds, type Flag, type Guardrail } from '@tripwire/schema';
+import { BuiltinMetricIds, type Flag } from '@tripwire/schema';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { loadConfig, type TableNames } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
@@ -34,7 +34,7 @@ import {
   makeFlag,
 } from '../test/guardian/guardian-fixtures.js';
 import { FLAG, SPAN_SQL } from './bench-telemetry.js';
-import { CATALOG } from './catalog-definitions.js';
+import { CATALOG, guardrail } from './catalog-definitions.js';
 import { installQueryProfile, type ProfiledQuery } from './query-profile.js';
 
 const DATA_DIR = process.env.BENCH_DATA_DIR;
@@ -96,17 +96,6 @@ function labelled(sources: FactsSources, profile: Profile): FactsSources {
     },
   };
 }
-
-const guardrail = (metric: string): Guardrail => ({
-  id: `guard-${metric}`,
-  metric,
-  direction: 'lower_is_better',
-  margin: 0.5,
-  alpha: 0.05,
-  minSample: 100,
-  action: 'alert',
-  ...(metric === 'conversion' ? { conversionEvent: 'purchase' } : {}),
-});
 
 function createPass(context: Context, metrics: readonly string[], sources: FactsSources) {
   const flags = createMemoryFlags([makeFlag(FLAG, metrics.map(guardrail))]);

@@ -19,7 +19,7 @@
  * background pass `fetchScopeData` and the endpoint's read from the snapshot it left).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuiltinMetricIds, type Flag, type MetricDefinition } from '@tripwire/schema';
 import { computeResults } from '../src/analysis/compute-results.js';
@@ -63,6 +63,7 @@ import {
   POINT_SQL,
   SPAN_SQL,
 } from './bench-telemetry.js';
+import { load, median } from './bench-timing.js';
 import { CATALOG, guardrail } from './catalog-definitions.js';
 
 const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 100_000);
@@ -78,8 +79,6 @@ async function time<T>(work: () => Promise<T>): Promise<[T, number]> {
   const value = await work();
   return [value, performance.now() - start];
 }
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 async function generate(clickhouse: ClickHouseClient, tables: TableNames): Promise<number> {
   const insert = async (sql: string, total: number, extra: Record<string, number> = {}) => {
@@ -266,10 +265,6 @@ async function main(): Promise<void> {
   const clickhouse = await openClickHouse(config.clickhouse);
   const { tables } = config;
   const context = { clickhouse, tables };
-  const load = () =>
-    loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ');
   try {
     await runMigrations(clickhouse, tables);
     console.log(

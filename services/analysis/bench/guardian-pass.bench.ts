@@ -13,7 +13,6 @@
  * BENCH_EXPOSURES (default 1,000,000) is the data's unit count (the new spans' units). Asserts
  * nothing; prints the load average with every table.
  */
-import { loadavg } from 'node:os';
 import { BuiltinMetricIds, type Flag } from '@tripwire/schema';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { loadConfig, type TableNames } from '../src/config.js';
@@ -33,6 +32,7 @@ import {
   createTestGuardian,
   makeFlag,
 } from '../test/guardian/guardian-fixtures.js';
+import { load, median, time } from './bench-timing.js';
 import { FLAG, SPAN_SQL } from './bench-telemetry.js';
 import { CATALOG, guardrail } from './catalog-definitions.js';
 import { installQueryProfile, type ProfiledQuery } from './query-profile.js';
@@ -41,19 +41,6 @@ const DATA_DIR = process.env.BENCH_DATA_DIR;
 const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 const NEW_SPANS = Number(process.env.BENCH_NEW_SPANS ?? 1000);
 const EXPOSURES = Number(process.env.BENCH_EXPOSURES ?? 1_000_000);
-
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
-
-async function time(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
 
 type Context = { clickhouse: ClickHouseClient; tables: TableNames };
 type Profile = ReturnType<typeof installQueryProfile>;

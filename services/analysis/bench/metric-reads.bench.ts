@@ -8,12 +8,12 @@
  * (equal before and after a change that keeps the results). The whole catalog bench
  * takes many minutes at 1 M units; this times the per-metric row alone. Asserts nothing.
  */
-import { loadavg } from 'node:os';
 import { loadConfig } from '../src/config.js';
 import { createMetricStore } from '../src/control-plane/metric-store.js';
 import { fetchMetricArms } from '../src/repositories/metrics/fetch-metric-arms.js';
 import { openClickHouse } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
+import { load, time } from './bench-timing.js';
 import { FLAG } from './bench-telemetry.js';
 
 const DATA_DIR = process.env.BENCH_DATA_DIR;
@@ -21,17 +21,6 @@ const METRICS = (process.env.BENCH_METRICS ?? 'log_errors').split(',');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** `materialized`: the records `metric-records.ts` keeps, once complete (the guardian's path). */
 const RECORDS = process.env.BENCH_RECORDS === 'materialized' ? 'materialized' : 'raw';
-
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-
-async function time(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
 
 async function main(): Promise<void> {
   if (DATA_DIR === undefined) throw new Error('BENCH_DATA_DIR: the catalog bench data to read');

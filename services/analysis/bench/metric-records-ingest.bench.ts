@@ -14,7 +14,7 @@
  * BENCH_RUNS (default 5), BENCH_SHARES=0 (skip the views' shares).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Flag } from '@tripwire/schema';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
@@ -29,6 +29,7 @@ import {
 } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 import { makeFlag } from '../test/guardian/guardian-fixtures.js';
+import { load } from './bench-timing.js';
 import { FLAG, SPAN_SQL } from './bench-telemetry.js';
 import { CATALOG } from './catalog-definitions.js';
 
@@ -39,11 +40,6 @@ const SHARES = process.env.BENCH_SHARES !== '0';
 const STAGED = 'bench_staged_spans';
 const BARE = 'bench_no_views';
 const TELEMETRY = formatSettingsClause(TELEMETRY_INSERT_SETTINGS);
-
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
 
 interface Timing {
   wallMs: number;

@@ -13,7 +13,6 @@
  * 0265 unit key (now); BENCH_KEY64=1 also on a 64-bit key (`measureKey64`). Asserts nothing.
  */
 import { createHash } from 'node:crypto';
-import { loadavg } from 'node:os';
 import type { Flag } from '@tripwire/schema';
 import { createNamedMetricsLister } from '../src/analysis/metric-records-plugin.js';
 import { loadConfig, type TableNames } from '../src/config.js';
@@ -28,22 +27,12 @@ import { queryRows } from '../src/repositories/query-rows.js';
 import { openClickHouse, type ClickHouseClient } from '../src/storage/clickhouse.js';
 import { runMigrations } from '../src/storage/migrations.js';
 import { makeFlag } from '../test/guardian/guardian-fixtures.js';
+import { load, time } from './bench-timing.js';
 import { FLAG } from './bench-telemetry.js';
 import { CATALOG } from './catalog-definitions.js';
 
 const DATA_DIR = process.env.BENCH_DATA_DIR;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-const load = () =>
-  loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-
-async function time(work: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await work();
-  return performance.now() - start;
-}
 
 /** The units of the flag as every query grouped them before migration 0264. */
 const rawExposed = (tables: TableNames) => `SELECT unit_id, min(variant) AS arm,

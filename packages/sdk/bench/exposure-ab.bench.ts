@@ -34,6 +34,7 @@ import {
   FLAGS,
   flagKeys,
   measurePaired,
+  clientOptions,
   snapshot,
   UNITS,
 } from './exposure-fixtures.js';
@@ -71,13 +72,7 @@ const createTracer = (tree: SdkTree): Tracer =>
 
 /** One `client.assign` call of the pattern per invocation, on a client of `tree`. */
 function createCase(tree: SdkTree, tracer: Tracer): () => unknown {
-  const client = tree.createClient({
-    environment: 'production',
-    hashKey: 'bench-hash-key-0123456789',
-    source: { type: 'static', config: snapshot },
-    tracer,
-    logger: null,
-  });
+  const client = tree.createClient({ ...clientOptions, tracer });
   if (pattern === 'new') {
     let fresh = 0;
     return () => client.assign('exp', { targetingKey: `fresh-${(fresh += 1)}` }, false);

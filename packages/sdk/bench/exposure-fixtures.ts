@@ -55,6 +55,14 @@ export const snapshot: ConfigSnapshot = {
   flags: [makeExperiment('exp'), ...flagKeys.map(makeExperiment)],
 };
 
+/** The exposure benches' client options over `snapshot`, but the tracer (each passes its own). */
+export const clientOptions = {
+  environment: 'production',
+  hashKey: 'bench-hash-key-0123456789',
+  source: { type: 'static' as const, config: snapshot },
+  logger: null,
+};
+
 /** An exporter that drops spans. */
 class DroppingExporter implements SpanExporter {
   export(_spans: ReadableSpan[], done: (result: { code: 0 }) => void): void {

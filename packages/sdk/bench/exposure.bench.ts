@@ -20,6 +20,7 @@ import {
   FLAGS,
   flagKeys,
   measurePaired,
+  clientOptions,
   snapshot,
   UNITS,
 } from './exposure-fixtures.js';
@@ -33,13 +34,7 @@ const plainTracer = plainProvider.getTracer('bench');
 // The fast carrier: the exporting processor wired through TripwireSpanProcessor.
 const carrierProvider = createCarrierProvider(TripwireSpanProcessor);
 const carrierTracer = carrierProvider.getTracer('bench');
-const options = {
-  environment: 'production',
-  hashKey: 'bench-hash-key-0123456789',
-  source: { type: 'static' as const, config: snapshot },
-  tracer,
-  logger: null,
-};
+const options = { ...clientOptions, tracer };
 const core = compileConfig(snapshot);
 const client = createClient(options);
 // Every call a new unit (fresh keys), with the default cache size: its generations turn over

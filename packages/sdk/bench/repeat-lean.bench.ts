@@ -20,6 +20,7 @@ import {
   createDroppingProvider,
   flagKeys,
   measurePaired,
+  clientOptions,
   snapshot,
   UNITS,
 } from './exposure-fixtures.js';
@@ -28,13 +29,7 @@ const dir = process.argv[2] ?? '.';
 const sdk = (await import(pathToFileURL(resolve(dir, 'src/index.ts')).href)) as typeof Sdk;
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 const tracer = createDroppingProvider(new sdk.TripwireSpanProcessor()).getTracer('bench');
-const client = sdk.createClient({
-  environment: 'production',
-  hashKey: 'bench-hash-key-0123456789',
-  source: { type: 'static', config: snapshot },
-  tracer,
-  logger: null,
-});
+const client = sdk.createClient({ ...clientOptions, tracer });
 const core = sdk.compileConfig(snapshot);
 for (const ctx of contexts) client.assign('exp', ctx, false);
 for (const ctx of contexts) for (let f = 0; f < 8; f += 1) client.assign(flagKeys[f]!, ctx, false);

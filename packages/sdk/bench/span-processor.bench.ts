@@ -30,7 +30,7 @@ import {
   createCarrierProvider,
   createDroppingProvider,
   measurePaired,
-  snapshot,
+  clientOptions,
 } from './exposure-fixtures.js';
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -39,13 +39,7 @@ const plain = createDroppingProvider().getTracer('bench');
 const tripwire = createDroppingProvider(new TripwireSpanProcessor()).getTracer('bench');
 const wrapping = createCarrierProvider(TripwireSpanProcessor).getTracer('bench');
 
-const client = createClient({
-  environment: 'production',
-  hashKey: 'bench-hash-key-0123456789',
-  source: { type: 'static', config: snapshot },
-  tracer: tripwire,
-  logger: null,
-});
+const client = createClient({ ...clientOptions, tracer: tripwire });
 
 const unitId = client.hashUnit('user-1');
 
